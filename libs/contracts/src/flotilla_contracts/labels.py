@@ -1,0 +1,17 @@
+"""Label keys Flotilla puts on every Kubernetes object it creates (DESIGN.md, Contracts)."""
+
+from typing import Final
+
+NAME: Final = "app.kubernetes.io/name"
+VERSION: Final = "app.kubernetes.io/version"
+MANAGED_BY: Final = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE: Final = "flotilla"
+
+APP: Final = "flotilla.io/app"
+ENV: Final = "flotilla.io/env"
+CLUSTER: Final = "flotilla.io/cluster"
+IDC: Final = "flotilla.io/idc"
+STAGE: Final = "flotilla.io/stage"
+ISOLATED: Final = "flotilla.io/isolated"
+
+ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)

@@ -1,0 +1,1 @@
+"""Flotilla's shared infrastructure. No business logic lives here."""

@@ -1,0 +1,121 @@
+"""The shape every Flotilla service shares: `create_service_app()` and its lifespan.
+
+The lifespan builds the clients once (database engine, authenticator, outbox relay and the
+service's own workers under one supervisor) and yields them as request state, so endpoints and
+dependencies read them from `request.state`, never from module globals. Nothing connects at
+import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from flotilla_runtime import db, health
+from flotilla_runtime.auth import Authenticator
+from flotilla_runtime.errors import install_problem_handlers
+from flotilla_runtime.health import ReadinessCheck
+from flotilla_runtime.kafka import BrokerProbe
+from flotilla_runtime.logging import RequestIdMiddleware
+from flotilla_runtime.metrics import MetricsMiddleware
+from flotilla_runtime.outbox import OutboxRelay
+from flotilla_runtime.settings import FullServiceSettings
+from flotilla_runtime.supervisor import Supervisor, Worker, stop_process
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Resources:
+    """What the lifespan built; service worker factories receive it."""
+
+    settings: FullServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    authenticator: Authenticator
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+
+WorkerFactory = Callable[[Resources], Sequence[Worker]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service different from the others."""
+
+    name: str
+    title: str
+    version: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    openapi_tags: Sequence[dict[str, Any]] = ()
+    workers: WorkerFactory = lambda _: ()
+    on_crash: Callable[[str, BaseException], None] = stop_process
+
+
+def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        engine = db.create_engine(settings)
+        resources = Resources(
+            settings=settings,
+            engine=engine,
+            sessionmaker=db.create_sessionmaker(engine),
+            authenticator=Authenticator(settings),
+        )
+        relay = OutboxRelay(engine, settings, client_id=f"{spec.name}-outbox")
+        supervisor = Supervisor(
+            [relay, *spec.workers(resources)],
+            on_crash=spec.on_crash,
+            shutdown_timeout_s=settings.shutdown_timeout_s,
+        )
+
+        async def workers_healthy() -> None:
+            if not supervisor.healthy:
+                raise RuntimeError(f"crashed workers: {', '.join(sorted(supervisor.crashed))}")
+
+        async def database() -> None:
+            await db.ping(engine)
+
+        resources.readiness = {
+            "database": database,
+            "broker": BrokerProbe(settings),
+            "workers": workers_healthy,
+            **resources.readiness,
+        }
+        await supervisor.start()
+        log.info("service_started", service=spec.name, port=settings.port)
+        try:
+            yield {
+                "settings": settings,
+                "engine": engine,
+                "sessionmaker": resources.sessionmaker,
+                "authenticator": resources.authenticator,
+                "supervisor": supervisor,
+                "readiness": resources.readiness,
+            }
+        finally:
+            await supervisor.stop()
+            await engine.dispose()
+            log.info("service_stopped", service=spec.name)
+
+    app = FastAPI(
+        title=spec.title,
+        version=spec.version,
+        description=spec.description,
+        openapi_tags=[*spec.openapi_tags, {"name": "health", "description": "Probes and metrics"}],
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    for router in spec.routers:
+        app.include_router(router, prefix="/v1")
+    return app

@@ -1,0 +1,56 @@
+"""The console script every service exposes: `flotilla-<service> [serve|migrate|openapi]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import uvicorn
+from fastapi import FastAPI
+
+from flotilla_runtime.logging import configure_logging
+from flotilla_runtime.migrations import upgrade
+from flotilla_runtime.settings import FullServiceSettings
+
+S = TypeVar("S", bound=FullServiceSettings)
+
+
+def run_service_cli(
+    *,
+    prog: str,
+    settings_type: Callable[[], S],
+    create_app: Callable[[S], FastAPI],
+    migrations: Path,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=prog)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the HTTP service (default)")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("openapi", help="print the OpenAPI document as JSON")
+    args = parser.parse_args(argv)
+    settings = settings_type()
+    command = args.command or "serve"
+    if command == "openapi":
+        json.dump(create_app(settings).openapi(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    configure_logging(level=settings.log_level, fmt=settings.log_format, service=prog)
+    if command == "migrate" or getattr(args, "migrate", False):
+        upgrade(settings.database_url, migrations)
+        if command == "migrate":
+            return 0
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
+    )
+    return 0

@@ -1,0 +1,207 @@
+"""Domain errors and the one handler that renders every error as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://flotilla.io/problems/"
+
+log = structlog.get_logger(__name__)
+
+
+class FlotillaError(Exception):
+    """Base of every domain error. Subclasses set `status`, `type_` and `title`.
+
+    `type_` is a stable slug: clients branch on it, so it never changes once published.
+    """
+
+    status: ClassVar[int] = 500
+    type_: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+
+    def headers(self) -> Mapping[str, str]:
+        return {}
+
+
+class BadRequest(FlotillaError):
+    status = 400
+    type_ = "bad-request"
+    title = "Bad request"
+
+
+class Unauthenticated(FlotillaError):
+    status = 401
+    type_ = "unauthenticated"
+    title = "Authentication required"
+
+    def headers(self) -> Mapping[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="flotilla"'}
+
+
+class Forbidden(FlotillaError):
+    status = 403
+    type_ = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(FlotillaError):
+    status = 404
+    type_ = "not-found"
+    title = "Not found"
+
+
+class Conflict(FlotillaError):
+    status = 409
+    type_ = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(FlotillaError):
+    status = 412
+    type_ = "precondition-failed"
+    title = "Precondition failed"
+
+
+class Unprocessable(FlotillaError):
+    status = 422
+    type_ = "unprocessable"
+    title = "Request cannot be processed"
+
+
+class DependencyFailed(FlotillaError):
+    status = 502
+    type_ = "dependency-failed"
+    title = "A dependency failed"
+
+
+class Unavailable(FlotillaError):
+    status = 503
+    type_ = "unavailable"
+    title = "Service unavailable"
+
+
+def problem(
+    status: int,
+    type_: str,
+    title: str,
+    *,
+    detail: str | None = None,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type_ if type_.startswith(("http:", "https:", "about:")) else PROBLEM_BASE + type_,
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors as `{"loc": "body.spec.replicas", "msg": ..., "type": ...}`."""
+    out = []
+    for err in errors:
+        loc = ".".join(str(part) for part in err.get("loc", ()))
+        out.append({"loc": loc, "msg": err.get("msg", ""), "type": err.get("type", "")})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render domain errors, validation errors, HTTP errors and crashes as problem+json."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, FlotillaError)
+        if exc.status >= 500:
+            log.warning("request_failed", error_type=exc.type_, detail=exc.detail)
+        return problem(
+            exc.status,
+            exc.type_,
+            exc.title,
+            detail=exc.detail,
+            instance=request.url.path,
+            headers=exc.headers(),
+            **exc.extensions,
+        )
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = _field_errors(exc.errors())
+        where = ", ".join(e["loc"] for e in errors[:5])
+        return problem(
+            422,
+            "validation-error",
+            "Request failed validation",
+            detail=f"invalid: {where}" if where else None,
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        try:
+            title = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            title = "Error"
+        slug = title.lower().replace(" ", "-")
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        return problem(
+            exc.status_code,
+            slug,
+            title,
+            detail=detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
+
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request_crashed", path=request.url.path)
+        return problem(500, "internal", "Internal error", instance=request.url.path)
+
+    app.add_exception_handler(FlotillaError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_crash)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": HTTPStatus(code).phrase,
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["type", "title", "status"],
+                    "properties": {
+                        "type": {"type": "string", "format": "uri"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+    for code in (400, 401, 403, 404, 409, 422, 500)
+}
+"""OpenAPI `responses=` entry documenting problem+json for the common error codes."""

@@ -1,0 +1,90 @@
+"""Alembic wiring shared by every service.
+
+A service's `alembic/env.py` is two lines: import its models, call `run_env(Base.metadata)`.
+`upgrade(url, script_location)` runs the migrations from code (the `migrate` subcommand and the
+test fixtures use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+
+def alembic_config(url: str, script_location: Path) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, script_location: Path, revision: str = "head") -> None:
+    """Apply migrations synchronously (call from a thread when a loop is running)."""
+    command.upgrade(alembic_config(url, script_location), revision)
+
+
+async def upgrade_async(url: str, script_location: Path, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, url, script_location, revision)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of a service's alembic/env.py: online migrations over asyncpg."""
+    config = context.config
+    if context.is_offline_mode():
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"),
+            target_metadata=target_metadata,
+            literal_binds=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = async_engine_from_config(
+            config.get_section(config.config_ini_section, {}),
+            prefix="sqlalchemy.",
+            poolclass=pool.NullPool,
+        )
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+RUNTIME_TABLES = ("flotilla_outbox", "flotilla_processed_events", "flotilla_dead_letters")
+
+
+def create_runtime_tables() -> None:
+    """For a service's first revision: the outbox, processed-events and dead-letter tables.
+
+    Later changes to these tables ship as new helpers here, called from new revisions.
+    """
+    from alembic import op
+
+    from flotilla_runtime import consumer, outbox  # noqa: F401  (registers the tables)
+    from flotilla_runtime.db import Base
+
+    bind = op.get_bind()
+    for name in RUNTIME_TABLES:
+        Base.metadata.tables[name].create(bind)
+
+
+def drop_runtime_tables() -> None:
+    from alembic import op
+
+    for name in reversed(RUNTIME_TABLES):
+        op.drop_table(name)

@@ -1,0 +1,3 @@
+"""Flotilla monitor gateway."""
+
+__version__ = "0.1.0"

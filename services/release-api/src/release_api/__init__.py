@@ -1,0 +1,3 @@
+"""Flotilla release API."""
+
+__version__ = "0.1.0"

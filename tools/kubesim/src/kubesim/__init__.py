@@ -1,0 +1,1 @@
+"""kubesim: a Kubernetes API simulator for tests and the local stack."""
