@@ -54,7 +54,20 @@ class MetricsMiddleware:
             await self.app(scope, receive, capture)
         finally:
             method = scope["method"]
-            # The router leaves the matched route in the scope: label by its template.
-            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            route = route_template(scope)
             HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
+
+
+def route_template(scope: Scope) -> str:
+    """`/v1/apps/{app}` for `/v1/apps/checkout`: the matched path with its parameters named.
+
+    Built from the path and the matched `path_params` (not from router internals, which differ
+    between FastAPI versions for included routers); requests that matched no route share one
+    label, so metric cardinality stays bounded.
+    """
+    if "route" not in scope:
+        return "unmatched"
+    by_value = {str(v): k for k, v in scope.get("path_params", {}).items()}
+    segments = str(scope.get("path", "")).split("/")
+    return "/".join("{" + by_value[s] + "}" if s in by_value else s for s in segments)

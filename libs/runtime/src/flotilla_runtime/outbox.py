@@ -113,6 +113,7 @@ class OutboxRelay:
         *,
         client_id: str,
         batch_size: int = 500,
+        slots_per_round: int = 16,
         poll_interval_s: float = 1.0,
         max_backoff_s: float = 10.0,
         retention: timedelta = timedelta(days=3),
@@ -122,6 +123,7 @@ class OutboxRelay:
         self._settings = settings
         self._client_id = client_id
         self._batch_size = batch_size
+        self._slots_per_round = slots_per_round
         self._poll_interval_s = poll_interval_s
         self._max_backoff_s = max_backoff_s
         self._retention = retention
@@ -133,6 +135,8 @@ class OutboxRelay:
         backoff = 0.0
         try:
             while True:
+                # Clear before claiming: a commit that lands during the round wakes the next one.
+                self._wakeup.clear()
                 try:
                     published = await self.publish_pending()
                     backoff = 0.0
@@ -143,7 +147,7 @@ class OutboxRelay:
                     await self._reset_producer()
                     await asyncio.sleep(backoff)
                     continue
-                if published < self._batch_size:
+                if published == 0:
                     await self._wait_for_work()
         finally:
             listener.cancel()
@@ -204,15 +208,17 @@ class OutboxRelay:
         # Lock the slots first (transaction-scoped, released at commit), then read their rows:
         # the row query's snapshot is taken after the locks, so it sees every earlier relay's
         # committed `sent_at`.
+        # At most `slots_per_round` slots, in random order, so replicas share the work. The
+        # lock call sits above the ORDER BY/LIMIT subquery: it runs only on the rows pulled.
         slots = (
             (
                 await session.execute(
                     text(
-                        "SELECT slot FROM (SELECT DISTINCT slot FROM flotilla_outbox "
-                        "WHERE sent_at IS NULL) pending "
-                        "WHERE pg_try_advisory_xact_lock(:ns, slot)"
+                        "SELECT slot FROM (SELECT slot FROM (SELECT DISTINCT slot "
+                        "FROM flotilla_outbox WHERE sent_at IS NULL) d ORDER BY random()) r "
+                        "WHERE pg_try_advisory_xact_lock(:ns, slot) LIMIT :n"
                     ),
-                    {"ns": _LOCK_NAMESPACE},
+                    {"ns": _LOCK_NAMESPACE, "n": self._slots_per_round},
                 )
             )
             .scalars()
@@ -248,7 +254,6 @@ class OutboxRelay:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _wait_for_work(self) -> None:
-        self._wakeup.clear()
         try:
             async with asyncio.timeout(self._poll_interval_s):
                 await self._wakeup.wait()
@@ -294,6 +299,10 @@ class OutboxRelay:
                 raise
             self._producer = producer
         return self._producer
+
+    async def close(self) -> None:
+        """Stop the producer (for callers that drive `publish_pending()` themselves)."""
+        await self._reset_producer()
 
     async def _reset_producer(self) -> None:
         producer, self._producer = self._producer, None

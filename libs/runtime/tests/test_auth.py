@@ -1,0 +1,164 @@
+"""Bearer tokens, roles, teams and service tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import jwt
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from flotilla_contracts.enums import Role
+from flotilla_runtime.auth import (
+    Admin,
+    Authenticator,
+    CurrentPrincipal,
+    Developer,
+    Principal,
+    ServiceCaller,
+    Viewer,
+    mint_token,
+)
+from flotilla_runtime.auth_cli import main as token_cli
+from flotilla_runtime.errors import install_problem_handlers
+from flotilla_runtime.settings import AuthSettings
+
+SETTINGS = AuthSettings()
+
+
+def build() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def state(request, call_next):  # type: ignore[no-untyped-def]
+        request.state.authenticator = Authenticator(SETTINGS)
+        return await call_next(request)
+
+    @app.get("/read")
+    async def read(p: Viewer) -> dict[str, str]:
+        return {"sub": p.subject}
+
+    @app.post("/deploy/{team}")
+    async def deploy(team: str, p: Developer) -> dict[str, bool]:
+        return {"allowed": p.may_act_for_team(team)}
+
+    @app.delete("/cluster")
+    async def admin_only(p: Admin) -> dict[str, str]:
+        return {"sub": p.subject}
+
+    @app.get("/internal")
+    async def internal(p: ServiceCaller) -> dict[str, str]:
+        return {"sub": p.subject}
+
+    @app.get("/me")
+    async def me(p: CurrentPrincipal) -> Principal:
+        return p
+
+    return app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build()), base_url="http://t"
+    ) as c:
+        yield c
+
+
+def bearer(**kwargs: object) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(SETTINGS, **kwargs)}"}  # type: ignore[arg-type]
+
+
+async def test_missing_or_bad_token_is_401_with_challenge(client: httpx.AsyncClient) -> None:
+    r = await client.get("/read")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.json()["type"] == "https://flotilla.io/problems/unauthenticated"
+    forged = AuthSettings(auth_jwt_secret=SecretStr("another-secret-of-sufficient-length-000"))
+    r = await client.get(
+        "/read",
+        headers={"Authorization": "Bearer " + mint_token(forged, subject="x", roles=[Role.ADMIN])},
+    )
+    assert r.status_code == 401
+    r = await client.get("/read", headers={"Authorization": "Basic abc"})
+    assert r.status_code == 401
+
+
+async def test_expired_token(client: httpx.AsyncClient) -> None:
+    r = await client.get("/read", headers=bearer(subject="a", roles=[Role.VIEWER], ttl_s=-120))
+    assert r.status_code == 401
+    assert r.json()["detail"] == "token expired"
+
+
+async def test_wrong_audience_is_rejected(client: httpx.AsyncClient) -> None:
+    token = jwt.encode(
+        {"sub": "a", "roles": ["admin"], "aud": "other", "iss": "flotilla", "exp": 2**31},
+        SETTINGS.auth_jwt_secret.get_secret_value(),
+        algorithm="HS256",
+    )
+    r = await client.get("/read", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("roles", "read", "deploy", "admin"),
+    [
+        ([Role.VIEWER], 200, 403, 403),
+        ([Role.DEVELOPER], 200, 200, 403),
+        ([Role.ADMIN], 200, 200, 200),
+        ([], 403, 403, 403),
+    ],
+)
+async def test_roles_are_ordered(
+    client: httpx.AsyncClient, roles: list[Role], read: int, deploy: int, admin: int
+) -> None:
+    h = bearer(subject="u", roles=roles, teams=["shop"])
+    assert (await client.get("/read", headers=h)).status_code == read
+    assert (await client.post("/deploy/shop", headers=h)).status_code == deploy
+    r = await client.delete("/cluster", headers=h)
+    assert r.status_code == admin
+    if admin == 403:
+        assert r.json()["detail"] == "requires role admin"
+
+
+async def test_developers_act_for_their_own_teams_only(client: httpx.AsyncClient) -> None:
+    dev = bearer(subject="d", roles=[Role.DEVELOPER], teams=["shop"])
+    assert (await client.post("/deploy/shop", headers=dev)).json() == {"allowed": True}
+    assert (await client.post("/deploy/payments", headers=dev)).json() == {"allowed": False}
+    admin = bearer(subject="a", roles=[Role.ADMIN])
+    assert (await client.post("/deploy/payments", headers=admin)).json() == {"allowed": True}
+
+
+async def test_internal_endpoints_take_service_tokens_only(client: httpx.AsyncClient) -> None:
+    svc = bearer(subject="release-api", service=True)
+    assert (await client.get("/internal", headers=svc)).status_code == 200
+    assert (await client.get("/read", headers=svc)).status_code == 200  # services may read
+    assert (await client.delete("/cluster", headers=svc)).status_code == 403
+    admin = bearer(subject="a", roles=[Role.ADMIN])
+    r = await client.get("/internal", headers=admin)
+    assert r.status_code == 403
+
+
+async def test_token_cli_mints_a_token_the_service_accepts(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert token_cli(["--subject", "alice", "--role", "developer", "--team", "shop"]) == 0
+    token = capsys.readouterr().out.strip()
+    r = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {
+        "subject": "alice",
+        "roles": ["developer"],
+        "teams": ["shop"],
+        "kind": "user",
+    }
+
+
+def test_token_cli_refuses_in_production(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FLOTILLA_AUTH_JWKS_URL", "https://idp.example/jwks")
+    assert token_cli(["--role", "admin"]) == 2
+    assert "refusing" in capsys.readouterr().err
