@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,11 @@ OUTAGE_S = 10.0
 
 
 @pytest.fixture
-def own_broker(tmp_path: Path, flotilla_cache_dir: Path) -> KafkaBroker:
+def own_broker(tmp_path: Path, flotilla_cache_dir: Path) -> Iterator[KafkaBroker]:
     """A broker of this test alone: it will be killed."""
     broker = KafkaBroker(tmp_path / "kafka", cache_dir=flotilla_cache_dir)
     broker.start()
-    yield broker  # type: ignore[misc]
+    yield broker
     broker.stop()
 
 

@@ -59,8 +59,9 @@ async def test_crash_is_logged_marks_unhealthy_and_requests_stop() -> None:
     )
     with capture_logs() as logs:
         await supervisor.start()
-        assert supervisor.healthy
+        healthy_at_start = supervisor.healthy
         await asyncio.sleep(0.2)
+        assert healthy_at_start
         assert not supervisor.healthy
         assert stops == [("crasher", "ValueError('boom')")]
         assert any(e["event"] == "worker_crashed" and e["worker"] == "crasher" for e in logs)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from flotilla_contracts import CloudEvent, NotACloudEvent, from_kafka
 from flotilla_runtime.db import Base, create_sessionmaker, session_scope
+from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.metrics import CONSUMED_EVENTS
 from flotilla_runtime.settings import KafkaSettings
 
@@ -121,7 +122,7 @@ class EventConsumer:
         backoff = 0.2
         while True:
             try:
-                await consumer.start()
+                await start_or_stop(consumer)
                 return
             except KafkaError as exc:
                 log.warning("consumer_start_failed", consumer=self.name, error=repr(exc))

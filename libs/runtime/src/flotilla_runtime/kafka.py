@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterable
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from flotilla_runtime.settings import KafkaSettings
+
+
+class _Startable(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+async def start_or_stop(client: _Startable) -> None:
+    """`client.start()`, or `stop()` if it fails or is cancelled; never leaves half a client.
+
+    aiokafka leaks its bootstrap connection (a reader task and a socket) when `start()` is
+    cancelled midway, as a fast shutdown does. So a cancellation lets the start finish (it is
+    bounded by the request timeout), stops the client, and then propagates.
+    """
+    starting = asyncio.ensure_future(client.start())
+    try:
+        await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await starting
+        await client.stop()
+        raise
+    except BaseException:
+        await client.stop()
+        raise
 
 
 def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:

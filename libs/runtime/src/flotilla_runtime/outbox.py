@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from flotilla_contracts import CloudEvent, EventPayload
 from flotilla_runtime.db import Base, create_sessionmaker, session_scope
-from flotilla_runtime.kafka import create_producer
+from flotilla_runtime.kafka import create_producer, start_or_stop
 from flotilla_runtime.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from flotilla_runtime.settings import KafkaSettings
 
@@ -292,11 +292,7 @@ class OutboxRelay:
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = create_producer(self._settings, client_id=self._client_id)
-            try:
-                await producer.start()
-            except BaseException:
-                await producer.stop()
-                raise
+            await start_or_stop(producer)
             self._producer = producer
         return self._producer
 
