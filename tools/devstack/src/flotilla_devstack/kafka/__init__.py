@@ -42,6 +42,9 @@ class Broker(Protocol):
     supports_idempotence: bool
     kind: str
 
+    @property
+    def pid(self) -> int | None: ...
+
     def start(self, timeout: float = ...) -> None: ...
     def stop(self) -> None: ...
 
@@ -111,6 +114,10 @@ class KafkaBroker:
         self.heap_mb = heap_mb
         self.bootstrap = f"127.0.0.1:{self.port}"
         self._proc: ManagedProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     @property
     def log_path(self) -> Path:
@@ -243,6 +250,10 @@ class TansuBroker:
         self.port = port or free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self._proc: ManagedProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def start(self, timeout: float = 30.0) -> None:
         try:

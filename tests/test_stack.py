@@ -1,0 +1,121 @@
+"""The README's first command: the stack comes up, serves, stops cleanly, restarts on its data."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flotilla_devstack.procs import free_port, port_open
+from flotilla_devstack.stack import SERVICES
+
+pytestmark = pytest.mark.e2e
+
+READY_LINE = "Ctrl-C stops everything."
+
+
+def free_block(size: int) -> int:
+    """A base port with `size` free ports after it."""
+    for _ in range(50):
+        base = free_port()
+        if base + size < 65000 and not any(port_open("127.0.0.1", base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def run_stack(args: list[str], log: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    script = Path(sys.executable).parent / "flotilla-dev"
+    with open(log, "w") as stderr:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [str(script), "up", *args],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip())
+        if line.strip() == READY_LINE:
+            return proc, lines
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    pytest.fail(f"stack did not come up:\n{log.read_text()}\n" + "\n".join(lines))
+
+
+def stop_stack(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    code = proc.wait(timeout=90)
+    if proc.stdout is not None:
+        proc.stdout.close()
+    return code
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_stack_up_serves_every_service_and_stops_without_orphans(
+    tmp_path: Path, flotilla_cache_dir: Path
+) -> None:
+    base = free_block(4)
+    args = [
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--cache-dir",
+        str(flotilla_cache_dir),
+        "--base-port",
+        str(base),
+        "--postgres-port",
+        str(free_port()),
+        "--kafka-port",
+        str(free_port()),
+        "--kubesim-port",
+        str(free_block(2)),
+    ]
+    proc, summary = run_stack(args, tmp_path / "first.log")
+    try:
+        described = json.loads((tmp_path / "state" / "stack.json").read_text())
+        for service in SERVICES:
+            url = f"http://127.0.0.1:{base + service.offset}"
+            assert any(line.strip().startswith(service.name) and url in line for line in summary)
+            ready = httpx.get(f"{url}/readyz", timeout=5)
+            assert ready.status_code == 200, ready.text
+            openapi = httpx.get(f"{url}/openapi.json", timeout=5).json()
+            assert openapi["info"]["title"].startswith("Flotilla")
+    finally:
+        code = stop_stack(proc)
+    assert code == 0
+    pids = {name: pid for name, pid in described["pids"].items() if pid}
+    assert {"postgres", "kafka", "kubesim", *(s.name for s in SERVICES)} <= set(pids)
+    time.sleep(0.5)
+    survivors = {name: pid for name, pid in pids.items() if alive(pid)}
+    assert not survivors, f"processes left running after Ctrl-C: {survivors}"
+    first_log = (tmp_path / "first.log").read_text()
+    assert "created topics" in first_log
+
+    # A second run reuses the data: the database and topics are there already.
+    proc, _ = run_stack(args, tmp_path / "second.log")
+    assert stop_stack(proc) == 0
+    second_log = (tmp_path / "second.log").read_text()
+    assert "created topics" not in second_log, second_log
