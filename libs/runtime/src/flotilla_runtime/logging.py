@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,10 +14,15 @@ REQUEST_ID_HEADER = "x-request-id"
 
 
 def configure_logging(
-    *, level: str = "info", fmt: Literal["auto", "json", "console"] = "auto", service: str = ""
+    *,
+    level: str = "info",
+    fmt: Literal["auto", "json", "console"] = "auto",
+    service: str = "",
+    stream: TextIO | None = None,
 ) -> None:
-    """Route structlog and stdlib logging to stderr in one format. Safe to call again."""
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    """Route structlog and stdlib logging to stderr (or `stream`) in one format. Idempotent."""
+    stream = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -44,7 +49,7 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
