@@ -103,7 +103,8 @@ class PostgresServer:
     def start(self, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._run_as:
-            _make_traversable(self.data_dir, self._run_as)
+            _give_data_dir(self.data_dir, self._run_as)
+            _grant_traverse(self.bin_dir)  # e.g. the wheel's binaries inside a private venv
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
                 "initdb",
@@ -194,14 +195,19 @@ def _service_user() -> str:
     return "flotilla-pg"
 
 
-def _make_traversable(data_dir: Path, user: str) -> None:
-    """Give `user` the data directory and the right to pass through (only x) its parents."""
+def _give_data_dir(data_dir: Path, user: str) -> None:
+    """Hand the data directory to the server's user and let it reach the directory."""
     entry = pwd.getpwnam(user)
     if data_dir.stat().st_uid != entry.pw_uid:
         for path in [data_dir, *data_dir.rglob("*")]:
             os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
     os.chmod(data_dir, 0o700)
-    for parent in data_dir.parents:
+    _grant_traverse(data_dir)
+
+
+def _grant_traverse(path: Path) -> None:
+    """Add the search (x) bit for others on every parent: passing through, not listing."""
+    for parent in path.parents:
         mode = parent.stat().st_mode
         if not mode & stat.S_IXOTH:
             os.chmod(parent, mode | stat.S_IXOTH)
