@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -22,7 +28,7 @@ from flotilla_runtime.auth import (
     mint_token,
 )
 from flotilla_runtime.auth_cli import main as token_cli
-from flotilla_runtime.errors import install_problem_handlers
+from flotilla_runtime.errors import Unauthenticated, install_problem_handlers
 from flotilla_runtime.settings import AuthSettings
 
 SETTINGS = AuthSettings()
@@ -162,3 +168,57 @@ def test_token_cli_refuses_in_production(
     monkeypatch.setenv("FLOTILLA_AUTH_JWKS_URL", "https://idp.example/jwks")
     assert token_cli(["--role", "admin"]) == 2
     assert "refusing" in capsys.readouterr().err
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, Any]]:
+    """A JWKS document served over loopback HTTP, as an identity provider would."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+async def test_production_tokens_are_verified_against_the_jwks(
+    jwks_server: tuple[str, Any],
+) -> None:
+    url, key = jwks_server
+    settings = AuthSettings(auth_jwks_url=url)
+    authenticator = Authenticator(settings)
+    claims = {
+        "sub": "carol",
+        "roles": ["developer"],
+        "teams": ["pay"],
+        "iss": "flotilla",
+        "aud": "flotilla",
+        "exp": int(time.time()) + 60,
+    }
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    principal = await authenticator.authenticate(token)
+    assert principal.subject == "carol"
+    assert principal.may_act_for_team("pay")
+    # The development secret means nothing once a JWKS is configured.
+    with pytest.raises(Unauthenticated):
+        await authenticator.authenticate(mint_token(settings, subject="x", roles=[Role.ADMIN]))
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(Unauthenticated):
+        await authenticator.authenticate(
+            jwt.encode(claims, other, algorithm="RS256", headers={"kid": "k1"})
+        )
