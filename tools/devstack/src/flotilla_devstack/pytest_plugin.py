@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from flotilla_devstack.databases import create_database
 from flotilla_devstack.kafka import KafkaBroker, apache_kafka_available
+from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
 from flotilla_devstack.stack import find_root
 
@@ -35,6 +36,18 @@ def flotilla_cache_dir(pytestconfig: pytest.Config) -> Path:
     path = find_root(Path(pytestconfig.rootpath)) / ".flotilla" / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+KUBESIM_CLUSTERS = ("idc-a", "idc-b", "chaos")
+
+
+@pytest.fixture(scope="session")
+def kubesim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubesimProcess]:
+    """kubesim with three clusters: idc-a and idc-b for behaviour, chaos for failure knobs."""
+    process = KubesimProcess(tmp_path_factory.mktemp("kubesim"), clusters=KUBESIM_CLUSTERS)
+    process.start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="session")

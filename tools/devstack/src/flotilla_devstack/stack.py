@@ -23,6 +23,7 @@ import httpx
 from flotilla_contracts import topics
 from flotilla_devstack.databases import create_database, with_database
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
+from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
 from flotilla_devstack.procs import ManagedProcess, StartError, port_open
 from flotilla_runtime.kafka import ensure_topics
@@ -76,6 +77,7 @@ class LocalStack:
     with_services: bool = True
     progress: Progress = field(default=lambda line: None)
     postgres: PostgresServer | None = None
+    kubesim: KubesimProcess | None = None
     broker: Broker | None = None
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
@@ -101,22 +103,15 @@ class LocalStack:
         self.urls["kafka"] = self.broker.bootstrap
         asyncio.run(self._prepare_data())
 
-        kubesim = ManagedProcess(
-            "kubesim",
-            [
-                venv_script("kubesim"),
-                "--clusters",
-                ",".join(KUBESIM_CLUSTERS),
-                "--base-port",
-                str(self.kubesim_port),
-            ],
-            log_path=self.state_dir / "logs" / "kubesim.log",
+        self.kubesim = KubesimProcess(
+            self.state_dir / "kubesim", clusters=KUBESIM_CLUSTERS, base_port=self.kubesim_port
         )
-        kubesim.start()
-        self.processes["kubesim"] = kubesim
-        for i, cluster in enumerate(KUBESIM_CLUSTERS):
-            kubesim.wait_port("127.0.0.1", self.kubesim_port + i, 30)
-            self.urls[f"kubesim/{cluster}"] = f"http://127.0.0.1:{self.kubesim_port + i}"
+        self.progress(
+            f"starting kubesim: {', '.join(KUBESIM_CLUSTERS)} from port {self.kubesim_port}"
+        )
+        self.kubesim.start()
+        for name, cluster in self.kubesim.clusters.items():
+            self.urls[f"kubesim/{name}"] = f"{cluster.url}  (kubeconfig: {cluster.kubeconfig})"
 
         if self.with_services:
             self._start_services()
@@ -208,6 +203,7 @@ class LocalStack:
             "pids": {
                 "postgres": self.postgres.pid if self.postgres else None,
                 "kafka": self.broker.pid if self.broker else None,
+                "kubesim": self.kubesim.pid if self.kubesim else None,
                 **{name: p.pid for name, p in self.processes.items()},
             },
         }
@@ -231,13 +227,19 @@ class LocalStack:
         return "\n".join(lines)
 
     def dead_processes(self) -> list[str]:
-        return [name for name, proc in self.processes.items() if not proc.running()]
+        dead = [name for name, proc in self.processes.items() if not proc.running()]
+        if self.kubesim is not None and self.kubesim.pid is not None and not self.kubesim.running():
+            dead.append("kubesim")
+        return dead
 
     def stop(self) -> None:
         for name in reversed(list(self.processes)):
             self.progress(f"stopping {name}")
             self.processes[name].stop()
         self.processes.clear()
+        if self.kubesim is not None:
+            self.progress("stopping kubesim")
+            self.kubesim.stop()
         if self.broker is not None:
             self.progress(f"stopping {self.broker.kind}")
             self.broker.stop()

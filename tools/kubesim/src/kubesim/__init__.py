@@ -1,1 +1,1 @@
-"""kubesim: a Kubernetes API simulator for tests and the local stack."""
+"""kubesim: simulated Kubernetes clusters over real HTTP, for Flotilla's tests and local stack."""

@@ -1,65 +1,102 @@
-"""Placeholder kubesim: serves `/version` and `/readyz` per cluster so the stack has its slot.
+"""`kubesim`: simulated Kubernetes clusters over real HTTP, one loopback port each.
 
-The simulator proper (resources, watches, controllers, failure knobs) is the kubesim issue. This
-placeholder says what it is on every response and in its start-up line, so nobody mistakes it
-for a cluster.
+  kubesim --clusters idc-a,idc-b,uk8s --nodes 3 --kubeconfig-dir DIR [--base-port N]
+  kubesim --scenario FILE.yaml --kubeconfig-dir DIR
+
+Prints one line per cluster when it serves, writes DIR/<cluster>.kubeconfig, stops on SIGTERM or
+Ctrl-C. A scenario file (YAML):
+
+  clusters:
+    - name: idc-a
+      idc: idc-a
+      nodes: 3
+      node: {cpu: "8", memory: 32Gi, pods: 110}
+      image_faults: {"shop/checkout:bad": CrashLoopBackOff}
+    - name: uk8s
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
+from pathlib import Path
+from typing import Any
 
-import uvicorn
-from fastapi import FastAPI
+import yaml
 
-
-def create_app(cluster: str) -> FastAPI:
-    app = FastAPI(title=f"kubesim placeholder ({cluster})")
-
-    @app.get("/version")
-    async def version() -> dict[str, str]:
-        return {
-            "major": "1",
-            "minor": "32",
-            "gitVersion": "v1.32.0-kubesim-placeholder",
-            "platform": "kubesim",
-        }
-
-    @app.get("/readyz")
-    async def readyz() -> dict[str, str]:
-        return {"status": "ok", "cluster": cluster, "note": "placeholder: no Kubernetes API yet"}
-
-    return app
+from kubesim.cluster import Cluster, ClusterConfig, NodeShape
+from kubesim.tls import generate
 
 
-async def serve(clusters: list[str], base_port: int) -> None:
-    servers = []
-    for i, cluster in enumerate(clusters):
-        config = uvicorn.Config(
-            create_app(cluster), host="127.0.0.1", port=base_port + i, log_level="warning"
+def configs_from_args(args: argparse.Namespace) -> list[ClusterConfig]:
+    if args.scenario:
+        doc: dict[str, Any] = yaml.safe_load(Path(args.scenario).read_text()) or {}
+        entries = doc.get("clusters") or []
+    else:
+        entries = [{"name": name} for name in args.clusters.split(",") if name]
+    configs = []
+    for index, entry in enumerate(entries):
+        name = str(entry["name"])
+        configs.append(
+            ClusterConfig(
+                name=name,
+                index=index,
+                idc=str(entry.get("idc", name)),
+                nodes=int(entry.get("nodes", args.nodes)),
+                node_shape=NodeShape(**entry["node"]) if "node" in entry else NodeShape(),
+                port=args.base_port + index if args.base_port else int(entry.get("port", 0)),
+                token=str(entry.get("token", "")),
+                image_faults=dict(entry.get("image_faults") or {}),
+            )
         )
-        servers.append(uvicorn.Server(config))
-    tasks = [asyncio.create_task(s.serve()) for s in servers]
-    while not all(s.started for s in servers):
-        if any(t.done() for t in tasks):
-            break
-        await asyncio.sleep(0.05)
-    for i, cluster in enumerate(clusters):
-        sys.stdout.write(
-            f"kubesim cluster {cluster} ready at http://127.0.0.1:{base_port + i} (placeholder)\n"
-        )
-    sys.stdout.flush()
-    await asyncio.gather(*tasks)
+    if not configs:
+        raise SystemExit("kubesim: no clusters given")
+    return configs
+
+
+async def serve(
+    configs: list[ClusterConfig], kubeconfig_dir: Path, stop: asyncio.Event | None = None
+) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    certificates = generate()
+    kubeconfig_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240  (once, at start)
+    (kubeconfig_dir / "ca.crt").write_bytes(certificates.ca_pem)  # noqa: ASYNC240
+    clusters = [Cluster(config, certificates=certificates) for config in configs]
+    try:
+        for cluster in clusters:
+            await cluster.start()
+            path = cluster.write_kubeconfig(kubeconfig_dir)
+            sys.stdout.write(
+                f"kubesim cluster {cluster.name} ready at {cluster.url} kubeconfig={path}\n"
+            )
+            sys.stdout.flush()
+        await stop.wait()
+    finally:
+        for cluster in clusters:
+            await cluster.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kubesim")
-    parser.add_argument("--clusters", default="idc-a,idc-b")
-    parser.add_argument("--base-port", type=int, default=16443)
+    parser = argparse.ArgumentParser(prog="kubesim", description="Simulated Kubernetes clusters.")
+    parser.add_argument("--clusters", default="idc-a,idc-b", help="comma-separated names")
+    parser.add_argument("--nodes", type=int, default=3, help="nodes per cluster")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=0,
+        help="first cluster's port (the others follow); default: free ports",
+    )
+    parser.add_argument("--kubeconfig-dir", type=Path, default=Path(".kubesim"))
+    parser.add_argument("--scenario", type=Path, help="a YAML scenario file instead of flags")
     args = parser.parse_args(argv)
-    asyncio.run(serve([c for c in args.clusters.split(",") if c], args.base_port))
+    asyncio.run(serve(configs_from_args(args), args.kubeconfig_dir))
     return 0
 
 

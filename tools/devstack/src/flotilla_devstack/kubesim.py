@@ -1,0 +1,88 @@
+"""kubesim as a child process: the clusters, their URLs and kubeconfigs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from flotilla_devstack.procs import ManagedProcess, tail
+
+READY = re.compile(r"^kubesim cluster (\S+) ready at (\S+) kubeconfig=(\S+)$")
+
+
+@dataclass(frozen=True)
+class SimulatedCluster:
+    name: str
+    url: str
+    kubeconfig: Path
+    ca_file: Path
+
+    @property
+    def token(self) -> str:
+        doc = yaml.safe_load(self.kubeconfig.read_text())
+        return str(doc["users"][0]["user"]["token"])
+
+
+class KubesimProcess:
+    def __init__(
+        self, directory: Path, *, clusters: tuple[str, ...], nodes: int = 3, base_port: int = 0
+    ) -> None:
+        self.directory = directory
+        self.names = clusters
+        self.nodes = nodes
+        self.base_port = base_port
+        self.clusters: dict[str, SimulatedCluster] = {}
+        self._proc: ManagedProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def start(self, timeout: float = 30.0) -> None:
+        script = Path(sys.executable).parent / "kubesim"
+        kubeconfigs = self.directory / "kubeconfig"
+        log = self.directory / "kubesim.log"
+        if log.exists():
+            log.unlink()
+        argv = [
+            str(script),
+            "--clusters",
+            ",".join(self.names),
+            "--nodes",
+            str(self.nodes),
+            "--kubeconfig-dir",
+            str(kubeconfigs),
+        ]
+        if self.base_port:
+            argv += ["--base-port", str(self.base_port)]
+        self._proc = ManagedProcess("kubesim", argv, log_path=log)
+        self._proc.start()
+        self._proc.wait_until(lambda: self._parse(log), timeout, "kubesim clusters")
+
+    def _parse(self, log: Path) -> bool:
+        try:
+            text = log.read_text()
+        except OSError:
+            return False
+        for line in text.splitlines():
+            if m := READY.match(line.strip()):
+                path = Path(m.group(3))
+                self.clusters[m.group(1)] = SimulatedCluster(
+                    m.group(1), m.group(2), path, path.parent / "ca.crt"
+                )
+        return all(name in self.clusters for name in self.names)
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.running()
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.stop()
+            self._proc = None
+
+    def log_tail(self) -> str:
+        return tail(self.directory / "kubesim.log")

@@ -1,0 +1,558 @@
+"""The Kubernetes REST API of one simulated cluster, over aiohttp.
+
+Paths, verbs, Status errors, list paging and watch streams follow the real API server closely
+enough for kubernetes-asyncio and kubectl (see shared/reference/kubernetes-api.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+import json
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from aiohttp import web
+
+from kubesim import openapi
+from kubesim.objects import apply_defaults, validate
+from kubesim.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
+from kubesim.resources import (
+    BY_KIND,
+    BY_PATH,
+    ResourceType,
+    api_group_list,
+    api_resource_list,
+    api_versions,
+)
+from kubesim.selectors import SelectorError, parse_field_selector, parse_label_selector
+from kubesim.store import ApiError, Obj, Watcher, conflict, not_found
+
+if TYPE_CHECKING:
+    from kubesim.cluster import Cluster
+
+TRUE = {"true", "1", "yes"}
+DEFAULT_WATCH_TIMEOUT_S = 1800
+JSON = "application/json"
+
+
+def status_response(err: ApiError) -> web.Response:
+    headers = {"Retry-After": "1"} if err.code == 429 else None
+    return web.json_response(err.status(), status=err.code, headers=headers)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BadRequest", message)
+
+
+class Route:
+    """A parsed resource path."""
+
+    def __init__(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str | None,
+        sub: str | None,
+        watch: bool,
+    ) -> None:
+        self.rt = rt
+        self.namespace = namespace
+        self.name = name
+        self.sub = sub
+        self.watch = watch
+
+
+def parse_path(path: str) -> Route | None:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, version, rest = "", parts[1], parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        return None
+    watch = bool(rest) and rest[0] == "watch"
+    if watch:
+        rest = rest[1:]
+    namespace = None
+    if (
+        len(rest) >= 3
+        and rest[0] == "namespaces"
+        and not (len(rest) == 3 and rest[2] in ("status", "finalize"))
+    ):
+        namespace, rest = rest[1], rest[2:]
+    if not rest or len(rest) > 3:
+        return None
+    rt = BY_PATH.get((group, version, rest[0]))
+    if rt is None:
+        return None
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else None
+    if namespace and not rt.namespaced:
+        return None
+    if rt.namespaced and name and not namespace:
+        return None
+    if sub and sub not in rt.subresources and not (rt.kind == "Namespace" and sub == "finalize"):
+        return None
+    return Route(rt, namespace, name, sub, watch)
+
+
+class ClusterAPI:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+
+    def build(self) -> web.Application:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    # --- entry ------------------------------------------------------------------------------
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/_kubesim"):
+            return await self.cluster.admin(request)
+        if path == "/metrics":
+            return web.Response(
+                body=self.cluster.metrics_text().encode(),
+                headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+            )
+        if path in ("/healthz", "/livez", "/readyz"):
+            return web.Response(text="ok")
+        try:
+            self._authenticate(request)
+            await self._apply_knobs(request)
+            return await self._serve(request)
+        except ApiError as err:
+            return status_response(err)
+        except (PatchError, SelectorError) as exc:
+            return status_response(bad_request(str(exc)))
+
+    def _authenticate(self, request: web.Request) -> None:
+        header = request.headers.get("Authorization", "")
+        if header != f"Bearer {self.cluster.token}":
+            raise ApiError(401, "Unauthorized", "Unauthorized")
+
+    async def _apply_knobs(self, request: web.Request) -> None:
+        knobs = self.cluster.knobs
+        outage = knobs.outage()
+        if outage == "hang":
+            await asyncio.sleep(max(0.0, knobs.outage_until - asyncio.get_running_loop().time()))
+            raise ApiError(
+                503, "ServiceUnavailable", "the server is currently unable to handle the request"
+            )
+        if outage == "503":
+            raise ApiError(
+                503, "ServiceUnavailable", "the server is currently unable to handle the request"
+            )
+        if knobs.latency_s:
+            await asyncio.sleep(knobs.latency_s)
+        route = parse_path(request.path)
+        if route is not None:
+            code = knobs.take_error(_verb(request, route), route.rt.plural)
+            if code is not None:
+                reason = {
+                    409: "Conflict",
+                    429: "TooManyRequests",
+                    500: "InternalError",
+                    503: "ServiceUnavailable",
+                    504: "Timeout",
+                }.get(code, "InternalError")
+                message = (
+                    f"Operation cannot be fulfilled on {route.rt.plural} "
+                    f'"{route.name}": the object has been modified; please apply your '
+                    "changes to the latest version and try again"
+                    if code == 409
+                    else f"injected by kubesim: {reason}"
+                )
+                raise ApiError(code, reason, message)
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        if path == "/version":
+            return web.json_response(self.cluster.version_info())
+        if path == "/api":
+            return web.json_response(api_versions())
+        if path == "/apis":
+            return web.json_response(api_group_list())
+        if path.startswith("/openapi/"):
+            doc = openapi.document(path)
+            if doc is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return web.json_response(doc)
+        if path == "/api/v1" or (path.startswith("/apis/") and path.count("/") == 3):
+            gv = "v1" if path == "/api/v1" else path[len("/apis/") :]
+            doc = api_resource_list(gv)
+            if doc is not None:
+                return web.json_response(doc)
+        route = parse_path(path)
+        if route is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        method = request.method
+        q = request.query
+        if method == "GET":
+            if route.sub == "log":
+                return await self.cluster.pod_log(request, route.namespace or "", route.name or "")
+            if route.name is None:
+                if route.watch or q.get("watch", "").lower() in TRUE:
+                    return await self.watch(request, route)
+                return web.json_response(self.list(route, q))
+            obj = self.store.must_get(route.rt, route.namespace, route.name)
+            if route.sub == "scale":
+                return web.json_response(scale_of(obj))
+            return web.json_response(obj)
+        body = await _body(request)
+        dry_run = q.get("dryRun") == "All"
+        if method == "POST":
+            if route.sub == "eviction" and route.name:
+                return web.json_response(
+                    self.cluster.evict(route.namespace or "", route.name, body), status=201
+                )
+            if route.name is not None:
+                raise ApiError(405, "MethodNotAllowed", "POST is not supported here")
+            return web.json_response(self.create(route, body, dry_run), status=201)
+        if method == "PUT":
+            return web.json_response(self.update(route, body, dry_run))
+        if method == "PATCH":
+            obj, created = self.patch(route, body, request.content_type, q)
+            return web.json_response(obj, status=201 if created else 200)
+        if method == "DELETE":
+            options = body if isinstance(body, dict) else {}
+            for key in ("gracePeriodSeconds", "propagationPolicy"):
+                if key in q:
+                    options[key] = int(q[key]) if key == "gracePeriodSeconds" else q[key]
+            if route.name is None:
+                return web.json_response(self.delete_collection(route, q, options))
+            return web.json_response(
+                self.cluster.delete(route.rt, route.namespace, route.name, options)
+            )
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not supported")
+
+    # --- verbs ------------------------------------------------------------------------------
+
+    def list(self, route: Route, q: Any) -> Obj:
+        labels = parse_label_selector(q.get("labelSelector"))
+        fields = parse_field_selector(q.get("fieldSelector"))
+        items = self.store.list(route.rt, route.namespace, labels, fields)
+        rv = self.store.resource_version
+        start_after: list[str] | None = None
+        if q.get("continue"):
+            try:
+                token = json.loads(base64.urlsafe_b64decode(q["continue"].encode()))
+                rv, start_after = int(token["rv"]), list(token["after"])
+            except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+                raise bad_request("invalid continue token") from exc
+            if rv < self.store.oldest_resumable_rv:
+                raise ApiError(
+                    410,
+                    "Expired",
+                    "The provided continue parameter is too old to "
+                    "display a consistent list result. You can start a new list "
+                    "without the continue parameter.",
+                )
+            items = [o for o in items if _key(o) > tuple(start_after)]
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        limit = int(q.get("limit") or 0)
+        if limit > 0 and len(items) > limit:
+            page, rest = items[:limit], len(items) - limit
+            token = {"rv": rv, "after": list(_key(page[-1]))}
+            meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+            meta["remainingItemCount"] = rest
+            items = page
+        return {
+            "kind": f"{route.rt.kind}List",
+            "apiVersion": route.rt.api_version,
+            "metadata": meta,
+            "items": items,
+        }
+
+    def create(self, route: Route, body: Any, dry_run: bool) -> Obj:
+        rt = route.rt
+        obj = _object_body(body, rt)
+        meta = obj.setdefault("metadata", {})
+        if rt.namespaced:
+            if meta.get("namespace") and meta["namespace"] != route.namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the "
+                    "namespace sent on the request"
+                )
+            meta["namespace"] = route.namespace
+            self.cluster.require_namespace(route.namespace or "")
+        self.cluster.admit(rt, obj)
+        apply_defaults(
+            rt, obj, cluster_ip=self.cluster.allocate_cluster_ip() if rt.kind == "Service" else None
+        )
+        validate(rt, obj)
+        if dry_run:
+            return obj
+        return self.store.create(rt, obj)
+
+    def update(self, route: Route, body: Any, dry_run: bool) -> Obj:
+        rt = route.rt
+        if route.name is None:
+            raise ApiError(405, "MethodNotAllowed", "PUT needs a name")
+        current = self.store.must_get(rt, route.namespace, route.name)
+        if route.sub == "scale":
+            return self._set_scale(current, body, dry_run)
+        obj = _object_body(body, rt)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name") != route.name:
+            raise bad_request("the name of the object does not match the name on the URL")
+        if rt.namespaced:
+            meta["namespace"] = route.namespace
+        merged = self._keep_other_half(rt, current, obj, route.sub)
+        validate(rt, merged)
+        if dry_run:
+            return merged
+        return self.store.replace(rt, merged)
+
+    def patch(self, route: Route, body: Any, content_type: str, q: Any) -> tuple[Obj, bool]:
+        rt = route.rt
+        if route.name is None:
+            raise ApiError(405, "MethodNotAllowed", "PATCH needs a name")
+        current = self.store.get(rt, route.namespace, route.name)
+        if current is None:
+            if content_type == "application/apply-patch+yaml":
+                route_obj = _object_body(body, rt)
+                route_obj.setdefault("metadata", {})["name"] = route.name
+                return self.create(route, route_obj, q.get("dryRun") == "All"), True
+            raise not_found(rt, route.name)
+        base = scale_of(current) if route.sub == "scale" else current
+        if content_type == "application/json-patch+json":
+            patched = json_patch(base, body)
+        elif content_type == "application/merge-patch+json":
+            patched = merge_patch(base, body)
+        elif content_type in (
+            "application/strategic-merge-patch+json",
+            "application/apply-patch+yaml",
+        ):
+            patched = strategic_merge_patch(base, body)
+        else:
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media "
+                f"types include: application/json-patch+json, "
+                f"application/merge-patch+json, application/apply-patch+yaml, "
+                f"application/strategic-merge-patch+json (got {content_type!r})",
+            )
+        if not isinstance(patched, dict):
+            raise bad_request("the patch did not produce an object")
+        if route.sub == "scale":
+            return self._set_scale(current, patched, q.get("dryRun") == "All"), False
+        meta = patched.setdefault("metadata", {})
+        if meta.get("name") != route.name:
+            raise bad_request("the patch changes metadata.name")
+        if rt.namespaced:
+            meta["namespace"] = route.namespace
+        sent_rv = (
+            (body.get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
+        )
+        if not sent_rv:
+            meta["resourceVersion"] = current["metadata"]["resourceVersion"]
+        merged = self._keep_other_half(rt, current, patched, route.sub)
+        validate(rt, merged)
+        if q.get("dryRun") == "All":
+            return merged, False
+        return self.store.replace(rt, merged), False
+
+    def _keep_other_half(self, rt: ResourceType, current: Obj, new: Obj, sub: str | None) -> Obj:
+        """A write to /status keeps spec and metadata labels; a write to the object keeps status
+        (for kinds with a status subresource)."""
+        if sub == "status":
+            merged = copy.deepcopy(current)
+            merged["status"] = new.get("status", {})
+            merged["metadata"]["resourceVersion"] = new["metadata"].get(
+                "resourceVersion", current["metadata"]["resourceVersion"]
+            )
+            return merged
+        if "status" in rt.subresources and "status" in current:
+            new = dict(new)
+            new["status"] = current["status"]
+        return new
+
+    def _set_scale(self, current: Obj, scale: Any, dry_run: bool) -> Obj:
+        try:
+            replicas = int(scale["spec"]["replicas"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiError(422, "Invalid", "Scale.spec.replicas is required") from exc
+        if replicas < 0:
+            raise ApiError(422, "Invalid", "spec.replicas: must be greater than or equal to 0")
+        sent_rv = (scale.get("metadata") or {}).get("resourceVersion")
+        if sent_rv and sent_rv != current["metadata"]["resourceVersion"]:
+            raise conflict(BY_KIND[current["kind"]], current["metadata"]["name"])
+        updated = copy.deepcopy(current)
+        updated["spec"]["replicas"] = replicas
+        if dry_run:
+            return scale_of(updated)
+        rt = BY_KIND[current["kind"]]
+        return scale_of(self.store.replace(rt, updated, check_rv=False))
+
+    def delete_collection(self, route: Route, q: Any, options: dict[str, Any]) -> Obj:
+        labels = parse_label_selector(q.get("labelSelector"))
+        fields = parse_field_selector(q.get("fieldSelector"))
+        deleted = [
+            self.cluster.delete(route.rt, route.namespace, o["metadata"]["name"], options)
+            for o in list(self.store.list(route.rt, route.namespace, labels, fields))
+        ]
+        return {
+            "kind": f"{route.rt.kind}List",
+            "apiVersion": route.rt.api_version,
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": deleted,
+        }
+
+    # --- watch ------------------------------------------------------------------------------
+
+    async def watch(self, request: web.Request, route: Route) -> web.StreamResponse:
+        q = request.query
+        watcher = Watcher(
+            route.rt,
+            route.namespace,
+            parse_label_selector(q.get("labelSelector")),
+            parse_field_selector(q.get("fieldSelector")),
+        )
+        rv_param = q.get("resourceVersion", "")
+        try:
+            since = None if rv_param in ("", "0") else int(rv_param)
+        except ValueError as exc:
+            raise bad_request(f"invalid resourceVersion {rv_param!r}") from exc
+        bookmarks = q.get("allowWatchBookmarks", "").lower() in TRUE
+        timeout = float(q.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
+        knobs = self.cluster.knobs
+        if knobs.watch_max_s is not None:
+            timeout = min(timeout, knobs.watch_max_s)
+        response = web.StreamResponse(status=200, headers={"Content-Type": JSON})
+        response.enable_chunked_encoding()
+        try:
+            first = self.store.watch(watcher, since)
+        except ApiError as err:
+            # An expired version is answered in the stream, as the real API server does.
+            await response.prepare(request)
+            await response.write(
+                json.dumps({"type": "ERROR", "object": err.status()}).encode() + b"\n"
+            )
+            await response.write_eof()
+            return response
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        drop_at = (
+            loop.time() + knobs.watch_drop_after_s if knobs.watch_drop_after_s is not None else None
+        )
+        try:
+            await response.prepare(request)
+            if first:
+                await response.write(b"".join(ev.line(t) for ev, t in first))
+            while True:
+                now = loop.time()
+                if drop_at is not None and now >= drop_at:
+                    assert request.transport is not None
+                    request.transport.abort()  # no final chunk: an abrupt drop
+                    return response
+                end = min(deadline, drop_at) if drop_at is not None else deadline
+                if now >= end:
+                    break
+                wait = min(end - now, knobs.bookmark_interval_s) if bookmarks else end - now
+                try:
+                    item = await asyncio.wait_for(watcher.queue.get(), wait)
+                except TimeoutError:
+                    if bookmarks and loop.time() < end:
+                        await response.write(self._bookmark(route.rt))
+                    continue
+                if item is None:
+                    break
+                lines = [item[0].line(item[1])]
+                closed = False
+                while not watcher.queue.empty() and len(lines) < 512:
+                    more = watcher.queue.get_nowait()
+                    if more is None:
+                        closed = True
+                        break
+                    lines.append(more[0].line(more[1]))
+                await response.write(b"".join(lines))
+                if closed:
+                    break
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
+            pass  # the client went away mid-stream
+        finally:
+            self.store.unwatch(watcher)
+        return response
+
+    def _bookmark(self, rt: ResourceType) -> bytes:
+        obj = {
+            "kind": rt.kind,
+            "apiVersion": rt.api_version,
+            "metadata": {
+                "resourceVersion": str(self.store.resource_version),
+                "annotations": {"k8s.io/initial-events-end": "true"},
+            },
+        }
+        return json.dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
+
+
+def scale_of(obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    selector = (obj.get("spec") or {}).get("selector") or {}
+    labels = ",".join(f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items())
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"],
+            "creationTimestamp": meta.get("creationTimestamp"),
+        },
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": labels},
+    }
+
+
+def _key(obj: Obj) -> tuple[str, str]:
+    return (obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+
+
+def _verb(request: web.Request, route: Route) -> str:
+    method = request.method
+    if method == "GET":
+        if route.name is None:
+            watch = route.watch or request.query.get("watch", "").lower() in TRUE
+            return "watch" if watch else "list"
+        return "get"
+    return {
+        "POST": "create",
+        "PUT": "update",
+        "PATCH": "patch",
+        "DELETE": "delete" if route.name else "deletecollection",
+    }.get(method, method.lower())
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    raw = await request.read()
+    if not raw:
+        return None
+    try:
+        if request.content_type == "application/apply-patch+yaml":
+            return yaml.safe_load(raw)
+        return json.loads(raw)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise bad_request(f"the request body is not valid: {exc}") from exc
+
+
+def _object_body(body: Any, rt: ResourceType) -> Obj:
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be an object")
+    kind = body.get("kind")
+    if kind and kind != rt.kind:
+        raise bad_request(f"kind {kind!r} does not match the resource {rt.plural!r}")
+    api_version = body.get("apiVersion")
+    if api_version and api_version != rt.api_version:
+        raise bad_request(f"apiVersion {api_version!r} does not match {rt.api_version!r}")
+    return copy.deepcopy(body)

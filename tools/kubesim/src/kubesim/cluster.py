@@ -1,0 +1,593 @@
+"""One simulated cluster: its store, controllers, API server, knobs and admin API."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ipaddress
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kubesim.api import ClusterAPI
+from kubesim.controllers.base import Controller
+from kubesim.controllers.deployment import DeploymentController
+from kubesim.controllers.disruption import DisruptionController, budget_numbers, pods_of
+from kubesim.controllers.endpoints import EndpointsController
+from kubesim.controllers.kubelet import PREFIX, Kubelet
+from kubesim.controllers.replicaset import ReplicaSetController
+from kubesim.knobs import POD_FAULTS, InjectedError, Knobs
+from kubesim.objects import is_terminating
+from kubesim.resources import RESOURCES, ResourceType, resource
+from kubesim.selectors import labels_match, selector_from_match
+from kubesim.store import ApiError, Obj, Store, not_found, now_iso, random_suffix
+from kubesim.tls import Certificates, generate
+
+POD = resource("Pod")
+NODE = resource("Node")
+NAMESPACE = resource("Namespace")
+EVENT = resource("Event")
+PDB = resource("PodDisruptionBudget")
+MAX_EVENTS = 2000
+MAX_LOG_LINES = 1000
+KUBERNETES_VERSION = "v1.32.0"
+
+
+@dataclass
+class NodeShape:
+    cpu: str = "8"
+    memory: str = "32Gi"
+    pods: int = 110
+
+
+@dataclass
+class ClusterConfig:
+    name: str
+    index: int  # pod IPs are 127.(10 + index).x.y
+    idc: str = ""
+    nodes: int = 3
+    node_shape: NodeShape = field(default_factory=NodeShape)
+    port: int = 0
+    token: str = ""
+    image_faults: dict[str, str] = field(default_factory=dict)
+
+
+class Cluster:
+    def __init__(self, config: ClusterConfig, *, certificates: Certificates | None = None) -> None:
+        self.config = config
+        self.certificates = certificates or generate()
+        self.name = config.name
+        self.token = config.token or secrets.token_urlsafe(24)
+        self.store = Store()
+        self.knobs = Knobs(image_faults=dict(config.image_faults))
+        self.api = ClusterAPI(self)
+        self.port = config.port
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ip_next = 2
+        self._ips: dict[str, str] = {}  # pod uid → IP
+        self._cluster_ip_next = 10
+        self._event_names: collections.deque[tuple[str, str]] = collections.deque()
+        self.pod_logs: dict[tuple[str, str], collections.deque[str]] = {}
+        self.pod_faults: dict[tuple[str, str], str] = {}
+        self.hooks: list[Callable[[str, Obj], None]] = []  # listeners, log emitters
+        self.controllers: list[Controller] = [
+            Kubelet(self),
+            ReplicaSetController(self),
+            DeploymentController(self),
+            EndpointsController(self),
+            DisruptionController(self),
+        ]
+        for controller in self.controllers:
+            self.store.subscribe(controller.on_event)
+        self._bootstrap()
+
+    # --- life -------------------------------------------------------------------------------
+
+    def _bootstrap(self) -> None:
+        for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            self.create(NAMESPACE, {"metadata": {"name": ns}})
+        for i in range(1, self.config.nodes + 1):
+            self.add_node(f"{self.name}-node-{i}")
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(c.run(), name=f"kubesim:{self.name}:{c.name}")
+            for c in self.controllers
+        ]
+        self._runner = web.AppRunner(self.api.build(), access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(
+            self._runner,
+            "127.0.0.1",
+            self.port,
+            reuse_address=True,
+            ssl_context=self.certificates.server_context(),
+        )
+        await self._site.start()
+        server: Any = self._site._server
+        self.port = int(server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        self.store.close_watches()
+        for controller in self.controllers:
+            controller.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def version_info(self) -> Obj:
+        return {
+            "major": "1",
+            "minor": "32",
+            "gitVersion": KUBERNETES_VERSION,
+            "gitCommit": "kubesim",
+            "gitTreeState": "clean",
+            "buildDate": "2026-01-01T00:00:00Z",
+            "goVersion": "go1.23",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
+
+    def kubeconfig(self) -> Obj:
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": self.name,
+            "clusters": [
+                {
+                    "name": self.name,
+                    "cluster": {
+                        "server": self.url,
+                        "certificate-authority-data": self.certificates.ca_data,
+                    },
+                }
+            ],
+            "users": [{"name": f"{self.name}-admin", "user": {"token": self.token}}],
+            "contexts": [
+                {
+                    "name": self.name,
+                    "context": {
+                        "cluster": self.name,
+                        "user": f"{self.name}-admin",
+                        "namespace": "default",
+                    },
+                }
+            ],
+        }
+
+    def write_kubeconfig(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.name}.kubeconfig"
+        path.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        path.chmod(0o600)
+        return path
+
+    # --- writes every path goes through ----------------------------------------------------
+
+    def create(self, rt: ResourceType, obj: Obj) -> Obj:
+        from kubesim.objects import apply_defaults, validate
+
+        if rt.namespaced:
+            self.require_namespace(obj["metadata"].get("namespace", ""))
+        apply_defaults(
+            rt, obj, cluster_ip=self.allocate_cluster_ip() if rt.kind == "Service" else None
+        )
+        validate(rt, obj)
+        return self.store.create(rt, obj)
+
+    def require_namespace(self, namespace: str) -> None:
+        ns = self.store.get(NAMESPACE, None, namespace)
+        if ns is None:
+            raise not_found(NAMESPACE, namespace)
+        if is_terminating(ns):
+            raise ApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace "
+                f"{namespace} because it is being terminated",
+            )
+
+    def admit(self, rt: ResourceType, obj: Obj) -> None:
+        """Admission: nothing to reject yet; the hook for quotas or webhooks."""
+
+    def delete(
+        self, rt: ResourceType, namespace: str | None, name: str, options: dict[str, Any]
+    ) -> Obj:
+        """Delete as the API server does: pods gracefully, dependents by garbage collection."""
+        obj = self.store.must_get(rt, namespace, name)
+        if rt is POD:
+            grace = options.get("gracePeriodSeconds")
+            if grace is None:
+                grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+            scheduled = bool((obj.get("spec") or {}).get("nodeName"))
+            if int(grace) <= 0 or not scheduled:
+                return self.store.remove(rt, namespace, name)
+            if is_terminating(obj):
+                return obj
+
+            return self.store.mark_terminating(rt, namespace, name, int(grace))
+        if rt is NAMESPACE:
+            for other in RESOURCES:
+                if other.namespaced:
+                    for child in list(self.store.list(other, name)):
+                        if self.store.get(other, name, child["metadata"]["name"]) is not None:
+                            self.delete(
+                                other, name, child["metadata"]["name"], {"gracePeriodSeconds": 0}
+                            )
+        final = self.store.remove(rt, namespace, name)
+        if options.get("propagationPolicy") != "Orphan":
+            self._collect_garbage(final)
+        return final
+
+    def _collect_garbage(self, owner: Obj) -> None:
+        uid = owner["metadata"]["uid"]
+        ns = owner["metadata"].get("namespace")
+        for rt in RESOURCES:
+            if not rt.namespaced or ns is None:
+                continue
+            for obj in list(self.store.list(rt, ns)):
+                refs = obj["metadata"].get("ownerReferences") or []
+                if (
+                    any(r.get("uid") == uid for r in refs)
+                    and self.store.get(rt, ns, obj["metadata"]["name"]) is not None
+                ):
+                    self.delete(rt, ns, obj["metadata"]["name"], {})
+
+    def evict(self, namespace: str, name: str, body: Any) -> Obj:
+        pod = self.store.must_get(POD, namespace, name)
+        for pdb in self.store.list(PDB, namespace):
+            selector = selector_from_match((pdb.get("spec") or {}).get("selector"))
+            if not labels_match(selector, pod["metadata"].get("labels")):
+                continue
+            numbers = budget_numbers(pdb, pods_of(self.store, pdb))
+            if numbers["disruptionsAllowed"] <= 0:
+                raise ApiError(
+                    429,
+                    "TooManyRequests",
+                    "Cannot evict pod as it would violate the pod's disruption budget.",
+                    {
+                        "causes": [
+                            {
+                                "reason": "DisruptionBudget",
+                                "message": f"The disruption budget {pdb['metadata']['name']} "
+                                f"needs {numbers['desiredHealthy']} healthy pods "
+                                f"and has {numbers['currentHealthy']} currently",
+                            }
+                        ]
+                    },
+                )
+        options = (body or {}).get("deleteOptions") or {}
+        self.delete(POD, namespace, name, options)
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "code": 201,
+        }
+
+    # --- nodes, IPs, events, logs ----------------------------------------------------------
+
+    def add_node(
+        self, name: str, *, labels: dict[str, str] | None = None, shape: NodeShape | None = None
+    ) -> Obj:
+        shape = shape or self.config.node_shape
+        number = self.store.count(NODE) + 1
+        capacity = {
+            "cpu": shape.cpu,
+            "memory": shape.memory,
+            "pods": str(shape.pods),
+            "ephemeral-storage": "100Gi",
+        }
+        node = {
+            "metadata": {
+                "name": name,
+                "labels": {
+                    "kubernetes.io/hostname": name,
+                    "kubernetes.io/os": "linux",
+                    "kubernetes.io/arch": "amd64",
+                    "node-role.kubernetes.io/worker": "",
+                    "topology.kubernetes.io/zone": self.config.idc or self.name,
+                    **(labels or {}),
+                },
+            },
+            "spec": {},
+            "status": {
+                "capacity": capacity,
+                "allocatable": dict(capacity),
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                        "lastHeartbeatTime": now_iso(),
+                        "lastTransitionTime": now_iso(),
+                    }
+                ],
+                "addresses": [
+                    {"type": "InternalIP", "address": f"127.{9 + self.config.index}.255.{number}"},
+                    {"type": "Hostname", "address": name},
+                ],
+                "nodeInfo": {
+                    "kubeletVersion": KUBERNETES_VERSION,
+                    "osImage": "kubesim",
+                    "containerRuntimeVersion": "containerd://1.7.0",
+                    "kernelVersion": "6.1",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64",
+                },
+            },
+        }
+        return self.store.create(NODE, node)
+
+    def set_node_ready(self, name: str, ready: bool) -> Obj:
+        def change(node: Obj) -> None:
+            for cond in node["status"]["conditions"]:
+                if cond["type"] == "Ready":
+                    cond["status"] = "True" if ready else "Unknown"
+                    cond["reason"] = "KubeletReady" if ready else "NodeStatusUnknown"
+                    cond["lastTransitionTime"] = now_iso()
+
+        updated = self.store.mutate(NODE, None, name, change)
+        if updated is None:
+            raise not_found(NODE, name)
+        return updated
+
+    def pod_ip(self, pod: Obj) -> str:
+        uid = pod["metadata"]["uid"]
+        if uid not in self._ips:
+            base = int(ipaddress.IPv4Address(f"127.{10 + self.config.index}.0.0"))
+            used = set(self._ips.values())
+            while True:
+                n = self._ip_next
+                self._ip_next = 2 if self._ip_next >= 65533 else self._ip_next + 1
+                if n % 256 in (0, 255):
+                    continue
+                ip = str(ipaddress.IPv4Address(base + n))
+                if ip not in used:
+                    break
+            self._ips[uid] = ip
+        return self._ips[uid]
+
+    def release_pod(self, pod: Obj) -> None:
+        self._ips.pop(pod["metadata"]["uid"], None)
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        self.pod_logs.pop(key, None)
+        self.pod_faults.pop(key, None)
+        for hook in self.hooks:
+            hook("gone", pod)
+
+    def allocate_cluster_ip(self) -> str:
+        n = self._cluster_ip_next
+        self._cluster_ip_next += 1
+        return f"10.96.{n // 256}.{n % 256}"
+
+    def fault_for(self, pod: Obj) -> str | None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if key in self.pod_faults:
+            return self.pod_faults[key]
+        annotated = (pod["metadata"].get("annotations") or {}).get(PREFIX + "fault")
+        if annotated:
+            return str(annotated)
+        for c in (pod.get("spec") or {}).get("containers") or []:
+            fault = self.knobs.fault_for_image(c.get("image", ""))
+            if fault:
+                return fault
+        return None
+
+    def record_event(self, obj: Obj, reason: str, message: str, *, type_: str = "Normal") -> None:
+        meta = obj["metadata"]
+        ns = meta.get("namespace") or "default"
+        name = f"{meta['name']}.{random_suffix(10)}"
+        event = {
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": {
+                "kind": obj.get("kind"),
+                "namespace": meta.get("namespace"),
+                "name": meta["name"],
+                "uid": meta.get("uid"),
+                "apiVersion": obj.get("apiVersion"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "count": 1,
+            "firstTimestamp": now_iso(),
+            "lastTimestamp": now_iso(),
+            "source": {"component": "kubesim"},
+        }
+        if self.store.get(NAMESPACE, None, ns) is None:
+            return
+        self.store.create(EVENT, event)
+        self._event_names.append((ns, name))
+        while len(self._event_names) > MAX_EVENTS:
+            old_ns, old_name = self._event_names.popleft()
+            if self.store.get(EVENT, old_ns, old_name) is not None:
+                self.store.remove(EVENT, old_ns, old_name)
+
+    def log_line(self, pod: Obj, line: str) -> None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.pod_logs.setdefault(key, collections.deque(maxlen=MAX_LOG_LINES)).append(
+            f"{stamp} {line}"
+        )
+
+    def pod_started(self, pod: Obj) -> None:
+        version = (pod["metadata"].get("labels") or {}).get("app.kubernetes.io/version", "")
+        image = ((pod.get("spec") or {}).get("containers") or [{}])[0].get("image", "")
+        self.log_line(
+            pod, f"starting {pod['metadata']['name']} image={image} version={version}".rstrip()
+        )
+        for hook in self.hooks:
+            hook("started", pod)
+
+    def pod_stopping(self, pod: Obj) -> None:
+        self.log_line(pod, "received SIGTERM, shutting down")
+        for hook in self.hooks:
+            hook("stopping", pod)
+
+    async def pod_log(self, request: web.Request, namespace: str, name: str) -> web.Response:
+        pod = self.store.must_get(POD, namespace, name)
+        containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
+        wanted = request.query.get("container")
+        if wanted and wanted not in containers:
+            raise ApiError(400, "BadRequest", f"container {wanted} is not valid for pod {name}")
+        if not wanted and len(containers) > 1:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"a container name must be specified for pod {name}, choose one of: {containers}",
+            )
+        lines = list(self.pod_logs.get((namespace, name), ()))
+        tail = request.query.get("tailLines")
+        if tail is not None:
+            lines = lines[-int(tail) :] if int(tail) > 0 else []
+        return web.Response(text="".join(f"{line}\n" for line in lines), content_type="text/plain")
+
+    # --- observability ----------------------------------------------------------------------
+
+    def metrics_text(self) -> str:
+        from kubesim.metrics import render
+
+        return render(self)
+
+    # --- admin API --------------------------------------------------------------------------
+
+    async def admin(self, request: web.Request) -> web.Response:
+        try:
+            return await self._admin(request)
+        except ApiError as err:
+            return web.json_response(err.status(), status=err.code)
+        except (KeyError, ValueError, TypeError) as exc:
+            return web.json_response({"error": f"bad request: {exc!r}"}, status=400)
+
+    async def _admin(self, request: web.Request) -> web.Response:
+        parts = [p for p in request.path.split("/") if p][1:]
+        body: Obj = {}
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw else {}
+        method = request.method
+        if not parts and method == "GET":
+            return web.json_response(self.describe())
+        what = parts[0] if parts else ""
+        if what == "outage" and method == "POST":
+            await self.start_outage(body.get("mode", "503"), float(body.get("seconds", 5)))
+        elif what == "latency" and method == "POST":
+            self.knobs.latency_s = float(body.get("seconds", 0))
+        elif what == "errors" and method == "POST":
+            self.knobs.errors.append(
+                InjectedError(
+                    verb=body["verb"],
+                    code=int(body["code"]),
+                    resource=body.get("resource"),
+                    count=int(body.get("count", 1)),
+                )
+            )
+        elif what == "errors" and method == "DELETE":
+            self.knobs.errors.clear()
+        elif what == "watches" and method == "POST":
+            action = body.get("action", "close")
+            if action == "expire":
+                self.store.expire_watches()
+            elif action == "close":
+                self.store.close_watches()
+            if "max_seconds" in body:
+                self.knobs.watch_max_s = body["max_seconds"]
+            if "drop_after_seconds" in body:
+                self.knobs.watch_drop_after_s = body["drop_after_seconds"]
+            if "bookmark_interval_seconds" in body:
+                self.knobs.bookmark_interval_s = float(body["bookmark_interval_seconds"])
+        elif what == "compact" and method == "POST":
+            self.store.compact()
+        elif what == "faults" and method == "POST":
+            fault = body["fault"]
+            if fault not in POD_FAULTS:
+                raise ValueError(f"unknown fault {fault!r}; one of {POD_FAULTS}")
+            if "image" in body:
+                self.knobs.image_faults[body["image"]] = fault
+            else:
+                ns, _, pod_name = body["pod"].rpartition("/")
+                self.pod_faults[(ns or "default", pod_name)] = fault
+                self._kick_pod(ns or "default", pod_name)
+            self._kick_all_pods()
+        elif what == "faults" and method == "DELETE":
+            self.knobs.image_faults.clear()
+            self.pod_faults.clear()
+        elif what == "nodes" and method == "POST" and len(parts) == 1:
+            self.add_node(
+                body["name"],
+                labels=body.get("labels"),
+                shape=NodeShape(**body["shape"]) if "shape" in body else None,
+            )
+        elif what == "nodes" and method == "DELETE" and len(parts) == 2:
+            self.delete(NODE, None, parts[1], {})
+            for pod in list(self.store.list(POD)):
+                if (pod.get("spec") or {}).get("nodeName") == parts[1]:
+                    self.store.remove(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
+        elif what == "nodes" and method == "POST" and len(parts) == 3 and parts[2] == "ready":
+            self.set_node_ready(parts[1], bool(body.get("ready", True)))
+        elif what == "reset" and method == "POST":
+            self.knobs = Knobs()
+            self.pod_faults.clear()
+        else:
+            return web.json_response(
+                {"error": f"no admin route {method} {request.path}"}, status=404
+            )
+        return web.json_response(self.describe())
+
+    def _kick_pod(self, ns: str, name: str) -> None:
+        for controller in self.controllers:
+            if isinstance(controller, Kubelet):
+                controller.enqueue((ns, name))
+
+    def _kick_all_pods(self) -> None:
+        for pod in self.store.list(POD):
+            self._kick_pod(pod["metadata"]["namespace"], pod["metadata"]["name"])
+
+    async def start_outage(self, mode: str, seconds: float) -> None:
+        if mode not in ("refuse", "503", "hang"):
+            raise ValueError("mode is one of refuse, 503, hang")
+        self.knobs.outage_mode = mode  # type: ignore[assignment]
+        self.knobs.outage_until = time.monotonic() + seconds
+        if mode == "refuse" and self._site is not None:
+            self.store.close_watches()
+            site, self._site = self._site, None
+
+            async def refuse_then_listen() -> None:
+                await site.stop()
+                await asyncio.sleep(seconds)
+                await self._listen()
+
+            self._tasks.append(asyncio.get_running_loop().create_task(refuse_then_listen()))
+
+    def describe(self) -> Obj:
+        return {
+            "cluster": self.name,
+            "url": self.url,
+            "resourceVersion": self.store.resource_version,
+            "objects": {rt.plural: self.store.count(rt) for rt in RESOURCES},
+            "knobs": self.knobs.describe(),
+            "pod_faults": {f"{ns}/{n}": f for (ns, n), f in self.pod_faults.items()},
+        }

@@ -1,0 +1,511 @@
+"""Scheduler and kubelets: place pods on nodes, run their lifecycle, terminate them gracefully.
+
+Timings come from the pod spec where Kubernetes has them (lifecycle `sleep` hooks,
+`readinessProbe.initialDelaySeconds`, `terminationGracePeriodSeconds`) and from annotations
+where a simulation needs more (fractional seconds, faults):
+  kubesim.flotilla.io/ready-after-seconds   time from running to ready (overrides the probe)
+  kubesim.flotilla.io/post-start-seconds    postStart duration (exec/http hooks)
+  kubesim.flotilla.io/pre-stop-seconds      preStop duration (exec/http hooks)
+  kubesim.flotilla.io/shutdown-seconds      time the app takes to exit after SIGTERM
+  kubesim.flotilla.io/fault                 CrashLoopBackOff | ImagePullBackOff | ErrImagePull |
+                                            OOMKilled | NeverReady | SlowStart
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from kubesim.controllers.base import Controller, Key
+from kubesim.objects import is_terminating
+from kubesim.resources import resource
+from kubesim.store import Obj, now_iso
+
+POD = resource("Pod")
+NODE = resource("Node")
+PREFIX = "kubesim.flotilla.io/"
+START_DELAY_S = 0.05  # scheduled → image present → container running
+CRASH_AFTER_S = 0.5  # how long a crashing container runs before it dies
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 5.0
+
+
+def _annotation_seconds(pod: Obj, name: str) -> float | None:
+    value = (pod["metadata"].get("annotations") or {}).get(PREFIX + name)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _hook_seconds(pod: Obj, hook: str, annotation: str) -> float:
+    explicit = _annotation_seconds(pod, annotation)
+    if explicit is not None:
+        return explicit
+    longest = 0.0
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        sleep = (((c.get("lifecycle") or {}).get(hook) or {}).get("sleep") or {}).get("seconds")
+        if sleep is not None:
+            longest = max(longest, float(sleep))
+    return longest
+
+
+def _ready_after(pod: Obj) -> float:
+    explicit = _annotation_seconds(pod, "ready-after-seconds")
+    if explicit is not None:
+        return explicit
+    delays = [
+        float(((c.get("readinessProbe") or {}).get("initialDelaySeconds")) or 0)
+        for c in (pod.get("spec") or {}).get("containers") or []
+    ]
+    return max(delays, default=0.0)
+
+
+def _quantity(value: Any) -> float:
+    """CPU in cores or memory in bytes from a Kubernetes quantity string."""
+    if value is None:
+        return 0.0
+    text = str(value)
+    units = {
+        "m": 1e-3,
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "k": 1e3,
+        "M": 1e6,
+        "G": 1e9,
+        "T": 1e12,
+    }
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * units[suffix]
+    return float(text)
+
+
+def pod_requests(pod: Obj) -> tuple[float, float]:
+    cpu = mem = 0.0
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        req = (c.get("resources") or {}).get("requests") or {}
+        cpu += _quantity(req.get("cpu"))
+        mem += _quantity(req.get("memory"))
+    return cpu, mem
+
+
+def node_ready(node: Obj) -> bool:
+    for cond in (node.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return bool(cond.get("status") == "True")
+    return False
+
+
+@dataclass
+class PodRun:
+    """What a kubelet remembers about a pod between reconciles (monotonic times)."""
+
+    running_at: float | None = None
+    ready_at: float | None = None
+    terminate_at: float | None = None
+    gone_at: float | None = None
+    crashes: int = 0
+    next_crash_at: float | None = None
+    restart_at: float | None = None
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+
+    def __init__(self, cluster: Any) -> None:
+        super().__init__(cluster)
+        self.runs: dict[Key, PodRun] = {}
+
+    def on_event(self, type_: str, rt: Any, obj: Obj, old: Obj | None) -> None:
+        if rt is POD:
+            key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+            if type_ == "DELETED":
+                self.runs.pop(key, None)
+                self.cluster.release_pod(obj)
+            else:
+                self.enqueue(key)
+        elif rt is NODE:
+            name = obj["metadata"]["name"]
+            node_gone = type_ == "DELETED"
+            for pod in self.store.list(POD):
+                on_node = (pod.get("spec") or {}).get("nodeName") == name
+                if on_node or (not (pod.get("spec") or {}).get("nodeName") and not node_gone):
+                    self.enqueue((pod["metadata"]["namespace"], pod["metadata"]["name"]))
+
+    def reconcile(self, key: Key) -> None:
+        ns, name = key
+        pod = self.store.get(POD, ns, name)
+        if pod is None:
+            return
+        run = self.runs.setdefault(key, PodRun())
+        now = asyncio.get_running_loop().time()
+        if is_terminating(pod):
+            self._terminate(key, pod, run, now)
+            return
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if not node_name:
+            self._schedule(key, pod)
+            return
+        node = self.store.get(NODE, None, node_name)
+        if node is None:  # its node was removed: the pod is gone with it
+            self.cluster.delete(POD, ns, name, {"gracePeriodSeconds": 0})
+            return
+        fault = self.cluster.fault_for(pod)
+        if fault in ("ImagePullBackOff", "ErrImagePull"):
+            self._image_pull_failing(pod, run, now, fault)
+            return
+        if run.running_at is None:
+            start = START_DELAY_S + (self.cluster.knobs.slow_start_s if fault == "SlowStart" else 0)
+            run.running_at = now + start
+            run.ready_at = (
+                run.running_at
+                + _hook_seconds(pod, "postStart", "post-start-seconds")
+                + _ready_after(pod)
+            )
+            if fault in ("CrashLoopBackOff", "OOMKilled"):
+                run.next_crash_at = run.running_at + CRASH_AFTER_S
+        self._advance(key, pod, node, run, now, fault)
+
+    # --- scheduling -------------------------------------------------------------------------
+
+    def _schedule(self, key: Key, pod: Obj) -> None:
+        node = self._pick_node(pod)
+        ns, name = key
+        if node is None:
+
+            def unschedulable(p: Obj) -> None:
+                status = p.setdefault("status", {})
+                status["phase"] = "Pending"
+                _set_condition(
+                    status,
+                    "PodScheduled",
+                    "False",
+                    "Unschedulable",
+                    f"0/{self.store.count(NODE)} nodes are available",
+                )
+
+            before = self.store.get(POD, ns, name)
+            self.store.mutate(POD, ns, name, unschedulable)
+            if before is not None and _condition_reason(before, "PodScheduled") != "Unschedulable":
+                self.cluster.record_event(
+                    pod,
+                    "FailedScheduling",
+                    f"0/{self.store.count(NODE)} nodes are available",
+                    type_="Warning",
+                )
+            self.enqueue_after(key, 1.0)
+            return
+        node_name = node["metadata"]["name"]
+
+        def bind(p: Obj) -> None:
+            p["spec"]["nodeName"] = node_name
+            status = p.setdefault("status", {})
+            status["phase"] = "Pending"
+            _set_condition(status, "PodScheduled", "True")
+
+        self.store.mutate(POD, ns, name, bind)
+        self.cluster.record_event(
+            pod, "Scheduled", f"Successfully assigned {ns}/{name} to {node_name}"
+        )
+
+    def _pick_node(self, pod: Obj) -> Obj | None:
+        spec = pod.get("spec") or {}
+        selector = spec.get("nodeSelector") or {}
+        tolerations = spec.get("tolerations") or []
+        cpu, mem = pod_requests(pod)
+        load: dict[str, tuple[float, float, int]] = {}
+        for other in self.store.list(POD):
+            node_name = (other.get("spec") or {}).get("nodeName")
+            if node_name and other is not pod and not is_terminating(other):
+                c, m = pod_requests(other)
+                lc, lm, n = load.get(node_name, (0.0, 0.0, 0))
+                load[node_name] = (lc + c, lm + m, n + 1)
+        best: tuple[float, Obj] | None = None
+        for node in self.store.list(NODE):
+            nspec = node.get("spec") or {}
+            if nspec.get("unschedulable") or not node_ready(node):
+                continue
+            labels = node["metadata"].get("labels") or {}
+            if any(labels.get(k) != v for k, v in selector.items()):
+                continue
+            if not all(
+                _tolerated(t, tolerations)
+                for t in nspec.get("taints") or []
+                if t.get("effect") in ("NoSchedule", "NoExecute")
+            ):
+                continue
+            alloc = (node.get("status") or {}).get("allocatable") or {}
+            used_cpu, used_mem, count = load.get(node["metadata"]["name"], (0.0, 0.0, 0))
+            free_cpu = _quantity(alloc.get("cpu", "0")) - used_cpu
+            free_mem = _quantity(alloc.get("memory", "0")) - used_mem
+            if cpu > free_cpu + 1e-9 or mem > free_mem or count + 1 > int(alloc.get("pods", 110)):
+                continue
+            score = count + used_cpu  # least loaded first: spreads pods
+            if best is None or score < best[0]:
+                best = (score, node)
+        return best[1] if best else None
+
+    # --- running ----------------------------------------------------------------------------
+
+    def _advance(
+        self, key: Key, pod: Obj, node: Obj, run: PodRun, now: float, fault: str | None
+    ) -> None:
+        ns, name = key
+        assert run.running_at is not None
+        if now < run.running_at:
+            self.enqueue_after(key, run.running_at - now)
+            return
+        if run.restart_at is not None and now < run.restart_at:
+            self._crash_looping(key, pod, run, fault)
+            self.enqueue_after(key, run.restart_at - now)
+            return
+        if run.restart_at is not None:  # back-off over: the container starts again
+            run.restart_at = None
+            run.next_crash_at = now + CRASH_AFTER_S
+        if run.next_crash_at is not None and now >= run.next_crash_at:
+            run.crashes += 1
+            backoff = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (run.crashes - 1))
+            run.restart_at = now + backoff
+            run.next_crash_at = None
+            self._crash_looping(key, pod, run, fault, just_died=True)
+            self.cluster.record_event(
+                pod, "BackOff", "Back-off restarting failed container", type_="Warning"
+            )
+            self.enqueue_after(key, backoff)
+            return
+        ip = self.cluster.pod_ip(pod)
+        ready = (
+            run.ready_at is not None
+            and now >= run.ready_at
+            and fault != "NeverReady"
+            and node_ready(node)
+            and run.crashes == 0
+            and fault not in ("CrashLoopBackOff", "OOMKilled")
+        )
+        host_ip = _host_ip(node)
+        first_start = (pod.get("status") or {}).get("phase") != "Running"
+
+        def running(p: Obj) -> None:
+            status = p.setdefault("status", {})
+            status["phase"] = "Running"
+            status["podIP"] = ip
+            status["podIPs"] = [{"ip": ip}]
+            status["hostIP"] = host_ip
+            status.setdefault("startTime", now_iso())
+            _set_condition(status, "PodScheduled", "True")
+            _set_condition(status, "Initialized", "True")
+            _set_condition(status, "ContainersReady", "True" if ready else "False")
+            _set_condition(
+                status,
+                "Ready",
+                "True" if ready else "False",
+                None if ready else "NodeNotReady" if not node_ready(node) else "ContainersNotReady",
+            )
+            status["containerStatuses"] = [
+                _container_status(
+                    c,
+                    ready=ready,
+                    restarts=run.crashes,
+                    previous=(status.get("containerStatuses") or [{}] * (i + 1))[i]
+                    if i < len(status.get("containerStatuses") or [])
+                    else {},
+                )
+                for i, c in enumerate((p.get("spec") or {}).get("containers") or [])
+            ]
+
+        self.store.mutate(POD, ns, name, running)
+        if first_start:
+            self.cluster.record_event(pod, "Started", "Started container")
+            self.cluster.pod_started(self.store.get(POD, ns, name) or pod)
+        if not ready and run.ready_at is not None and now < run.ready_at:
+            self.enqueue_after(key, run.ready_at - now)
+        elif run.next_crash_at is not None:
+            self.enqueue_after(key, run.next_crash_at - now)
+
+    def _crash_looping(
+        self, key: Key, pod: Obj, run: PodRun, fault: str | None, just_died: bool = False
+    ) -> None:
+        ns, name = key
+        reason = "OOMKilled" if fault == "OOMKilled" else "Error"
+        exit_code = 137 if fault == "OOMKilled" else 1
+
+        def crash(p: Obj) -> None:
+            status = p.setdefault("status", {})
+            status["phase"] = "Running"
+            status["podIP"] = self.cluster.pod_ip(p)
+            _set_condition(status, "Ready", "False", "ContainersNotReady")
+            _set_condition(status, "ContainersReady", "False", "ContainersNotReady")
+            statuses = []
+            for c in (p.get("spec") or {}).get("containers") or []:
+                statuses.append(
+                    {
+                        "name": c["name"],
+                        "image": c.get("image", ""),
+                        "imageID": "",
+                        "ready": False,
+                        "started": False,
+                        "restartCount": run.crashes,
+                        "state": {
+                            "waiting": {
+                                "reason": "CrashLoopBackOff",
+                                "message": f"back-off restarting failed container {c['name']}",
+                            }
+                        },
+                        "lastState": {
+                            "terminated": {
+                                "reason": reason,
+                                "exitCode": exit_code,
+                                "finishedAt": now_iso(),
+                            }
+                        },
+                    }
+                )
+            status["containerStatuses"] = statuses
+
+        self.store.mutate(POD, ns, name, crash)
+
+    def _image_pull_failing(self, pod: Obj, run: PodRun, now: float, fault: str) -> None:
+        ns, name = key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        run.crashes += 1
+        reason = (
+            "ErrImagePull"
+            if fault == "ErrImagePull" or run.crashes % 2 == 1
+            else "ImagePullBackOff"
+        )
+
+        def waiting(p: Obj) -> None:
+            status = p.setdefault("status", {})
+            status["phase"] = "Pending"
+            _set_condition(status, "Ready", "False", "ContainersNotReady")
+            status["containerStatuses"] = [
+                {
+                    "name": c["name"],
+                    "image": c.get("image", ""),
+                    "imageID": "",
+                    "ready": False,
+                    "started": False,
+                    "restartCount": 0,
+                    "state": {
+                        "waiting": {
+                            "reason": reason,
+                            "message": f'Back-off pulling image "{c.get("image")}"',
+                        }
+                    },
+                }
+                for c in (p.get("spec") or {}).get("containers") or []
+            ]
+
+        self.store.mutate(POD, ns, name, waiting)
+        if run.crashes == 1:
+            self.cluster.record_event(
+                pod, "Failed", f"Failed to pull image: {reason}", type_="Warning"
+            )
+        self.enqueue_after(key, min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** min(run.crashes, 4)))
+
+    # --- termination ------------------------------------------------------------------------
+
+    def _terminate(self, key: Key, pod: Obj, run: PodRun, now: float) -> None:
+        ns, name = key
+        if run.gone_at is None:
+            grace = float(
+                pod["metadata"].get(
+                    "deletionGracePeriodSeconds",
+                    (pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30),
+                )
+            )
+            started = (pod.get("status") or {}).get("phase") == "Running"
+            pre_stop = _hook_seconds(pod, "preStop", "pre-stop-seconds") if started else 0.0
+            shutdown = _annotation_seconds(pod, "shutdown-seconds") or 0.0
+            run.terminate_at = now
+            run.gone_at = now + min(grace, pre_stop + shutdown) if started else now
+            if started:
+                self.cluster.record_event(pod, "Killing", "Stopping container")
+
+            def not_ready(p: Obj) -> None:
+                status = p.setdefault("status", {})
+                _set_condition(status, "Ready", "False", "PodTerminating")
+                _set_condition(status, "ContainersReady", "False", "PodTerminating")
+                for cs in status.get("containerStatuses") or []:
+                    cs["ready"] = False
+
+            self.store.mutate(POD, ns, name, not_ready)
+            self.cluster.pod_stopping(pod)
+        if now >= run.gone_at:
+            self.runs.pop(key, None)
+            if self.store.get(POD, ns, name) is not None:
+                self.store.remove(POD, ns, name)
+            return
+        self.enqueue_after(key, run.gone_at - now)
+
+
+def _tolerated(taint: Obj, tolerations: list[Obj]) -> bool:
+    for tol in tolerations:
+        if tol.get("operator") == "Exists" and (not tol.get("key") or tol["key"] == taint["key"]):
+            return True
+        if (
+            tol.get("key") == taint.get("key")
+            and tol.get("value") == taint.get("value")
+            and tol.get("effect") in (None, "", taint.get("effect"))
+        ):
+            return True
+    return False
+
+
+def _host_ip(node: Obj) -> str:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return str(address["address"])
+    return "127.0.0.1"
+
+
+def _condition_reason(pod: Obj, type_: str) -> str | None:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == type_:
+            reason = cond.get("reason")
+            return str(reason) if reason is not None else None
+    return None
+
+
+def _set_condition(
+    status: Obj, type_: str, value: str, reason: str | None = None, message: str | None = None
+) -> None:
+    conditions = status.setdefault("conditions", [])
+    for cond in conditions:
+        if cond["type"] == type_:
+            if cond.get("status") != value:
+                cond["lastTransitionTime"] = now_iso()
+            cond["status"] = value
+            if reason:
+                cond["reason"] = reason
+            else:
+                cond.pop("reason", None)
+            if message:
+                cond["message"] = message
+            return
+    cond = {"type": type_, "status": value, "lastProbeTime": None, "lastTransitionTime": now_iso()}
+    if reason:
+        cond["reason"] = reason
+    if message:
+        cond["message"] = message
+    conditions.append(cond)
+
+
+def _container_status(container: Obj, *, ready: bool, restarts: int, previous: Obj) -> Obj:
+    started_at = ((previous.get("state") or {}).get("running") or {}).get("startedAt") or now_iso()
+    status: Obj = {
+        "name": container["name"],
+        "image": container.get("image", ""),
+        "imageID": f"docker-pullable://{container.get('image', '')}",
+        "containerID": f"containerd://{abs(hash((container['name'], started_at))):x}",
+        "ready": ready,
+        "started": True,
+        "restartCount": restarts,
+        "state": {"running": {"startedAt": started_at}},
+    }
+    if previous.get("lastState"):
+        status["lastState"] = previous["lastState"]
+    return status

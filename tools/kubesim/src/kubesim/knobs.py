@@ -1,0 +1,81 @@
+"""Failure knobs: what a test turns on to make a cluster, a node, an image or a pod misbehave."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+OutageMode = Literal["refuse", "503", "hang"]
+PodFault = Literal[
+    "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "OOMKilled", "NeverReady", "SlowStart"
+]
+POD_FAULTS: tuple[str, ...] = (
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "OOMKilled",
+    "NeverReady",
+    "SlowStart",
+)
+
+
+@dataclass
+class InjectedError:
+    """Answer `count` requests of `verb` (on `resource`, or any) with `code`."""
+
+    verb: str
+    code: int
+    resource: str | None = None
+    count: int = 1
+
+    def matches(self, verb: str, resource: str) -> bool:
+        return self.count > 0 and self.verb in (verb, "*") and self.resource in (None, resource)
+
+
+@dataclass
+class Knobs:
+    outage_mode: OutageMode | None = None
+    outage_until: float = 0.0
+    latency_s: float = 0.0
+    errors: list[InjectedError] = field(default_factory=list)
+    watch_max_s: float | None = None  # end every watch cleanly after this long
+    watch_drop_after_s: float | None = None  # abort every watch (no final chunk) after this long
+    image_faults: dict[str, str] = field(default_factory=dict)  # image (or prefix*) → fault
+    slow_start_s: float = 5.0
+    bookmark_interval_s: float = 5.0
+
+    def outage(self) -> OutageMode | None:
+        if self.outage_mode and time.monotonic() < self.outage_until:
+            return self.outage_mode
+        self.outage_mode = None
+        return None
+
+    def take_error(self, verb: str, resource: str) -> int | None:
+        for rule in self.errors:
+            if rule.matches(verb, resource):
+                rule.count -= 1
+                return rule.code
+        self.errors = [r for r in self.errors if r.count > 0]
+        return None
+
+    def fault_for_image(self, image: str) -> str | None:
+        if image in self.image_faults:
+            return self.image_faults[image]
+        for pattern, fault in self.image_faults.items():
+            if pattern.endswith("*") and image.startswith(pattern[:-1]):
+                return fault
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "outage": self.outage(),
+            "outage_remaining_s": max(0.0, round(self.outage_until - time.monotonic(), 2))
+            if self.outage()
+            else 0,
+            "latency_s": self.latency_s,
+            "errors": [vars(e) for e in self.errors],
+            "watch_max_s": self.watch_max_s,
+            "watch_drop_after_s": self.watch_drop_after_s,
+            "image_faults": self.image_faults,
+        }
