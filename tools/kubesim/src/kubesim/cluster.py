@@ -8,6 +8,7 @@ import ipaddress
 import json
 import secrets
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,6 +294,7 @@ class Cluster:
     ) -> Obj:
         shape = shape or self.config.node_shape
         number = self.store.count(NODE) + 1
+        node_id = uuid.uuid5(uuid.NAMESPACE_DNS, f"{self.name}.{name}").hex
         capacity = {
             "cpu": shape.cpu,
             "memory": shape.memory,
@@ -331,11 +333,15 @@ class Cluster:
                 ],
                 "nodeInfo": {
                     "kubeletVersion": KUBERNETES_VERSION,
+                    "kubeProxyVersion": KUBERNETES_VERSION,
                     "osImage": "kubesim",
                     "containerRuntimeVersion": "containerd://1.7.0",
                     "kernelVersion": "6.1",
                     "operatingSystem": "linux",
                     "architecture": "amd64",
+                    "bootID": node_id,
+                    "machineID": node_id,
+                    "systemUUID": node_id,
                 },
             },
         }
