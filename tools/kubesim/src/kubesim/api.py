@@ -535,6 +535,12 @@ def _verb(request: web.Request, route: Route) -> str:
 async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return None
+    if "protobuf" in request.content_type or "cbor" in request.content_type:
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"kubesim accepts JSON and YAML bodies, not {request.content_type}",
+        )
     raw = await request.read()
     if not raw:
         return None
