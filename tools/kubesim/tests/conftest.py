@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -47,9 +48,17 @@ async def namespace(api: client.ApiClient) -> AsyncIterator[str]:
     await core.delete_namespace(name)
 
 
-async def admin(cluster: SimulatedCluster, method: str, path: str, **body: object) -> dict:
+async def admin(
+    cluster: SimulatedCluster, method: str, path: str, **body: object
+) -> dict[str, Any]:
     """Call kubesim's admin API (/_kubesim/...) of `cluster`."""
     async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=cluster.ca_file)) as http:
         r = await http.request(method, f"{cluster.url}/_kubesim/{path}", json=body or None)
         r.raise_for_status()
         return r.json()  # type: ignore[no-any-return]
+
+
+def body_text(exc: Any) -> str:
+    """The Status body of an ApiException as text."""
+    body = exc.body
+    return body.decode() if isinstance(body, bytes) else str(body or "")

@@ -21,7 +21,8 @@ def deployment(
     strategy: dict[str, Any] | None = None,
     node_selector: dict[str, str] | None = None,
     cpu: str | None = None,
-) -> dict[str, Any]:
+) -> Any:
+    """A Deployment manifest (the client accepts plain dicts as bodies)."""
     container: dict[str, Any] = {
         "name": "app",
         "image": image,
@@ -48,7 +49,7 @@ def deployment(
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name}, "spec": spec}
 
 
-def service(name: str) -> dict[str, Any]:
+def service(name: str) -> Any:
     return {
         "apiVersion": "v1",
         "kind": "Service",

@@ -370,7 +370,12 @@ class Kubelet(Controller):
 
     def _image_pull_failing(self, pod: Obj, run: PodRun, now: float, fault: str) -> None:
         ns, name = key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        # Time-gated: our own status write triggers another reconcile right away.
+        if run.restart_at is not None and now < run.restart_at:
+            self.enqueue_after(key, run.restart_at - now)
+            return
         run.crashes += 1
+        run.restart_at = now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** min(run.crashes, 4))
         reason = (
             "ErrImagePull"
             if fault == "ErrImagePull" or run.crashes % 2 == 1
@@ -404,7 +409,7 @@ class Kubelet(Controller):
             self.cluster.record_event(
                 pod, "Failed", f"Failed to pull image: {reason}", type_="Warning"
             )
-        self.enqueue_after(key, min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** min(run.crashes, 4)))
+        self.enqueue_after(key, run.restart_at - now)
 
     # --- termination ------------------------------------------------------------------------
 
