@@ -29,8 +29,17 @@ class SimulatedCluster:
 
 class KubesimProcess:
     def __init__(
-        self, directory: Path, *, clusters: tuple[str, ...], nodes: int = 3, base_port: int = 0
+        self,
+        directory: Path,
+        *,
+        clusters: tuple[str, ...],
+        nodes: int = 3,
+        base_port: int = 0,
+        extra_args: tuple[str, ...] = (),
+        scenario: Path | None = None,
     ) -> None:
+        self.extra_args = extra_args
+        self.scenario = scenario
         self.directory = directory
         self.names = clusters
         self.nodes = nodes
@@ -59,6 +68,9 @@ class KubesimProcess:
         ]
         if self.base_port:
             argv += ["--base-port", str(self.base_port)]
+        if self.scenario:
+            argv += ["--scenario", str(self.scenario)]
+        argv += list(self.extra_args)
         self._proc = ManagedProcess("kubesim", argv, log_path=log)
         self._proc.start()
         self._proc.wait_until(lambda: self._parse(log), timeout, "kubesim clusters")
@@ -79,10 +91,14 @@ class KubesimProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.running()
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """Stop it; returns its exit code."""
+        code = None
         if self._proc is not None:
             self._proc.stop()
+            code = self._proc.proc.returncode if self._proc.proc else None
             self._proc = None
+        return code
 
     def log_tail(self) -> str:
         return tail(self.directory / "kubesim.log")

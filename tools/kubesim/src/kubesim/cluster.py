@@ -25,6 +25,8 @@ from kubesim.controllers.endpoints import EndpointsController
 from kubesim.controllers.kubelet import PREFIX, Kubelet
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.knobs import POD_FAULTS, InjectedError, Knobs
+from kubesim.listeners import PodListeners
+from kubesim.logship import LogShipper
 from kubesim.objects import is_terminating
 from kubesim.resources import RESOURCES, ResourceType, resource
 from kubesim.selectors import labels_match, selector_from_match
@@ -58,6 +60,10 @@ class ClusterConfig:
     port: int = 0
     token: str = ""
     image_faults: dict[str, str] = field(default_factory=dict)
+    pod_listeners: bool = False  # each running pod serves HTTP on its IP
+    kafka_bootstrap: str | None = None  # ship pod logs (Filebeat format) to Kafka
+    log_topic: str = "flotilla.logs.v1"
+    log_interval_s: float = 0.0  # > 0: running pods write an application log line this often
 
 
 class Cluster:
@@ -79,7 +85,16 @@ class Cluster:
         self._event_names: collections.deque[tuple[str, str]] = collections.deque()
         self.pod_logs: dict[tuple[str, str], collections.deque[str]] = {}
         self.pod_faults: dict[tuple[str, str], str] = {}
-        self.hooks: list[Callable[[str, Obj], None]] = []  # listeners, log emitters
+        self.hooks: list[Callable[[str, Obj], None]] = []  # started, sigterm, gone
+        self.listeners = PodListeners(self) if config.pod_listeners else None
+        if self.listeners is not None:
+            self.hooks.append(self.listeners.hook)
+        self.shipper = (
+            LogShipper(self, bootstrap=config.kafka_bootstrap, topic=config.log_topic)
+            if config.kafka_bootstrap
+            else None
+        )
+        self._log_ticks = 0
         self.controllers: list[Controller] = [
             Kubelet(self),
             ReplicaSetController(self),
@@ -105,6 +120,10 @@ class Cluster:
             loop.create_task(c.run(), name=f"kubesim:{self.name}:{c.name}")
             for c in self.controllers
         ]
+        if self.shipper is not None:
+            self._tasks.append(loop.create_task(self.shipper.run(), name="kubesim:logship"))
+        if self.config.log_interval_s > 0:
+            self._tasks.append(loop.create_task(self._app_logs(), name="kubesim:applogs"))
         self._runner = web.AppRunner(self.api.build(), access_log=None, handler_cancellation=True)
         await self._runner.setup()
         await self._listen()
@@ -124,6 +143,8 @@ class Cluster:
 
     async def stop(self) -> None:
         self.store.close_watches()
+        if self.listeners is not None:
+            self.listeners.close()
         for controller in self.controllers:
             controller.stop()
         for task in self._tasks:
@@ -432,12 +453,38 @@ class Cluster:
             if self.store.get(EVENT, old_ns, old_name) is not None:
                 self.store.remove(EVENT, old_ns, old_name)
 
-    def log_line(self, pod: Obj, line: str) -> None:
+    def log_line(self, pod: Obj, line: str, *, stream: str = "stdout") -> None:
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.pod_logs.setdefault(key, collections.deque(maxlen=MAX_LOG_LINES)).append(
             f"{stamp} {line}"
         )
+        if self.shipper is not None:
+            self.shipper.ship(pod, line, stream)
+
+    async def _app_logs(self) -> None:
+        """Running pods log like applications: JSON lines, every tenth a warning or error."""
+        while True:
+            await asyncio.sleep(self.config.log_interval_s)
+            for pod in self.store.list(POD):
+                if (pod.get("status") or {}).get("phase") != "Running" or is_terminating(pod):
+                    continue
+                self._log_ticks += 1
+                level = (
+                    "error"
+                    if self._log_ticks % 20 == 0
+                    else "warn"
+                    if self._log_ticks % 10 == 0
+                    else "info"
+                )
+                message = json.dumps(
+                    {
+                        "level": level,
+                        "msg": f"handled request {self._log_ticks}",
+                        "pod": pod["metadata"]["name"],
+                    }
+                )
+                self.log_line(pod, message, stream="stderr" if level == "error" else "stdout")
 
     def pod_started(self, pod: Obj) -> None:
         version = (pod["metadata"].get("labels") or {}).get("app.kubernetes.io/version", "")
@@ -448,10 +495,16 @@ class Cluster:
         for hook in self.hooks:
             hook("started", pod)
 
-    def pod_stopping(self, pod: Obj) -> None:
+    def pod_stopping(self, pod: Obj, *, pre_stop_s: float) -> None:
+        """Termination began: preStop runs for `pre_stop_s`, then the container gets SIGTERM."""
+        if pre_stop_s > 0:
+            self.log_line(pod, f"preStop hook running ({pre_stop_s:g} s)")
+        asyncio.get_running_loop().call_later(pre_stop_s, self._sigterm, pod)
+
+    def _sigterm(self, pod: Obj) -> None:
         self.log_line(pod, "received SIGTERM, shutting down")
         for hook in self.hooks:
-            hook("stopping", pod)
+            hook("sigterm", pod)
 
     async def pod_log(self, request: web.Request, namespace: str, name: str) -> web.Response:
         pod = self.store.must_get(POD, namespace, name)

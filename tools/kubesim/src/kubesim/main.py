@@ -50,6 +50,10 @@ def configs_from_args(args: argparse.Namespace) -> list[ClusterConfig]:
                 port=args.base_port + index if args.base_port else int(entry.get("port", 0)),
                 token=str(entry.get("token", "")),
                 image_faults=dict(entry.get("image_faults") or {}),
+                pod_listeners=bool(entry.get("pod_listeners", args.pod_listeners)),
+                kafka_bootstrap=entry.get("kafka_bootstrap", args.kafka_bootstrap),
+                log_topic=str(entry.get("log_topic", args.log_topic)),
+                log_interval_s=float(entry.get("log_interval", args.log_interval)),
             )
         )
     if not configs:
@@ -95,6 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--kubeconfig-dir", type=Path, default=Path(".kubesim"))
     parser.add_argument("--scenario", type=Path, help="a YAML scenario file instead of flags")
+    parser.add_argument(
+        "--pod-listeners",
+        action="store_true",
+        help="each running pod serves HTTP on its IP and container ports",
+    )
+    parser.add_argument("--kafka-bootstrap", help="ship pod logs to Kafka (Filebeat format)")
+    parser.add_argument("--log-topic", default="flotilla.logs.v1")
+    parser.add_argument(
+        "--log-interval",
+        type=float,
+        default=0.0,
+        help="seconds between application log lines per running pod (0: off)",
+    )
     args = parser.parse_args(argv)
     asyncio.run(serve(configs_from_args(args), args.kubeconfig_dir))
     return 0

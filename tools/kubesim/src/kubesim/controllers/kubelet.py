@@ -438,7 +438,8 @@ class Kubelet(Controller):
                     cs["ready"] = False
 
             self.store.mutate(POD, ns, name, not_ready)
-            self.cluster.pod_stopping(pod)
+            if started:
+                self.cluster.pod_stopping(pod, pre_stop_s=min(grace, pre_stop))
         if now >= run.gone_at:
             self.runs.pop(key, None)
             if self.store.get(POD, ns, name) is not None:
