@@ -81,6 +81,7 @@ class Cluster:
         self._tasks: list[asyncio.Task[None]] = []
         self._ip_next = 2
         self._ips: dict[str, str] = {}  # pod uid → IP
+        self._used_ips: set[str] = set()
         self._cluster_ip_next = 10
         self._event_names: collections.deque[tuple[str, str]] = collections.deque()
         self.pod_logs: dict[tuple[str, str], collections.deque[str]] = {}
@@ -385,7 +386,7 @@ class Cluster:
         uid = pod["metadata"]["uid"]
         if uid not in self._ips:
             base = int(ipaddress.IPv4Address(f"127.{10 + self.config.index}.0.0"))
-            used = set(self._ips.values())
+            used = self._used_ips
             while True:
                 n = self._ip_next
                 self._ip_next = 2 if self._ip_next >= 65533 else self._ip_next + 1
@@ -395,10 +396,11 @@ class Cluster:
                 if ip not in used:
                     break
             self._ips[uid] = ip
+            used.add(ip)
         return self._ips[uid]
 
     def release_pod(self, pod: Obj) -> None:
-        self._ips.pop(pod["metadata"]["uid"], None)
+        self._used_ips.discard(self._ips.pop(pod["metadata"]["uid"], ""))
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         self.pod_logs.pop(key, None)
         self.pod_faults.pop(key, None)

@@ -119,9 +119,32 @@ class Kubelet(Controller):
     def __init__(self, cluster: Any) -> None:
         super().__init__(cluster)
         self.runs: dict[Key, PodRun] = {}
+        # node → {pod key: (cpu, memory)} of the pods bound there and not terminating; kept up
+        # to date from pod events so scheduling does not scan every pod.
+        self._placed: dict[str, dict[Key, tuple[float, float]]] = {}
+        self._totals: dict[str, tuple[float, float, int]] = {}
+
+    def _account(self, type_: str, pod: Obj, old: Obj | None) -> None:
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        if old is not None:
+            previous = (old.get("spec") or {}).get("nodeName")
+            if previous and key in self._placed.get(previous, {}):
+                cpu, mem = self._placed[previous].pop(key)
+                total = self._totals[previous]
+                self._totals[previous] = (total[0] - cpu, total[1] - mem, total[2] - 1)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node and type_ != "DELETED" and not is_terminating(pod):
+            cpu, mem = pod_requests(pod)
+            self._placed.setdefault(node, {})[key] = (cpu, mem)
+            total = self._totals.get(node, (0.0, 0.0, 0))
+            self._totals[node] = (total[0] + cpu, total[1] + mem, total[2] + 1)
+
+    def _node_load(self) -> dict[str, tuple[float, float, int]]:
+        return self._totals
 
     def on_event(self, type_: str, rt: Any, obj: Obj, old: Obj | None) -> None:
         if rt is POD:
+            self._account(type_, obj, old)
             key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
             if type_ == "DELETED":
                 self.runs.pop(key, None)
@@ -217,13 +240,7 @@ class Kubelet(Controller):
         selector = spec.get("nodeSelector") or {}
         tolerations = spec.get("tolerations") or []
         cpu, mem = pod_requests(pod)
-        load: dict[str, tuple[float, float, int]] = {}
-        for other in self.store.list(POD):
-            node_name = (other.get("spec") or {}).get("nodeName")
-            if node_name and other is not pod and not is_terminating(other):
-                c, m = pod_requests(other)
-                lc, lm, n = load.get(node_name, (0.0, 0.0, 0))
-                load[node_name] = (lc + c, lm + m, n + 1)
+        load = self._node_load()
         best: tuple[float, Obj] | None = None
         for node in self.store.list(NODE):
             nspec = node.get("spec") or {}
