@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Any
 
 from kubernetes_asyncio import client
 
@@ -217,3 +218,96 @@ async def test_scheduler_respects_cordon_selectors_and_capacity(
         await core.patch_node(
             target, {"metadata": {"labels": {"pool": None}}, "spec": {"unschedulable": None}}
         )
+
+
+async def test_pause_and_progress_deadline(api: client.ApiClient, namespace: str) -> None:
+    apps = client.AppsV1Api(api)
+    await apps.create_namespaced_deployment(namespace, deployment("pz", replicas=2))
+    await wait_rolled_out(apps, "pz", namespace)
+    await apps.patch_namespaced_deployment("pz", namespace, {"spec": {"paused": True}})
+    await apps.patch_namespaced_deployment(
+        "pz",
+        namespace,
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:2"}]}}}},
+    )
+    await asyncio.sleep(0.5)
+    replica_sets = (await apps.list_namespaced_replica_set(namespace)).items
+    assert len(replica_sets) == 1  # paused: no new ReplicaSet
+    await apps.patch_namespaced_deployment("pz", namespace, {"spec": {"paused": False}})
+    await wait_rolled_out(apps, "pz", namespace)
+
+    # A rollout whose pods never become ready exceeds its progress deadline.
+    never = deployment("stuck", replicas=1, annotations={"kubesim.flotilla.io/fault": "NeverReady"})
+    never["spec"]["progressDeadlineSeconds"] = 1
+    await apps.create_namespaced_deployment(namespace, never)
+
+    async def exceeded() -> bool:
+        d = await apps.read_namespaced_deployment("stuck", namespace)
+        return any(
+            c.type == "Progressing"
+            and c.reason == "ProgressDeadlineExceeded"
+            and c.status == "False"
+            for c in d.status.conditions or []
+        )
+
+    await until(exceeded, timeout_s=6, what="ProgressDeadlineExceeded")
+
+
+async def test_post_start_delays_readiness_and_grace_caps_pre_stop(
+    api: client.ApiClient, namespace: str
+) -> None:
+    core = client.CoreV1Api(api)
+    pod: Any = {
+        "metadata": {
+            "name": "hooks",
+            "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0"},
+        },
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "app:1",
+                    "lifecycle": {
+                        "postStart": {"sleep": {"seconds": 1}},
+                        "preStop": {"sleep": {"seconds": 30}},
+                    },
+                }
+            ],
+        },
+    }
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await core.create_namespaced_pod(namespace, pod)
+
+    async def ready() -> bool:
+        p = await core.read_namespaced_pod("hooks", namespace)
+        return any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+
+    await until(ready, what="the pod to be ready after postStart")
+    assert loop.time() - start >= 1.0
+    deleted_at = loop.time()
+    await core.delete_namespaced_pod("hooks", namespace)
+
+    async def gone() -> bool:
+        names = {p.metadata.name for p in (await core.list_namespaced_pod(namespace)).items}
+        return "hooks" not in names
+
+    await until(gone, timeout_s=5, what="the pod to go after its grace period")
+    took = loop.time() - deleted_at
+    assert 0.9 <= took < 3.0  # the 30 s preStop is cut at the 1 s grace period
+
+
+async def test_deletecollection_of_pods_by_label(api: client.ApiClient, namespace: str) -> None:
+    core = client.CoreV1Api(api)
+    for i, tier in enumerate(["a", "a", "b"]):
+        manifest: Any = {
+            "metadata": {"name": f"dc-{i}", "labels": {"tier": tier}},
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+        }
+        await core.create_namespaced_pod(namespace, manifest)
+    await core.delete_collection_namespaced_pod(
+        namespace, label_selector="tier=a", grace_period_seconds=0
+    )
+    names = {p.metadata.name for p in (await core.list_namespaced_pod(namespace)).items}
+    assert names == {"dc-2"}
