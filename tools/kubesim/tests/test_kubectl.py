@@ -141,6 +141,11 @@ def test_get_every_kind_yaml_and_selectors(kubectl: Kubectl, tmp_path: Path) -> 
     doc = yaml.safe_load(kubectl("get", "deploy", "shop", "-o", "yaml"))
     assert doc["kind"] == "Deployment"
     assert doc["spec"]["template"]["spec"]["containers"][0]["image"] == "shop:1.0"
+    table = kubectl("get", "pods", "-l", "app=shop").splitlines()
+    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert all(row.split()[1:3] == ["1/1", "Running"] for row in table[1:])
+    wide = kubectl("get", "deploy", "shop").splitlines()
+    assert wide[1].split()[:4] == ["shop", "2/2", "2", "2"]
     names = kubectl("get", "pods", "-l", "app=shop", "-o", "name").split()
     assert len(names) == 2
     assert kubectl("get", "pods", "-l", "app=nothing", "-o", "name").strip() == ""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from kubesim import openapi
+from kubesim import openapi, tables
 from kubesim.objects import apply_defaults, validate
 from kubesim.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kubesim.resources import (
@@ -199,10 +199,21 @@ class ClusterAPI:
             if route.name is None:
                 if route.watch or q.get("watch", "").lower() in TRUE:
                     return await self.watch(request, route)
-                return web.json_response(self.list(route, q))
+                listed = self.list(route, q)
+                if tables.wants_table(request.headers.get("Accept", "")):
+                    return web.json_response(
+                        tables.table(
+                            route.rt.kind, listed["items"], listed["metadata"]["resourceVersion"]
+                        )
+                    )
+                return web.json_response(listed)
             obj = self.store.must_get(route.rt, route.namespace, route.name)
             if route.sub == "scale":
                 return web.json_response(scale_of(obj))
+            if route.sub is None and tables.wants_table(request.headers.get("Accept", "")):
+                return web.json_response(
+                    tables.table(route.rt.kind, [obj], obj["metadata"]["resourceVersion"])
+                )
             return web.json_response(obj)
         body = await _body(request)
         dry_run = q.get("dryRun") == "All"
