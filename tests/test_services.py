@@ -9,13 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from flotilla_devstack.pytest_plugin import engine_for, fresh_database
 from flotilla_devstack.stack import SERVICES
-from flotilla_runtime.migrations import upgrade_async
+from flotilla_runtime.migrations import alembic_config, upgrade_async
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,8 @@ async def test_service_migrates_starts_and_is_ready(
             )
     finally:
         await engine.dispose()
-    assert version == "0001"
+    head = ScriptDirectory.from_config(alembic_config(url, main.MIGRATIONS)).get_current_head()
+    assert version == head
     assert {"flotilla_outbox", "flotilla_processed_events", "flotilla_dead_letters"} <= tables
 
     settings = settings_type(database_url=url, kafka_bootstrap_servers=kafka_bootstrap)

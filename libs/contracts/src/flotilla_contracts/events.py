@@ -126,6 +126,42 @@ class ClusterDeregisteredV1(EventPayload):
     cluster: str = Name
 
 
+class ClusterUpdatedV1(EventPayload):
+    """Registration details changed (IDC, provider, labels, API server) or credentials rotated."""
+
+    event_type: ClassVar[str] = "io.flotilla.cluster.updated"
+    topic: ClassVar[str] = topics.CLUSTERS
+
+    cluster: str = Name
+    changed: tuple[str, ...] = Field(description="names of the fields that changed")
+    credentials_rotated: bool = False
+
+
+class NodeChangedV1(EventPayload):
+    """An operator acted on a node, or a node joined or left a cluster."""
+
+    event_type: ClassVar[str] = "io.flotilla.node.changed"
+    topic: ClassVar[str] = topics.CLUSTERS
+
+    cluster: str = Name
+    node: str
+    action: str = Field(
+        description="joined | left | tagged | tainted | cordoned | uncordoned | drained | removed"
+    )
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class EnvironmentChangedV1(EventPayload):
+    """An environment was created, remapped or deleted."""
+
+    event_type: ClassVar[str] = "io.flotilla.environment.changed"
+    topic: ClassVar[str] = topics.CLUSTERS
+
+    environment: str = Name
+    action: str = Field(description="created | mapped | unmapped | deleted")
+    clusters: dict[str, str] = Field(description="cluster → namespace after the change")
+
+
 # --- sync ----------------------------------------------------------------------------------
 
 
@@ -205,6 +241,9 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ClusterRegisteredV1,
     ClusterStatusChangedV1,
     ClusterDeregisteredV1,
+    ClusterUpdatedV1,
+    NodeChangedV1,
+    EnvironmentChangedV1,
     SyncAppliedV1,
     SyncFailedV1,
     AlertFiredV1,

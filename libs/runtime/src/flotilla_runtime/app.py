@@ -8,7 +8,7 @@ import time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flotilla_runtime import db, health
 from flotilla_runtime.auth import Authenticator
-from flotilla_runtime.errors import install_problem_handlers
+from flotilla_runtime.errors import BodyLimitMiddleware, install_problem_handlers
 from flotilla_runtime.health import ReadinessCheck
 from flotilla_runtime.kafka import BrokerProbe
 from flotilla_runtime.logging import RequestIdMiddleware
@@ -56,6 +56,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     openapi_tags: Sequence[dict[str, Any]] = ()
     workers: WorkerFactory = lambda _: ()
+    state: Callable[[Resources], Mapping[str, Any]] = lambda _: {}
+    """Extra request state the service's dependencies read (e.g. a cipher, a client)."""
     on_crash: Callable[[str, BaseException], None] = stop_process
 
 
@@ -99,6 +101,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
                 "authenticator": resources.authenticator,
                 "supervisor": supervisor,
                 "readiness": resources.readiness,
+                **spec.state(resources),
             }
         finally:
             await supervisor.stop()
@@ -113,6 +116,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)

@@ -205,3 +205,49 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code in (400, 401, 403, 404, 409, 422, 500)
 }
 """OpenAPI `responses=` entry documenting problem+json for the common error codes."""
+
+
+class BodyLimitMiddleware:
+    """413 problem for a request body over `max_bytes`, declared or streamed, before parsing."""
+
+    def __init__(self, app: Any, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope.get("headers", []):
+            if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._reject(scope, receive, send)
+                return
+        seen = 0
+
+        async def counting_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Any, receive: Any, send: Any) -> None:
+        response = problem(
+            413,
+            "payload-too-large",
+            "Request body too large",
+            detail=f"the limit is {self.max_bytes} bytes",
+            instance=scope.get("path"),
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

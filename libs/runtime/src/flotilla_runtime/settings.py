@@ -27,6 +27,7 @@ class ServiceSettings(BaseSettings):
         "auto", description="auto: JSON unless stderr is a terminal."
     )
     shutdown_timeout_s: float = Field(10.0, gt=0, description="Deadline for workers to stop.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
 
 
 class DatabaseSettings(BaseSettings):

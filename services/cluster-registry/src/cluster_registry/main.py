@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 from fastapi import FastAPI
 
 from cluster_registry import __version__
+from cluster_registry.audit.endpoints import router as audit_router
+from cluster_registry.clusters.endpoints import router as clusters_router
+from cluster_registry.crypto import CredentialCipher
+from cluster_registry.environments.endpoints import router as environments_router
+from cluster_registry.nodes.endpoints import capacity_router
+from cluster_registry.nodes.endpoints import router as nodes_router
 from cluster_registry.settings import Settings
-from flotilla_runtime.app import ServiceSpec, create_service_app
+from cluster_registry.workers.prober import ClusterProber
+from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.supervisor import Worker
 
 MIGRATIONS = Path(__file__).parent / "alembic"
+
+
+def _cipher(resources: Resources) -> CredentialCipher:
+    settings = cast(Settings, resources.settings)
+    return CredentialCipher(settings.credential_keys.get_secret_value())
+
+
+def _state(resources: Resources) -> Mapping[str, Any]:
+    return {"cipher": _cipher(resources)}
+
+
+def _workers(resources: Resources) -> Sequence[Worker]:
+    settings = cast(Settings, resources.settings)
+    return [
+        ClusterProber(
+            resources.sessionmaker,
+            _cipher(resources),
+            interval_s=settings.probe_interval_s,
+            timeout_s=settings.probe_timeout_s,
+            concurrency=settings.probe_concurrency,
+        )
+    ]
+
 
 SPEC = ServiceSpec(
     name="cluster-registry",
@@ -21,12 +54,17 @@ SPEC = ServiceSpec(
         "Clusters (self-built and cloud, per IDC), their credentials, health, nodes and "
         "capacity; environments mapped to clusters and namespaces."
     ),
+    routers=[clusters_router, environments_router, nodes_router, capacity_router, audit_router],
     openapi_tags=[
         {"name": "clusters", "description": "Registered Kubernetes clusters"},
         {"name": "environments", "description": "Environment to cluster and namespace mapping"},
         {"name": "nodes", "description": "Node operations: tag, taint, cordon, drain, remove"},
         {"name": "capacity", "description": "Allocatable versus requested resources"},
+        {"name": "audit", "description": "Who changed what, when, and the outcome"},
+        {"name": "internal", "description": "For other Flotilla services (service tokens)"},
     ],
+    workers=_workers,
+    state=_state,
 )
 
 

@@ -1,0 +1,107 @@
+"""/v1/environments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from cluster_registry.audit.service import audited
+from cluster_registry.deps import CipherDep
+from cluster_registry.environments import service
+from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, PlacementSet
+from cluster_registry.models import Environment
+from flotilla_runtime.auth import Admin, Viewer
+from flotilla_runtime.db import SessionDep
+from flotilla_runtime.errors import PROBLEM_RESPONSES
+
+router = APIRouter(tags=["environments"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "/environments",
+    status_code=201,
+    operation_id="createEnvironment",
+    summary="Create an environment; its namespaces are created in each cluster",
+)
+async def create_environment(
+    data: EnvironmentCreate,
+    request: Request,
+    session: SessionDep,
+    cipher: CipherDep,
+    principal: Admin,
+) -> EnvironmentOut:
+    async with audited(
+        request,
+        session,
+        principal,
+        "environment.create",
+        data.name,
+        {"clusters": {p.cluster: p.namespace for p in data.clusters}},
+    ):
+        env = await service.create(session, cipher, data)
+    return await service.render(session, env)
+
+
+@router.get("/environments", operation_id="listEnvironments", summary="List environments")
+async def list_environments(session: SessionDep, _: Viewer) -> list[EnvironmentOut]:
+    rows = (await session.execute(select(Environment).order_by(Environment.name))).scalars()
+    return [await service.render(session, env) for env in rows]
+
+
+@router.get("/environments/{name}", operation_id="getEnvironment", summary="Get an environment")
+async def get_environment(name: str, session: SessionDep, _: Viewer) -> EnvironmentOut:
+    return await service.render(session, await service.get(session, name))
+
+
+@router.put(
+    "/environments/{name}/clusters/{cluster}",
+    operation_id="placeEnvironment",
+    summary="Map the environment to a cluster and namespace (creates the namespace)",
+)
+async def place(
+    name: str,
+    cluster: str,
+    data: PlacementSet,
+    request: Request,
+    session: SessionDep,
+    cipher: CipherDep,
+    principal: Admin,
+) -> EnvironmentOut:
+    async with audited(
+        request,
+        session,
+        principal,
+        "environment.map",
+        name,
+        {"cluster": cluster, "namespace": data.namespace},
+    ):
+        env = await service.place(session, cipher, name, cluster, data.namespace)
+    return await service.render(session, env)
+
+
+@router.delete(
+    "/environments/{name}/clusters/{cluster}",
+    status_code=204,
+    operation_id="unplaceEnvironment",
+    summary="Remove a cluster from an environment",
+)
+async def unplace(
+    name: str, cluster: str, request: Request, session: SessionDep, principal: Admin
+) -> None:
+    async with audited(
+        request, session, principal, "environment.unmap", name, {"cluster": cluster}
+    ):
+        await service.unplace(session, name, cluster)
+
+
+@router.delete(
+    "/environments/{name}",
+    status_code=204,
+    operation_id="deleteEnvironment",
+    summary="Delete an environment (its namespaces stay in the clusters)",
+)
+async def delete_environment(
+    name: str, request: Request, session: SessionDep, principal: Admin
+) -> None:
+    async with audited(request, session, principal, "environment.delete", name):
+        await service.remove(session, name)

@@ -1,0 +1,129 @@
+"""Environments map to clusters + namespaces; mapping creates the namespace in the cluster."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cluster_registry.clusters import service as clusters
+from cluster_registry.crypto import CredentialCipher
+from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, Placement
+from cluster_registry.errors import EnvironmentExists, EnvironmentNotFound
+from cluster_registry.kubeops import connected, ensure_namespace
+from cluster_registry.models import Cluster, Environment, EnvironmentCluster
+from flotilla_contracts import labels
+from flotilla_contracts.events import EnvironmentChangedV1
+from flotilla_runtime.outbox import add_event
+
+
+async def _placements(session: AsyncSession, env: str) -> dict[str, str]:
+    rows = await session.execute(
+        select(Cluster.name, EnvironmentCluster.namespace)
+        .join(Cluster, Cluster.id == EnvironmentCluster.cluster_id)
+        .where(EnvironmentCluster.environment == env)
+        .order_by(Cluster.name)
+    )
+    return {name: namespace for name, namespace in rows}
+
+
+async def render(session: AsyncSession, env: Environment) -> EnvironmentOut:
+    placements = await _placements(session, env.name)
+    return EnvironmentOut(
+        name=env.name,
+        description=env.description,
+        created_at=env.created_at,
+        clusters=[Placement(cluster=c, namespace=n) for c, n in placements.items()],
+    )
+
+
+async def get(session: AsyncSession, name: str) -> Environment:
+    env = await session.get(Environment, name)
+    if env is None:
+        raise EnvironmentNotFound(f"no environment named {name!r}")
+    return env
+
+
+async def _place(
+    session: AsyncSession, cipher: CredentialCipher, env: str, placement: Placement
+) -> None:
+    cluster = await clusters.get(session, placement.cluster)
+    namespace_labels = {
+        labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
+        labels.ENV: env,
+        labels.CLUSTER: cluster.name,
+        labels.IDC: cluster.idc,
+    }
+    async with connected(clusters.unseal(cipher, cluster)) as api:
+        await ensure_namespace(api, placement.namespace, namespace_labels)
+    await session.execute(
+        delete(EnvironmentCluster).where(
+            EnvironmentCluster.environment == env, EnvironmentCluster.cluster_id == cluster.id
+        )
+    )
+    session.add(
+        EnvironmentCluster(environment=env, cluster_id=cluster.id, namespace=placement.namespace)
+    )
+    await session.flush()
+
+
+async def _changed(session: AsyncSession, env: str, action: str) -> None:
+    await add_event(
+        session,
+        EnvironmentChangedV1(
+            environment=env, action=action, clusters=await _placements(session, env)
+        ),
+        source=clusters.SOURCE,
+        key=env,
+        subject=env,
+    )
+
+
+async def create(
+    session: AsyncSession, cipher: CredentialCipher, data: EnvironmentCreate
+) -> Environment:
+    if await session.get(Environment, data.name) is not None:
+        raise EnvironmentExists(f"environment {data.name!r} exists already")
+    env = Environment(name=data.name, description=data.description)
+    session.add(env)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise EnvironmentExists(f"environment {data.name!r} exists already") from None
+    for placement in data.clusters:
+        await _place(session, cipher, data.name, placement)
+    await _changed(session, data.name, "created")
+    return env
+
+
+async def place(
+    session: AsyncSession, cipher: CredentialCipher, env: str, cluster: str, namespace: str
+) -> Environment:
+    environment = await get(session, env)
+    await _place(session, cipher, env, Placement(cluster=cluster, namespace=namespace))
+    await _changed(session, env, "mapped")
+    return environment
+
+
+async def unplace(session: AsyncSession, env: str, cluster: str) -> None:
+    await get(session, env)
+    target = await clusters.get(session, cluster)
+    await session.execute(
+        delete(EnvironmentCluster).where(
+            EnvironmentCluster.environment == env, EnvironmentCluster.cluster_id == target.id
+        )
+    )
+    await _changed(session, env, "unmapped")
+
+
+async def remove(session: AsyncSession, name: str) -> None:
+    env = await get(session, name)
+    await session.delete(env)
+    await session.flush()
+    await add_event(
+        session,
+        EnvironmentChangedV1(environment=name, action="deleted", clusters={}),
+        source=clusters.SOURCE,
+        key=name,
+        subject=name,
+    )

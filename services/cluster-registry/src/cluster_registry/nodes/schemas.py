@@ -1,0 +1,115 @@
+"""API models of nodes, drains and capacity."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cluster_registry.clusters.schemas import Labels
+
+
+class NodeOut(BaseModel):
+    name: str
+    ready: bool
+    unschedulable: bool
+    roles: list[str]
+    labels: dict[str, str]
+    taints: list[dict[str, str]]
+    capacity: dict[str, str]
+    allocatable: dict[str, str]
+    kubelet_version: str
+    pods: int
+
+
+class LabelChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"set": {"tier": "gold"}, "remove": ["legacy"]}]},
+    )
+
+    set: Labels = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list, max_length=64)
+
+
+class Taint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9][-A-Za-z0-9_./]*$")
+    value: str = Field("", max_length=63)
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class TaintChange(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "add": [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}],
+                    "remove": ["maintenance"],
+                }
+            ]
+        },
+    )
+
+    add: list[Taint] = Field(default_factory=list, max_length=32)
+    remove: list[str] = Field(default_factory=list, max_length=32)
+
+
+class DrainRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"timeout_s": 60, "grace_period_s": 30}]}
+    )
+
+    timeout_s: float = Field(60.0, gt=0, le=3600)
+    grace_period_s: int | None = Field(
+        None, ge=0, le=3600, description="override the pods' own grace period"
+    )
+
+
+class PodDrainResult(BaseModel):
+    namespace: str
+    pod: str
+    outcome: Literal["evicted", "blocked", "failed", "skipped"]
+    message: str = ""
+
+
+class DrainReport(BaseModel):
+    node: str
+    completed: bool = Field(description="every evictable pod left the node before the timeout")
+    pods: list[PodDrainResult]
+    elapsed_s: float
+
+
+class ResourceUse(BaseModel):
+    allocatable: float
+    requested: float
+
+
+class NodeCapacity(BaseModel):
+    node: str
+    cpu: ResourceUse
+    memory: ResourceUse
+    pods: ResourceUse
+
+
+class ClusterCapacity(BaseModel):
+    cluster: str
+    idc: str
+    cpu: ResourceUse
+    memory: ResourceUse
+    pods: ResourceUse
+    nodes: list[NodeCapacity]
+    usage_trend: str | None = Field(
+        None, description="from monitor-gateway, where it has the cluster's metrics"
+    )
+
+
+class IdcCapacity(BaseModel):
+    idc: str
+    clusters: list[str]
+    cpu: ResourceUse
+    memory: ResourceUse
+    pods: ResourceUse
+    unreachable: list[str] = Field(default_factory=list)
