@@ -47,7 +47,7 @@ async def test_list_filters_and_paging(registry: Registry, kubesim: KubesimProce
     await register(registry, kubesim.clusters["idc-b"], "b1", idc="idc-b")
     await register(registry, kubesim.clusters["idc-b"], "b2", idc="idc-b", provider="uk8s")
 
-    async def names(**params: object) -> list[str]:
+    async def names(**params: str) -> list[str]:
         r = await registry.http.get("/v1/clusters", params=params, headers=VIEWER)
         assert r.status_code == 200, r.text
         return [c["name"] for c in r.json()["items"]]

@@ -9,17 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from kubernetes_asyncio import client, config
+from kubernetes_asyncio import client
 
 from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
+from flotilla_runtime.kube import api_client as kube_api_client
 
 
 async def api_client(cluster: SimulatedCluster) -> client.ApiClient:
-    configuration = client.Configuration()
-    await config.load_kube_config(
-        config_file=str(cluster.kubeconfig), client_configuration=configuration
-    )
-    return client.ApiClient(configuration)
+    return await kube_api_client(cluster.connection())
 
 
 @pytest.fixture

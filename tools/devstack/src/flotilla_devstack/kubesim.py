@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from flotilla_contracts import ClusterConnection
 from flotilla_devstack.procs import ManagedProcess, tail
 
 READY = re.compile(r"^kubesim cluster (\S+) ready at (\S+) kubeconfig=(\S+)$")
@@ -20,6 +21,15 @@ class SimulatedCluster:
     url: str
     kubeconfig: Path
     ca_file: Path
+
+    def connection(self) -> ClusterConnection:
+        """How Flotilla's services would reach this cluster (its kubeconfig)."""
+        return ClusterConnection(
+            cluster=self.name,
+            idc=self.name,
+            api_server=self.url,
+            kubeconfig=self.kubeconfig.read_text(),
+        )
 
     @property
     def token(self) -> str:
