@@ -271,3 +271,42 @@ async def test_tags_set_through_the_api_show_in_kubectl(
     assert idc[0]["idc"] == "idc-a"
     assert idc[0]["clusters"] == ["tagged"]
     assert idc[0]["pods"]["allocatable"] > 0
+
+
+async def test_remove_node_cordons_drains_and_deletes(
+    registry: Registry, kubesim: KubesimProcess
+) -> None:
+    chaos = kubesim.clusters["chaos"]
+    await register(registry, chaos, "removal")
+    extra = f"gone-{uuid.uuid4().hex[:6]}"
+    await admin_knob(chaos, "nodes", name=extra)
+    r = await registry.http.post(f"/v1/clusters/removal/nodes/{extra}/cordon", headers=ADMIN)
+    assert r.status_code == 204
+    nodes = (await registry.http.get("/v1/clusters/removal/nodes", headers=VIEWER)).json()
+    assert next(n for n in nodes if n["name"] == extra)["unschedulable"] is True
+    r = await registry.http.delete(
+        f"/v1/clusters/removal/nodes/{extra}", params={"timeout_s": 5}, headers=ADMIN
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["completed"] is True
+    nodes = (await registry.http.get("/v1/clusters/removal/nodes", headers=VIEWER)).json()
+    assert extra not in {n["name"] for n in nodes}
+    missing = await registry.http.post(f"/v1/clusters/removal/nodes/{extra}/cordon", headers=ADMIN)
+    assert missing.status_code == 404
+    assert missing.json()["type"].endswith("node-not-found")
+
+
+async def test_every_request_body_in_the_openapi_has_an_example(registry: Registry) -> None:
+    doc = (await registry.http.get("/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    bodies = 0
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            assert op.get("operationId"), f"{method} {path} has no operationId"
+            body = op.get("requestBody")
+            if not body:
+                continue
+            bodies += 1
+            ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+            assert schemas[ref].get("examples"), f"{method} {path}: {ref} has no example"
+    assert bodies >= 8
