@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
 
+from flotilla_devstack.stack import SERVICES
 from flotilla_runtime.settings import FullServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +18,16 @@ def test_every_service_setting_is_in_the_configuration_table() -> None:
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README, flags=re.M))
     fields = {name.upper() for name in FullServiceSettings.model_fields}
     assert fields <= documented, f"undocumented settings: {sorted(fields - documented)}"
+
+
+def test_each_services_own_settings_are_documented_with_their_prefix() -> None:
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", README, flags=re.M))
+    shared = set(FullServiceSettings.model_fields)
+    for service in SERVICES:
+        module = importlib.import_module(f"{service.name.replace('-', '_')}.settings")
+        own = set(module.Settings.model_fields) - shared
+        missing = {f"{service.env_prefix}{name.upper()}" for name in own} - documented
+        assert not missing, f"{service.name}: undocumented settings {sorted(missing)}"
 
 
 def test_quick_start_has_exactly_the_two_commands() -> None:
