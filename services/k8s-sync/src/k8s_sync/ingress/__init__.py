@@ -1,0 +1,1 @@
+"""The unified ingress and its drivers."""
