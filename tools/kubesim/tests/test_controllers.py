@@ -155,6 +155,7 @@ async def test_endpoint_slices_follow_readiness_and_termination(
         )
         assert len(slices.items) == 1
         assert slices.items[0].ports[0].port == 8080  # the named targetPort, resolved
+        assert slices.items[0].metadata.labels["team"] == "ep-team"  # copied from the Service
         return slices.items[0].endpoints or []
 
     async def two_ready() -> bool:

@@ -53,7 +53,7 @@ def service(name: str) -> Any:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": name},
+        "metadata": {"name": name, "labels": {"team": f"{name}-team"}},
         "spec": {
             "selector": {"app": name},
             "ports": [{"name": "web", "port": 80, "targetPort": "http"}],

@@ -106,6 +106,13 @@ class EndpointsController(Controller):
                 SERVICE_NAME_LABEL
             ) == name and existing["metadata"]["name"] not in wanted:
                 self.store.remove(SLICE, ns, existing["metadata"]["name"])
+        # The real controller copies the Service's labels onto its slices (consumers such as
+        # k8s-sync select slices by them), plus its own two.
+        slice_labels = {
+            **(svc["metadata"].get("labels") or {}),
+            SERVICE_NAME_LABEL: name,
+            MANAGED_BY: "endpointslice-controller.k8s.io",
+        }
         for slice_name, chunk in wanted.items():
             current = self.store.get(SLICE, ns, slice_name)
             if current is None:
@@ -115,10 +122,7 @@ class EndpointsController(Controller):
                         "metadata": {
                             "name": slice_name,
                             "namespace": ns,
-                            "labels": {
-                                SERVICE_NAME_LABEL: name,
-                                MANAGED_BY: "endpointslice-controller.k8s.io",
-                            },
+                            "labels": slice_labels,
                             "ownerReferences": [owner_ref(svc)],
                         },
                         "addressType": "IPv4",
@@ -126,11 +130,16 @@ class EndpointsController(Controller):
                         "ports": ports,
                     },
                 )
-            elif current.get("endpoints") != chunk or current.get("ports") != ports:
+            elif (
+                current.get("endpoints") != chunk
+                or current.get("ports") != ports
+                or current["metadata"].get("labels") != slice_labels
+            ):
 
                 def update(s: Obj, chunk: list[Obj] = chunk) -> None:
                     s["endpoints"] = chunk
                     s["ports"] = ports
+                    s["metadata"]["labels"] = slice_labels
 
                 self.store.mutate(SLICE, ns, slice_name, update)
 
