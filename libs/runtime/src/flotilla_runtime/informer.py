@@ -117,7 +117,7 @@ class Informer:
                     if isinstance(exc, ApiException) and exc.status == 410:
                         resource_version = None
                         continue
-                    # Resume from the last version an event carried, not the one the stream began at.
+                    # Resume from the last version an event carried, not the stream's first.
                     if resource_version is not None and self.health.resource_version:
                         resource_version = self.health.resource_version
                     backoff = min(self._max_backoff_s, max(0.2, backoff * 2))

@@ -1,0 +1,99 @@
+"""From EndpointSlices to the servers the ingress should have: pure functions, no I/O.
+
+One HAProxy backend per (app, env), named `<app>.<env>`; one server per pod endpoint, named
+`<cluster>.<namespace>.<pod>` (hashed down to 63 characters when longer, as HAProxy names
+should be). An endpoint that is ready is served; one that is terminating but still serving is
+drained (no new requests, in-flight ones finish); anything else is not served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from flotilla_contracts import labels
+
+MAX_NAME = 63
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    cluster: str
+    namespace: str
+    pod: str
+    address: str
+    port: int
+    app: str
+    env: str
+    stage: str
+    ready: bool
+    serving: bool
+    terminating: bool
+
+    @property
+    def backend(self) -> str:
+        return backend_name(self.app, self.env)
+
+    @property
+    def server(self) -> str:
+        return server_name(self.cluster, self.namespace, self.pod)
+
+    @property
+    def desired_state(self) -> str | None:
+        """ready, drain, or None (not served)."""
+        if self.ready and not self.terminating:
+            return "ready"
+        if self.terminating and self.serving:
+            return "drain"
+        return None
+
+
+def backend_name(app: str, env: str) -> str:
+    return f"{app}.{env}"
+
+
+def server_name(cluster: str, namespace: str, pod: str) -> str:
+    name = f"{cluster}.{namespace}.{pod}"
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{name[: MAX_NAME - 11]}~{digest}".replace("~", "-")
+
+
+def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[Endpoint]:
+    """The endpoints of one EndpointSlice of a Flotilla-managed Service (others: none)."""
+    meta = endpoint_slice.get("metadata") or {}
+    slice_labels = meta.get("labels") or {}
+    app, env = slice_labels.get(labels.APP), slice_labels.get(labels.ENV)
+    if not app or not env or endpoint_slice.get("addressType", "IPv4") != "IPv4":
+        return []
+    ports = [p for p in endpoint_slice.get("ports") or [] if p.get("port")]
+    if not ports:
+        return []
+    port = int(ports[0]["port"])
+    stage = slice_labels.get(labels.STAGE, "stable")
+    out = []
+    for endpoint in endpoint_slice.get("endpoints") or []:
+        target = endpoint.get("targetRef") or {}
+        addresses = endpoint.get("addresses") or []
+        if target.get("kind") != "Pod" or not addresses:
+            continue
+        conditions = endpoint.get("conditions") or {}
+        ready = bool(conditions.get("ready"))
+        out.append(
+            Endpoint(
+                cluster=cluster,
+                namespace=meta.get("namespace", ""),
+                pod=target["name"],
+                address=addresses[0],
+                port=port,
+                app=app,
+                env=env,
+                stage=stage,
+                ready=ready,
+                serving=bool(conditions.get("serving", ready)),
+                terminating=bool(conditions.get("terminating", False)),
+            )
+        )
+    return out
