@@ -139,6 +139,11 @@ class ClusterAPI:
     async def _apply_knobs(self, request: web.Request) -> None:
         knobs = self.cluster.knobs
         outage = knobs.outage()
+        if outage == "refuse":
+            # The listener is closed; connections a client kept open are reset as well.
+            if request.transport is not None:
+                request.transport.abort()
+            raise ApiError(503, "ServiceUnavailable", "connection reset")
         if outage == "hang":
             await asyncio.sleep(max(0.0, knobs.outage_until - asyncio.get_running_loop().time()))
             raise ApiError(

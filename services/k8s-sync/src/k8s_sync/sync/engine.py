@@ -1,0 +1,227 @@
+"""The sync engine: EndpointSlices of every cluster → one HAProxy, continuously.
+
+Per cluster an Informer (flotilla_runtime.informer) watches EndpointSlices of Flotilla-managed
+Services (label `app.kubernetes.io/managed-by=flotilla`, copied from the Service by the
+EndpointSlice controller). Changes mark their backends dirty; an applier wakes, waits at most
+`window_s` so changes arriving together go out in one batch, reads each dirty backend back from
+HAProxy, plans (k8s_sync.sync.plan) and applies. A periodic pass finishes drains, notices an
+HAProxy restart (its Pid changed) and re-applies everything.
+
+Safety: a cluster whose informer is not watching is stale — its servers are kept as they are;
+a relist that finds no endpoints for a cluster that had some is applied only when a second
+relist agrees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from kubernetes_asyncio import client
+
+from flotilla_contracts import ClusterConnection, labels
+from flotilla_runtime.informer import Informer, Obj
+from flotilla_runtime.kube import api_client
+from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime
+from k8s_sync.sync.desired import Endpoint, endpoints_of_slice
+from k8s_sync.sync.plan import Plan, plan_backend
+
+log = structlog.get_logger(__name__)
+SELECTOR = f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}"
+
+
+@dataclass
+class ClusterView:
+    name: str
+    slices: dict[str, list[Endpoint]] = field(default_factory=dict)  # "ns/slice" → endpoints
+    informer: Informer | None = None
+    empty_relists: int = 0
+
+    @property
+    def stale(self) -> bool:
+        return self.informer is None or self.informer.health.state != "watching"
+
+
+class _Handler:
+    """The informer's callbacks for one cluster."""
+
+    def __init__(self, engine: IngressSync, view: ClusterView) -> None:
+        self.engine = engine
+        self.view = view
+
+    async def replace(self, objects: list[Obj], resource_version: str) -> None:
+        fresh = {_key(o): endpoints_of_slice(self.view.name, o) for o in objects}
+        had = sum(len(v) for v in self.view.slices.values())
+        if had and not any(fresh.values()):
+            self.view.empty_relists += 1
+            if self.view.empty_relists < 2:
+                # One empty list is not proof: keep serving, and list once more to confirm.
+                log.warning("empty_relist_unconfirmed", cluster=self.view.name, had=had)
+                raise _ConfirmEmpty
+        self.view.empty_relists = 0
+        touched = _backends(self.view.slices) | _backends(fresh)
+        self.view.slices = fresh
+        self.engine.mark(touched, allow_empty=True)
+
+    async def apply(self, event_type: str, obj: Obj) -> None:
+        key = _key(obj)
+        before = self.view.slices.get(key, [])
+        after = [] if event_type == "DELETED" else endpoints_of_slice(self.view.name, obj)
+        if after:
+            self.view.slices[key] = after
+        else:
+            self.view.slices.pop(key, None)
+        self.engine.mark({e.backend for e in before} | {e.backend for e in after})
+
+
+class _ConfirmEmpty(ConnectionError):
+    """Raised from replace() so the informer backs off briefly and lists again."""
+
+
+def _key(obj: Obj) -> str:
+    meta = obj.get("metadata") or {}
+    return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _backends(slices: dict[str, list[Endpoint]]) -> set[str]:
+    return {e.backend for endpoints in slices.values() for e in endpoints}
+
+
+class IngressSync:
+    """Worker: keeps `haproxy` in step with the EndpointSlices of `clusters`."""
+
+    name = "ingress-sync"
+
+    def __init__(
+        self,
+        haproxy: HAProxyRuntime,
+        clusters: list[ClusterConnection],
+        *,
+        window_s: float = 0.01,
+        reconcile_s: float = 1.0,
+        on_applied: Callable[[Plan], Any] | None = None,
+    ) -> None:
+        self.haproxy = haproxy
+        self.connections = clusters
+        self.views = {c.cluster: ClusterView(c.cluster) for c in clusters}
+        self.window_s = window_s
+        self.reconcile_s = reconcile_s
+        self.on_applied = on_applied
+        self._dirty: set[str] = set()
+        self._allow_empty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._haproxy_pid: str | None = None
+        self.applied_batches = 0
+        self.failures: dict[str, str] = {}
+
+    def mark(self, backends: set[str], *, allow_empty: bool = False) -> None:
+        self._dirty |= backends
+        if allow_empty:
+            self._allow_empty |= backends
+        self._wake.set()
+
+    async def run(self) -> None:
+        clients = [await api_client(c) for c in self.connections]
+        tasks = []
+        try:
+            for connection, api in zip(self.connections, clients, strict=True):
+                view = self.views[connection.cluster]
+                view.informer = Informer(
+                    f"slices:{connection.cluster}",
+                    client.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces,
+                    handler=_Handler(self, view),
+                    label_selector=SELECTOR,
+                    max_backoff_s=2.0,
+                )
+                tasks.append(
+                    asyncio.create_task(view.informer.run(), name=f"informer:{connection.cluster}")
+                )
+            await self._apply_loop()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for api in clients:
+                await api.close()
+
+    def desired(self, backend: str) -> list[Endpoint]:
+        return [
+            e
+            for view in self.views.values()
+            for endpoints in view.slices.values()
+            for e in endpoints
+            if e.backend == backend
+        ]
+
+    def backends(self) -> set[str]:
+        return {b for view in self.views.values() for b in _backends(view.slices)}
+
+    async def _apply_loop(self) -> None:
+        last_reconcile = 0.0
+        while True:
+            try:
+                async with asyncio.timeout(self.reconcile_s):
+                    await self._wake.wait()
+                # Let changes that arrive together leave together, never later than the window.
+                await asyncio.sleep(self.window_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            now = time.monotonic()
+            if now - last_reconcile >= self.reconcile_s:
+                last_reconcile = now
+                await self._check_restart()
+                self._dirty |= self.backends()
+            dirty, self._dirty = self._dirty, set()
+            allow, self._allow_empty = self._allow_empty, set()
+            for backend in sorted(dirty):
+                await self._apply(backend, allow_empty=backend in allow)
+
+    async def _check_restart(self) -> None:
+        try:
+            pid = (await self.haproxy.info()).get("Pid")
+        except HAProxyError as exc:
+            log.warning("haproxy_unreachable", error=str(exc))
+            return
+        if self._haproxy_pid is not None and pid != self._haproxy_pid:
+            log.warning("haproxy_restarted", previous=self._haproxy_pid, pid=pid)
+            self._dirty |= self.backends()
+        self._haproxy_pid = pid
+
+    async def _apply(self, backend: str, *, allow_empty: bool) -> None:
+        stale = frozenset(name for name, view in self.views.items() if view.stale)
+        try:
+            actual = await self.haproxy.servers(backend)
+            sessions = (
+                await self.haproxy.connections(backend)
+                if any(s.state == "drain" for s in actual)
+                else {}
+            )
+            plan = plan_backend(
+                backend,
+                self.desired(backend),
+                actual,
+                sessions=sessions,
+                stale_clusters=stale,
+                allow_empty=allow_empty,
+            )
+            if plan.refused:
+                log.warning("sync_refused", backend=backend, reason=plan.refused)
+                return
+            if plan.empty:
+                return
+            await self.haproxy.run(plan.commands)
+            self.applied_batches += 1
+            self.failures.pop(backend, None)
+            if plan.drained:
+                self._dirty.add(backend)  # come back to delete once sessions are gone
+            if self.on_applied is not None:
+                self.on_applied(plan)
+        except HAProxyError as exc:
+            self.failures[backend] = str(exc)
+            log.warning("sync_failed", backend=backend, error=str(exc))
+            self._dirty.add(backend)
