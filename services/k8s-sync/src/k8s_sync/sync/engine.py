@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from kubernetes_asyncio import client
 from flotilla_contracts import ClusterConnection, labels
 from flotilla_runtime.informer import Informer, Obj
 from flotilla_runtime.kube import api_client
-from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime
+from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime, ServerState
 from k8s_sync.sync.desired import Endpoint, endpoints_of_slice
 from k8s_sync.sync.plan import Plan, plan_backend
 
@@ -92,29 +92,37 @@ def _backends(slices: dict[str, list[Endpoint]]) -> set[str]:
 
 
 class IngressSync:
-    """Worker: keeps `haproxy` in step with the EndpointSlices of `clusters`."""
+    """Worker: keeps `haproxy` in step with the EndpointSlices of the clusters it is given."""
 
     name = "ingress-sync"
 
     def __init__(
         self,
         haproxy: HAProxyRuntime,
-        clusters: list[ClusterConnection],
+        clusters: list[ClusterConnection] | None = None,
         *,
         window_s: float = 0.01,
         reconcile_s: float = 1.0,
         on_applied: Callable[[Plan], Any] | None = None,
+        on_synced: Callable[[str, list[ServerState]], Awaitable[None]] | None = None,
+        is_leader: Callable[[], bool] | None = None,
     ) -> None:
         self.haproxy = haproxy
-        self.connections = clusters
-        self.views = {c.cluster: ClusterView(c.cluster) for c in clusters}
         self.window_s = window_s
         self.reconcile_s = reconcile_s
         self.on_applied = on_applied
+        self.on_synced = on_synced
+        self.is_leader = is_leader
+        self.connections: dict[str, ClusterConnection] = {}
+        self.views: dict[str, ClusterView] = {}
+        self._initial = list(clusters or [])
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._clients: dict[str, client.ApiClient] = {}
         self._dirty: set[str] = set()
         self._allow_empty: set[str] = set()
         self._wake = asyncio.Event()
         self._haproxy_pid: str | None = None
+        self._was_leader = False
         self.applied_batches = 0
         self.failures: dict[str, str] = {}
 
@@ -125,28 +133,54 @@ class IngressSync:
         self._wake.set()
 
     async def run(self) -> None:
-        clients = [await api_client(c) for c in self.connections]
-        tasks = []
         try:
-            for connection, api in zip(self.connections, clients, strict=True):
-                view = self.views[connection.cluster]
-                view.informer = Informer(
-                    f"slices:{connection.cluster}",
-                    client.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces,
-                    handler=_Handler(self, view),
-                    label_selector=SELECTOR,
-                    max_backoff_s=2.0,
-                )
-                tasks.append(
-                    asyncio.create_task(view.informer.run(), name=f"informer:{connection.cluster}")
-                )
+            await self.set_clusters(self._initial)
             await self._apply_loop()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for api in clients:
-                await api.close()
+            await self.set_clusters([])
+
+    async def set_clusters(self, connections: list[ClusterConnection]) -> None:
+        """Start, restart or stop informers to match `connections`, without a restart of the
+        service. A cluster that leaves takes its servers out of the ingress."""
+        wanted = {c.cluster: c for c in connections}
+        for name in list(self.connections):
+            if wanted.get(name) != self.connections[name]:
+                await self._stop_cluster(name, forget=name not in wanted)
+        for name, connection in wanted.items():
+            if name not in self.connections:
+                await self._start_cluster(connection)
+
+    async def _start_cluster(self, connection: ClusterConnection) -> None:
+        api = await api_client(connection)
+        view = self.views.setdefault(connection.cluster, ClusterView(connection.cluster))
+        view.informer = Informer(
+            f"slices:{connection.cluster}",
+            client.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces,
+            handler=_Handler(self, view),
+            label_selector=SELECTOR,
+            max_backoff_s=2.0,
+        )
+        self.connections[connection.cluster] = connection
+        self._clients[connection.cluster] = api
+        self._tasks[connection.cluster] = asyncio.create_task(
+            view.informer.run(), name=f"informer:{connection.cluster}"
+        )
+        log.info("cluster_sync_started", cluster=connection.cluster)
+
+    async def _stop_cluster(self, name: str, *, forget: bool) -> None:
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        api = self._clients.pop(name, None)
+        if api is not None:
+            await api.close()
+        self.connections.pop(name, None)
+        if forget:
+            view = self.views.pop(name, None)
+            if view is not None:
+                self.mark(_backends(view.slices), allow_empty=True)
+        log.info("cluster_sync_stopped", cluster=name, forget=forget)
 
     def desired(self, backend: str) -> list[Endpoint]:
         return [
@@ -171,6 +205,14 @@ class IngressSync:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self.is_leader is not None:
+                if not self.is_leader():
+                    self._was_leader = False
+                    continue  # followers watch and plan nothing: one writer at a time
+                if not self._was_leader:
+                    # A new leader reads every backend back and reconciles before it writes.
+                    self._was_leader = True
+                    self._dirty |= self.backends()
             now = time.monotonic()
             if now - last_reconcile >= self.reconcile_s:
                 last_reconcile = now
@@ -196,11 +238,8 @@ class IngressSync:
         stale = frozenset(name for name, view in self.views.items() if view.stale)
         try:
             actual = await self.haproxy.servers(backend)
-            sessions = (
-                await self.haproxy.connections(backend)
-                if any(s.state == "drain" for s in actual)
-                else {}
-            )
+            draining = any(s.state == "drain" for s in actual)
+            sessions = await self.haproxy.connections(backend) if draining else {}
             plan = plan_backend(
                 backend,
                 self.desired(backend),
@@ -221,6 +260,8 @@ class IngressSync:
                 self._dirty.add(backend)  # come back to delete once sessions are gone
             if self.on_applied is not None:
                 self.on_applied(plan)
+            if self.on_synced is not None:
+                await self.on_synced(backend, await self.haproxy.servers(backend))
         except HAProxyError as exc:
             self.failures[backend] = str(exc)
             log.warning("sync_failed", backend=backend, error=str(exc))
