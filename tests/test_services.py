@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.pytest_plugin import engine_for, fresh_database
 from flotilla_devstack.stack import SERVICES
 from flotilla_runtime.migrations import alembic_config, upgrade_async
@@ -21,6 +22,15 @@ from flotilla_runtime.migrations import alembic_config, upgrade_async
 pytestmark = pytest.mark.integration
 
 PACKAGES = {s.name: s.name.replace("-", "_") for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def haproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HAProxyProcess]:
+    """k8s-sync is ready only when its ingress answers."""
+    process = HAProxyProcess(tmp_path_factory.mktemp("haproxy"), backends=("demo.dev",))
+    process.start()
+    yield process
+    process.stop()
 
 
 def load(name: str) -> tuple[Any, Callable[..., FastAPI], Any]:
@@ -31,7 +41,7 @@ def load(name: str) -> tuple[Any, Callable[..., FastAPI], Any]:
 
 @pytest.mark.parametrize("name", list(PACKAGES))
 async def test_service_migrates_starts_and_is_ready(
-    name: str, postgres_url: str, kafka_bootstrap: str
+    name: str, postgres_url: str, kafka_bootstrap: str, haproxy: HAProxyProcess
 ) -> None:
     main, create_app, settings_type = load(name)
     url = await fresh_database(postgres_url, f"svc_{PACKAGES[name]}")
@@ -53,7 +63,12 @@ async def test_service_migrates_starts_and_is_ready(
     assert version == head
     assert {"flotilla_outbox", "flotilla_processed_events", "flotilla_dead_letters"} <= tables
 
-    settings = settings_type(database_url=url, kafka_bootstrap_servers=kafka_bootstrap)
+    extra = (
+        {"haproxy_runtime": str(haproxy.socket)}
+        if "haproxy_runtime" in settings_type.model_fields
+        else {}
+    )
+    settings = settings_type(database_url=url, kafka_bootstrap_servers=kafka_bootstrap, **extra)
     assert settings.service_name == name
     app = create_app(settings)
     async with LifespanManager(app) as manager:

@@ -90,6 +90,8 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
         str(free_port()),
         "--kafka-port",
         str(free_port()),
+        "--ingress-port",
+        str(free_port()),
         "--kubesim-port",
         str(free_block(2)),
     ]
@@ -107,7 +109,7 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
         code = stop_stack(proc)
     assert code == 0
     pids = {name: pid for name, pid in described["pids"].items() if pid}
-    assert {"postgres", "kafka", "kubesim", *(s.name for s in SERVICES)} <= set(pids)
+    assert {"postgres", "kafka", "kubesim", "haproxy", *(s.name for s in SERVICES)} <= set(pids)
     time.sleep(0.5)
     survivors = {name: pid for name, pid in pids.items() if alive(pid)}
     assert not survivors, f"processes left running after Ctrl-C: {survivors}"

@@ -40,6 +40,8 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Objects a service's worker factory builds and its request state shares."""
 
 
 WorkerFactory = Callable[[Resources], Sequence[Worker]]

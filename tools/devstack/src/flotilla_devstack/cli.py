@@ -33,6 +33,7 @@ def up(args: argparse.Namespace) -> int:
         postgres_port=args.postgres_port,
         kafka_port=args.kafka_port,
         kubesim_port=args.kubesim_port,
+        ingress_port=args.ingress_port,
         cache_dir=args.cache_dir,
         postgres_binaries=args.postgres,
         with_services=not args.no_services,
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres-port", type=int, default=15432)
     p.add_argument("--kafka-port", type=int, default=19092)
     p.add_argument("--kubesim-port", type=int, default=16443)
+    p.add_argument("--ingress-port", type=int, default=18080, help="HAProxy frontend")
     p.add_argument("--cache-dir", type=Path, help="downloads (default: <state-dir>/cache)")
     p.add_argument(
         "--postgres",

@@ -22,12 +22,14 @@ import httpx
 
 from flotilla_contracts import topics
 from flotilla_devstack.databases import create_database, with_database
+from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
 from flotilla_devstack.procs import ManagedProcess, StartError, port_open
+from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kafka import ensure_topics
-from flotilla_runtime.settings import KafkaSettings
+from flotilla_runtime.settings import AuthSettings, KafkaSettings
 
 Progress = Callable[[str], None]
 
@@ -47,6 +49,8 @@ SERVICES = (
     ServiceDef("monitor-gateway", "MONITOR_GATEWAY_", "flotilla_monitor", 3),
 )
 KUBESIM_CLUSTERS = ("idc-a", "idc-b")
+# HAProxy 2.6 cannot create backends at run time: the config declares one per (app, env).
+INGRESS_BACKENDS = ("demo.dev", "demo.test", "demo.prod")
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -78,6 +82,8 @@ class LocalStack:
     progress: Progress = field(default=lambda line: None)
     postgres: PostgresServer | None = None
     kubesim: KubesimProcess | None = None
+    haproxy: HAProxyProcess | None = None
+    ingress_port: int = 18080
     broker: Broker | None = None
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
@@ -113,6 +119,15 @@ class LocalStack:
         for name, cluster in self.kubesim.clusters.items():
             self.urls[f"kubesim/{name}"] = f"{cluster.url}  (kubeconfig: {cluster.kubeconfig})"
 
+        self.haproxy = HAProxyProcess(
+            self.state_dir / "haproxy", backends=INGRESS_BACKENDS, port=self.ingress_port
+        )
+        self.progress(f"starting HAProxy (the ingress) on 127.0.0.1:{self.ingress_port}")
+        self.haproxy.start()
+        self.urls["ingress"] = (
+            f"http://127.0.0.1:{self.ingress_port}  (Host-less: send x-flotilla-app: <app>.<env>)"
+        )
+
         if self.with_services:
             self._start_services()
         self.progress(f"stack up in {time.monotonic() - started:.1f} s")
@@ -123,6 +138,7 @@ class LocalStack:
             "PostgreSQL": self.postgres_port,
             "Kafka": self.kafka_port,
             "kubesim": self.kubesim_port,
+            "ingress": self.ingress_port,
         }
         if self.with_services:
             wanted |= {s.name: self.base_port + s.offset for s in SERVICES}
@@ -173,6 +189,11 @@ class LocalStack:
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
             f"{p}KAFKA_IDEMPOTENCE": str(self.broker.supports_idempotence).lower(),
             f"{p}LOG_FORMAT": "json",
+            # Services call each other with a development service token (the dev secret).
+            f"{p}SERVICE_TOKEN": mint_token(
+                AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600
+            ),
+            **({f"{p}HAPROXY_RUNTIME": str(self.haproxy.socket)} if self.haproxy else {}),
             **{
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
                 for s in SERVICES
@@ -204,6 +225,7 @@ class LocalStack:
                 "postgres": self.postgres.pid if self.postgres else None,
                 "kafka": self.broker.pid if self.broker else None,
                 "kubesim": self.kubesim.pid if self.kubesim else None,
+                "haproxy": self.haproxy.pid if self.haproxy else None,
                 **{name: p.pid for name, p in self.processes.items()},
             },
         }
@@ -237,6 +259,9 @@ class LocalStack:
             self.progress(f"stopping {name}")
             self.processes[name].stop()
         self.processes.clear()
+        if self.haproxy is not None:
+            self.progress("stopping HAProxy")
+            self.haproxy.stop()
         if self.kubesim is not None:
             self.progress("stopping kubesim")
             self.kubesim.stop()

@@ -40,6 +40,7 @@ class ClusterView:
     slices: dict[str, list[Endpoint]] = field(default_factory=dict)  # "ns/slice" → endpoints
     informer: Informer | None = None
     empty_relists: int = 0
+    slice_versions: dict[str, str] = field(default_factory=dict)  # "ns/slice" → resourceVersion
 
     @property
     def stale(self) -> bool:
@@ -65,6 +66,9 @@ class _Handler:
         self.view.empty_relists = 0
         touched = _backends(self.view.slices) | _backends(fresh)
         self.view.slices = fresh
+        self.view.slice_versions = {
+            _key(o): (o.get("metadata") or {}).get("resourceVersion", "") for o in objects
+        }
         self.engine.mark(touched, allow_empty=True)
 
     async def apply(self, event_type: str, obj: Obj) -> None:
@@ -73,8 +77,10 @@ class _Handler:
         after = [] if event_type == "DELETED" else endpoints_of_slice(self.view.name, obj)
         if after:
             self.view.slices[key] = after
+            self.view.slice_versions[key] = (obj.get("metadata") or {}).get("resourceVersion", "")
         else:
             self.view.slices.pop(key, None)
+            self.view.slice_versions.pop(key, None)
         self.engine.mark({e.backend for e in before} | {e.backend for e in after})
 
 
@@ -138,6 +144,7 @@ class IngressSync:
             await self._apply_loop()
         finally:
             await self.set_clusters([])
+            await self.haproxy.close()
 
     async def set_clusters(self, connections: list[ClusterConnection]) -> None:
         """Start, restart or stop informers to match `connections`, without a restart of the
