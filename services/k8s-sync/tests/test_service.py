@@ -1,0 +1,216 @@
+"""k8s-sync as a service: clusters from cluster-registry, status API, wait, sync events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from kubernetes_asyncio import client
+from pydantic import SecretStr
+from sqlalchemy import text
+
+import cluster_registry.main as registry_main
+from cluster_registry.settings import Settings as RegistrySettings
+from flotilla_contracts.enums import Role
+from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.pytest_plugin import engine_for, fresh_database
+from flotilla_runtime.app import Resources
+from flotilla_runtime.auth import mint_token
+from flotilla_runtime.kube import api_client
+from flotilla_runtime.migrations import upgrade_async
+from flotilla_runtime.settings import AuthSettings
+from k8s_sync.main import MIGRATIONS, SPEC, build_workers, create_app
+from k8s_sync.settings import Settings
+
+pytestmark = pytest.mark.integration
+APP = "websvc"
+AUTH = AuthSettings()
+ADMIN = {"Authorization": "Bearer " + mint_token(AUTH, subject="a", roles=[Role.ADMIN])}
+VIEWER = {"Authorization": "Bearer " + mint_token(AUTH, subject="v", roles=[Role.VIEWER])}
+
+
+@pytest.fixture
+def haproxy(tmp_path: Path) -> Iterator[HAProxyProcess]:
+    process = HAProxyProcess(tmp_path / "haproxy", backends=(f"{APP}.prod",))
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def registry_http(
+    postgres_url: str, kafka_bootstrap: str, kubesim: KubesimProcess
+) -> AsyncIterator[httpx.AsyncClient]:
+    url = await fresh_database(postgres_url, f"reg_{uuid.uuid4().hex[:8]}")
+    await upgrade_async(url, registry_main.MIGRATIONS)
+    app = registry_main.create_app(
+        RegistrySettings(
+            database_url=url, kafka_bootstrap_servers=kafka_bootstrap, probe_interval_s=60
+        )
+    )
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://registry"
+        ) as http:
+            cluster = kubesim.clusters["idc-a"]
+            r = await http.post(
+                "/v1/clusters",
+                headers=ADMIN,
+                json={
+                    "name": "idc-a",
+                    "idc": "idc-a",
+                    "provider": "self-built",
+                    "credentials": {
+                        "kind": "kubeconfig",
+                        "kubeconfig": cluster.kubeconfig.read_text(),
+                    },
+                },
+            )
+            assert r.status_code == 201, r.text
+            yield http
+
+
+@pytest.fixture
+async def sync(
+    postgres_url: str,
+    kafka_bootstrap: str,
+    haproxy: HAProxyProcess,
+    registry_http: httpx.AsyncClient,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    url = await fresh_database(postgres_url, f"sync_{uuid.uuid4().hex[:8]}")
+    await upgrade_async(url, MIGRATIONS)
+    token = mint_token(AUTH, subject="k8s-sync", service=True)
+    settings = Settings(
+        database_url=url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        haproxy_runtime=str(haproxy.socket),
+        service_token=SecretStr(token),
+        cluster_refresh_s=0.5,
+        reconcile_s=0.5,
+    )
+    # The registry runs in-process here: hand its ASGI client to the cluster source.
+    registry = httpx.AsyncClient(transport=registry_http._transport, base_url="http://registry")
+
+    def workers(resources: Resources) -> Any:
+        return build_workers(resources, registry=registry)
+
+    app = create_app(settings, spec=replace(SPEC, workers=workers))
+    engine = engine_for(url)
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://sync", timeout=30
+        ) as http:
+            yield http, engine
+    await engine.dispose()
+
+
+async def test_sync_status_wait_and_events(
+    sync: tuple[httpx.AsyncClient, Any], kubesim: KubesimProcess
+) -> None:
+    http, engine = sync
+    labels = {
+        "flotilla.io/app": APP,
+        "flotilla.io/env": "prod",
+        "app.kubernetes.io/managed-by": "flotilla",
+    }
+    namespace = f"s-{uuid.uuid4().hex[:6]}"
+    async with await api_client(kubesim.clusters["idc-a"].connection()) as api:
+        core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+        await core.create_namespace(_any({"metadata": {"name": namespace}}))
+        await core.create_namespaced_service(
+            namespace,
+            _any(
+                {
+                    "metadata": {"name": APP, "labels": labels},
+                    "spec": {"selector": {"app": APP}, "ports": [{"port": 80, "targetPort": 8080}]},
+                }
+            ),
+        )
+        await apps.create_namespaced_deployment(
+            namespace,
+            _any(
+                {
+                    "metadata": {"name": APP},
+                    "spec": {
+                        "replicas": 2,
+                        "selector": {"matchLabels": {"app": APP}},
+                        "template": {
+                            "metadata": {
+                                "labels": {"app": APP},
+                                "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.1"},
+                            },
+                            "spec": {
+                                "containers": [
+                                    {
+                                        "name": "w",
+                                        "image": "w:1",
+                                        "ports": [{"containerPort": 8080}],
+                                    }
+                                ]
+                            },
+                        },
+                    },
+                }
+            ),
+        )
+        try:
+            pods: list[str] = []
+            for _ in range(100):
+                listed = await core.list_namespaced_pod(namespace)
+                pods = [p.metadata.name for p in listed.items if p.status.pod_ip]
+                if len(pods) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            r = await http.post(
+                f"/v1/sync/apps/{APP}/prod/wait",
+                headers=VIEWER,
+                json={"cluster": "idc-a", "pods": pods, "timeout_s": 20},
+            )
+            assert r.status_code == 200, r.text
+            assert r.json()["in_sync"] is True
+            clusters = (await http.get("/v1/sync/clusters", headers=VIEWER)).json()
+            assert [(c["cluster"], c["state"], c["stale"]) for c in clusters] == [
+                ("idc-a", "watching", False)
+            ]
+            timeout = await http.post(
+                f"/v1/sync/apps/{APP}/prod/wait",
+                headers=VIEWER,
+                json={"cluster": "idc-a", "pods": ["nope"], "timeout_s": 0.3},
+            )
+            assert timeout.status_code == 504
+            assert timeout.json()["type"].endswith("sync-wait-timeout")
+            async with engine.connect() as conn:
+                rows = (
+                    (
+                        await conn.execute(
+                            text(
+                                "SELECT value FROM flotilla_outbox WHERE event_type = "
+                                "'io.flotilla.sync.applied' ORDER BY id"
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            last = json.loads(bytes(rows[-1]))
+            assert last["app"] == APP
+            assert last["cluster"] == "idc-a"
+            assert sorted(e["pod"] for e in last["endpoints"]) == sorted(pods)
+            assert all(e["state"] == "ready" for e in last["endpoints"])
+            assert last["resource_versions"]
+        finally:
+            await core.delete_namespace(namespace)
+
+
+def _any(manifest: Any) -> Any:
+    """A manifest as the client's body (it accepts dicts; its type hints want models)."""
+    return manifest
