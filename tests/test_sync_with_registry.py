@@ -1,4 +1,4 @@
-"""k8s-sync as a service: clusters from cluster-registry, status API, wait, sync events."""
+"""k8s-sync with cluster-registry: clusters from the registry, status API, wait, sync events."""
 
 from __future__ import annotations
 
