@@ -81,3 +81,26 @@ async def api_client(connection: ClusterConnection) -> client.ApiClient:
         kubeconfig_of(connection), client_configuration=configuration
     )
     return client.ApiClient(configuration)
+
+
+def quantity(value: Any) -> float:
+    """CPU cores or bytes from a Kubernetes quantity (`250m`, `1.5`, `512Mi`, `2G`)."""
+    if value is None:
+        return 0.0
+    text = str(value)
+    units = {
+        "m": 1e-3,
+        "Ki": 2**10,
+        "Mi": 2**20,
+        "Gi": 2**30,
+        "Ti": 2**40,
+        "Pi": 2**50,
+        "k": 1e3,
+        "M": 1e6,
+        "G": 1e9,
+        "T": 1e12,
+    }
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * units[suffix]
+    return float(text)

@@ -26,7 +26,7 @@ from cluster_registry.errors import (
     NodeNotFound,
 )
 from flotilla_contracts import ClusterConnection
-from flotilla_runtime.kube import KubeconfigError, api_client
+from flotilla_runtime.kube import KubeconfigError, api_client, quantity
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 
@@ -111,29 +111,6 @@ async def probe(connection: ClusterConnection, *, timeout_s: float) -> Probe:
         nodes=[node_view(n) for n in nodes.items],
         latency_ms=(time.perf_counter() - start) * 1000,
     )
-
-
-def quantity(value: Any) -> float:
-    """CPU cores or bytes from a Kubernetes quantity."""
-    if value is None:
-        return 0.0
-    text = str(value)
-    units = {
-        "m": 1e-3,
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "Pi": 2**50,
-        "k": 1e3,
-        "M": 1e6,
-        "G": 1e9,
-        "T": 1e12,
-    }
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * units[suffix]
-    return float(text)
 
 
 async def nodes_with_usage(api: client.ApiClient) -> list[NodeView]:

@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from cluster_registry.kubeops import NodeView, nodes_with_usage, quantity, read_node
+from cluster_registry.kubeops import NodeView, nodes_with_usage, read_node
 from cluster_registry.nodes.schemas import (
     DrainReport,
     LabelChange,
@@ -19,6 +19,7 @@ from cluster_registry.nodes.schemas import (
     ResourceUse,
     TaintChange,
 )
+from flotilla_runtime.kube import quantity
 
 
 def node_out(view: NodeView) -> NodeOut:
