@@ -29,7 +29,7 @@ from cluster_registry.nodes.schemas import (
     ResourceUse,
     TaintChange,
 )
-from flotilla_runtime.auth import Admin, Viewer
+from flotilla_runtime.auth import Admin, Principal, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 
@@ -117,6 +117,23 @@ async def change_taints(
         )
 
 
+async def _schedulable(
+    request: Request,
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    principal: Principal,
+    name: str,
+    node: str,
+    *,
+    cordon: bool,
+) -> None:
+    action = "cordon" if cordon else "uncordon"
+    async with audited(request, session, principal, f"node.{action}", f"{name}/{node}"):
+        async with cluster_api(session, cipher, name) as api:
+            await service.set_unschedulable(api, node, cordon)
+        await clusters.node_event(session, name, node, f"{action}ed")
+
+
 @router.post(
     "/clusters/{name}/nodes/{node}/cordon",
     operation_id="cordonNode",
@@ -126,10 +143,7 @@ async def change_taints(
 async def cordon(
     name: str, node: str, request: Request, session: SessionDep, cipher: CipherDep, principal: Admin
 ) -> None:
-    async with audited(request, session, principal, "node.cordon", f"{name}/{node}"):
-        async with cluster_api(session, cipher, name) as api:
-            await service.set_unschedulable(api, node, True)
-        await clusters.node_event(session, name, node, "cordoned")
+    await _schedulable(request, session, cipher, principal, name, node, cordon=True)
 
 
 @router.post(
@@ -141,10 +155,7 @@ async def cordon(
 async def uncordon(
     name: str, node: str, request: Request, session: SessionDep, cipher: CipherDep, principal: Admin
 ) -> None:
-    async with audited(request, session, principal, "node.uncordon", f"{name}/{node}"):
-        async with cluster_api(session, cipher, name) as api:
-            await service.set_unschedulable(api, node, False)
-        await clusters.node_event(session, name, node, "uncordoned")
+    await _schedulable(request, session, cipher, principal, name, node, cordon=False)
 
 
 @router.post(
