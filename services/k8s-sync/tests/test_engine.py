@@ -234,3 +234,27 @@ async def test_haproxy_restart_is_repaired(
     await until(three)
     await asyncio.to_thread(haproxy.restart)
     await until(three, timeout_s=10)
+
+
+async def test_an_unreachable_ingress_is_reported_once_and_retried(
+    world: tuple[KubesimProcess, HAProxyProcess], engine: IngressSync
+) -> None:
+    kubesim, haproxy = world
+    failures: list[tuple[str, str]] = []
+
+    async def record(backend: str, reason: str) -> None:
+        failures.append((backend, reason))
+
+    engine.on_failed = record
+    await asyncio.to_thread(haproxy.stop)
+    await deploy(kubesim.clusters["sync-a"], replicas=2)
+    await asyncio.sleep(2.0)  # several passes fail meanwhile
+    assert [b for b, _ in failures] == [BACKEND]  # reported once, not on every retry
+    assert "runtime API" in failures[0][1]
+    await asyncio.to_thread(haproxy.start)
+
+    async def two() -> bool:
+        return len(await ready_servers(engine.haproxy)) == 2
+
+    await until(two, timeout_s=10)
+    assert BACKEND not in engine.failures

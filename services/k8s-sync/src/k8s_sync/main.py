@@ -18,7 +18,7 @@ from k8s_sync.ingress.haproxy import HAProxyRuntime
 from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.sync.engine import IngressSync
-from k8s_sync.sync.events import SyncEventPublisher
+from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
 from k8s_sync.workers.clusters import ClusterSource
 
 MIGRATIONS = Path(__file__).parent / "alembic"
@@ -36,6 +36,7 @@ def build_workers(
         is_leader=lambda: leader.is_leader,
     )
     engine.on_synced = SyncEventPublisher(engine, resources.sessionmaker)
+    engine.on_failed = SyncFailurePublisher(engine, resources.sessionmaker)
     token = settings.service_token.get_secret_value() if settings.service_token else None
     source = ClusterSource(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),

@@ -111,6 +111,7 @@ class IngressSync:
         reconcile_s: float = 1.0,
         on_applied: Callable[[Plan], Any] | None = None,
         on_synced: Callable[[str, list[ServerState]], Awaitable[None]] | None = None,
+        on_failed: Callable[[str, str], Awaitable[None]] | None = None,
         is_leader: Callable[[], bool] | None = None,
     ) -> None:
         self.haproxy = haproxy
@@ -118,6 +119,7 @@ class IngressSync:
         self.reconcile_s = reconcile_s
         self.on_applied = on_applied
         self.on_synced = on_synced
+        self.on_failed = on_failed
         self.is_leader = is_leader
         self.connections: dict[str, ClusterConnection] = {}
         self.views: dict[str, ClusterView] = {}
@@ -270,6 +272,9 @@ class IngressSync:
             if self.on_synced is not None:
                 await self.on_synced(backend, await self.haproxy.servers(backend))
         except HAProxyError as exc:
+            first = backend not in self.failures
             self.failures[backend] = str(exc)
             log.warning("sync_failed", backend=backend, error=str(exc))
-            self._dirty.add(backend)
+            self._dirty.add(backend)  # retried on the next pass
+            if first and self.on_failed is not None:
+                await self.on_failed(backend, str(exc))

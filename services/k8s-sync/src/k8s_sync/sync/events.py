@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import Stage
-from flotilla_contracts.events import IngressEndpoint, SyncAppliedV1
+from flotilla_contracts.events import IngressEndpoint, SyncAppliedV1, SyncFailedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.outbox import add_event
 from k8s_sync.ingress.haproxy import ServerState
@@ -66,6 +66,31 @@ class SyncEventPublisher:
                         endpoints=tuple(sorted(endpoints, key=lambda e: e.pod)),
                         resource_versions=versions,
                         applied_at=now,
+                    ),
+                    source=SOURCE,
+                    key=f"{backend}/{cluster}",
+                    subject=backend,
+                )
+
+
+class SyncFailurePublisher:
+    """`on_failed` callback: one SyncFailedV1 per cluster the backend's endpoints come from,
+    when a backend starts failing (not on every retry)."""
+
+    def __init__(self, engine: IngressSync, sessionmaker: async_sessionmaker[AsyncSession]):
+        self._engine = engine
+        self._sessionmaker = sessionmaker
+
+    async def __call__(self, backend: str, reason: str) -> None:
+        app, _, env = backend.partition(".")
+        clusters = sorted({e.cluster for e in self._engine.desired(backend)})
+        now = datetime.now(UTC)
+        async with session_scope(self._sessionmaker) as session:
+            for cluster in clusters:
+                await add_event(
+                    session,
+                    SyncFailedV1(
+                        app=app, env=env, cluster=cluster, reason=reason[:1000], failed_at=now
                     ),
                     source=SOURCE,
                     key=f"{backend}/{cluster}",
