@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from flotilla_contracts import ClusterConnection
-from flotilla_devstack.procs import ManagedProcess, tail
+from flotilla_devstack.procs import ManagedProcess
 
 READY = re.compile(r"^kubesim cluster (\S+) ready at (\S+) kubeconfig=(\S+)$")
 
@@ -109,6 +109,3 @@ class KubesimProcess:
             code = self._proc.proc.returncode if self._proc.proc else None
             self._proc = None
         return code
-
-    def log_tail(self) -> str:
-        return tail(self.directory / "kubesim.log")

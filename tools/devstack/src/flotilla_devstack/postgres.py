@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 from typing import Literal
 
-from flotilla_devstack.procs import ManagedProcess, StartError, free_port, tail
+from flotilla_devstack.procs import ManagedProcess, StartError, free_port
 
 Binaries = Literal["auto", "machine", "embedded"]
 SUPERUSER = "postgres"
@@ -176,9 +176,6 @@ class PostgresServer:
         if not self._run_as:
             return argv
         return ["runuser", "-u", self._run_as, "--", *argv]
-
-    def log_tail(self) -> str:
-        return tail(self.data_dir.parent / "postgres.log")
 
 
 def _service_user() -> str:

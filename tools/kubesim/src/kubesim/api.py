@@ -297,7 +297,6 @@ class ClusterAPI:
                 )
             meta["namespace"] = route.namespace
             self.cluster.require_namespace(route.namespace or "")
-        self.cluster.admit(rt, obj)
         apply_defaults(
             rt, obj, cluster_ip=self.cluster.allocate_cluster_ip() if rt.kind == "Service" else None
         )

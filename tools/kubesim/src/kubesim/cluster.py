@@ -230,9 +230,6 @@ class Cluster:
                 f"{namespace} because it is being terminated",
             )
 
-    def admit(self, rt: ResourceType, obj: Obj) -> None:
-        """Admission: nothing to reject yet; the hook for quotas or webhooks."""
-
     def delete(
         self, rt: ResourceType, namespace: str | None, name: str, options: dict[str, Any]
     ) -> Obj:

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 OutageMode = Literal["refuse", "503", "hang"]
-PodFault = Literal[
-    "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "OOMKilled", "NeverReady", "SlowStart"
-]
 POD_FAULTS: tuple[str, ...] = (
     "CrashLoopBackOff",
     "ImagePullBackOff",

@@ -8,7 +8,6 @@ from annotations (`kubesim.flotilla.io/cpu-cores`, `.../memory-bytes`, `.../fs-r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kubesim.controllers.kubelet import PREFIX, _quantity
@@ -227,7 +226,3 @@ def _started_seconds(status: Obj) -> float | None:
     if not start:
         return None
     return time.mktime(time.strptime(start, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
-
-
-def names() -> Iterable[str]:
-    return HELP.keys()

@@ -11,7 +11,6 @@ import builtins
 import copy
 import json
 import random
-import string
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -387,7 +386,3 @@ class Store:
         for watcher in watchers:
             watcher.close()
         return len(watchers)
-
-
-def name_token() -> str:
-    return "".join(random.choice(string.ascii_lowercase) for _ in range(8))

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Protocol
 
-from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open, tail
+from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open
 
 KAFKA_VERSION = os.environ.get("FLOTILLA_KAFKA_VERSION", "4.4.0")
 POM = Path(__file__).with_name("pom.xml")
@@ -226,9 +226,6 @@ class KafkaBroker:
         if self._proc is not None:
             self._proc.kill()
             self._proc = None
-
-    def log_tail(self) -> str:
-        return tail(self.log_path)
 
 
 def str_cluster_id() -> str:
