@@ -94,7 +94,7 @@ async def sync(
         kafka_bootstrap_servers=kafka_bootstrap,
         haproxy_runtime=str(haproxy.socket),
         service_token=SecretStr(token),
-        cluster_refresh_s=0.5,
+        cluster_refresh_s=60,  # only the start and the registry's events re-read the list
         reconcile_s=0.5,
     )
     # The registry runs in-process here: hand its ASGI client to the cluster source.
@@ -209,6 +209,48 @@ async def test_sync_status_wait_and_events(
             assert last["resource_versions"]
         finally:
             await core.delete_namespace(namespace)
+
+
+async def test_registry_events_start_and_stop_informers(
+    sync: tuple[httpx.AsyncClient, Any],
+    kubesim: KubesimProcess,
+    registry_http: httpx.AsyncClient,
+) -> None:
+    http, _ = sync
+
+    async def clusters() -> list[tuple[str, str]]:
+        r = await http.get("/v1/sync/clusters", headers=VIEWER)
+        assert r.status_code == 200, r.text
+        return [(c["cluster"], c["state"]) for c in r.json()]
+
+    async def until(want: list[tuple[str, str]], timeout_s: float = 10.0) -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while (got := await clusters()) != want:
+            assert loop.time() - start < timeout_s, got
+            await asyncio.sleep(0.05)
+        return loop.time() - start
+
+    await until([("idc-a", "watching")])
+    cluster = kubesim.clusters["idc-b"]
+    r = await registry_http.post(
+        "/v1/clusters",
+        headers=ADMIN,
+        json={
+            "name": "idc-b",
+            "idc": "idc-b",
+            "provider": "self-built",
+            "credentials": {"kind": "kubeconfig", "kubeconfig": cluster.kubeconfig.read_text()},
+        },
+    )
+    assert r.status_code == 201, r.text
+    # The poll is 60 s: only the registry's event can bring the new cluster in this fast.
+    await until([("idc-a", "watching"), ("idc-b", "watching")])
+    r = await registry_http.delete("/v1/clusters/idc-b", headers=ADMIN)
+    assert r.status_code == 204, r.text
+    await until([("idc-a", "watching")])
+    replica = (await http.get("/v1/sync/replica", headers=VIEWER)).json()
+    assert replica["clusters"] == 1
 
 
 def _any(manifest: Any) -> Any:

@@ -258,3 +258,110 @@ async def test_an_unreachable_ingress_is_reported_once_and_retried(
 
     await until(two, timeout_s=10)
     assert BACKEND not in engine.failures
+
+
+async def live_pods(api: client.ApiClient, selector: str = "app=web") -> set[str]:
+    pods = await client.CoreV1Api(api).list_namespaced_pod("default", label_selector=selector)
+    return {p.metadata.name for p in pods.items if not p.metadata.deletion_timestamp}
+
+
+async def served_exactly(driver: HAProxyRuntime, cluster: str, pods: set[str]) -> bool:
+    return {s.name for s in await driver.servers(BACKEND)} == {
+        f"{cluster}.default.{p}" for p in pods
+    }
+
+
+async def test_scale_up_down_and_pod_isolation(
+    world: tuple[KubesimProcess, HAProxyProcess], engine: IngressSync
+) -> None:
+    kubesim, _ = world
+    cluster = kubesim.clusters["sync-a"]
+    await deploy(cluster, replicas=3)
+    async with await api_client(cluster.connection()) as api:
+        apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+        for replicas in (5, 2):
+            await apps.patch_namespaced_deployment_scale(
+                "web", "default", {"spec": {"replicas": replicas}}
+            )
+
+            async def scaled(n: int = replicas) -> bool:
+                pods = await live_pods(api)
+                return len(pods) == n and await served_exactly(engine.haproxy, "sync-a", pods)
+
+            await until(scaled, timeout_s=20)
+
+        # Isolate a pod: it leaves its ReplicaSet and the Service; a replacement takes its place.
+        victim = sorted(await live_pods(api))[0]
+        await core.patch_namespaced_pod(
+            victim,
+            "default",
+            {"metadata": {"labels": {"app": None, "flotilla.io/isolated": "true"}}},
+        )
+
+        async def replaced() -> bool:
+            pods = await live_pods(api)
+            return (
+                victim not in pods
+                and len(pods) == 2
+                and await served_exactly(engine.haproxy, "sync-a", pods)
+            )
+
+        await until(replaced, timeout_s=20)
+        kept: Any = (await core.read_namespaced_pod(victim, "default")).metadata
+        assert kept.deletion_timestamp is None  # kept for the post-mortem
+        assert not kept.owner_references
+
+
+async def test_watch_expiry_relists_and_catches_up(
+    world: tuple[KubesimProcess, HAProxyProcess], engine: IngressSync
+) -> None:
+    kubesim, _ = world
+    cluster = kubesim.clusters["sync-a"]
+    await deploy(cluster, replicas=2)
+    async with await api_client(cluster.connection()) as api:
+
+        async def two() -> bool:
+            pods = await live_pods(api)
+            return len(pods) == 2 and await served_exactly(engine.haproxy, "sync-a", pods)
+
+        await until(two)
+        informer = engine.views["sync-a"].informer
+        assert informer is not None
+        relists = informer.health.relists
+        context = ssl.create_default_context(cafile=cluster.ca_file)
+        async with httpx.AsyncClient(verify=context) as http:
+            # Compaction, then the watch is cut: its resume from the old version gets 410.
+            r = await http.post(f"{cluster.url}/_kubesim/compact")
+            assert r.status_code == 200, r.text
+            r = await http.post(f"{cluster.url}/_kubesim/watches", json={"action": "close"})
+            assert r.status_code == 200, r.text
+        await client.AppsV1Api(api).patch_namespaced_deployment_scale(
+            "web", "default", {"spec": {"replicas": 4}}
+        )
+
+        async def four() -> bool:
+            pods = await live_pods(api)
+            return len(pods) == 4 and await served_exactly(engine.haproxy, "sync-a", pods)
+
+        await until(four, timeout_s=20)
+        assert informer.health.relists > relists
+        assert informer.health.state == "watching"
+
+
+async def test_service_weight_label_reaches_haproxy(
+    world: tuple[KubesimProcess, HAProxyProcess], engine: IngressSync
+) -> None:
+    kubesim, _ = world
+    cluster = kubesim.clusters["sync-b"]
+    await deploy(cluster, replicas=2)
+
+    async def weights(want: int) -> bool:
+        servers = await engine.haproxy.servers(BACKEND)
+        return len(servers) == 2 and all(s.weight == want for s in servers)
+
+    await until(lambda: weights(100))
+    async with await api_client(cluster.connection()) as api:
+        await client.CoreV1Api(api).patch_namespaced_service(
+            "web", "default", {"metadata": {"labels": {"flotilla.io/weight": "30"}}}
+        )
+    await until(lambda: weights(30), timeout_s=10)

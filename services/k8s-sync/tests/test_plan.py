@@ -6,6 +6,7 @@ from typing import Any
 
 from k8s_sync.ingress.haproxy import ServerState
 from k8s_sync.sync.desired import Endpoint, endpoints_of_slice, server_name
+from k8s_sync.sync.engine import _unapplied
 from k8s_sync.sync.plan import plan_backend
 
 BACKEND = "shop.prod"
@@ -19,6 +20,7 @@ def ep(
     serving: bool | None = None,
     terminating: bool = False,
     address: str = "127.10.0.2",
+    weight: int = 100,
 ) -> Endpoint:
     return Endpoint(
         cluster=cluster,
@@ -32,6 +34,7 @@ def ep(
         ready=ready,
         serving=ready if serving is None else serving,
         terminating=terminating,
+        weight=weight,
     )
 
 
@@ -42,6 +45,7 @@ def srv(
     admin: int = 0,
     server_id: int = 1,
     address: str = "127.10.0.2",
+    weight: int = 100,
 ) -> ServerState:
     return ServerState(
         backend=BACKEND,
@@ -51,7 +55,7 @@ def srv(
         server_id=server_id,
         op_state="running",
         admin_state=admin,
-        weight=100,
+        weight=weight,
     )
 
 
@@ -151,3 +155,49 @@ def test_a_pod_whose_address_changed_is_replaced() -> None:
     assert plan.deleted == plan.added == ["idc-a.shop.a"]
     assert "127.10.0.9:8080" in plan.commands[-2]
     assert plan.commands[0].endswith("state maint")  # the old one goes first
+
+
+def test_the_service_weight_label_sets_server_weights() -> None:
+    slice_: dict[str, Any] = {
+        "metadata": {
+            "name": "shop-gray-1",
+            "namespace": "shop",
+            "labels": {
+                "flotilla.io/app": "shop",
+                "flotilla.io/env": "prod",
+                "flotilla.io/stage": "gray",
+                "flotilla.io/weight": "25",
+            },
+        },
+        "ports": [{"port": 8080}],
+        "endpoints": [
+            {
+                "addresses": ["127.10.0.5"],
+                "conditions": {"ready": True},
+                "targetRef": {"kind": "Pod", "name": "g1"},
+            }
+        ],
+    }
+    (gray,) = endpoints_of_slice("idc-a", slice_)
+    assert (gray.stage, gray.weight) == ("gray", 25)
+    slice_["metadata"]["labels"]["flotilla.io/weight"] = "lots"  # a bad label keeps the default
+    assert endpoints_of_slice("idc-a", slice_)[0].weight == 100
+    slice_["metadata"]["labels"]["flotilla.io/weight"] = "999"
+    assert endpoints_of_slice("idc-a", slice_)[0].weight == 256
+
+    added = plan_backend(BACKEND, [ep("g1", weight=25)], [])
+    assert added.commands[0].endswith("weight 25")
+    changed = plan_backend(BACKEND, [ep("a", weight=10)], [srv("a")])
+    assert changed.commands == [f"set server {BACKEND}/idc-a.shop.a weight 10"]
+    assert changed.reweighted == {"idc-a.shop.a": 10}
+    assert plan_backend(BACKEND, [ep("a")], [srv("a")]).empty
+
+
+def test_read_back_reports_what_did_not_take() -> None:
+    plan = plan_backend(BACKEND, [ep("a", weight=10), ep("b")], [srv("a"), srv("c", server_id=2)])
+    assert _unapplied(plan, [srv("a", weight=10), srv("b", server_id=3), srv("c", admin=8)]) == []
+    assert _unapplied(plan, [srv("a"), srv("c")]) == [
+        "idc-a.shop.b",
+        "idc-a.shop.c",
+        "idc-a.shop.a",
+    ]

@@ -13,5 +13,9 @@ CLUSTER: Final = "flotilla.io/cluster"
 IDC: Final = "flotilla.io/idc"
 STAGE: Final = "flotilla.io/stage"
 ISOLATED: Final = "flotilla.io/isolated"
+# Optional, on a Service: the ingress weight (0-256) of each of its pods; k8s-sync reads it
+# from the EndpointSlices, which carry the Service's labels. Default 100.
+WEIGHT: Final = "flotilla.io/weight"
+DEFAULT_WEIGHT: Final = 100
 
 ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)

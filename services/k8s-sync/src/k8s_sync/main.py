@@ -19,7 +19,7 @@ from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
-from k8s_sync.workers.clusters import ClusterSource
+from k8s_sync.workers.clusters import ClusterEvents, ClusterSource
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -44,17 +44,18 @@ def build_workers(
         refresh_s=settings.cluster_refresh_s,
         token=token,
     )
+    events = ClusterEvents(source, settings)
     resources.extras.update(engine=engine, leader=leader, source=source)
 
     async def ingress_reachable() -> None:
         await engine.haproxy.info()
 
     resources.readiness["ingress"] = ingress_reachable
-    return [leader, source, engine]
+    return [leader, source, events, engine]
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
-    return {"engine": resources.extras["engine"]}
+    return {"engine": resources.extras["engine"], "leader": resources.extras["leader"]}
 
 
 SPEC = ServiceSpec(

@@ -21,5 +21,8 @@ class Settings(FullServiceSettings):
     )
     reconcile_s: float = Field(1.0, gt=0, description="Full read-back and repair period.")
     cluster_refresh_s: float = Field(
-        10.0, gt=0, description="How often the cluster list is read from cluster-registry."
+        60.0,
+        gt=0,
+        description="Safety-net period for re-reading the cluster list; cluster-registry's "
+        "events on flotilla.clusters.v1 trigger a re-read at once.",
     )

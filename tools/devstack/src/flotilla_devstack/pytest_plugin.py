@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from flotilla_contracts import topics
 from flotilla_devstack.databases import create_database
 from flotilla_devstack.kafka import KafkaBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
 from flotilla_devstack.stack import find_root
+from flotilla_runtime.kafka import ensure_topics
+from flotilla_runtime.settings import KafkaSettings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,9 +93,17 @@ def kafka_broker(
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(kafka_broker: KafkaBroker | None) -> str:
+    """The broker's address, with Flotilla's topics created (as the local stack and a
+    production install have them; the broker does not auto-create topics)."""
     if kafka_broker is None:
-        return os.environ["FLOTILLA_TEST_KAFKA_BOOTSTRAP"]
-    return kafka_broker.bootstrap
+        bootstrap = os.environ["FLOTILLA_TEST_KAFKA_BOOTSTRAP"]
+    else:
+        bootstrap = kafka_broker.bootstrap
+    settings = KafkaSettings(kafka_bootstrap_servers=bootstrap)
+    # In a thread of its own: asyncio.run here would unset the session's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, ensure_topics(settings, topics.ALL)).result(timeout=60)
+    return bootstrap
 
 
 async def fresh_database(postgres_url: str, name: str) -> str:

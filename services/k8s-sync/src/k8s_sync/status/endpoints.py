@@ -47,6 +47,9 @@ class ClusterSyncStatus(BaseModel):
     reconnects: int
     last_error: str | None
     endpoints: int
+    lag_ms: float | None = Field(
+        description="propagation latency of the latest change applied (seen → read back)"
+    )
 
 
 class ServerOut(BaseModel):
@@ -102,9 +105,28 @@ async def clusters(engine: EngineDep, _: Viewer) -> list[ClusterSyncStatus]:
                 reconnects=health.reconnects if health else 0,
                 last_error=health.last_error if health else None,
                 endpoints=sum(len(v) for v in view.slices.values()),
+                lag_ms=round(view.last_lag_s * 1000, 1) if view.last_lag_s is not None else None,
             )
         )
     return out
+
+
+class ReplicaStatus(BaseModel):
+    leader: bool = Field(description="this replica holds the lock and writes to the ingress")
+    applied_batches: int = Field(description="batches this replica applied since it started")
+    failing_backends: dict[str, str]
+    clusters: int
+
+
+@router.get("/sync/replica", operation_id="syncReplica", summary="This replica: leader or follower")
+async def replica(request: Request, engine: EngineDep, _: Viewer) -> ReplicaStatus:
+    leader = getattr(request.state, "leader", None)
+    return ReplicaStatus(
+        leader=bool(leader.is_leader) if leader is not None else True,
+        applied_batches=engine.applied_batches,
+        failing_backends=dict(engine.failures),
+        clusters=len(engine.connections),
+    )
 
 
 async def _status(engine: IngressSync, app: str, env: str) -> AppSyncStatus:

@@ -3,7 +3,9 @@
 One HAProxy backend per (app, env), named `<app>.<env>`; one server per pod endpoint, named
 `<cluster>.<namespace>.<pod>` (hashed down to 63 characters when longer, as HAProxy names
 should be). An endpoint that is ready is served; one that is terminating but still serving is
-drained (no new requests, in-flight ones finish); anything else is not served.
+drained (no new requests, in-flight ones finish); anything else is not served. A Service
+labelled `flotilla.io/weight` gives its pods that HAProxy weight (gray stages use it to set their
+share of traffic beside stable); otherwise every server weighs 100.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Endpoint:
     ready: bool
     serving: bool
     terminating: bool
+    weight: int = labels.DEFAULT_WEIGHT
 
     @property
     def backend(self) -> str:
@@ -73,6 +76,7 @@ def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[End
         return []
     port = int(ports[0]["port"])
     stage = slice_labels.get(labels.STAGE, "stable")
+    weight = _weight(slice_labels.get(labels.WEIGHT))
     out = []
     for endpoint in endpoint_slice.get("endpoints") or []:
         target = endpoint.get("targetRef") or {}
@@ -94,6 +98,16 @@ def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[End
                 ready=ready,
                 serving=bool(conditions.get("serving", ready)),
                 terminating=bool(conditions.get("terminating", False)),
+                weight=weight,
             )
         )
     return out
+
+
+def _weight(value: str | None) -> int:
+    """The Service's `flotilla.io/weight` label, clamped to HAProxy's 0-256; default if unset
+    or not a number (a bad label must not take pods out of the ingress)."""
+    try:
+        return max(0, min(256, int(value))) if value is not None else labels.DEFAULT_WEIGHT
+    except ValueError:
+        return labels.DEFAULT_WEIGHT

@@ -26,7 +26,13 @@ from kubernetes_asyncio import client
 from flotilla_contracts import ClusterConnection, labels
 from flotilla_runtime.informer import Informer, Obj
 from flotilla_runtime.kube import api_client
-from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime, ServerState
+from k8s_sync.ingress.haproxy import (
+    HAProxyCommandError,
+    HAProxyError,
+    HAProxyRuntime,
+    ServerState,
+)
+from k8s_sync.metrics import APPLIED, FAILED, PROPAGATION, SERVERS, SLICE_EVENTS
 from k8s_sync.sync.desired import Endpoint, endpoints_of_slice
 from k8s_sync.sync.plan import Plan, plan_backend
 
@@ -41,6 +47,7 @@ class ClusterView:
     informer: Informer | None = None
     empty_relists: int = 0
     slice_versions: dict[str, str] = field(default_factory=dict)  # "ns/slice" → resourceVersion
+    last_lag_s: float | None = None  # propagation latency of the latest applied change
 
     @property
     def stale(self) -> bool:
@@ -64,14 +71,16 @@ class _Handler:
                 log.warning("empty_relist_unconfirmed", cluster=self.view.name, had=had)
                 raise _ConfirmEmpty
         self.view.empty_relists = 0
+        SLICE_EVENTS.labels(self.view.name).inc(max(1, len(objects)))
         touched = _backends(self.view.slices) | _backends(fresh)
         self.view.slices = fresh
         self.view.slice_versions = {
             _key(o): (o.get("metadata") or {}).get("resourceVersion", "") for o in objects
         }
-        self.engine.mark(touched, allow_empty=True)
+        self.engine.mark(touched, allow_empty=True, cluster=self.view.name)
 
     async def apply(self, event_type: str, obj: Obj) -> None:
+        SLICE_EVENTS.labels(self.view.name).inc()
         key = _key(obj)
         before = self.view.slices.get(key, [])
         after = [] if event_type == "DELETED" else endpoints_of_slice(self.view.name, obj)
@@ -81,11 +90,24 @@ class _Handler:
         else:
             self.view.slices.pop(key, None)
             self.view.slice_versions.pop(key, None)
-        self.engine.mark({e.backend for e in before} | {e.backend for e in after})
+        self.engine.mark(
+            {e.backend for e in before} | {e.backend for e in after}, cluster=self.view.name
+        )
 
 
 class _ConfirmEmpty(ConnectionError):
     """Raised from replace() so the informer backs off briefly and lists again."""
+
+
+def _unapplied(plan: Plan, readback: list[ServerState]) -> list[str]:
+    """What the batch meant to do that HAProxy does not show (empty: all of it took)."""
+    state = {s.name: s.state for s in readback}
+    wrong = [n for n in plan.added if state.get(n) != "ready"]
+    wrong += [n for n in plan.drained if state.get(n) != "drain"]
+    wrong += [n for n in plan.deleted if n in state and n not in plan.added]
+    weight = {s.name: s.weight for s in readback}
+    wrong += [n for n, w in plan.reweighted.items() if weight.get(n) != w]
+    return wrong
 
 
 def _key(obj: Obj) -> str:
@@ -131,13 +153,22 @@ class IngressSync:
         self._wake = asyncio.Event()
         self._haproxy_pid: str | None = None
         self._was_leader = False
+        self._seen: dict[str, dict[str, float]] = {}  # backend → cluster → first unapplied change
+        self._retry_at: dict[str, float] = {}
+        self._attempts: dict[str, int] = {}
         self.applied_batches = 0
         self.failures: dict[str, str] = {}
 
-    def mark(self, backends: set[str], *, allow_empty: bool = False) -> None:
+    def mark(
+        self, backends: set[str], *, allow_empty: bool = False, cluster: str | None = None
+    ) -> None:
         self._dirty |= backends
         if allow_empty:
             self._allow_empty |= backends
+        if cluster is not None:
+            now = time.monotonic()
+            for backend in backends:
+                self._seen.setdefault(backend, {}).setdefault(cluster, now)
         self._wake.set()
 
     async def run(self) -> None:
@@ -207,7 +238,7 @@ class IngressSync:
         last_reconcile = 0.0
         while True:
             try:
-                async with asyncio.timeout(self.reconcile_s):
+                async with asyncio.timeout(self._next_wait(last_reconcile)):
                     await self._wake.wait()
                 # Let changes that arrive together leave together, never later than the window.
                 await asyncio.sleep(self.window_s)
@@ -229,8 +260,23 @@ class IngressSync:
                 self._dirty |= self.backends()
             dirty, self._dirty = self._dirty, set()
             allow, self._allow_empty = self._allow_empty, set()
+            now = time.monotonic()
             for backend in sorted(dirty):
+                if self._retry_at.get(backend, 0.0) > now:
+                    self._dirty.add(backend)  # backing off after a failure
+                    if backend in allow:
+                        self._allow_empty.add(backend)
+                    continue
                 await self._apply(backend, allow_empty=backend in allow)
+
+    def _next_wait(self, last_reconcile: float) -> float:
+        """Sleep until the next reconcile pass or the earliest retry, whichever is first."""
+        now = time.monotonic()
+        until = last_reconcile + self.reconcile_s
+        retries = [t for b, t in self._retry_at.items() if b in self._dirty]
+        if retries:
+            until = min(until, min(retries))
+        return max(0.0, until - now)
 
     async def _check_restart(self) -> None:
         try:
@@ -261,20 +307,50 @@ class IngressSync:
                 log.warning("sync_refused", backend=backend, reason=plan.refused)
                 return
             if plan.empty:
+                self._succeeded(backend, actual)
                 return
             await self.haproxy.run(plan.commands)
+            readback = await self.haproxy.servers(backend)
+            if unapplied := _unapplied(plan, readback):
+                raise HAProxyError(f"read back differs from the batch applied: {unapplied}")
             self.applied_batches += 1
-            self.failures.pop(backend, None)
+            APPLIED.labels(backend).inc()
+            self._succeeded(backend, readback)
             if plan.drained:
                 self._dirty.add(backend)  # come back to delete once sessions are gone
             if self.on_applied is not None:
                 self.on_applied(plan)
             if self.on_synced is not None:
-                await self.on_synced(backend, await self.haproxy.servers(backend))
+                await self.on_synced(backend, readback)
         except HAProxyError as exc:
+            self._failed(backend, exc)
             first = backend not in self.failures
             self.failures[backend] = str(exc)
-            log.warning("sync_failed", backend=backend, error=str(exc))
-            self._dirty.add(backend)  # retried on the next pass
             if first and self.on_failed is not None:
                 await self.on_failed(backend, str(exc))
+
+    def _succeeded(self, backend: str, readback: list[ServerState]) -> None:
+        """The backend is applied and read back: record how long its changes took."""
+        self.failures.pop(backend, None)
+        self._retry_at.pop(backend, None)
+        self._attempts.pop(backend, None)
+        now = time.monotonic()
+        for cluster, seen in self._seen.pop(backend, {}).items():
+            PROPAGATION.labels(cluster).observe(now - seen)
+            if (view := self.views.get(cluster)) is not None:
+                view.last_lag_s = now - seen
+        for state in ("ready", "drain", "maint"):
+            SERVERS.labels(backend, state).set(sum(1 for s in readback if s.state == state))
+
+    def _failed(self, backend: str, exc: HAProxyError) -> None:
+        """Retry with exponential backoff (0.2 s doubling to 10 s); count it per cluster."""
+        attempts = self._attempts[backend] = self._attempts.get(backend, 0) + 1
+        self._retry_at[backend] = time.monotonic() + min(10.0, 0.2 * 2 ** (attempts - 1))
+        self._dirty.add(backend)
+        clusters = {e.cluster for e in self.desired(backend)} or {"unknown"}
+        if isinstance(exc, HAProxyCommandError):
+            named = {c for c in clusters if f"/{c}." in exc.command}
+            clusters = named or clusters
+        for cluster in clusters:
+            FAILED.labels(cluster).inc()
+        log.warning("sync_failed", backend=backend, attempts=attempts, error=str(exc))

@@ -1,7 +1,8 @@
 """Diff what a backend should serve against what HAProxy reports, into runtime commands.
 
 Rules, in the order a zero-downtime change needs them:
-- a new ready endpoint is added (explicit stable id, then `state ready`);
+- a new ready endpoint is added (explicit stable id, its weight, then `state ready`);
+- a served endpoint whose weight changed gets `set server ... weight`;
 - an endpoint that is terminating but serving is drained, never removed while it has sessions;
 - a server nobody wants any more is drained first; once it is drained and has no sessions it
   is put in maintenance and deleted (HAProxy 2.6 can crash deleting a busy server);
@@ -26,6 +27,7 @@ class Plan:
     added: list[str] = field(default_factory=list)
     drained: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    reweighted: dict[str, int] = field(default_factory=dict)  # server → new weight
     refused: str | None = None
 
     @property
@@ -82,15 +84,24 @@ def plan_backend(
                 next_id += 1
             used_ids.add(next_id)
             plan.commands += HAProxyRuntime.add_commands(
-                backend, name, endpoint.address, endpoint.port, server_id=next_id
+                backend,
+                name,
+                endpoint.address,
+                endpoint.port,
+                server_id=next_id,
+                weight=endpoint.weight,
             )
             plan.added.append(name)
-        elif current.state != endpoint.desired_state:
-            plan.commands.append(
-                HAProxyRuntime.state_command(backend, name, str(endpoint.desired_state))
-            )
-            if endpoint.desired_state == "drain":
-                plan.drained.append(name)
+        else:
+            if current.state != endpoint.desired_state:
+                plan.commands.append(
+                    HAProxyRuntime.state_command(backend, name, str(endpoint.desired_state))
+                )
+                if endpoint.desired_state == "drain":
+                    plan.drained.append(name)
+            if endpoint.desired_state == "ready" and current.weight != endpoint.weight:
+                plan.commands.append(HAProxyRuntime.weight_command(backend, name, endpoint.weight))
+                plan.reweighted[name] = endpoint.weight
     for name, current in sorted(actual_by_name.items()):
         if name in wanted or stale(name):
             continue

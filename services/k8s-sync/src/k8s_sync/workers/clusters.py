@@ -1,21 +1,40 @@
-"""Which clusters to sync: cluster-registry's list, read with a service token.
+"""Which clusters to sync: cluster-registry's list, re-read when its events say it changed.
 
-Polling with a bounded period keeps the engine in step with registrations, credential rotations
-and deregistrations without a restart; a registry that does not answer changes nothing (the
-clusters being synced stay synced).
+cluster-registry publishes `io.flotilla.cluster.registered|updated|deregistered` on
+`flotilla.clusters.v1`; `ClusterEvents` (every replica reads every event: no consumer group)
+asks the source to re-read at once, so a registration, a credential rotation or a
+deregistration starts, restarts or stops that cluster's informer within about a second, without
+a restart of the service. Events carry no credentials, so the source always reads the
+connection from the registry's internal endpoint. A slow poll (`cluster_refresh_s`) remains as
+the safety net for missed events (broker down, events published before this replica started).
+A registry that does not answer changes nothing: the clusters being synced stay synced.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 import structlog
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
-from flotilla_contracts import ClusterConnection
+from flotilla_contracts import ClusterConnection, topics
+from flotilla_contracts.events import (
+    ClusterDeregisteredV1,
+    ClusterRegisteredV1,
+    ClusterUpdatedV1,
+)
+from flotilla_runtime.kafka import start_or_stop
+from flotilla_runtime.settings import KafkaSettings
 from k8s_sync.sync.engine import IngressSync
 
 log = structlog.get_logger(__name__)
+REFRESH_ON = {
+    model.event_type.encode()
+    for model in (ClusterRegisteredV1, ClusterUpdatedV1, ClusterDeregisteredV1)
+}
 
 
 class ClusterSource:
@@ -28,17 +47,26 @@ class ClusterSource:
         self._engine = engine
         self._refresh_s = refresh_s
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
+        self.refreshes = 0
+
+    def refresh_now(self) -> None:
+        self._refresh.set()
 
     async def run(self) -> None:
         try:
             while True:
+                self._refresh.clear()
                 try:
                     await self._engine.set_clusters(await self.fetch())
+                    self.refreshes += 1
                     self.synced.set()
                 except (httpx.HTTPError, ValueError) as exc:
                     log.warning("cluster_list_unavailable", error=repr(exc)[:300])
-                await asyncio.sleep(self._refresh_s)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._refresh_s):
+                        await self._refresh.wait()
         finally:
             await self._http.aclose()
 
@@ -62,3 +90,47 @@ class ClusterSource:
             r.raise_for_status()
             connections.append(ClusterConnection.model_validate(r.json()))
         return connections
+
+
+class ClusterEvents:
+    """Worker: every cluster registered, updated or deregistered → `source.refresh_now()`."""
+
+    name = "cluster-events"
+
+    def __init__(self, source: ClusterSource, settings: KafkaSettings) -> None:
+        self._source = source
+        self._settings = settings
+        self.seen = 0
+        self.retry_s = 5.0
+
+    async def run(self) -> None:
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._settings.kafka_bootstrap_servers,
+                group_id=None,  # every replica needs every event: no group, no commits
+                enable_auto_commit=False,
+                auto_offset_reset="latest",
+                request_timeout_ms=self._settings.kafka_request_timeout_ms,
+            )
+            try:
+                await start_or_stop(consumer)
+                try:
+                    await self._follow(consumer)
+                finally:
+                    await consumer.stop()
+            except KafkaError as exc:
+                log.warning("cluster_events_unavailable", error=repr(exc)[:300])
+            await asyncio.sleep(self.retry_s)
+
+    async def _follow(self, consumer: AIOKafkaConsumer) -> None:
+        """Subscribe from the topic's end once it exists (subscribing to a missing topic would
+        wait forever), then refresh on each cluster event."""
+        if topics.CLUSTERS not in await consumer.topics():
+            log.warning("cluster_events_topic_missing", topic=topics.CLUSTERS)
+            return
+        consumer.subscribe([topics.CLUSTERS])  # no group: every partition, from the end
+        self._source.refresh_now()  # anything missed while not following
+        async for record in consumer:
+            if dict(record.headers or ()).get("ce_type") in REFRESH_ON:
+                self.seen += 1
+                self._source.refresh_now()
