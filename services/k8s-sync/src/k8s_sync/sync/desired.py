@@ -11,6 +11,7 @@ share of traffic beside stable); otherwise every server weighs 100.
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from flotilla_contracts import labels
 MAX_NAME = 63
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Endpoint:
     cluster: str
     namespace: str
@@ -75,7 +76,10 @@ def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[End
     if not ports:
         return []
     port = int(ports[0]["port"])
-    stage = slice_labels.get(labels.STAGE, "stable")
+    # Interned: thousands of endpoints share these few strings (memory per endpoint matters).
+    app, env, cluster = sys.intern(app), sys.intern(env), sys.intern(cluster)
+    namespace = sys.intern(meta.get("namespace", ""))
+    stage = sys.intern(slice_labels.get(labels.STAGE, "stable"))
     weight = _weight(slice_labels.get(labels.WEIGHT))
     out = []
     for endpoint in endpoint_slice.get("endpoints") or []:
@@ -88,7 +92,7 @@ def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[End
         out.append(
             Endpoint(
                 cluster=cluster,
-                namespace=meta.get("namespace", ""),
+                namespace=namespace,
                 pod=target["name"],
                 address=addresses[0],
                 port=port,
