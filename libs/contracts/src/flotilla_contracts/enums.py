@@ -21,15 +21,16 @@ class Stage(StrEnum):
 
 
 class ReleasePhase(StrEnum):
-    """Lifecycle of a release (over all clusters) and of each per-cluster rollout."""
+    """Lifecycle of a release over all its clusters."""
 
     PENDING = "pending"
     RUNNING = "running"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"
+    PARTIALLY_FAILED = "partially-failed"
     FAILED = "failed"
     ABORTED = "aborted"
-    ROLLED_BACK = "rolled_back"
+    ROLLED_BACK = "rolled-back"
 
     @property
     def is_terminal(self) -> bool:
@@ -37,8 +38,52 @@ class ReleasePhase(StrEnum):
 
 
 _TERMINAL_PHASES = frozenset(
-    {ReleasePhase.SUCCEEDED, ReleasePhase.FAILED, ReleasePhase.ABORTED, ReleasePhase.ROLLED_BACK}
+    {
+        ReleasePhase.SUCCEEDED,
+        ReleasePhase.PARTIALLY_FAILED,
+        ReleasePhase.FAILED,
+        ReleasePhase.ABORTED,
+        ReleasePhase.ROLLED_BACK,
+    }
 )
+
+
+class RolloutPhase(StrEnum):
+    """Lifecycle of one cluster's rollout of a release; each cluster moves on its own."""
+
+    PENDING = "pending"
+    APPLYING = "applying"
+    WAITING_READY = "waiting-ready"
+    WAITING_PROMOTE = "waiting-promote"  # blue-green / gray: paused for a promote or abort
+    WAITING_INGRESS = "waiting-ingress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # and rolled back where a previous revision existed: see ROLLED_BACK
+    ABORTED = "aborted"
+    ROLLED_BACK = "rolled-back"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL_ROLLOUT
+
+
+_TERMINAL_ROLLOUT = frozenset(
+    {
+        RolloutPhase.SUCCEEDED,
+        RolloutPhase.FAILED,
+        RolloutPhase.ABORTED,
+        RolloutPhase.ROLLED_BACK,
+    }
+)
+
+
+class AppType(StrEnum):
+    """Application runtime family; decides the container port convention and JVM flags."""
+
+    JAVA = "java"
+    PYTHON = "python"
+    NODE = "node"
+    GO = "go"
+    STATIC = "static"
 
 
 class ClusterStatus(StrEnum):

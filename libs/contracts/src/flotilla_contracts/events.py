@@ -18,7 +18,7 @@ from flotilla_contracts.enums import (
     AlertSeverity,
     ClusterProvider,
     ClusterStatus,
-    ReleasePhase,
+    RolloutPhase,
     Stage,
     Strategy,
 )
@@ -51,10 +51,11 @@ class ReleaseCreatedV1(EventPayload):
     strategy: Strategy
     clusters: tuple[str, ...]
     requested_by: str
+    debug: bool = False
 
 
 class RolloutPhaseChangedV1(EventPayload):
-    """One cluster's rollout of a release moved to a new phase."""
+    """One cluster's rollout of a release moved to a new phase (started = `applying`)."""
 
     event_type: ClassVar[str] = "io.flotilla.rollout.phase_changed"
     topic: ClassVar[str] = topics.RELEASES
@@ -63,35 +64,120 @@ class RolloutPhaseChangedV1(EventPayload):
     app: str = Name
     env: str = Name
     cluster: str = Name
-    phase: ReleasePhase
-    previous_phase: ReleasePhase | None = None
+    phase: RolloutPhase
+    previous_phase: RolloutPhase | None = None
     reason: str | None = None
 
 
-class ReleaseSucceededV1(EventPayload):
-    """Every cluster of the release finished its rollout."""
+class RolloutProgressedV1(EventPayload):
+    """Replicas of the new version in one cluster changed while it rolls out."""
 
-    event_type: ClassVar[str] = "io.flotilla.release.succeeded"
+    event_type: ClassVar[str] = "io.flotilla.rollout.progressed"
     topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    cluster: str = Name
+    desired: int
+    updated: int
+    ready: int
+
+
+class _ReleaseOutcome(EventPayload):
+    """Fields of every terminal release event (one type per outcome, so consumers can filter)."""
 
     release_id: UUID
     app: str = Name
     env: str = Name
     image: str
-    clusters: tuple[str, ...]
+    clusters: dict[str, RolloutPhase] = Field(description="cluster → its rollout's final phase")
+    errors: dict[str, str] = Field(default_factory=dict, description="cluster → reason")
 
 
-class ReleaseFailedV1(EventPayload):
-    """The release ended with at least one cluster not rolled out."""
+class ReleaseSucceededV1(_ReleaseOutcome):
+    """Every cluster rolled out and the ingress serves the new pods everywhere."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.succeeded"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class ReleasePartiallyFailedV1(_ReleaseOutcome):
+    """Some clusters succeeded; the others failed and were rolled back alone."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.partially_failed"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class ReleaseFailedV1(_ReleaseOutcome):
+    """No cluster succeeded."""
 
     event_type: ClassVar[str] = "io.flotilla.release.failed"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class ReleaseAbortedV1(_ReleaseOutcome):
+    """An operator aborted the release; unfinished clusters were put back."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.aborted"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class ReleaseRolledBackV1(_ReleaseOutcome):
+    """The release was a rollback to an earlier one, and it finished."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.rolled_back"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class DebugModeChangedV1(EventPayload):
+    """An app's pods in an env run with probes and lifecycle hooks off (or back on)."""
+
+    event_type: ClassVar[str] = "io.flotilla.app.debug_changed"
+    topic: ClassVar[str] = topics.RELEASES
+
+    app: str = Name
+    env: str = Name
+    debug: bool
+    release_id: UUID
+
+
+class ReleaseControlledV1(EventPayload):
+    """An operator acted on a running release: promote, pause, resume or abort."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.controlled"
     topic: ClassVar[str] = topics.RELEASES
 
     release_id: UUID
     app: str = Name
     env: str = Name
-    succeeded_clusters: tuple[str, ...]
-    failed_clusters: dict[str, str] = Field(description="cluster → reason")
+    action: str = Field(pattern=r"^(promote|pause|resume|abort)$")
+    by: str
+
+
+class AppScaledV1(EventPayload):
+    event_type: ClassVar[str] = "io.flotilla.app.scaled"
+    topic: ClassVar[str] = topics.RELEASES
+
+    app: str = Name
+    env: str = Name
+    replicas: int = Field(ge=0)
+    clusters: tuple[str, ...]
+    by: str
+
+
+class PodIsolatedV1(EventPayload):
+    """A pod was detached from its Deployment and Service and kept for a post-mortem."""
+
+    event_type: ClassVar[str] = "io.flotilla.pod.isolated"
+    topic: ClassVar[str] = topics.RELEASES
+
+    app: str = Name
+    env: str = Name
+    cluster: str = Name
+    namespace: str = Name
+    pod: str
+    by: str
 
 
 # --- clusters ------------------------------------------------------------------------------
@@ -236,8 +322,16 @@ class AlertResolvedV1(EventPayload):
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ReleaseCreatedV1,
     RolloutPhaseChangedV1,
+    RolloutProgressedV1,
     ReleaseSucceededV1,
+    ReleasePartiallyFailedV1,
     ReleaseFailedV1,
+    ReleaseAbortedV1,
+    ReleaseRolledBackV1,
+    DebugModeChangedV1,
+    ReleaseControlledV1,
+    AppScaledV1,
+    PodIsolatedV1,
     ClusterRegisteredV1,
     ClusterStatusChangedV1,
     ClusterDeregisteredV1,

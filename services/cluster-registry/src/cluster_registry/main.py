@@ -9,7 +9,6 @@ from typing import Any, cast
 from fastapi import FastAPI
 
 from cluster_registry import __version__
-from cluster_registry.audit.endpoints import router as audit_router
 from cluster_registry.clusters.endpoints import router as clusters_router
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.endpoints import router as environments_router
@@ -18,6 +17,7 @@ from cluster_registry.nodes.endpoints import router as nodes_router
 from cluster_registry.settings import Settings
 from cluster_registry.workers.prober import ClusterProber
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
+from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.supervisor import Worker
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -87,16 +86,3 @@ class KnownNode(Base):
     name: Mapped[str] = mapped_column(String(253), primary_key=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
-
-
-class AuditEntry(Base):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW, index=True)
-    actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(255), index=True)
-    outcome: Mapped[str] = mapped_column(String(16))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    request_id: Mapped[str | None] = mapped_column(String(128))

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from cluster_registry.audit.service import audited
 from cluster_registry.clusters import service
 from cluster_registry.clusters.repository import ClusterRepository
 from cluster_registry.clusters.schemas import (
@@ -19,6 +18,7 @@ from cluster_registry.clusters.schemas import (
 from cluster_registry.deps import CipherDep, SettingsDep
 from flotilla_contracts import ClusterConnection
 from flotilla_contracts.enums import ClusterProvider, ClusterStatus
+from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, ServiceCaller, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from cluster_registry.audit.service import audited
 from cluster_registry.deps import CipherDep
 from cluster_registry.environments import service
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, PlacementSet
 from cluster_registry.models import Environment
+from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES

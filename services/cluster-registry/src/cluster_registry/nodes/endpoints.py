@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from kubernetes_asyncio import client
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cluster_registry.audit.service import audited
 from cluster_registry.clusters import service as clusters
 from cluster_registry.clusters.repository import ClusterRepository
 from cluster_registry.crypto import CredentialCipher
@@ -29,6 +28,7 @@ from cluster_registry.nodes.schemas import (
     ResourceUse,
     TaintChange,
 )
+from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Principal, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
