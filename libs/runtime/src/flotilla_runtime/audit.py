@@ -1,6 +1,6 @@
 """Audit log: every mutation records who, what, when, before → after and the outcome — refusals
-and failures too. Shared by the services that own mutations (each has an `audit_log` table,
-created by `create_audit_table()` in one of its migrations).
+and failures too. Shared by the services that own mutations (each has an `audit_log` table in
+its own database, created by one of its migrations).
 
 A successful mutation's entry commits with the change. A failed one's entry is written in a
 separate transaction after the request's own rolled back, so the log shows attempts as well.
@@ -41,13 +41,6 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(128))
-
-
-def create_audit_table() -> None:
-    """For a service's migration: the audit_log table and its indexes."""
-    from alembic import op
-
-    AuditEntry.__table__.create(op.get_bind())  # type: ignore[attr-defined]
 
 
 @asynccontextmanager

@@ -2,38 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
+import httpx
 from fastapi import FastAPI
 
-from flotilla_runtime.app import ServiceSpec, create_service_app
+from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
+from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.leader import LeaderLock
+from flotilla_runtime.supervisor import Worker
 from release_api import __version__
+from release_api.apps.endpoints import router as apps_router
+from release_api.clients import Clusters, IngressSync, Registry
+from release_api.releases.endpoints import router as releases_router
 from release_api.settings import Settings
+from release_api.workers.rollouts import RolloutRunner
 
 MIGRATIONS = Path(__file__).parent / "alembic"
+
+
+def build_workers(
+    resources: Resources,
+    *,
+    registry: httpx.AsyncClient | None = None,
+    k8s_sync: httpx.AsyncClient | None = None,
+) -> Sequence[Worker]:
+    """The rollout runner (one replica at a time). `registry` / `k8s_sync` replace the HTTP
+    clients (tests hand in-process services over)."""
+    settings = cast(Settings, resources.settings)
+    token = settings.service_token.get_secret_value() if settings.service_token else None
+    registry_client = Registry(
+        registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=15), token
+    )
+    ingress = IngressSync(
+        k8s_sync or httpx.AsyncClient(base_url=settings.k8s_sync_url, timeout=15), token
+    )
+    leader = LeaderLock(settings.database_url, "release-api-runner")
+    clusters = Clusters(registry_client)  # shared with the endpoints; the runner closes it
+    runner = RolloutRunner(
+        resources.sessionmaker,
+        clusters,
+        ingress,
+        drain_s=settings.ingress_propagation_s + settings.drain_margin_s,
+        poll_s=settings.runner_poll_s,
+        is_leader=lambda: leader.is_leader,
+    )
+    resources.extras.update(
+        registry=registry_client, clusters=clusters, runner=runner, leader=leader
+    )
+    return [leader, runner]
+
+
+def _state(resources: Resources) -> Mapping[str, Any]:
+    extras = resources.extras
+    return {k: extras[k] for k in ("registry", "clusters", "runner")}
+
 
 SPEC = ServiceSpec(
     name="release-api",
     title="Flotilla release API",
     version=__version__,
     description=(
-        "Applications and multi-cluster releases: rolling, blue-green and gray rollouts, "
-        "scale, rollback, debug mode and pod isolation."
+        "Applications and multi-cluster releases: each cluster's rollout is its own state "
+        "machine, gated on the ingress serving the new pods; scale, rollback, debug mode and "
+        "pod isolation."
     ),
+    routers=[apps_router, releases_router, audit_router],
     openapi_tags=[
         {"name": "apps", "description": "Applications and their deployment spec"},
         {
             "name": "releases",
             "description": "Releases to every cluster of an environment, per-cluster rollouts",
         },
-        {"name": "audit", "description": "Who did what, when"},
+        {"name": "audit", "description": "Who did what, when, before → after"},
     ],
+    workers=build_workers,
+    state=_state,
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(SPEC, settings or Settings())
+def create_app(settings: Settings | None = None, *, spec: ServiceSpec = SPEC) -> FastAPI:
+    return create_service_app(spec, settings or Settings())
 
 
 def main(argv: list[str] | None = None) -> int:

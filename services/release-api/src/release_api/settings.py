@@ -1,5 +1,7 @@
 """Settings of release-api: environment variables prefixed `RELEASE_API_`."""
 
+from pydantic import Field
+
 from flotilla_runtime.settings import FullServiceSettings, service_config
 
 
@@ -9,3 +11,14 @@ class Settings(FullServiceSettings):
     service_name: str = "release-api"
     port: int = 8080
     database_url: str = "postgresql+asyncpg://flotilla@127.0.0.1:5432/flotilla_release"
+    ingress_propagation_s: float = Field(
+        1.5,
+        ge=0,
+        le=60,
+        description="How long the ingress takes to stop sending to a pod (k8s-sync's measured "
+        "p99 at 10,000 endpoints is 1.33 s); preStop waits this plus the margin.",
+    )
+    drain_margin_s: float = Field(2.0, ge=0, le=300, description="Added to the propagation.")
+    runner_poll_s: float = Field(
+        0.25, gt=0, le=10, description="How often unfinished rollouts are looked for."
+    )

@@ -1,0 +1,88 @@
+"""/v1/apps: applications and the manifests a release would apply."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from sqlalchemy import select
+
+from flotilla_runtime.audit import audited
+from flotilla_runtime.auth import Developer, Viewer
+from flotilla_runtime.db import SessionDep
+from flotilla_runtime.errors import PROBLEM_RESPONSES
+from release_api.apps import service
+from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
+from release_api.models import App
+
+router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
+IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
+
+
+@router.post("/apps", status_code=201, operation_id="createApp", summary="Create an application")
+async def create_app(
+    data: AppCreate, request: Request, response: Response, session: SessionDep, who: Developer
+) -> AppOut:
+    async with audited(request, session, who, "app.create", data.name) as detail:
+        app = await service.create(session, who, data)
+        detail["after"] = app.spec
+    response.headers["ETag"] = service.etag(app)
+    return service.render(app)
+
+
+@router.get("/apps", operation_id="listApps", summary="List applications")
+async def list_apps(
+    session: SessionDep,
+    _: Viewer,
+    team: Annotated[str | None, Query(max_length=63)] = None,
+    archived: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=63, description="a next_cursor")] = None,
+) -> AppPage:
+    query = select(App).where(App.archived == archived).order_by(App.name).limit(limit + 1)
+    if team:
+        query = query.where(App.team == team)
+    if cursor:
+        query = query.where(App.name > cursor)
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AppPage(
+        items=[service.render(a) for a in rows], next_cursor=rows[-1].name if more else None
+    )
+
+
+@router.get("/apps/{name}", operation_id="getApp", summary="Get an application")
+async def get_app(name: str, response: Response, session: SessionDep, _: Viewer) -> AppOut:
+    app = await service.get(session, name)
+    response.headers["ETag"] = service.etag(app)
+    return service.render(app)
+
+
+@router.patch("/apps/{name}", operation_id="updateApp", summary="Change an application's spec")
+async def update_app(
+    name: str,
+    data: AppUpdate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    who: Developer,
+    if_match: IfMatch = None,
+) -> AppOut:
+    async with audited(request, session, who, "app.update", name) as detail:
+        app, before = await service.update(session, who, name, data, if_match)
+        detail["before"] = before.model_dump(mode="json")
+        detail["after"] = app.spec
+    response.headers["ETag"] = service.etag(app)
+    return service.render(app)
+
+
+@router.delete(
+    "/apps/{name}",
+    operation_id="archiveApp",
+    summary="Archive an application (kept for history; no new releases)",
+)
+async def archive_app(name: str, request: Request, session: SessionDep, who: Developer) -> AppOut:
+    async with audited(request, session, who, "app.archive", name):
+        app = await service.archive(session, who, name)
+    return service.render(app)

@@ -1,0 +1,320 @@
+"""Applications: what a team declares once, and every release renders from.
+
+Container port by type (used when `port` is not given):
+
+| type   | port | why                                 |
+|--------|------|-------------------------------------|
+| java   | 8080 | Tomcat / Spring Boot default        |
+| python | 8000 | gunicorn / uvicorn default          |
+| node   | 3000 | Express default                     |
+| go     | 8080 | net/http convention                 |
+| static | 80   | nginx serving files                 |
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from flotilla_contracts.enums import AppType
+from flotilla_runtime.kube import quantity
+
+PORT_BY_TYPE: dict[AppType, int] = {
+    AppType.JAVA: 8080,
+    AppType.PYTHON: 8000,
+    AppType.NODE: 3000,
+    AppType.GO: 8080,
+    AppType.STATIC: 80,
+}
+RUNTIME_PREFIX: dict[AppType, tuple[str, ...]] = {
+    AppType.JAVA: ("java-", "openjdk-"),
+    AppType.PYTHON: ("python-",),
+    AppType.NODE: ("node-", "nodejs-"),
+    AppType.GO: ("go-",),
+    AppType.STATIC: ("nginx-", "static-"),
+}
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+Name = Annotated[str, Field(min_length=1, max_length=40, pattern=DNS_LABEL)]
+EnvName = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS_LABEL)]
+Strict = ConfigDict(extra="forbid")
+
+
+class AppYaml(BaseModel):
+    """The `app.yaml` every repository carries: the build stack, runtime and how to start."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "stack": "youzanyun-centos6",
+                    "runtime": "python-2.7",
+                    "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application",
+                }
+            ]
+        },
+    )
+
+    stack: str = Field(
+        min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9._-]*$", description="base image"
+    )
+    runtime: str = Field(
+        min_length=3,
+        max_length=63,
+        pattern=r"^[a-z][a-z0-9]*-[0-9][0-9a-z.]*$",
+        description="`<language>-<version>`, e.g. python-2.7, java-17, node-20",
+    )
+    entrypoint: str = Field(min_length=1, max_length=1024, description="the start command")
+
+    @field_validator("entrypoint")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value or "\x00" in value:
+            raise ValueError("entrypoint must be one line")
+        return value.strip()
+
+
+def parse_app_yaml(text: str) -> AppYaml:
+    """`app.yaml` text → AppYaml; raises ValueError with a readable reason."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"app.yaml is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("app.yaml must be a mapping with stack, runtime and entrypoint")
+    return AppYaml.model_validate(data)
+
+
+class ResourceAmounts(BaseModel):
+    model_config = Strict
+
+    cpu: str | None = Field(None, examples=["500m"], description="Kubernetes CPU quantity")
+    memory: str | None = Field(None, examples=["512Mi"], description="Kubernetes memory quantity")
+
+    @field_validator("cpu", "memory")
+    @classmethod
+    def _quantity(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            amount = quantity(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a Kubernetes quantity") from None
+        if amount <= 0:
+            raise ValueError("must be positive")
+        return value
+
+
+class Resources(BaseModel):
+    model_config = Strict
+
+    requests: ResourceAmounts = Field(default_factory=ResourceAmounts)
+    limits: ResourceAmounts = Field(default_factory=ResourceAmounts)
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Self:
+        for name in ("cpu", "memory"):
+            req, lim = getattr(self.requests, name), getattr(self.limits, name)
+            if req and lim and quantity(req) > quantity(lim):
+                raise ValueError(f"{name} request {req} exceeds its limit {lim}")
+        return self
+
+
+class HealthCheck(BaseModel):
+    model_config = Strict
+
+    path: str = Field("/health", pattern=r"^/[^\s]*$", max_length=255)
+    port: int | None = Field(None, ge=1, le=65535, description="default: the container port")
+    initial_delay_s: int = Field(5, ge=0, le=600)
+    period_s: int = Field(5, ge=1, le=300)
+    timeout_s: int = Field(2, ge=1, le=60)
+    failure_threshold: int = Field(3, ge=1, le=30)
+
+
+Script = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\n\x00]+$")]
+
+
+class Lifecycle(BaseModel):
+    """postStart: preload → health check → online. preStop: offline → drain wait → stop."""
+
+    model_config = Strict
+
+    preload: Script | None = "/opt/flotilla/bin/preload"
+    online: Script | None = "/opt/flotilla/bin/online"
+    offline: Script | None = "/opt/flotilla/bin/offline"
+    stop: Script | None = "/opt/flotilla/bin/stop"
+    drain_extra_s: int = Field(
+        0, ge=0, le=300, description="added to the measured ingress propagation in preStop"
+    )
+
+
+class EnvVar(BaseModel):
+    model_config = Strict
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)
+    value: str = Field("", max_length=4096)
+
+
+class ConfigRef(BaseModel):
+    """A ConfigMap or Secret whose keys become environment variables."""
+
+    model_config = Strict
+
+    kind: Literal["configmap", "secret"]
+    name: str = Field(min_length=1, max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+class Sidecar(BaseModel):
+    model_config = Strict
+
+    name: Name
+    image: str = Field(min_length=1, max_length=512)
+    order: int = Field(0, ge=0, le=100, description="start order: lower starts first")
+    ports: list[int] = Field(default_factory=list, max_length=8)
+    env: list[EnvVar] = Field(default_factory=list, max_length=64)
+    resources: Resources = Field(default_factory=Resources)
+
+
+class AppSpec(BaseModel):
+    """Everything a release renders from; stored whole, versioned by the app's ETag."""
+
+    model_config = Strict
+
+    app_yaml: AppYaml
+    port: int = Field(ge=1, le=65535)
+    resources: Resources = Field(default_factory=Resources)
+    replicas: dict[EnvName, int] = Field(
+        default_factory=dict, description="replicas per environment (default 2)"
+    )
+    health_check: HealthCheck = Field(default_factory=HealthCheck)
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    sidecars: list[Sidecar] = Field(default_factory=list, max_length=8)
+    env: list[EnvVar] = Field(default_factory=list, max_length=128)
+    config_refs: list[ConfigRef] = Field(default_factory=list, max_length=16)
+    pod_annotations: dict[str, str] = Field(default_factory=dict, max_length=32)
+
+    @field_validator("replicas")
+    @classmethod
+    def _replicas(cls, value: dict[str, int]) -> dict[str, int]:
+        for env, n in value.items():
+            if not 0 <= n <= 1000:
+                raise ValueError(f"replicas for {env} must be between 0 and 1000, not {n}")
+        return value
+
+    @field_validator("sidecars")
+    @classmethod
+    def _unique_sidecars(cls, value: list[Sidecar]) -> list[Sidecar]:
+        names = [s.name for s in value]
+        if len(names) != len(set(names)):
+            raise ValueError("sidecar names must be unique")
+        return value
+
+    @field_validator("pod_annotations")
+    @classmethod
+    def _annotation_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.match(r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", key):
+                raise ValueError(f"{key!r} is not a valid annotation key")
+            if key.startswith("flotilla.io/"):
+                raise ValueError(f"{key!r}: flotilla.io/ annotations are Flotilla's own")
+        return value
+
+
+class _AppFields(BaseModel):
+    """Fields shared by create and update (update: all optional)."""
+
+    model_config = Strict
+
+    app_yaml: AppYaml | str | None = Field(
+        None, description="the app.yaml, as an object or as its YAML text"
+    )
+    port: int | None = Field(None, ge=1, le=65535, description="default: by type (table)")
+    resources: Resources | None = None
+    replicas: dict[EnvName, int] | None = None
+    health_check: HealthCheck | None = None
+    lifecycle: Lifecycle | None = None
+    sidecars: list[Sidecar] | None = None
+    env: list[EnvVar] | None = None
+    config_refs: list[ConfigRef] | None = None
+    pod_annotations: dict[str, str] | None = None
+
+
+class AppCreate(_AppFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "shop",
+                    "team": "commerce",
+                    "type": "python",
+                    "app_yaml": {
+                        "stack": "youzanyun-centos6",
+                        "runtime": "python-2.7",
+                        "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application",
+                    },
+                    "resources": {
+                        "requests": {"cpu": "250m", "memory": "256Mi"},
+                        "limits": {"cpu": "1", "memory": "512Mi"},
+                    },
+                    "replicas": {"prod": 4, "test": 1},
+                    "health_check": {"path": "/health"},
+                }
+            ]
+        },
+    )
+
+    name: Name
+    team: Name
+    type: AppType
+
+
+class AppUpdate(_AppFields):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"replicas": {"prod": 6}}]}
+    )
+
+    team: Name | None = None
+
+
+class AppOut(BaseModel):
+    name: str
+    team: str
+    type: AppType
+    spec: AppSpec
+    version: int = Field(description="also the ETag; send it back in If-Match to update")
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AppPage(BaseModel):
+    items: list[AppOut]
+    next_cursor: str | None
+
+
+def build_spec(app_type: AppType, fields: _AppFields, base: AppSpec | None = None) -> AppSpec:
+    """Merge given fields over `base` (or the type's defaults) and validate the whole."""
+    data: dict[str, Any] = base.model_dump() if base is not None else {}
+    given = fields.model_dump(exclude_unset=True, exclude_none=True)
+    given.pop("team", None)
+    given.pop("name", None)
+    given.pop("type", None)
+    raw_yaml = fields.app_yaml
+    if isinstance(raw_yaml, str):
+        given["app_yaml"] = parse_app_yaml(raw_yaml).model_dump()
+    data.update(given)
+    if "app_yaml" not in data:
+        raise ValueError("app_yaml is required (stack, runtime, entrypoint)")
+    data.setdefault("port", PORT_BY_TYPE[app_type])
+    spec = AppSpec.model_validate(data)
+    if not spec.app_yaml.runtime.startswith(RUNTIME_PREFIX[app_type]):
+        wanted = " or ".join(f"{p}<version>" for p in RUNTIME_PREFIX[app_type])
+        raise ValueError(
+            f"runtime {spec.app_yaml.runtime!r} does not fit a {app_type} app (want {wanted})"
+        )
+    return spec

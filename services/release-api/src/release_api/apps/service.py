@@ -1,0 +1,120 @@
+"""Applications: create, read, update (If-Match), archive; access by team."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flotilla_contracts.enums import AppType
+from flotilla_runtime.auth import Principal
+from flotilla_runtime.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from release_api.apps.schemas import AppCreate, AppOut, AppSpec, AppUpdate, build_spec
+from release_api.errors import InvalidSpec
+from release_api.models import App
+
+
+def etag(app: App) -> str:
+    return f'W/"{app.version}"'
+
+
+def render(app: App) -> AppOut:
+    return AppOut(
+        name=app.name,
+        team=app.team,
+        type=AppType(app.type),
+        spec=AppSpec.model_validate(app.spec),
+        version=app.version,
+        archived=app.archived,
+        created_at=app.created_at,
+        updated_at=app.updated_at,
+    )
+
+
+def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None) -> AppSpec:
+    try:
+        return build_spec(AppType(app_type), data, base)
+    except ValidationError as exc:
+        raise InvalidSpec(
+            "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'spec'}: {e['msg']}" for e in exc.errors()
+            ),
+            errors=[
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ],
+        ) from None
+    except ValueError as exc:
+        raise InvalidSpec(str(exc)) from None
+
+
+async def get(session: AsyncSession, name: str, *, for_update: bool = False) -> App:
+    query = select(App).where(App.name == name)
+    if for_update:
+        query = query.with_for_update()
+    app = (await session.execute(query)).scalar_one_or_none()
+    if app is None:
+        raise NotFound(f"no application named {name!r}")
+    return app
+
+
+def check_access(principal: Principal, app: App) -> None:
+    """Developers act on their own teams' apps; admins on all; services on all."""
+    if principal.is_service or principal.may_act_for_team(app.team):
+        return
+    raise Forbidden(f"{principal.subject} may not change {app.name} (team {app.team})")
+
+
+async def create(session: AsyncSession, principal: Principal, data: AppCreate) -> App:
+    if not (principal.is_service or principal.may_act_for_team(data.team)):
+        raise Forbidden(f"{principal.subject} is not in team {data.team}")
+    if await session.get(App, data.name) is not None:
+        raise Conflict(f"an application named {data.name!r} exists already")
+    spec = _spec(data.type, data, None)
+    app = App(
+        name=data.name,
+        team=data.team,
+        type=data.type.value,
+        spec=spec.model_dump(mode="json"),
+        version=1,
+    )
+    session.add(app)
+    await session.flush()
+    await session.refresh(app)
+    return app
+
+
+async def update(
+    session: AsyncSession, principal: Principal, name: str, data: AppUpdate, if_match: str | None
+) -> tuple[App, AppSpec]:
+    app = await get(session, name, for_update=True)
+    check_access(principal, app)
+    if app.archived:
+        raise Conflict(f"{name} is archived")
+    if if_match is not None and if_match.strip() not in (etag(app), f'"{app.version}"'):
+        raise PreconditionFailed(
+            f"{name} changed since you read it (now {etag(app)})", current=etag(app)
+        )
+    before = AppSpec.model_validate(app.spec)
+    spec = _spec(app.type, data, before)
+    if data.team is not None:
+        if not (principal.is_service or principal.may_act_for_team(data.team)):
+            raise Forbidden(f"{principal.subject} cannot hand {name} to team {data.team}")
+        app.team = data.team
+    app.spec = spec.model_dump(mode="json")
+    app.version += 1
+    app.updated_at = datetime.now(UTC)
+    await session.flush()
+    return app, before
+
+
+async def archive(session: AsyncSession, principal: Principal, name: str) -> App:
+    app = await get(session, name, for_update=True)
+    check_access(principal, app)
+    app.archived = True
+    app.version += 1
+    app.updated_at = datetime.now(UTC)
+    await session.flush()
+    return app

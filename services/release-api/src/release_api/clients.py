@@ -1,0 +1,115 @@
+"""The other services and the clusters, as release-api reaches them.
+
+- cluster-registry: an environment's placements (cluster, IDC, namespace) and each cluster's
+  connection (internal endpoint, service token);
+- k8s-sync: `wait` until the ingress serves exactly a set of pods of one cluster;
+- the clusters: one kubernetes-asyncio ApiClient per cluster, built from its connection and
+  rebuilt when the registry's connection changes (credentials rotated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from kubernetes_asyncio import client
+
+from flotilla_contracts import ClusterConnection
+from flotilla_runtime.errors import DependencyFailed
+from flotilla_runtime.kube import api_client
+from release_api.errors import UnknownEnvironment
+
+
+@dataclass(frozen=True)
+class Placement:
+    cluster: str
+    idc: str
+    namespace: str
+
+
+class Registry:
+    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
+        self.http = http
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def _get(self, path: str) -> Any:
+        try:
+            r = await self.http.get(path, headers=self._headers)
+        except httpx.HTTPError as exc:
+            raise DependencyFailed(f"cluster-registry unreachable: {exc!r}") from None
+        if r.status_code == 404:
+            return None
+        if r.status_code >= 400:
+            raise DependencyFailed(f"cluster-registry answered {r.status_code} for {path}")
+        return r.json()
+
+    async def placements(self, env: str) -> list[Placement]:
+        data = await self._get(f"/v1/environments/{env}")
+        if data is None or not data.get("clusters"):
+            raise UnknownEnvironment(f"environment {env!r} is unknown or maps to no cluster")
+        out = []
+        for placement in data["clusters"]:
+            cluster = await self._get(f"/v1/clusters/{placement['cluster']}")
+            idc = cluster["idc"] if cluster else ""
+            out.append(Placement(placement["cluster"], idc, placement["namespace"]))
+        return sorted(out, key=lambda p: p.cluster)
+
+    async def connection(self, cluster: str) -> ClusterConnection:
+        data = await self._get(f"/v1/internal/clusters/{cluster}/connection")
+        if data is None:
+            raise DependencyFailed(f"cluster {cluster!r} is not registered any more")
+        return ClusterConnection.model_validate(data)
+
+
+class Clusters:
+    """ApiClients per cluster, from the registry's connections."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._clients: dict[str, tuple[ClusterConnection, client.ApiClient]] = {}
+
+    async def api(self, cluster: str) -> client.ApiClient:
+        connection = await self._registry.connection(cluster)
+        known = self._clients.get(cluster)
+        if known is not None and known[0] == connection:
+            return known[1]
+        if known is not None:
+            await known[1].close()
+        api = await api_client(connection)
+        self._clients[cluster] = (connection, api)
+        return api
+
+    async def close(self) -> None:
+        for _, api in self._clients.values():
+            await api.close()
+        self._clients.clear()
+
+
+class IngressSync:
+    """k8s-sync's wait API."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
+        self.http = http
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    async def wait(
+        self, app: str, env: str, cluster: str, pods: list[str], timeout_s: float
+    ) -> tuple[bool, str]:
+        """(True, "") once the ingress serves exactly `pods` of `cluster`; else (False, why)."""
+        try:
+            r = await self.http.post(
+                f"/v1/sync/apps/{app}/{env}/wait",
+                json={"cluster": cluster, "pods": pods, "timeout_s": timeout_s},
+                headers=self._headers,
+                timeout=timeout_s + 10,
+            )
+        except httpx.HTTPError as exc:
+            return False, f"k8s-sync unreachable: {exc!r}"
+        if r.status_code == 200:
+            return True, ""
+        try:
+            detail = r.json().get("detail", r.text)
+        except ValueError:
+            detail = r.text
+        return False, f"ingress not in step ({r.status_code}): {str(detail)[:500]}"

@@ -1,0 +1,33 @@
+"""release-api's problem types (stable `type` slugs clients branch on)."""
+
+from flotilla_runtime.errors import FlotillaError
+
+
+class InvalidSpec(FlotillaError):
+    status = 422
+    type_ = "invalid-app-spec"
+    title = "The application spec is not valid"
+
+
+class ActiveRelease(FlotillaError):
+    status = 409
+    type_ = "release-in-progress"
+    title = "Another release of this app to this environment is still running"
+
+
+class IdempotencyMismatch(FlotillaError):
+    status = 422
+    type_ = "idempotency-key-reused"
+    title = "This Idempotency-Key was used for a different request"
+
+
+class UnknownEnvironment(FlotillaError):
+    status = 422
+    type_ = "unknown-environment"
+    title = "cluster-registry knows no such environment, or it has no clusters"
+
+
+class InvalidState(FlotillaError):
+    status = 409
+    type_ = "invalid-state"
+    title = "The release is not in a state that allows this"

@@ -1,0 +1,245 @@
+"""Manifests: an app's spec + where it goes → the Deployment and Service to apply. Pure functions.
+
+Per (app, env, cluster, stage) one Deployment and one Service, both carrying every Flotilla label
+(DESIGN.md). Decisions worth knowing:
+- Names: stage `stable` is `<app>`, other stages `<app>-<stage>` (`shop-gray`, `shop-blue`).
+- Selectors include `flotilla.io/isolated: "false"`: relabelling a pod `isolated=true` makes its
+  ReplicaSet let go of it (and replace it) and its Service stop sending it traffic, while the pod
+  lives on for a post-mortem.
+- The Service carries the labels k8s-sync needs (managed-by, app, env, stage; Kubernetes copies
+  a Service's labels onto its EndpointSlices), and the gray weight when there is one.
+- Rolling updates never take capacity away first: maxUnavailable 0, maxSurge 25 %.
+- preStop runs offline, then sleeps for the ingress to stop sending (the measured propagation
+  plus a margin), then stop; terminationGracePeriodSeconds leaves room for all of it.
+- postStart runs preload, waits for the health check to answer, then online.
+- Sidecars are native sidecars: init containers with `restartPolicy: Always`, in their order.
+- Java: `-XX:ActiveProcessorCount` from the CPU limit, so the JVM sizes its pools to the limit
+  and not to the node's cores.
+- Debug mode: no probes and no lifecycle hooks (a CrashLoopBackOff pod stays up to be looked
+  at), marked by the `flotilla.io/debug: "true"` label on the Deployment and its pods.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from flotilla_contracts import labels
+from flotilla_contracts.enums import AppType, Stage
+from flotilla_runtime.kube import quantity
+from release_api.apps.schemas import AppSpec
+
+DEBUG_LABEL = "flotilla.io/debug"
+RELEASE_ANNOTATION = "flotilla.io/release"
+STOP_MARGIN_S = 10
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and what: one cluster's Deployment of one release."""
+
+    app: str
+    app_type: AppType
+    env: str
+    cluster: str
+    idc: str
+    namespace: str
+    image: str
+    replicas: int
+    stage: Stage = Stage.STABLE
+    release_id: str = ""
+    debug: bool = False
+    drain_s: float = 3.0  # measured ingress propagation + margin, from release-api's settings
+    weight: int | None = None  # HAProxy weight of this stage's pods (gray)
+
+
+def object_name(app: str, stage: Stage) -> str:
+    return app if stage == Stage.STABLE else f"{app}-{stage.value}"
+
+
+def image_tag(image: str) -> str:
+    """The tag of `repo/name:tag` (digest references give the digest's first 12 hex)."""
+    if "@" in image:
+        return image.split("@", 1)[1].split(":", 1)[-1][:12]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else "latest"
+
+
+def selector(target: Target) -> dict[str, str]:
+    return {
+        labels.APP: target.app,
+        labels.ENV: target.env,
+        labels.STAGE: target.stage.value,
+        labels.ISOLATED: "false",
+    }
+
+
+def common_labels(target: Target) -> dict[str, str]:
+    return {
+        labels.NAME: target.app,
+        labels.VERSION: _label_value(image_tag(target.image)),
+        labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
+        labels.APP: target.app,
+        labels.ENV: target.env,
+        labels.CLUSTER: target.cluster,
+        labels.IDC: target.idc,
+        labels.STAGE: target.stage.value,
+    }
+
+
+def render(spec: AppSpec, target: Target) -> dict[str, dict[str, Any]]:
+    """{"deployment": ..., "service": ...} exactly as they will be applied."""
+    return {"deployment": deployment(spec, target), "service": service(spec, target)}
+
+
+def service(spec: AppSpec, target: Target) -> dict[str, Any]:
+    meta_labels = common_labels(target)
+    if target.weight is not None:
+        meta_labels[labels.WEIGHT] = str(target.weight)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": object_name(target.app, target.stage),
+            "namespace": target.namespace,
+            "labels": meta_labels,
+        },
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(target),
+            "ports": [{"name": "http", "port": 80, "targetPort": spec.port, "protocol": "TCP"}],
+        },
+    }
+
+
+def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
+    meta_labels = {**common_labels(target), DEBUG_LABEL: str(target.debug).lower()}
+    pod_labels = {**meta_labels, labels.ISOLATED: "false"}
+    pod_annotations = {**spec.pod_annotations, RELEASE_ANNOTATION: target.release_id}
+    drain = math.ceil(target.drain_s + spec.lifecycle.drain_extra_s)
+    init_containers = [
+        {
+            "name": sidecar.name,
+            "image": sidecar.image,
+            "restartPolicy": "Always",
+            **({"ports": [{"containerPort": p} for p in sidecar.ports]} if sidecar.ports else {}),
+            **({"env": [e.model_dump() for e in sidecar.env]} if sidecar.env else {}),
+            **_resources(sidecar.resources.model_dump(exclude_none=True)),
+        }
+        for sidecar in sorted(spec.sidecars, key=lambda s: (s.order, s.name))
+    ]
+    pod_spec: dict[str, Any] = {
+        "terminationGracePeriodSeconds": drain + STOP_MARGIN_S + 20,
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector(target)},
+            }
+        ],
+        **({"initContainers": init_containers} if init_containers else {}),
+        "containers": [_main_container(spec, target, drain)],
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": object_name(target.app, target.stage),
+            "namespace": target.namespace,
+            "labels": meta_labels,
+            "annotations": {RELEASE_ANNOTATION: target.release_id},
+        },
+        "spec": {
+            "replicas": target.replicas,
+            "revisionHistoryLimit": 10,
+            "progressDeadlineSeconds": 600,
+            "selector": {"matchLabels": selector(target)},
+            "strategy": {
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
+            },
+            "template": {
+                "metadata": {"labels": pod_labels, "annotations": pod_annotations},
+                "spec": pod_spec,
+            },
+        },
+    }
+
+
+def _main_container(spec: AppSpec, target: Target, drain: int) -> dict[str, Any]:
+    env = [e.model_dump() for e in spec.env]
+    env += [
+        {"name": "FLOTILLA_APP", "value": target.app},
+        {"name": "FLOTILLA_ENV", "value": target.env},
+        {"name": "FLOTILLA_CLUSTER", "value": target.cluster},
+        {"name": "FLOTILLA_STAGE", "value": target.stage.value},
+    ]
+    cpu_limit = spec.resources.limits.cpu
+    if target.app_type == AppType.JAVA and cpu_limit:
+        cpus = max(1, math.ceil(quantity(cpu_limit)))
+        existing = next((e for e in env if e["name"] == "JAVA_TOOL_OPTIONS"), None)
+        flag = f"-XX:ActiveProcessorCount={cpus}"
+        if existing is None:
+            env.append({"name": "JAVA_TOOL_OPTIONS", "value": flag})
+        else:
+            existing["value"] = f"{existing['value']} {flag}".strip()
+    container: dict[str, Any] = {
+        "name": target.app,
+        "image": target.image,
+        "command": ["/bin/sh", "-c", f"exec {spec.app_yaml.entrypoint}"],
+        "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
+        "env": env,
+        **_resources(spec.resources.model_dump(exclude_none=True)),
+    }
+    if spec.config_refs:
+        container["envFrom"] = [
+            {"configMapRef" if ref.kind == "configmap" else "secretRef": {"name": ref.name}}
+            for ref in spec.config_refs
+        ]
+    if target.debug:
+        return container
+    check = spec.health_check
+    probe = {
+        "httpGet": {"path": check.path, "port": check.port or spec.port},
+        "initialDelaySeconds": check.initial_delay_s,
+        "periodSeconds": check.period_s,
+        "timeoutSeconds": check.timeout_s,
+        "failureThreshold": check.failure_threshold,
+    }
+    container["readinessProbe"] = probe
+    container["livenessProbe"] = {
+        **probe,
+        "initialDelaySeconds": check.initial_delay_s + 30,
+        "failureThreshold": check.failure_threshold + 2,
+    }
+    lifecycle = spec.lifecycle
+    health_url = f"http://127.0.0.1:{check.port or spec.port}{check.path}"
+    start_steps = [
+        *([lifecycle.preload] if lifecycle.preload else []),
+        f"until wget -q -O /dev/null {shlex.quote(health_url)}; do sleep 1; done",
+        *([lifecycle.online] if lifecycle.online else []),
+    ]
+    stop_steps = [
+        *([lifecycle.offline] if lifecycle.offline else []),
+        f"sleep {drain}",
+        *([lifecycle.stop] if lifecycle.stop else []),
+    ]
+    container["lifecycle"] = {
+        "postStart": {"exec": {"command": ["/bin/sh", "-c", " && ".join(start_steps)]}},
+        "preStop": {"exec": {"command": ["/bin/sh", "-c", "; ".join(stop_steps)]}},
+    }
+    return container
+
+
+def _resources(resources: dict[str, dict[str, str]]) -> dict[str, Any]:
+    kept = {k: v for k, v in resources.items() if v}
+    return {"resources": kept} if kept else {}
+
+
+def _label_value(value: str) -> str:
+    """A string made a valid label value (≤ 63, alphanumerics, '-', '_', '.')."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in value)[:63]
+    return cleaned.strip("-_.") or "unknown"

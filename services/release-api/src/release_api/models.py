@@ -1,0 +1,114 @@
+"""release-api's tables: applications, releases, per-cluster rollouts, release events, audit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from flotilla_runtime.audit import AuditEntry
+from flotilla_runtime.db import Base
+
+NOW = text("now()")
+ACTIVE_PHASES = ("pending", "running", "paused")
+
+__all__ = ["ACTIVE_PHASES", "App", "AuditEntry", "Release", "ReleaseEvent", "Rollout"]
+
+
+class App(Base):
+    __tablename__ = "apps"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    team: Mapped[str] = mapped_column(String(63), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (
+        UniqueConstraint("app", "idempotency_key", name="uq_releases_idempotency"),
+        # One active release per (app, env): a second insert fails and gets 409.
+        Index(
+            "uq_releases_active",
+            "app",
+            "env",
+            unique=True,
+            postgresql_where=text("phase IN ('pending', 'running', 'paused')"),
+        ),
+        Index("ix_releases_history", "app", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(PgUUID(as_uuid=True), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    app: Mapped[str] = mapped_column(ForeignKey("apps.name"))
+    env: Mapped[str] = mapped_column(String(63))
+    image: Mapped[str] = mapped_column(String(512))
+    strategy: Mapped[str] = mapped_column(String(16))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB, doc="the app spec this release renders")
+    app_version: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(24), default="pending")
+    debug: Mapped[bool] = mapped_column(Boolean, default=False)
+    rollback_of: Mapped[uuid.UUID | None] = mapped_column(PgUUID(as_uuid=True))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Rollout(Base):
+    """One cluster's part of a release: its own phase, deadline, error and rollback target."""
+
+    __tablename__ = "rollouts"
+    __table_args__ = (UniqueConstraint("release_id", "cluster", name="uq_rollouts_cluster"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    release_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("releases.id"), index=True)
+    cluster: Mapped[str] = mapped_column(String(63))
+    idc: Mapped[str] = mapped_column(String(63), default="")
+    namespace: Mapped[str] = mapped_column(String(63))
+    phase: Mapped[str] = mapped_column(String(24), default="pending", index=True)
+    replicas: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int | None] = mapped_column(BigInteger)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB, doc="the Deployment's spec before this rollout changed it (rollback target)"
+    )
+    progress: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+
+
+class ReleaseEvent(Base):
+    """What happened to a release, in order: the SSE stream and the per-release history."""
+
+    __tablename__ = "release_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    release_id: Mapped[uuid.UUID] = mapped_column(PgUUID(as_uuid=True), index=True)
+    type: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)

@@ -1,0 +1,297 @@
+"""Releases: accept one (idempotently, one active per app and env), record what happens to it.
+
+Every state change of a release or a rollout is one transaction holding the change, its
+CloudEvent (outbox → flotilla.releases.v1, keyed by app so a consumer sees an app's events in
+order) and a `release_events` row (the SSE stream). Transitions are compare-and-set on the
+phase, so a step that runs twice (a restart mid-step) cannot emit its event twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
+from flotilla_contracts.events import (
+    EventPayload,
+    ReleaseAbortedV1,
+    ReleaseCreatedV1,
+    ReleaseFailedV1,
+    ReleasePartiallyFailedV1,
+    ReleaseRolledBackV1,
+    ReleaseSucceededV1,
+    RolloutPhaseChangedV1,
+)
+from flotilla_runtime.auth import Principal
+from flotilla_runtime.errors import Conflict, NotFound, Unprocessable
+from flotilla_runtime.outbox import add_event
+from release_api.apps import service as apps
+from release_api.clients import Placement
+from release_api.errors import ActiveRelease, IdempotencyMismatch
+from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent, Rollout
+from release_api.releases.schemas import ReleaseCreate, ReleaseOut, RolloutOut
+
+SOURCE = "/flotilla/release-api"
+DEFAULT_REPLICAS = 2
+
+
+async def record(session: AsyncSession, release_id: uuid.UUID, payload: EventPayload) -> None:
+    """The event to Kafka (outbox, key = app) and to the release's own stream."""
+    app = getattr(payload, "app", "")
+    await add_event(session, payload, source=SOURCE, key=app, subject=str(release_id))
+    session.add(
+        ReleaseEvent(
+            release_id=release_id,
+            type=payload.event_type,
+            data=payload.model_dump(mode="json"),
+        )
+    )
+
+
+def request_hash(data: ReleaseCreate) -> str:
+    return hashlib.sha256(
+        json.dumps(data.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    app_name: str,
+    data: ReleaseCreate,
+    placements: list[Placement],
+    *,
+    idempotency_key: str | None,
+    rollback_of: uuid.UUID | None = None,
+    spec_override: dict[str, Any] | None = None,
+) -> tuple[Release, bool]:
+    """(release, created). An Idempotency-Key seen before returns the first release."""
+    app = await apps.get(session, app_name)
+    apps.check_access(principal, app)
+    if app.archived:
+        raise Conflict(f"{app_name} is archived: no new releases")
+    digest = request_hash(data)
+    if idempotency_key:
+        existing = (
+            await session.execute(
+                select(Release).where(
+                    Release.app == app_name, Release.idempotency_key == idempotency_key
+                )
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise IdempotencyMismatch(
+                    f"Idempotency-Key {idempotency_key!r} was used for release {existing.id} "
+                    "with a different body"
+                )
+            return existing, False
+    if data.strategy != Strategy.ROLLING:
+        raise Unprocessable(
+            f"strategy {data.strategy.value!r} is not available yet; use 'rolling'",
+            field="strategy",
+        )
+    spec = spec_override or app.spec
+    replicas = data.options.replicas
+    if replicas is None:
+        per_env: Any = spec.get("replicas") or {}
+        replicas = int(per_env.get(data.env, DEFAULT_REPLICAS))
+    release = Release(
+        id=uuid.uuid4(),
+        app=app_name,
+        env=data.env,
+        image=data.image,
+        strategy=data.strategy.value,
+        options=data.options.model_dump(mode="json"),
+        spec=spec,
+        app_version=app.version,
+        phase=ReleasePhase.RUNNING.value,
+        debug=data.options.debug,
+        rollback_of=rollback_of,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        requested_by=principal.subject,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(release)
+            await session.flush()
+    except IntegrityError:
+        active = (
+            await session.execute(
+                select(Release.id).where(
+                    Release.app == app_name,
+                    Release.env == data.env,
+                    Release.phase.in_(ACTIVE_PHASES),
+                )
+            )
+        ).scalar_one_or_none()
+        raise ActiveRelease(
+            f"release {active} of {app_name} to {data.env} is still running",
+            active_release=str(active),
+        ) from None
+    for placement in placements:
+        session.add(
+            Rollout(
+                release_id=release.id,
+                cluster=placement.cluster,
+                idc=placement.idc,
+                namespace=placement.namespace,
+                phase=RolloutPhase.PENDING.value,
+                replicas=replicas,
+                progress={},
+            )
+        )
+    await record(
+        session,
+        release.id,
+        ReleaseCreatedV1(
+            release_id=release.id,
+            app=app_name,
+            env=data.env,
+            image=data.image,
+            strategy=data.strategy,
+            clusters=tuple(p.cluster for p in placements),
+            requested_by=principal.subject,
+            debug=data.options.debug,
+        ),
+    )
+    await session.flush()
+    return release, True
+
+
+async def get(session: AsyncSession, app: str, release_id: uuid.UUID) -> Release:
+    release = await session.get(Release, release_id)
+    if release is None or release.app != app:
+        raise NotFound(f"no release {release_id} of {app}")
+    return release
+
+
+async def render(session: AsyncSession, release: Release) -> ReleaseOut:
+    rollouts = (
+        await session.execute(
+            select(Rollout).where(Rollout.release_id == release.id).order_by(Rollout.cluster)
+        )
+    ).scalars()
+    return ReleaseOut(
+        id=release.id,
+        app=release.app,
+        env=release.env,
+        image=release.image,
+        strategy=Strategy(release.strategy),
+        phase=ReleasePhase(release.phase),
+        debug=release.debug,
+        rollback_of=release.rollback_of,
+        requested_by=release.requested_by,
+        created_at=release.created_at,
+        finished_at=release.finished_at,
+        clusters=[
+            RolloutOut(
+                cluster=r.cluster,
+                idc=r.idc,
+                namespace=r.namespace,
+                phase=RolloutPhase(r.phase),
+                replicas=r.replicas,
+                progress=r.progress or {},
+                error=r.error,
+                updated_at=r.updated_at,
+            )
+            for r in rollouts
+        ],
+        follow=f"/v1/apps/{release.app}/releases/{release.id}/events",
+    )
+
+
+async def transition(
+    session: AsyncSession,
+    release: Release,
+    rollout: Rollout,
+    to: RolloutPhase,
+    *,
+    reason: str | None = None,
+    timeout_s: float | None = None,
+) -> bool:
+    """Compare-and-set the rollout's phase; False (and nothing written) if it moved meanwhile."""
+    now = datetime.now(UTC)
+    values: dict[str, object] = {"phase": to.value, "updated_at": now}
+    if reason is not None:
+        values["error"] = reason[:2000]
+    if timeout_s is not None:
+        values["deadline"] = now + timedelta(seconds=timeout_s)
+    result = await session.execute(
+        update(Rollout)
+        .where(Rollout.id == rollout.id, Rollout.phase == rollout.phase)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    previous = RolloutPhase(rollout.phase)
+    await record(
+        session,
+        release.id,
+        RolloutPhaseChangedV1(
+            release_id=release.id,
+            app=release.app,
+            env=release.env,
+            cluster=rollout.cluster,
+            phase=to,
+            previous_phase=previous,
+            reason=reason[:2000] if reason else None,
+        ),
+    )
+    return True
+
+
+OUTCOME_EVENTS = {
+    ReleasePhase.SUCCEEDED: ReleaseSucceededV1,
+    ReleasePhase.PARTIALLY_FAILED: ReleasePartiallyFailedV1,
+    ReleasePhase.FAILED: ReleaseFailedV1,
+    ReleasePhase.ABORTED: ReleaseAbortedV1,
+    ReleasePhase.ROLLED_BACK: ReleaseRolledBackV1,
+}
+
+
+async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> ReleasePhase | None:
+    """When every rollout is terminal: the release's outcome, once (compare-and-set)."""
+    release = (
+        await session.execute(select(Release).where(Release.id == release_id).with_for_update())
+    ).scalar_one()
+    if ReleasePhase(release.phase).is_terminal:
+        return None
+    rollouts = list(
+        (await session.execute(select(Rollout).where(Rollout.release_id == release_id))).scalars()
+    )
+    phases = {r.cluster: RolloutPhase(r.phase) for r in rollouts}
+    if not all(p.is_terminal for p in phases.values()):
+        return None
+    succeeded = [c for c, p in phases.items() if p == RolloutPhase.SUCCEEDED]
+    if (release.options or {}).get("abort_requested"):
+        outcome = ReleasePhase.ABORTED
+    elif len(succeeded) == len(phases):
+        outcome = ReleasePhase.ROLLED_BACK if release.rollback_of else ReleasePhase.SUCCEEDED
+    elif succeeded:
+        outcome = ReleasePhase.PARTIALLY_FAILED
+    else:
+        outcome = ReleasePhase.FAILED
+    release.phase = outcome.value
+    release.finished_at = datetime.now(UTC)
+    await record(
+        session,
+        release.id,
+        OUTCOME_EVENTS[outcome](
+            release_id=release.id,
+            app=release.app,
+            env=release.env,
+            image=release.image,
+            clusters=phases,
+            errors={r.cluster: r.error for r in rollouts if r.error},
+        ),
+    )
+    return outcome
