@@ -84,6 +84,7 @@ class Clusters:
         for _, api in self._clients.values():
             await api.close()
         self._clients.clear()
+        await self._registry.http.aclose()
 
 
 class IngressSync:

@@ -18,13 +18,13 @@ from release_api.manifests.render import RELEASE_ANNOTATION
 Obj = dict[str, Any]
 
 
-def _sanitize(obj: Any) -> Obj:
-    return client.ApiClient().sanitize_for_serialization(obj)  # type: ignore[no-any-return]
+def _sanitize(api: client.ApiClient, obj: Any) -> Obj:
+    return api.sanitize_for_serialization(obj)  # type: ignore[no-any-return]
 
 
 async def read_deployment(api: client.ApiClient, namespace: str, name: str) -> Obj | None:
     try:
-        return _sanitize(await client.AppsV1Api(api).read_namespaced_deployment(name, namespace))
+        return _sanitize(api, await client.AppsV1Api(api).read_namespaced_deployment(name, namespace))
     except ApiException as exc:
         if exc.status == 404:
             return None
@@ -185,7 +185,7 @@ async def isolate_pod(
 ) -> Obj:
     """Relabel the pod out of its ReplicaSet and Service; keep it for a post-mortem."""
     core = client.CoreV1Api(api)
-    current = _sanitize(await core.read_namespaced_pod(pod, namespace))
+    current = _sanitize(api, await core.read_namespaced_pod(pod, namespace))
     pod_labels = (current.get("metadata") or {}).get("labels") or {}
     if pod_labels.get(labels.APP) != app:
         raise LookupError(f"pod {pod} is not a pod of {app}")
@@ -195,7 +195,7 @@ async def isolate_pod(
             "annotations": {"flotilla.io/isolated-by": by, "flotilla.io/isolated-at": at},
         }
     }
-    return _sanitize(await core.patch_namespaced_pod(pod, namespace, body))
+    return _sanitize(api, await core.patch_namespaced_pod(pod, namespace, body))
 
 
 async def isolated_pods(api: client.ApiClient, namespace: str, app: str, env: str) -> list[Obj]:
@@ -203,7 +203,7 @@ async def isolated_pods(api: client.ApiClient, namespace: str, app: str, env: st
         namespace,
         label_selector=f"{labels.APP}={app},{labels.ENV}={env},{labels.ISOLATED}=true",
     )
-    return [_sanitize(p) for p in pods.items]
+    return [_sanitize(api, p) for p in pods.items]
 
 
 async def delete_pod(api: client.ApiClient, namespace: str, pod: str) -> None:

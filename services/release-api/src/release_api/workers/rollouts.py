@@ -97,6 +97,7 @@ class RolloutRunner:
                 task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             await self._clusters.close()
+            await self._ingress.http.aclose()
 
     async def _start_unfinished(self) -> None:
         async with session_scope(self._sessionmaker) as session:

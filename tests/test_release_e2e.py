@@ -1,0 +1,483 @@
+"""release-api end to end: 3 kubesim clusters in 2 IDCs (real pod listeners), real HAProxy,
+k8s-sync, cluster-registry, Kafka and PostgreSQL. The services run in-process (ASGI) with all
+their workers; the clusters, the ingress, the broker and the database are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from asgi_lifespan import LifespanManager
+from kubernetes_asyncio import client
+from pydantic import SecretStr
+
+import cluster_registry.main as registry_main
+import k8s_sync.main as sync_main
+import release_api.main as release_main
+from cluster_registry.settings import Settings as RegistrySettings
+from flotilla_contracts import topics
+from flotilla_contracts.enums import Role
+from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.pytest_plugin import fresh_database
+from flotilla_runtime.app import Resources
+from flotilla_runtime.auth import mint_token
+from flotilla_runtime.kube import api_client
+from flotilla_runtime.migrations import upgrade_async
+from flotilla_runtime.settings import AuthSettings
+from k8s_sync.settings import Settings as SyncSettings
+from release_api.settings import Settings as ReleaseSettings
+
+pytestmark = pytest.mark.e2e
+APP = "shop"
+ENV = "prod"
+CLUSTERS = {"rel-a": "idc-a", "rel-b": "idc-b", "rel-c": "idc-b"}
+AUTH = AuthSettings()
+ADMIN = {"Authorization": "Bearer " + mint_token(AUTH, subject="ops", roles=[Role.ADMIN])}
+DEV = {
+    "Authorization": "Bearer "
+    + mint_token(AUTH, subject="dana", roles=[Role.DEVELOPER], teams=["commerce"])
+}
+OTHER_DEV = {
+    "Authorization": "Bearer "
+    + mint_token(AUTH, subject="olaf", roles=[Role.DEVELOPER], teams=["search"])
+}
+SERVICE = mint_token(AUTH, subject="svc", service=True)
+
+
+@dataclass
+class World:
+    kubesim: KubesimProcess
+    haproxy: HAProxyProcess
+    registry: httpx.AsyncClient
+    sync: httpx.AsyncClient
+    release: httpx.AsyncClient
+    namespace: str
+    release_settings: ReleaseSettings
+    registry_transport: httpx.AsyncBaseTransport
+    sync_transport: httpx.AsyncBaseTransport
+
+
+@pytest.fixture(scope="module")
+def processes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[KubesimProcess, HAProxyProcess]]:
+    tmp = tmp_path_factory.mktemp("release-e2e")
+    kubesim = KubesimProcess(tmp / "ks", clusters=tuple(CLUSTERS), extra_args=("--pod-listeners",))
+    haproxy = HAProxyProcess(tmp / "haproxy", backends=(f"{APP}.{ENV}",))
+    kubesim.start()
+    haproxy.start()
+    yield kubesim, haproxy
+    haproxy.stop()
+    kubesim.stop()
+
+
+@pytest.fixture
+async def world(
+    processes: tuple[KubesimProcess, HAProxyProcess], postgres_url: str, kafka_bootstrap: str
+) -> AsyncIterator[World]:
+    kubesim, haproxy = processes
+    suffix = uuid.uuid4().hex[:6]
+    dbs = {}
+    for name, migrations in (
+        ("reg", registry_main.MIGRATIONS),
+        ("sync", sync_main.MIGRATIONS),
+        ("rel", release_main.MIGRATIONS),
+    ):
+        dbs[name] = await fresh_database(postgres_url, f"e2e_{name}_{suffix}")
+        await upgrade_async(dbs[name], migrations)
+    async with AsyncExitStack() as stack:
+        registry_app = registry_main.create_app(
+            RegistrySettings(
+                database_url=dbs["reg"],
+                kafka_bootstrap_servers=kafka_bootstrap,
+                probe_interval_s=60,
+            )
+        )
+        registry_asgi = await stack.enter_async_context(LifespanManager(registry_app))
+        registry_transport = httpx.ASGITransport(app=registry_asgi.app)
+        registry = await stack.enter_async_context(
+            httpx.AsyncClient(transport=registry_transport, base_url="http://registry", timeout=30)
+        )
+        for name, idc in CLUSTERS.items():
+            r = await registry.post(
+                "/v1/clusters",
+                headers=ADMIN,
+                json={
+                    "name": name,
+                    "idc": idc,
+                    "provider": "self-built",
+                    "credentials": {
+                        "kind": "kubeconfig",
+                        "kubeconfig": kubesim.clusters[name].kubeconfig.read_text(),
+                    },
+                },
+            )
+            assert r.status_code == 201, r.text
+        namespace = f"shop-{suffix}"
+        r = await registry.post(
+            "/v1/environments",
+            headers=ADMIN,
+            json={
+                "name": ENV,
+                "clusters": [{"cluster": c, "namespace": namespace} for c in CLUSTERS],
+            },
+        )
+        assert r.status_code == 201, r.text
+
+        sync_settings = SyncSettings(
+            database_url=dbs["sync"],
+            kafka_bootstrap_servers=kafka_bootstrap,
+            haproxy_runtime=str(haproxy.socket),
+            service_token=SecretStr(SERVICE),
+            reconcile_s=0.5,
+        )
+
+        def sync_workers(resources: Resources) -> Any:
+            return sync_main.build_workers(
+                resources,
+                registry=httpx.AsyncClient(transport=registry_transport, base_url="http://r"),
+            )
+
+        sync_app = sync_main.create_app(
+            sync_settings, spec=replace(sync_main.SPEC, workers=sync_workers)
+        )
+        sync_asgi = await stack.enter_async_context(LifespanManager(sync_app))
+        sync_transport = httpx.ASGITransport(app=sync_asgi.app)
+        sync = await stack.enter_async_context(
+            httpx.AsyncClient(transport=sync_transport, base_url="http://sync", timeout=30)
+        )
+        release_settings = ReleaseSettings(
+            database_url=dbs["rel"],
+            kafka_bootstrap_servers=kafka_bootstrap,
+            service_token=SecretStr(SERVICE),
+            ingress_propagation_s=0.5,
+            drain_margin_s=0.5,
+        )
+        release = await stack.enter_async_context(
+            _release_api(release_settings, registry_transport, sync_transport)
+        )
+        yield World(
+            kubesim,
+            haproxy,
+            registry,
+            sync,
+            release,
+            namespace,
+            release_settings,
+            registry_transport,
+            sync_transport,
+        )
+
+
+def _release_api(
+    settings: ReleaseSettings,
+    registry_transport: httpx.AsyncBaseTransport,
+    sync_transport: httpx.AsyncBaseTransport,
+) -> Any:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def running() -> AsyncIterator[httpx.AsyncClient]:
+        def workers(resources: Resources) -> Any:
+            return release_main.build_workers(
+                resources,
+                registry=httpx.AsyncClient(transport=registry_transport, base_url="http://r"),
+                k8s_sync=httpx.AsyncClient(transport=sync_transport, base_url="http://s"),
+            )
+
+        app = release_main.create_app(settings, spec=replace(release_main.SPEC, workers=workers))
+        async with LifespanManager(app) as manager:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://rel", timeout=30
+            ) as http:
+                yield http
+
+    return running()
+
+
+APP_BODY = {
+    "name": APP,
+    "team": "commerce",
+    "type": "python",
+    "app_yaml": (
+        "stack: youzanyun-centos6\nruntime: python-2.7\n"
+        "entrypoint: gunicorn -c gunicorn_config.py wsgi:application\n"
+    ),
+    "replicas": {ENV: 2},
+    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1"}},
+    "pod_annotations": {
+        "kubesim.flotilla.io/ready-after-seconds": "0.3",
+        "kubesim.flotilla.io/pre-stop-seconds": "1.5",
+    },
+}
+
+
+async def _finished(http: httpx.AsyncClient, location: str, timeout_s: float = 60) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        body = (await http.get(location, headers=DEV)).json()
+        if body["phase"] not in ("pending", "running", "paused"):
+            return body
+        assert loop.time() < deadline, body
+        await asyncio.sleep(0.2)
+
+
+async def _traffic(haproxy: HAProxyProcess, stop: asyncio.Event) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    async with httpx.AsyncClient(timeout=3) as http:
+        while not stop.is_set():
+            try:
+                r = await http.get(
+                    f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": f"{APP}.{ENV}"}
+                )
+                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                seen[type(exc).__name__] += 1
+            await asyncio.sleep(0.01)
+    return seen
+
+
+async def _images(world: World) -> dict[str, str]:
+    out = {}
+    for name in CLUSTERS:
+        async with await api_client(world.kubesim.clusters[name].connection()) as api:
+            d = await client.AppsV1Api(api).read_namespaced_deployment(APP, world.namespace)
+            out[name] = d.spec.template.spec.containers[0].image
+    return out
+
+
+async def test_bad_inputs_change_nothing(world: World) -> None:
+    http = world.release
+    r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "app_yaml": "stack: ["})
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("invalid-app-spec")
+    r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "replicas": {ENV: -1}})
+    assert r.status_code == 422, r.text
+    r = await http.post("/v1/apps", headers=OTHER_DEV, json=APP_BODY)
+    assert r.status_code == 403, r.text
+    assert (await http.get("/v1/apps", headers=DEV)).json()["items"] == []
+    r = await http.post("/v1/apps/nope/releases", headers=DEV, json={"image": "x/y:1", "env": ENV})
+    assert r.status_code == 404, r.text
+
+
+async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: World) -> None:
+    http = world.release
+    r = await http.post("/v1/apps", headers=DEV, json=APP_BODY)
+    assert r.status_code == 201, r.text
+    etag = r.headers["ETag"]
+    # Bad inputs against a real app.
+    r = await http.post(
+        f"/v1/apps/{APP}/releases", headers=DEV, json={"image": "shop/app", "env": ENV}
+    )
+    assert r.status_code == 422, r.text  # no tag
+    r = await http.post(
+        f"/v1/apps/{APP}/releases", headers=DEV, json={"image": "shop/app:1", "env": "nowhere"}
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["type"].endswith("unknown-environment")
+    r = await http.patch(
+        f"/v1/apps/{APP}", headers={**DEV, "If-Match": 'W/"99"'}, json={"replicas": {ENV: 3}}
+    )
+    assert r.status_code == 412, r.text
+    r = await http.patch(
+        f"/v1/apps/{APP}", headers={**DEV, "If-Match": etag}, json={"replicas": {ENV: 2}}
+    )
+    assert r.status_code == 200, r.text
+
+    consumer = AIOKafkaConsumer(
+        topics.RELEASES,
+        bootstrap_servers=world.release_settings.kafka_bootstrap_servers,
+        group_id=f"e2e-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        # First release: nothing before, every cluster rolls out.
+        r = await http.post(
+            f"/v1/apps/{APP}/releases",
+            headers={**DEV, "Idempotency-Key": "first"},
+            json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
+        )
+        assert r.status_code == 202, r.text
+        location = r.headers["Location"]
+        again = await http.post(
+            f"/v1/apps/{APP}/releases",
+            headers={**DEV, "Idempotency-Key": "first"},
+            json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
+        )
+        assert again.status_code == 202
+        assert again.json()["id"] == r.json()["id"]
+        busy = await http.post(
+            f"/v1/apps/{APP}/releases", headers=DEV, json={"image": "shop/app:9", "env": ENV}
+        )
+        assert busy.status_code == 409, busy.text
+        assert busy.json()["active_release"] == r.json()["id"]
+        first = await _finished(http, location)
+        assert first["phase"] == "succeeded", first
+        assert {c["cluster"]: c["phase"] for c in first["clusters"]} == dict.fromkeys(
+            CLUSTERS, "succeeded"
+        )
+        servers = (await world.sync.get(f"/v1/sync/apps/{APP}/{ENV}", headers=ADMIN)).json()
+        assert len([s for s in servers["applied"] if s["state"] == "ready"]) == 6
+
+        # Second release: rel-c's new pods never become ready → rel-c rolls back alone,
+        # while traffic flows through HAProxy without a failed request.
+        chaos = world.kubesim.clusters["rel-c"]
+        context = ssl.create_default_context(cafile=chaos.ca_file)
+        async with httpx.AsyncClient(verify=context) as admin:
+            r = await admin.post(
+                f"{chaos.url}/_kubesim/faults", json={"image": "shop/app:2", "fault": "NeverReady"}
+            )
+            assert r.status_code == 200, r.text
+        stop = asyncio.Event()
+        load = asyncio.create_task(_traffic(world.haproxy, stop))
+        r = await http.post(
+            f"/v1/apps/{APP}/releases",
+            headers=DEV,
+            json={"image": "shop/app:2", "env": ENV, "options": {"timeout_s": 8}},
+        )
+        assert r.status_code == 202, r.text
+        second = await _finished(http, r.headers["Location"])
+        stop.set()
+        seen = await load
+        phases = {c["cluster"]: c["phase"] for c in second["clusters"]}
+        assert second["phase"] == "partially-failed", second
+        assert phases == {"rel-a": "succeeded", "rel-b": "succeeded", "rel-c": "rolled-back"}
+        assert (
+            "timed out" in next(c for c in second["clusters"] if c["cluster"] == "rel-c")["error"]
+        )
+        assert await _images(world) == {
+            "rel-a": "shop/app:2",
+            "rel-b": "shop/app:2",
+            "rel-c": "shop/app:1",
+        }
+        assert seen["ok"] > 100, seen
+        assert set(seen) == {"ok"}, f"failed requests during the release: {seen}"
+
+        # Every event of both releases reached the topic, in order for the app.
+        events: list[tuple[str, dict[str, Any]]] = []
+        want_last = {first["id"]: False, second["id"]: False}
+        async with asyncio.timeout(20):
+            while not all(want_last.values()):
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        kind = dict(record.headers)["ce_type"].decode()
+                        data = json.loads(record.value)
+                        if data.get("app") != APP:
+                            continue
+                        events.append((kind, data))
+                        if kind.startswith("io.flotilla.release.") and kind.split(".")[-1] in (
+                            "succeeded",
+                            "partially_failed",
+                        ):
+                            want_last[data["release_id"]] = True
+        kinds = [k for k, _ in events]
+        assert kinds[0] == "io.flotilla.release.created"
+        assert kinds.count("io.flotilla.release.created") == 2
+        for release_id, last in ((first["id"], "succeeded"), (second["id"], "partially_failed")):
+            mine = [k for k, d in events if d.get("release_id") == release_id]
+            assert mine[0] == "io.flotilla.release.created"
+            assert mine[-1] == f"io.flotilla.release.{last}"
+            for cluster in CLUSTERS:
+                path = [
+                    d["phase"]
+                    for k, d in events
+                    if d.get("release_id") == release_id
+                    and k == "io.flotilla.rollout.phase_changed"
+                    and d["cluster"] == cluster
+                ]
+                assert path[:3] == ["applying", "waiting-ready", path[2]], path
+                assert len(path) == len(set(path)), f"doubled phase events: {path}"
+    finally:
+        await consumer.stop()
+    await _scale_isolate_debug_and_history(world)
+
+
+async def _scale_isolate_debug_and_history(world: World) -> None:
+    http = world.release
+    r = await http.put(f"/v1/apps/{APP}/envs/{ENV}/scale", headers=DEV, json={"replicas": 3})
+    assert r.status_code == 200, r.text
+    assert set(r.json()["clusters"].values()) == {"ok"}
+    async with await api_client(world.kubesim.clusters["rel-a"].connection()) as api:
+        core = client.CoreV1Api(api)
+        for _ in range(100):
+            pods = await core.list_namespaced_pod(
+                world.namespace, label_selector="flotilla.io/isolated=false"
+            )
+            live = [p for p in pods.items if not p.metadata.deletion_timestamp]
+            if len(live) == 3 and all(p.status.phase == "Running" for p in live):
+                break
+            await asyncio.sleep(0.1)
+        victim = live[0].metadata.name
+        r = await http.post(
+            f"/v1/apps/{APP}/envs/{ENV}/clusters/rel-a/pods/{victim}/isolate", headers=DEV
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["isolated_by"] == "dana"
+        listed = (await http.get(f"/v1/apps/{APP}/envs/{ENV}/isolated-pods", headers=DEV)).json()
+        assert [p["pod"] for p in listed] == [victim]
+        for _ in range(100):  # its ReplicaSet replaces it
+            pods = await core.list_namespaced_pod(
+                world.namespace, label_selector="flotilla.io/isolated=false"
+            )
+            if len([p for p in pods.items if not p.metadata.deletion_timestamp]) == 3:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the isolated pod was not replaced")
+        r = await http.delete(
+            f"/v1/apps/{APP}/envs/{ENV}/clusters/rel-a/isolated-pods/{victim}", headers=DEV
+        )
+        assert r.status_code == 204, r.text
+
+    r = await http.post(
+        f"/v1/apps/{APP}/releases",
+        headers=DEV,
+        json={"image": "shop/app:3", "env": ENV, "options": {"timeout_s": 30, "debug": True}},
+    )
+    assert r.status_code == 202, r.text
+    debug = await _finished(http, r.headers["Location"])
+    assert debug["phase"] == "succeeded", debug
+    assert debug["debug"] is True
+    async with await api_client(world.kubesim.clusters["rel-b"].connection()) as api:
+        d = await client.AppsV1Api(api).read_namespaced_deployment(APP, world.namespace)
+        container: Any = d.spec.template.spec.containers[0]
+        assert container.readiness_probe is None
+        assert container.lifecycle is None
+        assert d.metadata.labels["flotilla.io/debug"] == "true"
+        assert d.spec.replicas == 3  # the scale was recorded in the app's spec
+
+    page = (await http.get(f"/v1/apps/{APP}/releases", headers=DEV, params={"limit": 2})).json()
+    assert [i["image"] for i in page["items"]] == ["shop/app:3", "shop/app:2"]
+    rest = (
+        await http.get(
+            f"/v1/apps/{APP}/releases",
+            headers=DEV,
+            params={"limit": 2, "cursor": page["next_cursor"]},
+        )
+    ).json()
+    assert [i["image"] for i in rest["items"]] == ["shop/app:1"]
+    assert rest["next_cursor"] is None
+    stream = await http.get(f"/v1/apps/{APP}/releases/{debug['id']}/events", headers=DEV)
+    lines = [ln for ln in stream.text.splitlines() if ln.startswith("event: ")]
+    assert lines[0] == "event: io.flotilla.release.created"
+    assert lines[-1] == "event: io.flotilla.release.succeeded"
+    audit = (await http.get("/v1/audit", headers=DEV, params={"target": APP})).json()["items"]
+    actions = {a["action"] for a in audit}
+    assert {"app.create", "app.update", "release.create", "app.scale", "pod.isolate"} <= actions
+    update = next(a for a in audit if a["action"] == "app.update" and a["outcome"] == "succeeded")
+    assert update["detail"]["before"]["replicas"] == {ENV: 2}
