@@ -24,7 +24,9 @@ def _sanitize(api: client.ApiClient, obj: Any) -> Obj:
 
 async def read_deployment(api: client.ApiClient, namespace: str, name: str) -> Obj | None:
     try:
-        return _sanitize(api, await client.AppsV1Api(api).read_namespaced_deployment(name, namespace))
+        return _sanitize(
+            api, await client.AppsV1Api(api).read_namespaced_deployment(name, namespace)
+        )
     except ApiException as exc:
         if exc.status == 404:
             return None
