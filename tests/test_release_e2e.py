@@ -67,6 +67,16 @@ class World:
     release_settings: ReleaseSettings
     registry_transport: httpx.AsyncBaseTransport
     sync_transport: httpx.AsyncBaseTransport
+    release_stack: AsyncExitStack
+
+    async def restart_release_api(self) -> None:
+        """Stop release-api mid-whatever (its tasks are cancelled, nothing is cleaned up in
+        the database) and start a fresh instance on the same database."""
+        await self.release_stack.aclose()
+        self.release_stack = AsyncExitStack()
+        self.release = await self.release_stack.enter_async_context(
+            _release_api(self.release_settings, self.registry_transport, self.sync_transport)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +85,9 @@ def processes(
 ) -> Iterator[tuple[KubesimProcess, HAProxyProcess]]:
     tmp = tmp_path_factory.mktemp("release-e2e")
     kubesim = KubesimProcess(tmp / "ks", clusters=tuple(CLUSTERS), extra_args=("--pod-listeners",))
-    haproxy = HAProxyProcess(tmp / "haproxy", backends=(f"{APP}.{ENV}",))
+    haproxy = HAProxyProcess(
+        tmp / "haproxy", backends=tuple(f"{a}.{ENV}" for a in (APP, "bg", "canary"))
+    )
     kubesim.start()
     haproxy.start()
     yield kubesim, haproxy
@@ -165,10 +177,11 @@ async def world(
             ingress_propagation_s=0.5,
             drain_margin_s=0.5,
         )
-        release = await stack.enter_async_context(
+        release_stack = AsyncExitStack()
+        release = await release_stack.enter_async_context(
             _release_api(release_settings, registry_transport, sync_transport)
         )
-        yield World(
+        world = World(
             kubesim,
             haproxy,
             registry,
@@ -178,7 +191,11 @@ async def world(
             release_settings,
             registry_transport,
             sync_transport,
+            release_stack,
         )
+        # Runs first on exit (LIFO): release-api stops before k8s-sync and the registry.
+        stack.push_async_callback(lambda: world.release_stack.aclose())
+        yield world
 
 
 def _release_api(
@@ -481,3 +498,198 @@ async def _scale_isolate_debug_and_history(world: World) -> None:
     assert {"app.create", "app.update", "release.create", "app.scale", "pod.isolate"} <= actions
     update = next(a for a in audit if a["action"] == "app.update" and a["outcome"] == "succeeded")
     assert update["detail"]["before"]["replicas"] == {ENV: 2}
+
+
+def _app(name: str, ready_after: float = 0.3) -> dict[str, Any]:
+    return {
+        **APP_BODY,
+        "name": name,
+        "pod_annotations": {
+            "kubesim.flotilla.io/ready-after-seconds": str(ready_after),
+            "kubesim.flotilla.io/pre-stop-seconds": "1.5",
+        },
+    }
+
+
+async def _release(http: httpx.AsyncClient, app: str, image: str, **options: Any) -> str:
+    strategy = options.pop("strategy", "rolling")
+    r = await http.post(
+        f"/v1/apps/{app}/releases",
+        headers=DEV,
+        json={"image": image, "env": ENV, "strategy": strategy, "options": options},
+    )
+    assert r.status_code == 202, r.text
+    return str(r.headers["Location"])
+
+
+async def _until_phases(
+    http: httpx.AsyncClient, location: str, phase: str, timeout_s: float = 30
+) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        body = (await http.get(location, headers=DEV)).json()
+        if all(c["phase"] == phase for c in body["clusters"]):
+            return body
+        assert loop.time() < deadline, body
+        await asyncio.sleep(0.2)
+
+
+async def _served_pods(world: World, app: str) -> dict[str, str]:
+    """pod → stage of what HAProxy serves for the app (read back through k8s-sync)."""
+    body = (await world.sync.get(f"/v1/sync/apps/{app}/{ENV}", headers=ADMIN)).json()
+    return {s["pod"]: s["state"] for s in body["applied"] if s["state"] == "ready"}
+
+
+async def _pods(world: World, cluster: str, selector: str) -> set[str]:
+    async with await api_client(world.kubesim.clusters[cluster].connection()) as api:
+        pods = await client.CoreV1Api(api).list_namespaced_pod(
+            world.namespace, label_selector=selector
+        )
+    return {p.metadata.name for p in pods.items if not p.metadata.deletion_timestamp}
+
+
+async def test_blue_green_gray_and_operations(world: World) -> None:
+    http = world.release
+
+    # --- blue-green, manual promote, under traffic; then auto promote; then fast rollback.
+    assert (await http.post("/v1/apps", headers=DEV, json=_app("bg"))).status_code == 201
+    await _finished(http, await _release(http, "bg", "bg/app:1"))
+    v2 = await _release(
+        http, "bg", "bg/app:2", strategy="blue-green", promote="manual", scale_down_delay_s=60
+    )
+    await _until_phases(http, v2, "waiting-promote")
+    stable_pods = await _pods(world, "rel-a", "flotilla.io/app=bg,flotilla.io/stage=stable")
+    blue_pods = await _pods(world, "rel-a", "flotilla.io/app=bg,flotilla.io/stage=blue")
+    assert len(stable_pods) == len(blue_pods) == 2
+    served = set(await _served_pods(world, "bg"))
+    assert stable_pods <= served
+    assert not blue_pods & served  # the idle colour gets no traffic before the promote
+    stop = asyncio.Event()
+    load = asyncio.create_task(_traffic_to(world.haproxy, "bg", stop))
+    r = await http.post(f"{v2}/promote", headers=DEV)
+    assert r.status_code == 200, r.text
+    done = await _finished(http, v2)
+    assert done["phase"] == "succeeded", done
+    served = set(await _served_pods(world, "bg"))
+    assert blue_pods <= served
+    assert not stable_pods & served
+    v3 = await _release(http, "bg", "bg/app:3", strategy="blue-green", scale_down_delay_s=60)
+    third = await _finished(http, v3)  # auto promote
+    assert third["phase"] == "succeeded", third
+    stop.set()
+    seen = await load
+    assert seen["ok"] > 50, seen
+    assert set(seen) == {"ok"}, f"failed requests during the blue-green switches: {seen}"
+    # Roll back to v2: blue still runs (kept for the scale-down delay) → a switch back, no new pods.
+    r = await http.post(f"{v2}/rollback", headers=DEV)
+    assert r.status_code == 202, r.text
+    back = await _finished(http, r.headers["Location"])
+    assert back["phase"] == "rolled-back", back
+    assert await _pods(world, "rel-a", "flotilla.io/app=bg,flotilla.io/stage=blue") == blue_pods
+    assert blue_pods <= set(await _served_pods(world, "bg"))
+
+    # --- gray: abort puts it back; then gray → promote → stable rolled, gray removed.
+    assert (await http.post("/v1/apps", headers=DEV, json=_app("canary"))).status_code == 201
+    await _finished(http, await _release(http, "canary", "canary/app:1"))
+    stable_v1 = await _pods(world, "rel-b", "flotilla.io/app=canary,flotilla.io/stage=stable")
+    g1 = await _release(
+        http, "canary", "canary/app:2", strategy="gray", gray_replicas=1, gray_weight=50
+    )
+    await _until_phases(http, g1, "waiting-promote")
+    gray = await _pods(world, "rel-b", "flotilla.io/app=canary,flotilla.io/stage=gray")
+    assert len(gray) == 1
+    assert set(await _served_pods(world, "canary")) >= gray | stable_v1
+    weights = (await world.sync.get(f"/v1/sync/apps/canary/{ENV}", headers=ADMIN)).json()
+    assert weights["in_sync"] is True
+    r = await http.post(f"{g1}/abort", headers=DEV)
+    assert r.status_code == 200, r.text
+    aborted = await _finished(http, g1)
+    assert aborted["phase"] == "aborted", aborted
+    assert {c["phase"] for c in aborted["clusters"]} == {"aborted"}
+    assert not await _pods(world, "rel-b", "flotilla.io/app=canary,flotilla.io/stage=gray")
+    assert (await http.post(f"{g1}/promote", headers=DEV)).status_code == 409  # finished
+
+    g2 = await _release(http, "canary", "canary/app:3", strategy="gray", gray_percent=50)
+    await _until_phases(http, g2, "waiting-promote")
+    assert (await http.post(f"{g2}/promote", headers=DEV)).status_code == 200
+    promoted = await _finished(http, g2)
+    assert promoted["phase"] == "succeeded", promoted
+    assert not await _pods(world, "rel-b", "flotilla.io/app=canary,flotilla.io/stage=gray")
+    assert await _images_of(world, "canary") == dict.fromkeys(CLUSTERS, "canary/app:3")
+
+    # --- pause / resume; a cluster API outage mid-release; release-api restarted mid-rollout.
+    r = await http.patch(
+        "/v1/apps/canary",
+        headers=DEV,
+        json={"pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "2"}},
+    )
+    assert r.status_code == 200, r.text
+    p1 = await _release(http, "canary", "canary/app:4")
+    r = await http.post(f"{p1}/pause", headers=DEV)
+    assert r.status_code == 200, r.text
+    assert r.json()["phase"] == "paused"
+    await asyncio.sleep(1.0)
+    assert (await http.get(p1, headers=DEV)).json()["phase"] == "paused"
+    assert (await http.post(f"{p1}/resume", headers=DEV)).status_code == 200
+    assert (await _finished(http, p1))["phase"] == "succeeded"
+
+    outage = world.kubesim.clusters["rel-b"]
+    p2 = await _release(http, "canary", "canary/app:5", timeout_s=40)
+    await _until_any(http, p2, "waiting-ready")
+    context = ssl.create_default_context(cafile=outage.ca_file)
+    async with httpx.AsyncClient(verify=context) as admin:
+        r = await admin.post(f"{outage.url}/_kubesim/outage", json={"mode": "503", "seconds": 3})
+        assert r.status_code == 200, r.text
+    await world.restart_release_api()  # mid-rollout, while rel-b's API is down
+    http = world.release
+    survived = await _finished(http, p2, timeout_s=60)
+    assert survived["phase"] == "succeeded", survived
+    events = (await http.get(f"{p2}/events", headers=DEV)).text
+    changes = [
+        json.loads(line[len("data: ") :])
+        for line in events.splitlines()
+        if line.startswith("data: ") and '"phase"' in line and '"previous_phase"' in line
+    ]
+    per_cluster = Counter((c["cluster"], c["phase"]) for c in changes)
+    assert all(n == 1 for n in per_cluster.values()), per_cluster  # nothing done twice
+    assert {c for c, p in per_cluster if p == "succeeded"} == set(CLUSTERS)
+
+    r = await http.post(f"/v1/apps/canary/envs/{ENV}/restart", headers=DEV)
+    assert r.status_code == 202, r.text
+    restarted = await _finished(http, r.headers["Location"])
+    assert restarted["phase"] == "succeeded"
+    assert restarted["image"] == "canary/app:5"
+
+
+async def _until_any(http: httpx.AsyncClient, location: str, phase: str) -> None:
+    for _ in range(200):
+        body = (await http.get(location, headers=DEV)).json()
+        if any(c["phase"] == phase for c in body["clusters"]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no cluster reached {phase}")
+
+
+async def _images_of(world: World, app: str) -> dict[str, str]:
+    out = {}
+    for name in CLUSTERS:
+        async with await api_client(world.kubesim.clusters[name].connection()) as api:
+            d = await client.AppsV1Api(api).read_namespaced_deployment(app, world.namespace)
+            out[name] = d.spec.template.spec.containers[0].image
+    return out
+
+
+async def _traffic_to(haproxy: HAProxyProcess, app: str, stop: asyncio.Event) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    async with httpx.AsyncClient(timeout=3) as http:
+        while not stop.is_set():
+            try:
+                r = await http.get(
+                    f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": f"{app}.{ENV}"}
+                )
+                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                seen[type(exc).__name__] += 1
+            await asyncio.sleep(0.01)
+    return seen

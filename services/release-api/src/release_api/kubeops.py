@@ -13,6 +13,7 @@ from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from flotilla_contracts import labels
+from flotilla_contracts.enums import Stage
 from release_api.manifests.render import RELEASE_ANNOTATION
 
 Obj = dict[str, Any]
@@ -175,6 +176,71 @@ async def release_pods(
             ):
                 stuck.append(f"{meta.name}: {waiting.reason}")
     return sorted(ready), stuck
+
+
+async def ready_pods(api: client.ApiClient, namespace: str, selector: dict[str, str]) -> list[str]:
+    """Ready, not terminating pods matching `selector` (any release)."""
+    pods = await client.CoreV1Api(api).list_namespaced_pod(
+        namespace, label_selector=",".join(f"{k}={v}" for k, v in selector.items())
+    )
+    return sorted(
+        p.metadata.name
+        for p in pods.items
+        if not p.metadata.deletion_timestamp
+        and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+    )
+
+
+async def live_stage(api: client.ApiClient, namespace: str, app: str) -> Stage | None:
+    """The stage the app's main Service selects now (blue-green: the live colour)."""
+    try:
+        svc = await client.CoreV1Api(api).read_namespaced_service(app, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    value = (svc.spec.selector or {}).get(labels.STAGE)
+    return Stage(value) if value in {s.value for s in Stage} else None
+
+
+async def switch_service(api: client.ApiClient, namespace: str, app: str, stage: Stage) -> None:
+    """Point the app's main Service (and its stage label) at `stage`."""
+    body: Any = {
+        "metadata": {"labels": {labels.STAGE: stage.value}},
+        "spec": {"selector": {labels.STAGE: stage.value}},
+    }
+    await client.CoreV1Api(api).patch_namespaced_service(app, namespace, body)
+
+
+async def remove_stage(api: client.ApiClient, namespace: str, app: str, stage: Stage) -> None:
+    """Delete a stage's Deployment and Service (gone already is fine)."""
+    name = f"{app}-{stage.value}"
+    for call in (
+        client.CoreV1Api(api).delete_namespaced_service,
+        client.AppsV1Api(api).delete_namespaced_deployment,
+    ):
+        try:
+            await call(name, namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+
+
+async def set_paused(api: client.ApiClient, namespace: str, name: str, paused: bool) -> None:
+    body: Any = {"spec": {"paused": paused}}
+    try:
+        await client.AppsV1Api(api).patch_namespaced_deployment(name, namespace, body)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+async def scale_if_present(api: client.ApiClient, namespace: str, name: str, replicas: int) -> None:
+    try:
+        await scale(api, namespace, name, replicas)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
 
 
 async def scale(api: client.ApiClient, namespace: str, name: str, replicas: int) -> None:

@@ -9,9 +9,11 @@ from typing import Any, cast
 import httpx
 from fastapi import FastAPI
 
+from flotilla_contracts import topics
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.consumer import EventConsumer
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.supervisor import Worker
 from release_api import __version__
@@ -20,6 +22,7 @@ from release_api.clients import Clusters, IngressSync, Registry
 from release_api.releases.endpoints import router as releases_router
 from release_api.settings import Settings
 from release_api.workers.rollouts import RolloutRunner
+from release_api.workers.sync_events import on_sync_event
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -50,10 +53,18 @@ def build_workers(
         poll_s=settings.runner_poll_s,
         is_leader=lambda: leader.is_leader,
     )
+    sync_events = EventConsumer(
+        name="sync-events",
+        topics=[topics.SYNC],
+        group_id="release-api.sync-events",
+        handler=on_sync_event,
+        engine=resources.engine,
+        settings=settings,
+    )
     resources.extras.update(
         registry=registry_client, clusters=clusters, runner=runner, leader=leader
     )
-    return [leader, runner]
+    return [leader, runner, sync_events]
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:

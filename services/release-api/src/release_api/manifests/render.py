@@ -50,6 +50,7 @@ class Target:
     replicas: int
     stage: Stage = Stage.STABLE
     release_id: str = ""
+    template_release_id: str = ""  # a rollback reuses the earlier pod template (and its pods)
     debug: bool = False
     drain_s: float = 3.0  # measured ingress propagation + margin, from release-api's settings
     weight: int | None = None  # HAProxy weight of this stage's pods (gray)
@@ -117,7 +118,8 @@ def service(spec: AppSpec, target: Target) -> dict[str, Any]:
 def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
     meta_labels = {**common_labels(target), DEBUG_LABEL: str(target.debug).lower()}
     pod_labels = {**meta_labels, labels.ISOLATED: "false"}
-    pod_annotations = {**spec.pod_annotations, RELEASE_ANNOTATION: target.release_id}
+    template_release = target.template_release_id or target.release_id
+    pod_annotations = {**spec.pod_annotations, RELEASE_ANNOTATION: template_release}
     drain = math.ceil(target.drain_s + spec.lifecycle.drain_extra_s)
     init_containers = [
         {

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flotilla_contracts.enums import AppType, ReleasePhase, Stage, Strategy
 from flotilla_contracts.events import AppScaledV1, PodIsolatedV1
 from flotilla_runtime.audit import audited
-from flotilla_runtime.auth import Developer, Viewer
+from flotilla_runtime.auth import Developer, Principal, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, DependencyFailed, NotFound
 from flotilla_runtime.outbox import add_event
@@ -206,14 +206,22 @@ async def rollback_to(
         request, session, who, "release.rollback", app, {"to": str(release_id)}
     ) as detail:
         placements = await _registry(request).placements(earlier.env)
+        earlier_options = earlier.options or {}
         data = ReleaseCreate(
             image=earlier.image,
             env=earlier.env,
-            strategy=Strategy.ROLLING,
+            strategy=Strategy(earlier.strategy),
             options=ReleaseOptions.model_validate(
-                {k: v for k, v in (earlier.options or {}).items() if k in ("timeout_s",)}
+                {
+                    "timeout_s": earlier_options.get("timeout_s", 600),
+                    "promote": "auto",
+                    "scale_down_delay_s": earlier_options.get("scale_down_delay_s", 30),
+                    "gray_replicas": earlier_options.get("gray_replicas"),
+                    "gray_percent": earlier_options.get("gray_percent"),
+                }
             ),
         )
+        template = earlier_options.get("template_release") or str(earlier.id)
         release, _ = await service.create(
             session,
             who,
@@ -223,6 +231,107 @@ async def rollback_to(
             idempotency_key=idempotency_key,
             rollback_of=earlier.id,
             spec_override=earlier.spec,
+            template_release=uuid.UUID(template),
+        )
+        detail["release"] = str(release.id)
+    response.headers["Location"] = f"/v1/apps/{app}/releases/{release.id}"
+    return await service.render(session, release)
+
+
+async def _control(
+    request: Request,
+    session: AsyncSession,
+    who: Principal,
+    app: str,
+    release_id: uuid.UUID,
+    action: str,
+) -> ReleaseOut:
+    async with audited(
+        request, session, who, f"release.{action}", app, {"release": str(release_id)}
+    ):
+        release = await service.control(session, who, app, release_id, action, _clusters(request))
+    return await service.render(session, release)
+
+
+@router.post(
+    "/apps/{app}/releases/{release_id}/promote",
+    operation_id="promoteRelease",
+    summary="Blue-green: switch traffic to the new colour. Gray: roll stable to the new version",
+)
+async def promote(
+    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+) -> ReleaseOut:
+    return await _control(request, session, who, app, release_id, "promote")
+
+
+@router.post(
+    "/apps/{app}/releases/{release_id}/pause",
+    operation_id="pauseRelease",
+    summary="Hold every cluster where it is (Deployments paused)",
+)
+async def pause(
+    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+) -> ReleaseOut:
+    return await _control(request, session, who, app, release_id, "pause")
+
+
+@router.post(
+    "/apps/{app}/releases/{release_id}/resume",
+    operation_id="resumeRelease",
+    summary="Go on after a pause (each cluster's deadline starts again)",
+)
+async def resume(
+    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+) -> ReleaseOut:
+    return await _control(request, session, who, app, release_id, "resume")
+
+
+@router.post(
+    "/apps/{app}/releases/{release_id}/abort",
+    operation_id="abortRelease",
+    summary="Stop the release and put every unfinished cluster back",
+)
+async def abort(
+    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+) -> ReleaseOut:
+    return await _control(request, session, who, app, release_id, "abort")
+
+
+@router.post(
+    "/apps/{app}/envs/{env}/restart",
+    status_code=202,
+    operation_id="restartApp",
+    summary="Rolling restart: release the running image again (new pods everywhere)",
+)
+async def restart(
+    app: str,
+    env: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    who: Developer,
+    idempotency_key: IdempotencyKey = None,
+) -> ReleaseOut:
+    last = (
+        await session.execute(
+            select(Release)
+            .where(Release.app == app, Release.env == env)
+            .order_by(Release.seq.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if last is None:
+        await apps.get(session, app)
+        raise NotFound(f"{app} was never released to {env}: nothing to restart")
+    async with audited(request, session, who, "app.restart", app, {"env": env}) as detail:
+        placements = await _registry(request).placements(env)
+        data = ReleaseCreate(
+            image=last.image,
+            env=env,
+            options=ReleaseOptions(timeout_s=(last.options or {}).get("timeout_s", 600)),
+        )
+        release, _ = await service.create(
+            session, who, app, data, placements, idempotency_key=idempotency_key
         )
         detail["release"] = str(release.id)
     response.headers["Location"] = f"/v1/apps/{app}/releases/{release.id}"

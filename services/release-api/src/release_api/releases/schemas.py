@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 
@@ -28,6 +28,28 @@ class ReleaseOptions(BaseModel):
         description="probes and lifecycle hooks off (for a CrashLoopBackOff); the next normal "
         "release turns it off again",
     )
+    promote: Literal["auto", "manual"] | None = Field(
+        None,
+        description="blue-green and gray: wait for POST .../promote (manual) or go on by "
+        "themselves after auto_promote_s (auto). Default: auto for blue-green, manual for gray",
+    )
+    auto_promote_s: float = Field(0, ge=0, le=86_400)
+    scale_down_delay_s: float = Field(
+        30, ge=0, le=86_400, description="blue-green: the old colour is kept this long"
+    )
+    gray_replicas: int | None = Field(None, ge=1, le=1000, description="gray: pods in gray")
+    gray_percent: float | None = Field(
+        None, gt=0, le=100, description="gray: pods in gray as a share of the replicas"
+    )
+    gray_weight: int | None = Field(
+        None, ge=0, le=256, description="gray: HAProxy weight of each gray pod (stable: 100)"
+    )
+
+    @model_validator(mode="after")
+    def _one_gray_size(self) -> Self:
+        if self.gray_replicas is not None and self.gray_percent is not None:
+            raise ValueError("give gray_replicas or gray_percent, not both")
+        return self
 
 
 class ReleaseCreate(BaseModel):

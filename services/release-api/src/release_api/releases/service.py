@@ -18,10 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Stage, Strategy
 from flotilla_contracts.events import (
     EventPayload,
     ReleaseAbortedV1,
+    ReleaseControlledV1,
     ReleaseCreatedV1,
     ReleaseFailedV1,
     ReleasePartiallyFailedV1,
@@ -30,11 +31,13 @@ from flotilla_contracts.events import (
     RolloutPhaseChangedV1,
 )
 from flotilla_runtime.auth import Principal
-from flotilla_runtime.errors import Conflict, NotFound, Unprocessable
+from flotilla_runtime.errors import Conflict, NotFound
 from flotilla_runtime.outbox import add_event
+from release_api import kubeops
 from release_api.apps import service as apps
-from release_api.clients import Placement
-from release_api.errors import ActiveRelease, IdempotencyMismatch
+from release_api.clients import Clusters, Placement
+from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
+from release_api.manifests.render import object_name
 from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent, Rollout
 from release_api.releases.schemas import ReleaseCreate, ReleaseOut, RolloutOut
 
@@ -71,6 +74,7 @@ async def create(
     idempotency_key: str | None,
     rollback_of: uuid.UUID | None = None,
     spec_override: dict[str, Any] | None = None,
+    template_release: uuid.UUID | None = None,
 ) -> tuple[Release, bool]:
     """(release, created). An Idempotency-Key seen before returns the first release."""
     app = await apps.get(session, app_name)
@@ -93,11 +97,6 @@ async def create(
                     "with a different body"
                 )
             return existing, False
-    if data.strategy != Strategy.ROLLING:
-        raise Unprocessable(
-            f"strategy {data.strategy.value!r} is not available yet; use 'rolling'",
-            field="strategy",
-        )
     spec = spec_override or app.spec
     replicas = data.options.replicas
     if replicas is None:
@@ -109,7 +108,7 @@ async def create(
         env=data.env,
         image=data.image,
         strategy=data.strategy.value,
-        options=data.options.model_dump(mode="json"),
+        options=release_options(data, rollback_of, template_release),
         spec=spec,
         app_version=app.version,
         phase=ReleasePhase.RUNNING.value,
@@ -165,6 +164,22 @@ async def create(
     )
     await session.flush()
     return release, True
+
+
+def release_options(
+    data: ReleaseCreate, rollback_of: uuid.UUID | None, template_release: uuid.UUID | None
+) -> dict[str, Any]:
+    """The options as the runner reads them, with the strategy's defaults made explicit."""
+    opts = data.options.model_dump(mode="json")
+    promote = opts.pop("promote") or ("auto" if data.strategy == Strategy.BLUE_GREEN else "manual")
+    if data.strategy == Strategy.ROLLING or promote == "manual":
+        opts["auto_promote_s"] = None
+    opts["promote"] = promote
+    if template_release is not None:
+        opts["template_release"] = str(template_release)
+    if rollback_of is not None:
+        opts["rollback_of"] = str(rollback_of)
+    return opts
 
 
 async def get(session: AsyncSession, app: str, release_id: uuid.UUID) -> Release:
@@ -295,3 +310,83 @@ async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> Releas
         ),
     )
     return outcome
+
+
+async def control(
+    session: AsyncSession,
+    principal: Principal,
+    app: str,
+    release_id: uuid.UUID,
+    action: str,
+    clusters: Clusters,
+) -> Release:
+    """promote, pause, resume or abort a running release (409 when it cannot)."""
+    release = (
+        await session.execute(select(Release).where(Release.id == release_id).with_for_update())
+    ).scalar_one_or_none()
+    if release is None or release.app != app:
+        raise NotFound(f"no release {release_id} of {app}")
+    apps.check_access(principal, await apps.get(session, app))
+    phase = ReleasePhase(release.phase)
+    if phase.is_terminal:
+        raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}")
+    opts = dict(release.options or {})
+    rollouts = list(
+        (await session.execute(select(Rollout).where(Rollout.release_id == release.id))).scalars()
+    )
+    unfinished = [r for r in rollouts if not RolloutPhase(r.phase).is_terminal]
+    if action == "promote":
+        if release.strategy == Strategy.ROLLING.value:
+            raise InvalidState("a rolling release has nothing to promote")
+        opts["promoted"] = True
+    elif action == "pause":
+        if phase != ReleasePhase.RUNNING:
+            raise InvalidState(f"release {release_id} is {phase.value}, not running")
+        release.phase = ReleasePhase.PAUSED.value
+        await _set_paused(release, unfinished, clusters, paused=True)
+    elif action == "resume":
+        if phase != ReleasePhase.PAUSED:
+            raise InvalidState(f"release {release_id} is {phase.value}, not paused")
+        release.phase = ReleasePhase.RUNNING.value
+        deadline = datetime.now(UTC) + timedelta(seconds=float(opts.get("timeout_s", 600)))
+        for rollout in unfinished:
+            rollout.deadline = deadline
+        await _set_paused(release, unfinished, clusters, paused=False)
+    elif action == "abort":
+        opts["abort_requested"] = True
+        if phase == ReleasePhase.PAUSED:
+            release.phase = ReleasePhase.RUNNING.value
+            await _set_paused(release, unfinished, clusters, paused=False)
+    else:
+        raise InvalidState(f"unknown action {action!r}")
+    release.options = opts
+    await record(
+        session,
+        release.id,
+        ReleaseControlledV1(
+            release_id=release.id,
+            app=release.app,
+            env=release.env,
+            action=action,
+            by=principal.subject,
+        ),
+    )
+    await session.flush()
+    return release
+
+
+async def _set_paused(
+    release: Release, rollouts: list[Rollout], clusters: Clusters, *, paused: bool
+) -> None:
+    """Hold (or release) the Deployments of clusters that are rolling out right now."""
+    for rollout in rollouts:
+        if rollout.phase != RolloutPhase.WAITING_READY.value:
+            continue
+        stage = Stage((rollout.progress or {}).get("idle", Stage.STABLE.value))
+        if (
+            release.strategy == Strategy.GRAY.value
+            and (rollout.progress or {}).get("step", "gray") == "gray"
+        ):
+            stage = Stage.GRAY
+        api = await clusters.api(rollout.cluster)
+        await kubeops.set_paused(api, rollout.namespace, object_name(release.app, stage), paused)

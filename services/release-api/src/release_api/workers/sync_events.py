@@ -1,0 +1,37 @@
+"""k8s-sync's `io.flotilla.sync.failed` → the waiting rollout of that (app, env, cluster) fails.
+
+The rollout's waiting-ingress step reads the mark and puts that cluster back; other clusters
+are not affected. Delivery is at least once; the consumer runner deduplicates by event id.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flotilla_contracts import CloudEvent
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase
+from flotilla_contracts.events import SyncFailedV1
+from release_api.models import Release, Rollout
+
+
+async def on_sync_event(session: AsyncSession, event: CloudEvent) -> None:
+    if event.type != SyncFailedV1.event_type:
+        return
+    failed = SyncFailedV1.model_validate(event.data)
+    rollouts = (
+        await session.execute(
+            select(Rollout)
+            .join(Release, Release.id == Rollout.release_id)
+            .where(
+                Release.app == failed.app,
+                Release.env == failed.env,
+                Release.phase.in_([ReleasePhase.RUNNING.value, ReleasePhase.PAUSED.value]),
+                Rollout.cluster == failed.cluster,
+                Rollout.phase == RolloutPhase.WAITING_INGRESS.value,
+            )
+            .with_for_update()
+        )
+    ).scalars()
+    for rollout in rollouts:
+        rollout.progress = {**(rollout.progress or {}), "sync_failed": failed.reason}
