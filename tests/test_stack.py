@@ -13,8 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from flotilla_contracts.enums import Role
 from flotilla_devstack.procs import free_port, port_open
 from flotilla_devstack.stack import SERVICES
+from flotilla_runtime.auth import mint_token
+from flotilla_runtime.settings import AuthSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +67,45 @@ def stop_stack(proc: subprocess.Popen[str]) -> int:
     return code
 
 
+def admin_headers() -> dict[str, str]:
+    token = mint_token(AuthSettings(), subject="test", roles=[Role.ADMIN])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def release_demo(release_api: str, ingress: str) -> None:
+    """What a user does first: an app, a release to prod, a request through the ingress."""
+    headers = admin_headers()
+    with httpx.Client(base_url=release_api, headers=headers, timeout=30) as http:
+        r = http.post(
+            "/v1/apps",
+            json={
+                "name": "demo",
+                "team": "platform",
+                "type": "python",
+                "app_yaml": {
+                    "stack": "debian-12",
+                    "runtime": "python-3.11",
+                    "entrypoint": "gunicorn app:wsgi",
+                },
+                "replicas": {"prod": 2},
+                "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = http.post("/v1/apps/demo/releases", json={"image": "demo/web:1.0", "env": "prod"})
+        assert r.status_code == 202, r.text
+        location = r.headers["Location"]
+        deadline = time.monotonic() + 60
+        while (body := http.get(location).json())["phase"] == "running":
+            assert time.monotonic() < deadline, body
+            time.sleep(0.2)
+        assert body["phase"] == "succeeded", body
+        assert len(body["clusters"]) == 2
+    answer = httpx.get(ingress, headers={"x-flotilla-app": "demo.prod"}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["pod"].startswith("demo-")
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -105,6 +147,7 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
             assert ready.status_code == 200, ready.text
             openapi = httpx.get(f"{url}/openapi.json", timeout=5).json()
             assert openapi["info"]["title"].startswith("Flotilla")
+        release_demo(f"http://127.0.0.1:{base}", described["urls"]["ingress"].split()[0])
     finally:
         code = stop_stack(proc)
     assert code == 0
@@ -116,8 +159,13 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
     first_log = (tmp_path / "first.log").read_text()
     assert "created topics" in first_log
 
-    # A second run reuses the data: the database and topics are there already.
+    # A second run reuses the data: the database, topics, clusters and the app are there.
     proc, _ = run_stack(args, tmp_path / "second.log")
-    assert stop_stack(proc) == 0
+    try:
+        headers = admin_headers()
+        apps = httpx.get(f"http://127.0.0.1:{base}/v1/apps", headers=headers, timeout=10).json()
+        assert [a["name"] for a in apps["items"]] == ["demo"]
+    finally:
+        assert stop_stack(proc) == 0
     second_log = (tmp_path / "second.log").read_text()
     assert "created topics" not in second_log, second_log

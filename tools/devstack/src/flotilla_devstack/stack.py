@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from flotilla_contracts import topics
+from flotilla_contracts.enums import Role
 from flotilla_devstack.databases import create_database, with_database
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
@@ -51,6 +52,7 @@ SERVICES = (
 KUBESIM_CLUSTERS = ("idc-a", "idc-b")
 # HAProxy 2.6 cannot create backends at run time: the config declares one per (app, env).
 INGRESS_BACKENDS = ("demo.dev", "demo.test", "demo.prod")
+DEMO_ENVIRONMENTS = ("dev", "test", "prod")
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -84,6 +86,9 @@ class LocalStack:
     kubesim: KubesimProcess | None = None
     haproxy: HAProxyProcess | None = None
     ingress_port: int = 18080
+    kubesim_clusters: tuple[str, ...] = KUBESIM_CLUSTERS
+    ingress_backends: tuple[str, ...] = INGRESS_BACKENDS
+    environments: tuple[str, ...] = DEMO_ENVIRONMENTS
     broker: Broker | None = None
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
@@ -110,17 +115,20 @@ class LocalStack:
         asyncio.run(self._prepare_data())
 
         self.kubesim = KubesimProcess(
-            self.state_dir / "kubesim", clusters=KUBESIM_CLUSTERS, base_port=self.kubesim_port
+            self.state_dir / "kubesim",
+            clusters=self.kubesim_clusters,
+            base_port=self.kubesim_port,
+            extra_args=("--pod-listeners",),
         )
         self.progress(
-            f"starting kubesim: {', '.join(KUBESIM_CLUSTERS)} from port {self.kubesim_port}"
+            f"starting kubesim: {', '.join(self.kubesim_clusters)} from port {self.kubesim_port}"
         )
         self.kubesim.start()
         for name, cluster in self.kubesim.clusters.items():
             self.urls[f"kubesim/{name}"] = f"{cluster.url}  (kubeconfig: {cluster.kubeconfig})"
 
         self.haproxy = HAProxyProcess(
-            self.state_dir / "haproxy", backends=INGRESS_BACKENDS, port=self.ingress_port
+            self.state_dir / "haproxy", backends=self.ingress_backends, port=self.ingress_port
         )
         self.progress(f"starting HAProxy (the ingress) on 127.0.0.1:{self.ingress_port}")
         self.haproxy.start()
@@ -130,6 +138,7 @@ class LocalStack:
 
         if self.with_services:
             self._start_services()
+            self._bootstrap()
         self.progress(f"stack up in {time.monotonic() - started:.1f} s")
         (self.state_dir / "stack.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
 
@@ -215,6 +224,60 @@ class LocalStack:
             url = f"http://127.0.0.1:{self.base_port + service.offset}"
             self.processes[service.name].wait_until(partial(_ready, url), 90, f"{url}/readyz")
             self.urls[service.name] = url
+
+    def admin_headers(self) -> dict[str, str]:
+        token = mint_token(AuthSettings(), subject="flotilla-dev", roles=[Role.ADMIN])
+        return {"Authorization": f"Bearer {token}"}
+
+    def _bootstrap(self) -> None:
+        """Register kubesim's clusters and map the demo environments to all of them, so the
+        stack can release at once. Idempotent: a second start finds them there."""
+        assert self.kubesim is not None
+        registry = self.urls["cluster-registry"]
+        headers = self.admin_headers()
+        with httpx.Client(base_url=registry, headers=headers, timeout=30) as http:
+            for name, cluster in self.kubesim.clusters.items():
+                r = http.post(
+                    "/v1/clusters",
+                    json={
+                        "name": name,
+                        "idc": name,
+                        "provider": "self-built",
+                        "credentials": {
+                            "kind": "kubeconfig",
+                            "kubeconfig": cluster.kubeconfig.read_text(),
+                        },
+                    },
+                )
+                if r.status_code == 409:  # registered on an earlier start: new credentials
+                    r = http.post(
+                        f"/v1/clusters/{name}/credentials",
+                        json={
+                            "credentials": {
+                                "kind": "kubeconfig",
+                                "kubeconfig": cluster.kubeconfig.read_text(),
+                            }
+                        },
+                    )
+                if r.status_code >= 400:
+                    raise StartError(f"registering {name}: {r.status_code} {r.text[:300]}")
+            for env in self.environments:
+                r = http.post(
+                    "/v1/environments",
+                    json={
+                        "name": env,
+                        "clusters": [
+                            {"cluster": c, "namespace": f"demo-{env}"}
+                            for c in self.kubesim.clusters
+                        ],
+                    },
+                )
+                if r.status_code not in (201, 409):
+                    raise StartError(f"environment {env}: {r.status_code} {r.text[:300]}")
+        self.progress(
+            f"registered {len(self.kubesim.clusters)} clusters; environments "
+            f"{', '.join(self.environments)} map to all of them"
+        )
 
     def describe(self) -> dict[str, object]:
         return {
