@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Literal
 
@@ -48,11 +49,30 @@ class Principal(BaseModel):
 
 
 class Authenticator:
+    """Verifies bearer tokens; a verified token is remembered until it expires (a console
+    sends the same token with every request, and verifying it is most of a cheap read)."""
+
+    CACHE_SIZE = 4096
+
     def __init__(self, settings: AuthSettings) -> None:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def authenticate(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known[1]:
+                self._verified.move_to_end(token)
+                return known[0]
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, expires)
+        if len(self._verified) > self.CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 # PyJWKClient fetches over blocking HTTP (cached); keep it off the event loop.
@@ -81,12 +101,13 @@ class Authenticator:
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
         try:
-            return Principal(
+            principal = Principal(
                 subject=str(claims["sub"]),
                 roles=frozenset(Role(r) for r in claims.get("roles", [])),
                 teams=frozenset(str(t) for t in claims.get("teams", [])),
                 kind="service" if claims.get("kind") == "service" else "user",
             )
+            return principal, float(claims["exp"])
         except (ValueError, TypeError) as exc:
             raise Unauthenticated(f"invalid claims: {exc}") from exc
 

@@ -50,6 +50,7 @@ def run_service_cli(
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=settings.access_log,
         lifespan="on",
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
     )

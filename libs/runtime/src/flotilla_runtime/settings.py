@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
     )
     shutdown_timeout_s: float = Field(10.0, gt=0, description="Deadline for workers to stop.")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
+    access_log: bool = Field(
+        False,
+        description="One log line per request (off: /metrics counts requests, errors are "
+        "logged with their request id, and the ingress keeps access logs).",
+    )
 
 
 class DatabaseSettings(BaseSettings):

@@ -15,6 +15,7 @@ from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.consumer import EventConsumer
 from flotilla_runtime.leader import LeaderLock
+from flotilla_runtime.readcache import ReadCache
 from flotilla_runtime.supervisor import Worker
 from release_api import __version__
 from release_api.apps.endpoints import router as apps_router
@@ -25,6 +26,7 @@ from release_api.workers.rollouts import RolloutRunner
 from release_api.workers.sync_events import on_sync_event
 
 MIGRATIONS = Path(__file__).parent / "alembic"
+READS_CHANNEL = "flotilla_release_api_reads"  # NOTIFY'd by the triggers of migration 0003
 
 
 def build_workers(
@@ -61,15 +63,16 @@ def build_workers(
         engine=resources.engine,
         settings=settings,
     )
+    cache = ReadCache(settings.database_url, READS_CHANNEL)
     resources.extras.update(
-        registry=registry_client, clusters=clusters, runner=runner, leader=leader
+        registry=registry_client, clusters=clusters, runner=runner, leader=leader, cache=cache
     )
-    return [leader, runner, sync_events]
+    return [leader, runner, sync_events, cache]
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
     extras = resources.extras
-    return {k: extras[k] for k in ("registry", "clusters", "runner")}
+    return {k: extras[k] for k in ("registry", "clusters", "runner", "cache")}
 
 
 SPEC = ServiceSpec(

@@ -14,6 +14,7 @@ from flotilla_runtime.errors import PROBLEM_RESPONSES
 from release_api.apps import service
 from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
 from release_api.models import App
+from release_api.reads import cached, changed
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -23,6 +24,7 @@ IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it c
 async def create_app(
     data: AppCreate, request: Request, response: Response, session: SessionDep, who: Developer
 ) -> AppOut:
+    changed(request, data.name)
     async with audited(request, session, who, "app.create", data.name) as detail:
         app = await service.create(session, who, data)
         detail["after"] = app.spec
@@ -52,11 +54,15 @@ async def list_apps(
     )
 
 
-@router.get("/apps/{name}", operation_id="getApp", summary="Get an application")
-async def get_app(name: str, response: Response, session: SessionDep, _: Viewer) -> AppOut:
-    app = await service.get(session, name)
-    response.headers["ETag"] = service.etag(app)
-    return service.render(app)
+@router.get(
+    "/apps/{name}", operation_id="getApp", summary="Get an application", response_model=AppOut
+)
+async def get_app(name: str, request: Request, session: SessionDep, _: Viewer) -> Response:
+    async def build() -> tuple[AppOut, dict[str, str]]:
+        app = await service.get(session, name)
+        return service.render(app), {"ETag": service.etag(app)}
+
+    return await cached(request, name, f"app:{name}", build)
 
 
 @router.patch("/apps/{name}", operation_id="updateApp", summary="Change an application's spec")
@@ -69,6 +75,7 @@ async def update_app(
     who: Developer,
     if_match: IfMatch = None,
 ) -> AppOut:
+    changed(request, name)
     async with audited(request, session, who, "app.update", name) as detail:
         app, before = await service.update(session, who, name, data, if_match)
         detail["before"] = before.model_dump(mode="json")
@@ -83,6 +90,7 @@ async def update_app(
     summary="Archive an application (kept for history; no new releases)",
 )
 async def archive_app(name: str, request: Request, session: SessionDep, who: Developer) -> AppOut:
+    changed(request, name)
     async with audited(request, session, who, "app.archive", name):
         app = await service.archive(session, who, name)
     return service.render(app)

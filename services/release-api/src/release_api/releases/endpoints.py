@@ -28,6 +28,7 @@ from release_api.apps.schemas import AppSpec
 from release_api.clients import Clusters, Registry
 from release_api.manifests.render import Target, object_name, render
 from release_api.models import Release, ReleaseEvent
+from release_api.reads import cached, changed
 from release_api.releases import service
 from release_api.releases.schemas import (
     IsolatedPod,
@@ -70,6 +71,7 @@ async def create_release(
     who: Developer,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
+    changed(request, app)
     async with audited(
         request, session, who, "release.create", app, {"env": data.env, "image": data.image}
     ) as detail:
@@ -88,14 +90,25 @@ async def create_release(
     "/apps/{app}/releases",
     operation_id="listReleases",
     summary="Release history of an app, newest first",
+    response_model=ReleasePage,
 )
 async def list_releases(
     app: str,
+    request: Request,
     session: SessionDep,
     _: Viewer,
     env: Annotated[str | None, Query(max_length=63)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, description="a next_cursor")] = None,
+) -> Response:
+    async def build() -> tuple[ReleasePage, dict[str, str]]:
+        return await _history(session, app, env, limit, cursor), {}
+
+    return await cached(request, app, f"history:{app}:{env}:{limit}:{cursor}", build)
+
+
+async def _history(
+    session: AsyncSession, app: str, env: str | None, limit: int, cursor: int | None
 ) -> ReleasePage:
     await apps.get(session, app)
     query = select(Release).where(Release.app == app).order_by(Release.seq.desc()).limit(limit + 1)
@@ -116,11 +129,16 @@ async def list_releases(
     "/apps/{app}/releases/{release_id}",
     operation_id="getRelease",
     summary="A release with each cluster's rollout",
+    response_model=ReleaseOut,
 )
 async def get_release(
-    app: str, release_id: uuid.UUID, session: SessionDep, _: Viewer
-) -> ReleaseOut:
-    return await service.render(session, await service.get(session, app, release_id))
+    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, _: Viewer
+) -> Response:
+    async def build() -> tuple[ReleaseOut, dict[str, str]]:
+        release = await service.get(session, app, release_id)
+        return await service.render(session, release), {}
+
+    return await cached(request, app, f"release:{app}:{release_id}", build)
 
 
 @router.get(
@@ -202,6 +220,7 @@ async def rollback_to(
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
     earlier = await service.get(session, app, release_id)
+    changed(request, app)
     async with audited(
         request, session, who, "release.rollback", app, {"to": str(release_id)}
     ) as detail:
@@ -246,6 +265,7 @@ async def _control(
     release_id: uuid.UUID,
     action: str,
 ) -> ReleaseOut:
+    changed(request, app)
     async with audited(
         request, session, who, f"release.{action}", app, {"release": str(release_id)}
     ):
@@ -323,6 +343,7 @@ async def restart(
     if last is None:
         await apps.get(session, app)
         raise NotFound(f"{app} was never released to {env}: nothing to restart")
+    changed(request, app)
     async with audited(request, session, who, "app.restart", app, {"env": env}) as detail:
         placements = await _registry(request).placements(env)
         data = ReleaseCreate(
@@ -359,6 +380,7 @@ async def scale_app(
         if not placements:
             raise NotFound(f"{env} has no cluster {data.cluster!r}")
     results: dict[str, str] = {}
+    changed(request, app)
     async with audited(
         request, session, who, "app.scale", app, {"env": env, "replicas": data.replicas}
     ) as detail:

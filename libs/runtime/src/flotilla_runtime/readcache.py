@@ -1,0 +1,123 @@
+"""A read cache kept exact by PostgreSQL LISTEN/NOTIFY, for hot GET endpoints.
+
+Entries are response bodies grouped by a tag (release-api: the app name). The service's tables
+carry triggers that `NOTIFY <channel>, '<tag>'` on every insert and update, which PostgreSQL
+delivers to every replica's listener only if and when the transaction commits; each drops that
+tag's entries. Endpoints that write also `drop(tag)` locally at once, so a client reading its
+own write from the same replica does not wait for the notification.
+
+- A response computed while a change to its tag was in flight is not stored: each tag has a
+  version, taken before the read and checked at `put`.
+- While the listener is not connected (start, database restart) the cache is off: every read
+  goes to the database, and the cache starts empty when the listener is back.
+- Staleness is bounded by NOTIFY delivery (milliseconds, measured by the test of this module);
+  an entry never outlives `max_age_s` either, as a last resort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import structlog
+from sqlalchemy.engine import make_url
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Cached:
+    body: bytes
+    headers: dict[str, str]
+
+
+class ReadCache:
+    """Worker: listens on `channel`; `get`/`put` response bodies by key, per tag."""
+
+    def __init__(
+        self,
+        database_url: str,
+        channel: str,
+        *,
+        max_entries: int = 10_000,
+        max_age_s: float = 60.0,
+        check_interval_s: float = 5.0,
+    ) -> None:
+        self.name = f"read-cache:{channel}"
+        self.channel = channel
+        self._dsn = (
+            make_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+        self._max_entries = max_entries
+        self._max_age_s = max_age_s
+        self._check_interval_s = check_interval_s
+        self._entries: OrderedDict[str, tuple[str, Cached, float]] = OrderedDict()
+        self._versions: dict[str, int] = {}
+        self.listening = False
+        self.hits = 0
+        self.misses = 0
+
+    # --- the cache --------------------------------------------------------------------------
+
+    def version(self, tag: str) -> int:
+        return self._versions.get(tag, 0)
+
+    def get(self, key: str) -> Cached | None:
+        entry = self._entries.get(key) if self.listening else None
+        if entry is None or time.monotonic() - entry[2] > self._max_age_s:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry[1]
+
+    def put(self, tag: str, key: str, value: Cached, version: int) -> None:
+        """Store unless the tag changed since `version` was taken (or we are not listening)."""
+        if not self.listening or self._versions.get(tag, 0) != version:
+            return
+        self._entries[key] = (tag, value, time.monotonic())
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def drop(self, tag: str) -> None:
+        self._versions[tag] = self._versions.get(tag, 0) + 1
+        for key in [k for k, (t, _, _) in self._entries.items() if t == tag]:
+            del self._entries[key]
+
+    def clear(self) -> None:
+        for tag in list(self._versions):
+            self._versions[tag] += 1
+        self._entries.clear()
+
+    # --- the listener -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        while True:
+            conn: Any = None
+            try:
+                conn = await asyncpg.connect(self._dsn, timeout=10)
+                await conn.add_listener(self.channel, self._on_notify)
+                self.clear()
+                self.listening = True
+                log.info("read_cache_listening", channel=self.channel)
+                while not conn.is_closed():
+                    await asyncio.sleep(self._check_interval_s)
+                    await conn.fetchval("SELECT 1", timeout=self._check_interval_s)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                log.warning("read_cache_off", channel=self.channel, error=repr(exc)[:200])
+            finally:
+                self.listening = False
+                self.clear()
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await asyncio.sleep(1.0)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self.drop(payload)
