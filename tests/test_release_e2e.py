@@ -309,10 +309,17 @@ async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: 
         f"/v1/apps/{APP}", headers={**DEV, "If-Match": 'W/"99"'}, json={"replicas": {ENV: 3}}
     )
     assert r.status_code == 412, r.text
+    for _ in range(2):  # the second read is a cache hit
+        r = await http.get(f"/v1/apps/{APP}", headers=DEV)
+        assert r.headers["ETag"] == etag
+    assert (await http.get(f"/v1/apps/{APP}")).status_code == 401  # a hit still needs a token
     r = await http.patch(
         f"/v1/apps/{APP}", headers={**DEV, "If-Match": etag}, json={"replicas": {ENV: 2}}
     )
     assert r.status_code == 200, r.text
+    fresh = await http.get(f"/v1/apps/{APP}", headers=DEV)  # read your write at once
+    assert fresh.headers["ETag"] == r.headers["ETag"] != etag
+    assert fresh.json()["spec"]["replicas"] == {ENV: 2}
 
     consumer = AIOKafkaConsumer(
         topics.RELEASES,

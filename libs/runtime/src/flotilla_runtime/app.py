@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 
 from flotilla_runtime import db, health
 from flotilla_runtime.auth import Authenticator
@@ -61,6 +62,9 @@ class ServiceSpec:
     state: Callable[[Resources], Mapping[str, Any]] = lambda _: {}
     """Extra request state the service's dependencies read (e.g. a cipher, a client)."""
     on_crash: Callable[[str, BaseException], None] = stop_process
+    middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = ()
+    """The service's own ASGI middleware, innermost (inside request ids, metrics, body limit);
+    each is constructed with the app and reads the lifespan state from `scope["state"]`."""
 
 
 def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> FastAPI:
@@ -118,6 +122,8 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    for middleware in spec.middleware:
+        app.add_middleware(middleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware)

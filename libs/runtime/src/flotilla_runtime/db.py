@@ -74,10 +74,25 @@ async def session_scope(
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency: the request's session, committed when the endpoint succeeds."""
+    """FastAPI dependency: the request's session, committed when the endpoint succeeds.
+
+    A session the endpoint never used (a read served from a cache) touched no connection:
+    committing and closing it would only cost two trips through SQLAlchemy's greenlet bridge,
+    so they are skipped.
+    """
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
-    async with session_scope(sessionmaker) as session:
+    session = sessionmaker()
+    try:
         yield session
+        if session.in_transaction():
+            await session.commit()
+    except BaseException:
+        if session.in_transaction():
+            await session.rollback()
+        raise
+    finally:
+        if session.in_transaction() or session.sync_session.identity_map:
+            await session.close()
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

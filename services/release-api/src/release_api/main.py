@@ -20,6 +20,7 @@ from flotilla_runtime.supervisor import Worker
 from release_api import __version__
 from release_api.apps.endpoints import router as apps_router
 from release_api.clients import Clusters, IngressSync, Registry
+from release_api.reads import CachedReads
 from release_api.releases.endpoints import router as releases_router
 from release_api.settings import Settings
 from release_api.workers.rollouts import RolloutRunner
@@ -95,6 +96,7 @@ SPEC = ServiceSpec(
     ],
     workers=build_workers,
     state=_state,
+    middleware=[CachedReads],
 )
 
 

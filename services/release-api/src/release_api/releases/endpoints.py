@@ -28,7 +28,7 @@ from release_api.apps.schemas import AppSpec
 from release_api.clients import Clusters, Registry
 from release_api.manifests.render import Target, object_name, render
 from release_api.models import Release, ReleaseEvent
-from release_api.reads import cached, changed
+from release_api.reads import cached, changed, history_key, release_key
 from release_api.releases import service
 from release_api.releases.schemas import (
     IsolatedPod,
@@ -104,7 +104,7 @@ async def list_releases(
     async def build() -> tuple[ReleasePage, dict[str, str]]:
         return await _history(session, app, env, limit, cursor), {}
 
-    return await cached(request, app, f"history:{app}:{env}:{limit}:{cursor}", build)
+    return await cached(request, app, history_key(app, env, limit, cursor), build)
 
 
 async def _history(
@@ -138,7 +138,7 @@ async def get_release(
         release = await service.get(session, app, release_id)
         return await service.render(session, release), {}
 
-    return await cached(request, app, f"release:{app}:{release_id}", build)
+    return await cached(request, app, release_key(app, release_id), build)
 
 
 @router.get(
