@@ -499,6 +499,7 @@ async def _scale_isolate_debug_and_history(world: World) -> None:
     stream = await http.get(f"/v1/apps/{APP}/releases/{debug['id']}/events", headers=DEV)
     lines = [ln for ln in stream.text.splitlines() if ln.startswith("event: ")]
     assert lines[0] == "event: io.flotilla.release.created"
+    assert lines[1] == "event: io.flotilla.app.debug_changed"
     assert lines[-1] == "event: io.flotilla.release.succeeded"
     audit = (await http.get("/v1/audit", headers=DEV, params={"target": APP})).json()["items"]
     actions = {a["action"] for a in audit}

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Stage, Strategy
 from flotilla_contracts.events import (
+    DebugModeChangedV1,
     EventPayload,
     ReleaseAbortedV1,
     ReleaseControlledV1,
@@ -118,6 +119,14 @@ async def create(
         request_hash=digest,
         requested_by=principal.subject,
     )
+    previous_debug = (
+        await session.execute(
+            select(Release.debug)
+            .where(Release.app == app_name, Release.env == data.env)
+            .order_by(Release.seq.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     try:
         async with session.begin_nested():
             session.add(release)
@@ -162,6 +171,15 @@ async def create(
             debug=data.options.debug,
         ),
     )
+    if data.options.debug or previous_debug:
+        # Debug mode on, or a normal release after a debug one turns it off.
+        await record(
+            session,
+            release.id,
+            DebugModeChangedV1(
+                app=app_name, env=data.env, debug=data.options.debug, release_id=release.id
+            ),
+        )
     await session.flush()
     return release, True
 
