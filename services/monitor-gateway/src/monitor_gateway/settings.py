@@ -1,5 +1,8 @@
 """Settings of monitor-gateway: environment variables prefixed `MONITOR_GATEWAY_`."""
 
+from pydantic import Field
+
+from flotilla_contracts import topics
 from flotilla_runtime.settings import FullServiceSettings, service_config
 
 
@@ -9,3 +12,12 @@ class Settings(FullServiceSettings):
     service_name: str = "monitor-gateway"
     port: int = 8083
     database_url: str = "postgresql+asyncpg://flotilla@127.0.0.1:5432/flotilla_monitor"
+    logs_topic: str = Field(topics.LOGS, description="Filebeat's Kafka output topic.")
+    logs_group: str = Field("flotilla-monitor-gateway.logs", description="Its consumer group.")
+    logs_retention_days: int = Field(7, ge=1, le=3650, description="Days of logs kept.")
+    logs_batch_max: int = Field(
+        20_000, ge=1, le=200_000, description="Most lines stored in one transaction."
+    )
+    logs_tail_max: int = Field(
+        50, ge=1, le=10_000, description="Live tails (SSE) at once on one replica."
+    )

@@ -1,0 +1,225 @@
+"""/v1/apps/{app}/logs: search stored lines, and tail new ones live (Server-Sent Events)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, cast
+
+from aiokafka import AIOKafkaConsumer
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from flotilla_runtime.auth import Viewer
+from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
+from flotilla_runtime.kafka import start_or_stop
+from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
+from monitor_gateway.settings import Settings
+
+router = APIRouter(tags=["logs"], responses=PROBLEM_RESPONSES)
+Name = Annotated[str | None, Query(max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+Levels = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(trace|debug|info|warn|error|fatal)(,(trace|debug|info|warn|error|fatal))*$",
+        description="one level or several, comma-separated",
+    ),
+]
+
+
+class LogLine(BaseModel):
+    ts: datetime
+    app: str
+    env: str
+    cluster: str
+    idc: str
+    stage: str
+    namespace: str
+    pod: str
+    container: str
+    level: str
+    message: str
+
+
+class LogPage(BaseModel):
+    items: list[LogLine]
+    next_cursor: str | None = Field(description="pass back as `cursor` for older lines")
+
+
+def _line(row: Any) -> LogLine:
+    return LogLine(**{k: row[k] for k in LogLine.model_fields})
+
+
+def _cursor(row: Any) -> str:
+    raw = f"{row['ts'].isoformat()}|{row['kpart']}|{row['koffset']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+    try:
+        ts, part, offset = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(ts), int(part), int(offset)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this API returned") from None
+
+
+@router.get(
+    "/apps/{app}/logs",
+    operation_id="searchLogs",
+    summary="An app's log lines, newest first, by env, cluster, pod, level, time and text",
+)
+async def search_logs(
+    app: str,
+    request: Request,
+    _: Viewer,
+    env: Name = None,
+    cluster: Name = None,
+    pod: Name = None,
+    level: Levels = None,
+    since: Annotated[datetime | None, Query(description="default: an hour before `until`")] = None,
+    until: Annotated[datetime | None, Query(description="default: now")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="full-text (words)")] = None,
+    contains: Annotated[
+        str | None, Query(max_length=200, description="substring, case-insensitive")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> LogPage:
+    until = until or datetime.now(UTC)
+    since = since or until - timedelta(hours=1)
+    if since.tzinfo is None or until.tzinfo is None:
+        raise BadRequest("since and until need a time zone (e.g. 2026-11-27T10:00:00Z)")
+    if since >= until:
+        raise BadRequest("since must be before until")
+    where = ["app = $1", "ts >= $2", "ts < $3"]
+    args: list[Any] = [app, since, until]
+    for column, value in (("env", env), ("cluster", cluster), ("pod", pod)):
+        if value is not None:
+            args.append(value)
+            where.append(f"{column} = ${len(args)}")
+    if level is not None:
+        args.append(level.split(","))
+        where.append(f"level = ANY(${len(args)}::text[])")
+    if q:
+        args.append(q)
+        where.append(
+            f"to_tsvector('simple', message) @@ websearch_to_tsquery('simple', ${len(args)})"
+        )
+    if contains:
+        args.append(contains.lower())
+        where.append(f"strpos(lower(message), ${len(args)}) > 0")
+    if cursor:
+        args.extend(_decode_cursor(cursor))
+        n = len(args)
+        where.append(f"(ts, kpart, koffset) < (${n - 2}, ${n - 1}, ${n})")
+    args.append(limit + 1)
+    sql = (
+        "SELECT * FROM logs WHERE "
+        + " AND ".join(where)
+        + f" ORDER BY ts DESC, kpart DESC, koffset DESC LIMIT ${len(args)}"
+    )
+    pool = await request.state.logs_pool()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(sql, *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return LogPage(
+        items=[_line(r) for r in rows], next_cursor=_cursor(rows[-1]) if more and rows else None
+    )
+
+
+@router.get(
+    "/apps/{app}/logs/tail",
+    operation_id="tailLogs",
+    summary="New log lines of an app as they arrive (Server-Sent Events, from the topic)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def tail_logs(
+    app: str,
+    request: Request,
+    _: Viewer,
+    env: Name = None,
+    cluster: Name = None,
+    pod: Name = None,
+    level: Levels = None,
+) -> StreamingResponse:
+    tails: asyncio.Semaphore = request.state.tails
+    if tails.locked():
+        raise Unavailable("too many live tails on this replica; try again shortly")
+    settings = cast(Settings, request.state.settings)
+    wanted = {
+        "app": app,
+        **{k: v for k, v in (("env", env), ("cluster", cluster), ("pod", pod)) if v},
+    }
+    levels = set(level.split(",")) if level else set(LEVELS)
+    return StreamingResponse(
+        _tail(request, tails, settings, wanted, levels),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _tail(
+    request: Request,
+    tails: asyncio.Semaphore,
+    settings: Settings,
+    wanted: dict[str, str],
+    levels: set[str],
+) -> AsyncIterator[bytes]:
+    async with tails:
+        consumer = AIOKafkaConsumer(
+            settings.logs_topic,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+        )
+        await start_or_stop(consumer)
+        try:
+            for _ in range(100):  # positions fixed before we say we are tailing
+                if consumer.assignment():
+                    break
+                await asyncio.sleep(0.05)
+            assignment = list(consumer.assignment())
+            await consumer.seek_to_end(*assignment)
+            for tp in assignment:
+                await consumer.position(tp)
+            yield b": tailing\n\n"
+            idle = 0.0
+            while not await request.is_disconnected():
+                batch = await consumer.getmany(timeout_ms=250, max_records=2000)
+                lines = [
+                    row
+                    for tp, records in batch.items()
+                    for row in _rows(records, tp.partition)
+                    if row.level in levels and all(getattr(row, k) == v for k, v in wanted.items())
+                ]
+                for row in lines:
+                    yield _event(row)
+                idle = 0.0 if lines else idle + 0.25
+                if idle >= 15:
+                    idle = 0.0
+                    yield b": keep-alive\n\n"
+        finally:
+            await consumer.stop()
+
+
+def _rows(records: list[Any], partition: int) -> list[LogRow]:
+    out = []
+    for record in records:
+        try:
+            out.append(parse(record.value, partition, record.offset))
+        except Malformed:
+            continue
+    return out
+
+
+def _event(row: LogRow) -> bytes:
+    data = {k: v for k, v in row._asdict().items() if k not in ("kpart", "koffset")}
+    data["ts"] = row.ts.isoformat()
+    return f"data: {json.dumps(data)}\n\n".encode()
