@@ -189,6 +189,7 @@ async def test_lines_are_stored_queryable_and_tailed(setup: tuple[Settings, str]
                             event = json.loads(text.removeprefix("data: "))
                             break
                 delay = time.monotonic() - sent
+                await lines.aclose()  # type: ignore[attr-defined]
             assert event["message"] == "ERROR tail me"
             assert event["app"] == "shop"
             assert delay < 1.0, delay
