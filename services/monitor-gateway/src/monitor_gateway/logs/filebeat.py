@@ -22,26 +22,26 @@ class Malformed(ValueError):
     """The record is not a Filebeat event we can store (kept as a dead letter)."""
 
 
-class _Named(msgspec.Struct):
+class _Named(msgspec.Struct, gc=False):
     name: str = ""
 
 
-class _Kubernetes(msgspec.Struct):
+class _Kubernetes(msgspec.Struct, gc=False):
     namespace: str = ""
     pod: _Named = msgspec.field(default_factory=_Named)
     container: _Named = msgspec.field(default_factory=_Named)
     labels: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-class _Log(msgspec.Struct):
+class _Log(msgspec.Struct, gc=False):
     level: str | None = None
 
 
-class _Orchestrator(msgspec.Struct):
+class _Orchestrator(msgspec.Struct, gc=False):
     cluster: _Named = msgspec.field(default_factory=_Named)
 
 
-class FilebeatEvent(msgspec.Struct):
+class FilebeatEvent(msgspec.Struct, gc=False):
     timestamp: datetime = msgspec.field(name="@timestamp")
     message: str
     stream: str = ""
@@ -50,7 +50,7 @@ class FilebeatEvent(msgspec.Struct):
     orchestrator: _Orchestrator | None = None
 
 
-class _JsonLevel(msgspec.Struct):
+class _JsonLevel(msgspec.Struct, gc=False):
     level: str | None = None
     lvl: str | None = None
     severity: str | None = None
