@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.supervisor import Worker
 from k8s_sync import __version__
@@ -19,7 +20,6 @@ from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
-from k8s_sync.workers.clusters import ClusterEvents, ClusterSource
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -40,7 +40,7 @@ def build_workers(
     token = settings.service_token.get_secret_value() if settings.service_token else None
     source = ClusterSource(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
-        engine,
+        engine.set_clusters,
         refresh_s=settings.cluster_refresh_s,
         token=token,
     )

@@ -7,12 +7,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
 from fastapi import FastAPI
 
+from flotilla_contracts import topics
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
+from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.clusters import ClusterEvents, ClusterSource
+from flotilla_runtime.consumer import EventConsumer
+from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.supervisor import Worker
 from monitor_gateway import __version__
+from monitor_gateway.alerts.endpoints import router as alerts_router
+from monitor_gateway.alerts.engine import AlertEngine
+from monitor_gateway.alerts.webhooks import WebhookSender
 from monitor_gateway.logs.endpoints import router as logs_router
 from monitor_gateway.logs.ingest import LogIngest
 from monitor_gateway.logs.partitions import Partitions, Retention
@@ -22,7 +31,10 @@ from monitor_gateway.settings import Settings
 MIGRATIONS = Path(__file__).parent / "alembic"
 
 
-def build_workers(resources: Resources) -> Sequence[Worker]:
+def build_workers(
+    resources: Resources, *, registry: httpx.AsyncClient | None = None
+) -> Sequence[Worker]:
+    """`registry` replaces the HTTP client of cluster-registry (tests hand an in-process one)."""
     settings = cast(Settings, resources.settings)
     pool = LogsPool(settings.database_url)
     partitions = Partitions(settings.logs_retention_days)
@@ -34,14 +46,52 @@ def build_workers(resources: Resources) -> Sequence[Worker]:
         group_id=settings.logs_group,
         max_batch=settings.logs_batch_max,
     )
-    resources.extras.update(
-        logs_pool=pool, ingest=ingest, tails=asyncio.Semaphore(settings.logs_tail_max)
+    leader = LeaderLock(settings.database_url, "monitor-gateway-alerts")
+    alerts = AlertEngine(
+        resources.sessionmaker,
+        tick_s=settings.alert_tick_s,
+        resolve_hold_s=settings.alert_resolve_hold_s,
+        is_leader=lambda: leader.is_leader,
     )
-    return [pool, Retention(pool, partitions), ingest]
+    token = settings.service_token.get_secret_value() if settings.service_token else None
+    source = ClusterSource(
+        registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
+        alerts.set_clusters,
+        refresh_s=settings.cluster_refresh_s,
+        token=token,
+    )
+    workers: list[Worker] = [
+        pool,
+        Retention(pool, partitions),
+        ingest,
+        leader,
+        source,
+        ClusterEvents(source, settings),
+        alerts,
+    ]
+    if settings.alert_webhooks:
+        workers.append(
+            EventConsumer(
+                name="alert-webhooks",
+                topics=[topics.ALERTS],
+                group_id="monitor-gateway.alert-webhooks",
+                handler=WebhookSender(settings.alert_webhooks),
+                engine=resources.engine,
+                settings=settings,
+            )
+        )
+    resources.extras.update(
+        logs_pool=pool,
+        ingest=ingest,
+        tails=asyncio.Semaphore(settings.logs_tail_max),
+        alerts=alerts,
+        leader=leader,
+    )
+    return workers
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
-    return {k: resources.extras[k] for k in ("logs_pool", "ingest", "tails")}
+    return {k: resources.extras[k] for k in ("logs_pool", "ingest", "tails", "alerts")}
 
 
 SPEC = ServiceSpec(
@@ -52,11 +102,12 @@ SPEC = ServiceSpec(
         "Application metrics (Prometheus), alerts (restarts, crash loops, image pulls, "
         "OOM kills, orphaned pods) and logs."
     ),
-    routers=[logs_router],
+    routers=[alerts_router, logs_router, audit_router],
     openapi_tags=[
         {"name": "metrics", "description": "Application metrics from Prometheus"},
         {"name": "alerts", "description": "Alerts evaluated from pod watches"},
         {"name": "logs", "description": "Application logs from Filebeat"},
+        {"name": "audit", "description": "Who changed what, when"},
     ],
     workers=build_workers,
     state=_state,

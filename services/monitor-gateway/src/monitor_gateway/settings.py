@@ -21,3 +21,19 @@ class Settings(FullServiceSettings):
     logs_tail_max: int = Field(
         50, ge=1, le=10_000, description="Live tails (SSE) at once on one replica."
     )
+    alert_tick_s: float = Field(
+        1.0, gt=0, le=60, description="How often time-based alert rules are re-evaluated."
+    )
+    alert_resolve_hold_s: float = Field(
+        60.0, ge=0, le=3600, description="A cleared condition resolves its alert after this."
+    )
+    alert_webhooks: list[str] = Field(
+        default_factory=list,
+        description="URLs that receive every alert event (CloudEvents JSON), with retries.",
+    )
+    cluster_refresh_s: float = Field(
+        60.0,
+        gt=0,
+        description="Safety-net period for re-reading the cluster list; cluster-registry's "
+        "events trigger a re-read at once.",
+    )

@@ -1,4 +1,7 @@
-"""Which clusters to sync: cluster-registry's list, re-read when its events say it changed.
+"""Which clusters to watch: cluster-registry's list, re-read when its events say it changed.
+
+Used by every service that watches all clusters (k8s-sync's EndpointSlices, monitor-gateway's
+pods); the service hands over what to do with the list (`apply`).
 
 cluster-registry publishes `io.flotilla.cluster.registered|updated|deregistered` on
 `flotilla.clusters.v1`; `ClusterEvents` (every replica reads every event: no consumer group)
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import httpx
 import structlog
@@ -28,7 +32,6 @@ from flotilla_contracts.events import (
 )
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.settings import KafkaSettings
-from k8s_sync.sync.engine import IngressSync
 
 log = structlog.get_logger(__name__)
 REFRESH_ON = {
@@ -41,10 +44,15 @@ class ClusterSource:
     name = "cluster-source"
 
     def __init__(
-        self, http: httpx.AsyncClient, engine: IngressSync, *, refresh_s: float, token: str | None
+        self,
+        http: httpx.AsyncClient,
+        apply: Callable[[list[ClusterConnection]], Awaitable[None]],
+        *,
+        refresh_s: float,
+        token: str | None,
     ) -> None:
         self._http = http
-        self._engine = engine
+        self._apply = apply
         self._refresh_s = refresh_s
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._refresh = asyncio.Event()
@@ -59,7 +67,7 @@ class ClusterSource:
             while True:
                 self._refresh.clear()
                 try:
-                    await self._engine.set_clusters(await self.fetch())
+                    await self._apply(await self.fetch())
                     self.refreshes += 1
                     self.synced.set()
                 except (httpx.HTTPError, ValueError) as exc:

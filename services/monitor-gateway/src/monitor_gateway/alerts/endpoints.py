@@ -1,0 +1,172 @@
+"""/v1/alerts: list, read and acknowledge alerts; per-app thresholds of the rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal, cast
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, tuple_
+
+from flotilla_contracts.enums import AlertReason, AlertSeverity
+from flotilla_runtime.audit import audited
+from flotilla_runtime.auth import Developer, Viewer
+from flotilla_runtime.db import SessionDep
+from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, NotFound
+from monitor_gateway.alerts.engine import AlertEngine
+from monitor_gateway.alerts.rules import Thresholds
+from monitor_gateway.models import Alert, AlertThreshold
+
+router = APIRouter(tags=["alerts"], responses=PROBLEM_RESPONSES)
+
+
+class AlertOut(BaseModel):
+    id: uuid.UUID
+    app: str
+    env: str
+    cluster: str
+    namespace: str
+    pod: str
+    container: str
+    reason: AlertReason
+    severity: AlertSeverity
+    message: str
+    fired_at: datetime
+    resolved_at: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class AlertPage(BaseModel):
+    items: list[AlertOut]
+    next_cursor: str | None
+
+
+class ThresholdsIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"restarts": 5, "restarts_window_s": 900}]},
+    )
+
+    restarts: int = Field(3, ge=1, le=1000, description="restarts within the window that alert")
+    restarts_window_s: float = Field(600, ge=10, le=86_400)
+    not_ready_s: float = Field(300, ge=1, le=86_400, description="not ready longer than this")
+    isolated_retention_s: float = Field(
+        86_400, ge=60, le=30 * 86_400, description="an isolated pod older than this is an orphan"
+    )
+
+
+class ThresholdsOut(ThresholdsIn):
+    app: str
+    default: bool = Field(description="no override stored: the defaults apply")
+
+
+def _out(alert: Alert) -> AlertOut:
+    return AlertOut.model_validate(alert, from_attributes=True)
+
+
+@router.get("/alerts", operation_id="listAlerts", summary="Alerts, newest first")
+async def list_alerts(
+    session: SessionDep,
+    _: Viewer,
+    app: Annotated[str | None, Query(max_length=63)] = None,
+    env: Annotated[str | None, Query(max_length=63)] = None,
+    cluster: Annotated[str | None, Query(max_length=63)] = None,
+    reason: AlertReason | None = None,
+    state: Literal["active", "resolved", "all"] = "active",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=64, description="a next_cursor")] = None,
+) -> AlertPage:
+    query = select(Alert).order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit + 1)
+    for column, value in ((Alert.app, app), (Alert.env, env), (Alert.cluster, cluster)):
+        if value is not None:
+            query = query.where(column == value)
+    if reason is not None:
+        query = query.where(Alert.reason == reason.value)
+    if state == "active":
+        query = query.where(Alert.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(Alert.resolved_at.is_not(None))
+    if cursor:
+        try:
+            at, _sep, ident = cursor.partition("_")
+            after = (datetime.fromtimestamp(float(at), UTC), uuid.UUID(ident))
+        except ValueError:
+            raise BadRequest("cursor is not one this API returned") from None
+        query = query.where(tuple_(Alert.fired_at, Alert.id) < tuple_(*after))
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AlertPage(
+        items=[_out(a) for a in rows],
+        next_cursor=f"{rows[-1].fired_at.timestamp()}_{rows[-1].id}" if more else None,
+    )
+
+
+@router.get("/alerts/{alert_id}", operation_id="getAlert", summary="One alert")
+async def get_alert(alert_id: uuid.UUID, session: SessionDep, _: Viewer) -> AlertOut:
+    alert = await session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    return _out(alert)
+
+
+@router.post(
+    "/alerts/{alert_id}/ack",
+    operation_id="acknowledgeAlert",
+    summary="Acknowledge an alert (someone is on it)",
+)
+async def acknowledge(
+    alert_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+) -> AlertOut:
+    async with audited(request, session, who, "alert.ack", str(alert_id)):
+        alert = await session.get(Alert, alert_id, with_for_update=True)
+        if alert is None:
+            raise NotFound(f"no alert {alert_id}")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by = who.subject
+            alert.acknowledged_at = datetime.now(UTC)
+    return _out(alert)
+
+
+@router.get(
+    "/apps/{app}/alert-thresholds",
+    operation_id="getAlertThresholds",
+    summary="The thresholds the alert rules use for an app",
+)
+async def get_thresholds(app: str, session: SessionDep, _: Viewer) -> ThresholdsOut:
+    row = await session.get(AlertThreshold, app)
+    if row is None:
+        defaults = Thresholds()
+        return ThresholdsOut(app=app, default=True, **defaults.__dict__)
+    return ThresholdsOut(
+        app=app,
+        default=False,
+        restarts=row.restarts,
+        restarts_window_s=row.restarts_window_s,
+        not_ready_s=row.not_ready_s,
+        isolated_retention_s=row.isolated_retention_s,
+    )
+
+
+@router.put(
+    "/apps/{app}/alert-thresholds",
+    operation_id="setAlertThresholds",
+    summary="Override the alert rules' thresholds for an app",
+)
+async def set_thresholds(
+    app: str, data: ThresholdsIn, request: Request, session: SessionDep, who: Developer
+) -> ThresholdsOut:
+    async with audited(request, session, who, "alert.thresholds", app, data.model_dump()):
+        row = await session.get(AlertThreshold, app, with_for_update=True)
+        if row is None:
+            row = AlertThreshold(app=app, **data.model_dump())
+            session.add(row)
+        else:
+            for key, value in data.model_dump().items():
+                setattr(row, key, value)
+            row.updated_at = datetime.now(UTC)
+    cast(AlertEngine, request.state.alerts).thresholds_changed()
+    return ThresholdsOut(app=app, default=False, **data.model_dump())
