@@ -26,6 +26,8 @@ from monitor_gateway.logs.endpoints import router as logs_router
 from monitor_gateway.logs.ingest import LogIngest
 from monitor_gateway.logs.partitions import Partitions, Retention
 from monitor_gateway.logs.pool import LogsPool
+from monitor_gateway.metrics.endpoints import Prometheus
+from monitor_gateway.metrics.endpoints import router as metrics_router
 from monitor_gateway.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "alembic"
@@ -80,7 +82,10 @@ def build_workers(
                 settings=settings,
             )
         )
+    prometheus = Prometheus(settings.prometheus_url, cache_s=settings.metrics_cache_s)
+    workers.append(prometheus)
     resources.extras.update(
+        prometheus=prometheus,
         logs_pool=pool,
         ingest=ingest,
         tails=asyncio.Semaphore(settings.logs_tail_max),
@@ -91,7 +96,8 @@ def build_workers(
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
-    return {k: resources.extras[k] for k in ("logs_pool", "ingest", "tails", "alerts")}
+    keys = ("logs_pool", "ingest", "tails", "alerts", "prometheus")
+    return {k: resources.extras[k] for k in keys}
 
 
 SPEC = ServiceSpec(
@@ -102,7 +108,7 @@ SPEC = ServiceSpec(
         "Application metrics (Prometheus), alerts (restarts, crash loops, image pulls, "
         "OOM kills, orphaned pods) and logs."
     ),
-    routers=[alerts_router, logs_router, audit_router],
+    routers=[metrics_router, alerts_router, logs_router, audit_router],
     openapi_tags=[
         {"name": "metrics", "description": "Application metrics from Prometheus"},
         {"name": "alerts", "description": "Alerts evaluated from pod watches"},

@@ -37,3 +37,9 @@ class Settings(FullServiceSettings):
         description="Safety-net period for re-reading the cluster list; cluster-registry's "
         "events trigger a re-read at once.",
     )
+    prometheus_url: str = Field(
+        "http://127.0.0.1:9090", description="Prometheus HTTP API (scraping every cluster)."
+    )
+    metrics_cache_s: float = Field(
+        5.0, ge=0, le=300, description="How long a metric answer is reused."
+    )

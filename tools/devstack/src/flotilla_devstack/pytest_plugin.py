@@ -23,6 +23,7 @@ from flotilla_devstack.databases import create_database
 from flotilla_devstack.kafka import KafkaBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
+from flotilla_devstack.prometheus import PrometheusProcess
 from flotilla_devstack.stack import find_root
 from flotilla_runtime.kafka import ensure_topics
 from flotilla_runtime.settings import KafkaSettings
@@ -49,6 +50,17 @@ KUBESIM_CLUSTERS = ("idc-a", "idc-b", "chaos")
 def kubesim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubesimProcess]:
     """kubesim with three clusters: idc-a and idc-b for behaviour, chaos for failure knobs."""
     process = KubesimProcess(tmp_path_factory.mktemp("kubesim"), clusters=KUBESIM_CLUSTERS)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus(
+    tmp_path_factory: pytest.TempPathFactory, kubesim: KubesimProcess
+) -> Iterator[PrometheusProcess]:
+    """Prometheus scraping the session's kubesim clusters every second."""
+    process = PrometheusProcess(tmp_path_factory.mktemp("prometheus"), kubesim.clusters)
     process.start()
     yield process
     process.stop()
