@@ -23,7 +23,11 @@ from typing import Any, Protocol
 
 import aiohttp
 import structlog
+from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
+
+from flotilla_contracts import ClusterConnection
+from flotilla_runtime.kube import api_client
 
 log = structlog.get_logger(__name__)
 
@@ -185,3 +189,54 @@ class Informer:
                 if kind in ("ADDED", "MODIFIED", "DELETED"):
                     await self._handler.apply(kind, obj)
         return resource_version  # a clean end (timeoutSeconds): watch again from here
+
+
+InformerFactory = Callable[[ClusterConnection, client.ApiClient], Informer]
+
+
+class ClusterInformers:
+    """One informer per cluster, kept matched to a changing set of cluster connections.
+
+    `set()` starts informers for new clusters, restarts those whose connection changed
+    (credentials rotated) and stops those that left; `make(connection, api)` builds a cluster's
+    informer and `forgotten(name)` is told when a cluster left the set (not on a restart).
+    """
+
+    def __init__(
+        self, make: InformerFactory, *, forgotten: Callable[[str], None] | None = None
+    ) -> None:
+        self._make = make
+        self._forgotten = forgotten
+        self.connections: dict[str, ClusterConnection] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._clients: dict[str, client.ApiClient] = {}
+
+    async def set(self, connections: list[ClusterConnection]) -> None:
+        wanted = {c.cluster: c for c in connections}
+        for name in list(self.connections):
+            if wanted.get(name) != self.connections[name]:
+                await self._stop(name, forget=name not in wanted)
+        for name, connection in wanted.items():
+            if name not in self.connections:
+                await self._start(connection)
+
+    async def _start(self, connection: ClusterConnection) -> None:
+        api = await api_client(connection)
+        informer = self._make(connection, api)
+        self.connections[connection.cluster] = connection
+        self._clients[connection.cluster] = api
+        self._tasks[connection.cluster] = asyncio.create_task(informer.run(), name=informer.name)
+        log.info("cluster_watch_started", informer=informer.name)
+
+    async def _stop(self, name: str, *, forget: bool) -> None:
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        api = self._clients.pop(name, None)
+        if api is not None:
+            await api.close()
+        self.connections.pop(name, None)
+        if forget and self._forgotten is not None:
+            self._forgotten(name)
+        log.info("cluster_watch_stopped", cluster=name, forget=forget)

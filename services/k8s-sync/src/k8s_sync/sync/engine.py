@@ -24,8 +24,7 @@ import structlog
 from kubernetes_asyncio import client
 
 from flotilla_contracts import ClusterConnection, labels
-from flotilla_runtime.informer import Informer, Obj
-from flotilla_runtime.kube import api_client
+from flotilla_runtime.informer import ClusterInformers, Informer, Obj
 from k8s_sync.ingress.haproxy import (
     HAProxyCommandError,
     HAProxyError,
@@ -143,11 +142,9 @@ class IngressSync:
         self.on_synced = on_synced
         self.on_failed = on_failed
         self.is_leader = is_leader
-        self.connections: dict[str, ClusterConnection] = {}
         self.views: dict[str, ClusterView] = {}
         self._initial = list(clusters or [])
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._clients: dict[str, client.ApiClient] = {}
+        self._informers = ClusterInformers(self._make_informer, forgotten=self._forget)
         self._dirty: set[str] = set()
         self._allow_empty: set[str] = set()
         self._wake = asyncio.Event()
@@ -179,19 +176,16 @@ class IngressSync:
             await self.set_clusters([])
             await self.haproxy.close()
 
+    @property
+    def connections(self) -> dict[str, ClusterConnection]:
+        return self._informers.connections
+
     async def set_clusters(self, connections: list[ClusterConnection]) -> None:
         """Start, restart or stop informers to match `connections`, without a restart of the
         service. A cluster that leaves takes its servers out of the ingress."""
-        wanted = {c.cluster: c for c in connections}
-        for name in list(self.connections):
-            if wanted.get(name) != self.connections[name]:
-                await self._stop_cluster(name, forget=name not in wanted)
-        for name, connection in wanted.items():
-            if name not in self.connections:
-                await self._start_cluster(connection)
+        await self._informers.set(connections)
 
-    async def _start_cluster(self, connection: ClusterConnection) -> None:
-        api = await api_client(connection)
+    def _make_informer(self, connection: ClusterConnection, api: client.ApiClient) -> Informer:
         view = self.views.setdefault(connection.cluster, ClusterView(connection.cluster))
         view.informer = Informer(
             f"slices:{connection.cluster}",
@@ -200,27 +194,12 @@ class IngressSync:
             label_selector=SELECTOR,
             max_backoff_s=2.0,
         )
-        self.connections[connection.cluster] = connection
-        self._clients[connection.cluster] = api
-        self._tasks[connection.cluster] = asyncio.create_task(
-            view.informer.run(), name=f"informer:{connection.cluster}"
-        )
-        log.info("cluster_sync_started", cluster=connection.cluster)
+        return view.informer
 
-    async def _stop_cluster(self, name: str, *, forget: bool) -> None:
-        task = self._tasks.pop(name, None)
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        api = self._clients.pop(name, None)
-        if api is not None:
-            await api.close()
-        self.connections.pop(name, None)
-        if forget:
-            view = self.views.pop(name, None)
-            if view is not None:
-                self.mark(_backends(view.slices), allow_empty=True)
-        log.info("cluster_sync_stopped", cluster=name, forget=forget)
+    def _forget(self, name: str) -> None:
+        view = self.views.pop(name, None)
+        if view is not None:
+            self.mark(_backends(view.slices), allow_empty=True)
 
     def desired(self, backend: str) -> list[Endpoint]:
         return [

@@ -31,8 +31,7 @@ from flotilla_contracts import ClusterConnection, labels
 from flotilla_contracts.enums import AlertReason
 from flotilla_contracts.events import AlertFiredV1, AlertResolvedV1
 from flotilla_runtime.db import session_scope
-from flotilla_runtime.informer import Informer, Obj
-from flotilla_runtime.kube import api_client
+from flotilla_runtime.informer import ClusterInformers, Informer, Obj
 from flotilla_runtime.outbox import add_event
 from monitor_gateway.alerts.rules import Finding, Thresholds, evaluate
 from monitor_gateway.models import Alert, AlertThreshold
@@ -110,9 +109,7 @@ class AlertEngine:
         self._thresholds_refresh_s = thresholds_refresh_s
         self._is_leader = is_leader
         self.clusters: dict[str, ClusterPods] = {}
-        self.connections: dict[str, ClusterConnection] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._clients: dict[str, client.ApiClient] = {}
+        self._informers = ClusterInformers(self._make_informer, forgotten=self._forget)
         self.active: dict[Key, uuid.UUID] = {}
         self.thresholds: dict[str, Thresholds] = {}
         self.dirty: set[tuple[str, str]] = set()
@@ -122,17 +119,14 @@ class AlertEngine:
 
     # --- clusters ---------------------------------------------------------------------------
 
-    async def set_clusters(self, connections: list[ClusterConnection]) -> None:
-        wanted = {c.cluster: c for c in connections}
-        for name in list(self.connections):
-            if wanted.get(name) != self.connections[name]:
-                await self._stop(name, forget=name not in wanted)
-        for name, connection in wanted.items():
-            if name not in self.connections:
-                await self._start(connection)
+    @property
+    def connections(self) -> dict[str, ClusterConnection]:
+        return self._informers.connections
 
-    async def _start(self, connection: ClusterConnection) -> None:
-        api = await api_client(connection)
+    async def set_clusters(self, connections: list[ClusterConnection]) -> None:
+        await self._informers.set(connections)
+
+    def _make_informer(self, connection: ClusterConnection, api: client.ApiClient) -> Informer:
         cluster = self.clusters.setdefault(connection.cluster, ClusterPods(connection.cluster))
         cluster.informer = Informer(
             f"pods:{connection.cluster}",
@@ -141,23 +135,12 @@ class AlertEngine:
             label_selector=SELECTOR,
             max_backoff_s=2.0,
         )
-        self.connections[connection.cluster] = connection
-        self._clients[connection.cluster] = api
-        self._tasks[connection.cluster] = asyncio.create_task(
-            cluster.informer.run(), name=f"pods:{connection.cluster}"
-        )
+        return cluster.informer
 
-    async def _stop(self, name: str, *, forget: bool) -> None:
-        task = self._tasks.pop(name, None)
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        api = self._clients.pop(name, None)
-        if api is not None:
-            await api.close()
-        self.connections.pop(name, None)
+    def _forget(self, name: str) -> None:
+        """The cluster left: its pods' alerts end with it (then it is dropped)."""
         cluster = self.clusters.get(name)
-        if forget and cluster is not None:  # its pods' alerts end with it (then it is dropped)
+        if cluster is not None:
             self.dirty |= {(name, k) for k in cluster.pods}
             cluster.pods.clear()
             cluster.informer = None
@@ -208,8 +191,7 @@ class AlertEngine:
                     if not self.clusters[name].pods:
                         self.clusters.pop(name)
         finally:
-            for name in list(self.connections):
-                await self._stop(name, forget=False)
+            await self._informers.set([])
 
     async def _load_active(self) -> None:
         async with session_scope(self._sessionmaker) as session:
