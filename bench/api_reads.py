@@ -99,6 +99,7 @@ def main(quick: bool) -> None:
             kafka_port=free_port(),
             kubesim_port=free_block(2),
             ingress_port=free_port(),
+            prometheus_port=free_port(),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
             ingress_backends=("reads.prod",),
             environments=("prod",),

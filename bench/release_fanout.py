@@ -64,6 +64,7 @@ def main(quick: bool) -> None:
             kafka_port=free_port(),
             kubesim_port=free_block(many),
             ingress_port=free_port(),
+            prometheus_port=free_port(),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
             kubesim_clusters=clusters,
             ingress_backends=("fan.one", "fan.many"),

@@ -46,6 +46,7 @@ def test_release_api_killed_mid_rollout_finishes_every_cluster_once(
         kafka_port=free_port(),
         kubesim_port=free_block(2),
         ingress_port=free_port(),
+        prometheus_port=free_port(),
         cache_dir=flotilla_cache_dir,
         ingress_backends=("slow.prod",),
         environments=("prod",),

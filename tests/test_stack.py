@@ -106,6 +106,23 @@ def release_demo(release_api: str, ingress: str) -> None:
     assert answer.json()["pod"].startswith("demo-")
 
 
+def metrics_of_demo(monitor: str) -> None:
+    """The stack's Prometheus scrapes kubesim: the demo app's pods have memory series."""
+    deadline = time.monotonic() + 30
+    while True:
+        r = httpx.get(
+            f"{monitor}/v1/apps/demo/metrics",
+            params={"metric": "memory_working_set_bytes", "step_s": 5},
+            headers=admin_headers(),
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+        if len(r.json()["series"]) == 4:  # 2 pods in each of the 2 clusters
+            return
+        assert time.monotonic() < deadline, r.json()
+        time.sleep(1)
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -136,6 +153,8 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
         str(free_port()),
         "--kubesim-port",
         str(free_block(2)),
+        "--prometheus-port",
+        str(free_port()),
     ]
     proc, summary = run_stack(args, tmp_path / "first.log")
     try:
@@ -148,11 +167,13 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
             openapi = httpx.get(f"{url}/openapi.json", timeout=5).json()
             assert openapi["info"]["title"].startswith("Flotilla")
         release_demo(f"http://127.0.0.1:{base}", described["urls"]["ingress"].split()[0])
+        metrics_of_demo(f"http://127.0.0.1:{base + 3}")
     finally:
         code = stop_stack(proc)
     assert code == 0
     pids = {name: pid for name, pid in described["pids"].items() if pid}
-    assert {"postgres", "kafka", "kubesim", "haproxy", *(s.name for s in SERVICES)} <= set(pids)
+    expected = {"postgres", "kafka", "kubesim", "haproxy", "prometheus"}
+    assert expected | {s.name for s in SERVICES} <= set(pids)
     time.sleep(0.5)
     survivors = {name: pid for name, pid in pids.items() if alive(pid)}
     assert not survivors, f"processes left running after Ctrl-C: {survivors}"

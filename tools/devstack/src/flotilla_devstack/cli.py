@@ -34,6 +34,7 @@ def up(args: argparse.Namespace) -> int:
         kafka_port=args.kafka_port,
         kubesim_port=args.kubesim_port,
         ingress_port=args.ingress_port,
+        prometheus_port=args.prometheus_port,
         cache_dir=args.cache_dir,
         postgres_binaries=args.postgres,
         with_services=not args.no_services,
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kafka-port", type=int, default=19092)
     p.add_argument("--kubesim-port", type=int, default=16443)
     p.add_argument("--ingress-port", type=int, default=18080, help="HAProxy frontend")
+    p.add_argument("--prometheus-port", type=int, default=19090, help="Prometheus scraping kubesim")
     p.add_argument("--cache-dir", type=Path, help="downloads (default: <state-dir>/cache)")
     p.add_argument(
         "--postgres",

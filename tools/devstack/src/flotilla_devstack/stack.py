@@ -28,6 +28,7 @@ from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kaf
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
 from flotilla_devstack.procs import ManagedProcess, StartError, port_open
+from flotilla_devstack.prometheus import PrometheusProcess
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kafka import ensure_topics
 from flotilla_runtime.settings import AuthSettings, KafkaSettings
@@ -86,6 +87,8 @@ class LocalStack:
     kubesim: KubesimProcess | None = None
     haproxy: HAProxyProcess | None = None
     ingress_port: int = 18080
+    prometheus_port: int = 19090
+    prometheus: PrometheusProcess | None = None
     kubesim_clusters: tuple[str, ...] = KUBESIM_CLUSTERS
     ingress_backends: tuple[str, ...] = INGRESS_BACKENDS
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
@@ -127,6 +130,13 @@ class LocalStack:
         for name, cluster in self.kubesim.clusters.items():
             self.urls[f"kubesim/{name}"] = f"{cluster.url}  (kubeconfig: {cluster.kubeconfig})"
 
+        self.prometheus = PrometheusProcess(
+            self.state_dir / "prometheus", self.kubesim.clusters, port=self.prometheus_port
+        )
+        self.progress(f"starting Prometheus (scraping kubesim) on 127.0.0.1:{self.prometheus_port}")
+        self.prometheus.start()
+        self.urls["prometheus"] = self.prometheus.url
+
         self.haproxy = HAProxyProcess(
             self.state_dir / "haproxy", backends=self.ingress_backends, port=self.ingress_port
         )
@@ -148,6 +158,7 @@ class LocalStack:
             "Kafka": self.kafka_port,
             "kubesim": self.kubesim_port,
             "ingress": self.ingress_port,
+            "Prometheus": self.prometheus_port,
         }
         if self.with_services:
             wanted |= {s.name: self.base_port + s.offset for s in SERVICES}
@@ -203,6 +214,7 @@ class LocalStack:
                 AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600
             ),
             **({f"{p}HAPROXY_RUNTIME": str(self.haproxy.socket)} if self.haproxy else {}),
+            **({f"{p}PROMETHEUS_URL": self.prometheus.url} if self.prometheus else {}),
             **{
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
                 for s in SERVICES
@@ -289,6 +301,7 @@ class LocalStack:
                 "kafka": self.broker.pid if self.broker else None,
                 "kubesim": self.kubesim.pid if self.kubesim else None,
                 "haproxy": self.haproxy.pid if self.haproxy else None,
+                "prometheus": self.prometheus.pid if self.prometheus else None,
                 **{name: p.pid for name, p in self.processes.items()},
             },
         }
@@ -325,6 +338,9 @@ class LocalStack:
         if self.haproxy is not None:
             self.progress("stopping HAProxy")
             self.haproxy.stop()
+        if self.prometheus is not None:
+            self.progress("stopping Prometheus")
+            self.prometheus.stop()
         if self.kubesim is not None:
             self.progress("stopping kubesim")
             self.kubesim.stop()
