@@ -26,11 +26,25 @@ class _Named(msgspec.Struct, gc=False):
     name: str = ""
 
 
+class _Labels(msgspec.Struct, gc=False):
+    """Only the labels we use, decoded in C; dedotted keys (Filebeat's default), else the
+    nested form (dedot off) under `flotilla` / `app`."""
+
+    app: str | None = msgspec.field(default=None, name="flotilla_io/app")
+    env: str | None = msgspec.field(default=None, name="flotilla_io/env")
+    cluster: str | None = msgspec.field(default=None, name="flotilla_io/cluster")
+    idc: str | None = msgspec.field(default=None, name="flotilla_io/idc")
+    stage: str | None = msgspec.field(default=None, name="flotilla_io/stage")
+    name: str | None = msgspec.field(default=None, name="app_kubernetes_io/name")
+    nested_flotilla: Any = msgspec.field(default=None, name="flotilla")
+    nested_app: Any = msgspec.field(default=None, name="app")
+
+
 class _Kubernetes(msgspec.Struct, gc=False):
     namespace: str = ""
     pod: _Named = msgspec.field(default_factory=_Named)
     container: _Named = msgspec.field(default_factory=_Named)
-    labels: dict[str, Any] = msgspec.field(default_factory=dict)
+    labels: _Labels = msgspec.field(default_factory=_Labels)
 
 
 class _Log(msgspec.Struct, gc=False):
@@ -76,6 +90,17 @@ COLUMNS = LogRow._fields
 LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
 _CANON = {"warning": "warn", "critical": "fatal", "crit": "fatal", "err": "error", "panic": "fatal"}
 _WORD = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC)\b", re.I)
+_LEADING = {
+    "TRACE": "trace",
+    "DEBUG": "debug",
+    "INFO ": "info",
+    "INFO:": "info",
+    "WARN ": "warn",
+    "WARN:": "warn",
+    "WARNI": "warn",
+    "ERROR": "error",
+    "FATAL": "fatal",
+}
 _decode_event = msgspec.json.Decoder(FilebeatEvent).decode
 _decode_level = msgspec.json.Decoder(_JsonLevel).decode
 
@@ -90,6 +115,9 @@ def level_of(event: FilebeatEvent) -> str:
         except msgspec.DecodeError:
             raw = None
     if raw is None:
+        word = message[:5].upper()  # most lines start with their level: skip the regex
+        if word in _LEADING:
+            return _LEADING[word]
         match = _WORD.search(message, 0, 64)
         raw = match.group(1) if match else "info"
     level = raw.lower()
@@ -97,19 +125,30 @@ def level_of(event: FilebeatEvent) -> str:
     return level if level in LEVELS else "info"
 
 
-def _label(labels: dict[str, Any], key: str) -> str:
-    """`flotilla.io/app` from dedotted (`flotilla_io/app`) or nested (`flotilla.io` split on dots)
-    label maps."""
-    value = labels.get(key.replace(".", "_"))
-    if value is None:
-        value = labels.get(key)
-    if value is None:
-        node: Any = labels
-        head, _, rest = key.partition("/")
-        for part in head.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        value = node.get(rest) if isinstance(node, dict) and rest else None
-    return value if isinstance(value, str) else ""
+def _nested(node: Any, *path: str) -> str:
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, str) else ""
+
+
+def _labels(labels: _Labels) -> tuple[str, str, str, str, str]:
+    """(app, env, cluster, idc, stage)."""
+    app = labels.app or labels.name or ""
+    env, cluster, idc, stage = (
+        labels.env or "",
+        labels.cluster or "",
+        labels.idc or "",
+        labels.stage or "",
+    )
+    flotilla = labels.nested_flotilla  # dedot off: {"flotilla": {"io/app": ...}}
+    if not app:
+        app = _nested(flotilla, "io/app") or _nested(labels.nested_app, "kubernetes", "io/name")
+    if isinstance(flotilla, dict):
+        env = env or _nested(flotilla, "io/env")
+        cluster = cluster or _nested(flotilla, "io/cluster")
+        idc = idc or _nested(flotilla, "io/idc")
+        stage = stage or _nested(flotilla, "io/stage")
+    return app, env, cluster, idc, stage
 
 
 def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
@@ -122,22 +161,24 @@ def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
     if event.timestamp.tzinfo is None:
         raise Malformed("@timestamp has no time zone")
     k8s = event.kubernetes or _Kubernetes()
-    labels = k8s.labels
-    cluster = _label(labels, "flotilla.io/cluster")
+    app, env, cluster, idc, stage = _labels(k8s.labels)
     if not cluster and event.orchestrator is not None:
         cluster = event.orchestrator.cluster.name
+    message = event.message
+    if "\x00" in message:  # PostgreSQL text cannot hold NUL
+        message = message.replace("\x00", "")
     return LogRow(
-        ts=event.timestamp,
-        app=_label(labels, "flotilla.io/app") or _label(labels, "app.kubernetes.io/name"),
-        env=_label(labels, "flotilla.io/env"),
-        cluster=cluster,
-        idc=_label(labels, "flotilla.io/idc"),
-        stage=_label(labels, "flotilla.io/stage"),
-        namespace=k8s.namespace,
-        pod=k8s.pod.name,
-        container=k8s.container.name,
-        level=level_of(event),
-        message=event.message.replace("\x00", ""),
-        kpart=partition,
-        koffset=offset,
+        event.timestamp,
+        app,
+        env,
+        cluster,
+        idc,
+        stage,
+        k8s.namespace,
+        k8s.pod.name,
+        k8s.container.name,
+        level_of(event),
+        message,
+        partition,
+        offset,
     )
