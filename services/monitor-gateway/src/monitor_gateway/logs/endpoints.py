@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, cast
 
 from aiokafka import AIOKafkaConsumer
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,19 @@ Levels = Annotated[
         description="one level or several, comma-separated",
     ),
 ]
+
+
+class LogFilter:
+    """The filters search and tail share (a FastAPI class dependency: query parameters)."""
+
+    def __init__(
+        self, env: Name = None, cluster: Name = None, pod: Name = None, level: Levels = None
+    ) -> None:
+        self.columns = {k: v for k, v in (("env", env), ("cluster", cluster), ("pod", pod)) if v}
+        self.levels = level.split(",") if level else None
+
+
+Filter = Annotated[LogFilter, Depends()]
 
 
 class LogLine(BaseModel):
@@ -76,10 +89,7 @@ async def search_logs(
     app: str,
     request: Request,
     _: Viewer,
-    env: Name = None,
-    cluster: Name = None,
-    pod: Name = None,
-    level: Levels = None,
+    filters: Filter,
     since: Annotated[datetime | None, Query(description="default: an hour before `until`")] = None,
     until: Annotated[datetime | None, Query(description="default: now")] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text (words)")] = None,
@@ -97,12 +107,11 @@ async def search_logs(
         raise BadRequest("since must be before until")
     where = ["app = $1", "ts >= $2", "ts < $3"]
     args: list[Any] = [app, since, until]
-    for column, value in (("env", env), ("cluster", cluster), ("pod", pod)):
-        if value is not None:
-            args.append(value)
-            where.append(f"{column} = ${len(args)}")
-    if level is not None:
-        args.append(level.split(","))
+    for column, value in filters.columns.items():
+        args.append(value)
+        where.append(f"{column} = ${len(args)}")
+    if filters.levels is not None:
+        args.append(filters.levels)
         where.append(f"level = ANY(${len(args)}::text[])")
     if q:
         args.append(q)
@@ -143,20 +152,14 @@ async def tail_logs(
     app: str,
     request: Request,
     _: Viewer,
-    env: Name = None,
-    cluster: Name = None,
-    pod: Name = None,
-    level: Levels = None,
+    filters: Filter,
 ) -> StreamingResponse:
     tails: asyncio.Semaphore = request.state.tails
     if tails.locked():
         raise Unavailable("too many live tails on this replica; try again shortly")
     settings = cast(Settings, request.state.settings)
-    wanted = {
-        "app": app,
-        **{k: v for k, v in (("env", env), ("cluster", cluster), ("pod", pod)) if v},
-    }
-    levels = set(level.split(",")) if level else set(LEVELS)
+    wanted = {"app": app, **filters.columns}
+    levels = set(filters.levels or LEVELS)
     return StreamingResponse(
         _tail(request, tails, settings, wanted, levels),
         media_type="text/event-stream",
