@@ -276,7 +276,7 @@ async def _images(world: World) -> dict[str, str]:
     return out
 
 
-async def test_bad_inputs_change_nothing(world: World) -> None:
+async def test_bad_inputs_and_an_app_the_ingress_has_no_backend_for(world: World) -> None:
     http = world.release
     r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "app_yaml": "stack: ["})
     assert r.status_code == 422, r.text
@@ -288,6 +288,19 @@ async def test_bad_inputs_change_nothing(world: World) -> None:
     assert (await http.get("/v1/apps", headers=DEV)).json()["items"] == []
     r = await http.post("/v1/apps/nope/releases", headers=DEV, json={"image": "x/y:1", "env": ENV})
     assert r.status_code == 404, r.text
+
+    # An app HAProxy has no backend for: its rollouts fail at once, saying what to do.
+    r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "name": "nobackend"})
+    assert r.status_code == 201, r.text
+    r = await http.post(
+        "/v1/apps/nobackend/releases",
+        headers=DEV,
+        json={"image": "nb/app:1", "env": ENV, "options": {"timeout_s": 120}},
+    )
+    assert r.status_code == 202, r.text
+    failed = await _finished(http, r.headers["Location"], timeout_s=30)
+    assert failed["phase"] == "failed", failed
+    assert all("no backend nobackend.prod" in c["error"] for c in failed["clusters"]), failed
 
 
 async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: World) -> None:

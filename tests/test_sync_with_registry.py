@@ -188,6 +188,13 @@ async def test_sync_status_wait_and_events(
             )
             assert timeout.status_code == 504
             assert timeout.json()["type"].endswith("sync-wait-timeout")
+            missing = await http.post(
+                "/v1/sync/apps/nobackend/prod/wait",
+                headers=VIEWER,
+                json={"cluster": "idc-a", "pods": [], "timeout_s": 5},
+            )
+            assert missing.status_code == 404, missing.text
+            assert missing.json()["type"].endswith("backend-not-configured")
             async with engine.connect() as conn:
                 rows = (
                     (

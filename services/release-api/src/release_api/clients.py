@@ -21,6 +21,10 @@ from flotilla_runtime.kube import api_client
 from release_api.errors import UnknownEnvironment
 
 
+class IngressNotConfigured(Exception):
+    """The ingress has no backend for the app and env: no wait can make it serve."""
+
+
 @dataclass(frozen=True)
 class Placement:
     cluster: str
@@ -97,7 +101,8 @@ class IngressSync:
     async def wait(
         self, app: str, env: str, cluster: str, pods: list[str], timeout_s: float
     ) -> tuple[bool, str]:
-        """(True, "") once the ingress serves exactly `pods` of `cluster`; else (False, why)."""
+        """(True, "") once the ingress serves exactly `pods` of `cluster`; else (False, why).
+        Raises IngressNotConfigured when waiting longer cannot help."""
         try:
             r = await self.http.post(
                 f"/v1/sync/apps/{app}/{env}/wait",
@@ -110,7 +115,10 @@ class IngressSync:
         if r.status_code == 200:
             return True, ""
         try:
-            detail = r.json().get("detail", r.text)
+            problem = r.json()
+            detail = problem.get("detail", r.text)
         except ValueError:
-            detail = r.text
+            problem, detail = {}, r.text
+        if str(problem.get("type", "")).endswith("backend-not-configured"):
+            raise IngressNotConfigured(str(detail))
         return False, f"ingress not in step ({r.status_code}): {str(detail)[:500]}"

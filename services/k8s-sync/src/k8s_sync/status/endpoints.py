@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, FlotillaError
-from k8s_sync.ingress.haproxy import HAProxyError
+from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyError
 from k8s_sync.sync.desired import backend_name
 from k8s_sync.sync.engine import IngressSync
 
@@ -29,6 +29,12 @@ class WaitTimedOut(FlotillaError):
     status = 504
     type_ = "sync-wait-timeout"
     title = "The ingress did not reach the wanted state in time"
+
+
+class BackendNotConfigured(FlotillaError):
+    status = 404
+    type_ = "backend-not-configured"
+    title = "HAProxy's configuration has no backend for this app and environment"
 
 
 class IngressUnavailable(FlotillaError):
@@ -146,6 +152,14 @@ async def _status(engine: IngressSync, app: str, env: str) -> AppSyncStatus:
     by_server = {d.server: d for d in desired}
     try:
         servers = await engine.haproxy.servers(backend)
+    except HAProxyCommandError as exc:
+        if "find backend" in exc.reply or "No such backend" in exc.reply:
+            raise BackendNotConfigured(
+                f"HAProxy has no backend {backend}: declare it in its configuration (see the "
+                "README, 'The HAProxy template') and reload HAProxy",
+                backend=backend,
+            ) from None
+        raise IngressUnavailable(str(exc)) from None
     except HAProxyError as exc:
         raise IngressUnavailable(str(exc)) from None
     applied = [

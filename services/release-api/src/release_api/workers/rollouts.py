@@ -45,7 +45,7 @@ from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
 from release_api import kubeops
 from release_api.apps.schemas import AppSpec
-from release_api.clients import Clusters, IngressSync
+from release_api.clients import Clusters, IngressNotConfigured, IngressSync
 from release_api.manifests.render import Target, object_name, render, selector
 from release_api.models import App, Release, Rollout
 from release_api.releases import service
@@ -426,9 +426,12 @@ class RolloutRunner:
         if gray and stage == Stage.GRAY:  # gray beside the pods the main Service serves now
             live = await kubeops.live_stage(api, rollout.namespace, release.app) or Stage.STABLE
             want += await kubeops.ready_pods(api, rollout.namespace, _selector(release, live))
-        ok, why = await self._ingress.wait(
-            release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
-        )
+        try:
+            ok, why = await self._ingress.wait(
+                release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
+            )
+        except IngressNotConfigured as exc:
+            raise StepFailed(str(exc)) from None
         if not ok:
             if _remaining(rollout) <= 0:
                 raise StepFailed(why)
