@@ -23,17 +23,10 @@ import aiohttp
 import httpx
 from _stack import percentile, report
 
-from flotilla_devstack.procs import ManagedProcess, free_port, port_open
+from flotilla_devstack.procs import ManagedProcess, free_block, free_port, port_open
 from flotilla_devstack.stack import LocalStack, find_root
 
 CONCURRENCY = 32
-
-
-def free_block(size: int) -> int:
-    while True:
-        base = free_port()
-        if base + size < 65000:
-            return base
 
 
 async def load(

@@ -28,11 +28,11 @@ import httpx
 from _stack import components, percentile, report
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
-from sqlalchemy.engine import make_url
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.databases import create_database
 from flotilla_runtime.auth import mint_token
+from flotilla_runtime.db import asyncpg_dsn
 from flotilla_runtime.kafka import ensure_topics
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings, KafkaSettings
@@ -46,10 +46,6 @@ from monitor_gateway.settings import Settings
 
 BATCH = 20_000
 APPS = [f"app{i:02d}" for i in range(20)]
-
-
-def dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def templates() -> list[dict[str, Any]]:
@@ -132,7 +128,7 @@ async def ingest_rate(settings: Settings, url: str, n: int) -> float:
 
 
 async def copy_rate(url: str, rows: list[LogRow]) -> float:
-    conn = await asyncpg.connect(dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await Partitions(7).ensure(conn, {r.ts.date() for r in rows})
         started = time.perf_counter()
@@ -148,7 +144,7 @@ async def copy_rate(url: str, rows: list[LogRow]) -> float:
 
 async def fill(url: str, target: int) -> int:
     """Raw COPY of generated rows over the last 24 hours until `target` rows are stored."""
-    conn = await asyncpg.connect(dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     rng = random.Random(11)
     now = datetime.now(UTC)
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from _stack import report
 
-from flotilla_devstack.procs import free_port
+from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import LocalStack, find_root
 
 READY_S = 2.0
@@ -30,13 +30,6 @@ REPLICAS = 2
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_block(size: int) -> int:
-    while True:
-        base = free_port()
-        if base + size < 65000:
-            return base
 
 
 def release_once(http: httpx.Client, env: str, image: str) -> float:

@@ -15,18 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flotilla_devstack.procs import free_port, port_open
+from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
-
-
-def free_block(size: int) -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + size < 65000 and not any(port_open("127.0.0.1", base + i) for i in range(size)):
-            return base
-    raise RuntimeError("no block of free ports")
 
 
 def _wait(check: object, timeout_s: float, what: str) -> None:

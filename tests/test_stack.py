@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from flotilla_contracts.enums import Role
-from flotilla_devstack.procs import free_port, port_open
+from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import SERVICES
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.settings import AuthSettings
@@ -22,15 +22,6 @@ from flotilla_runtime.settings import AuthSettings
 pytestmark = pytest.mark.e2e
 
 READY_LINE = "Ctrl-C stops everything."
-
-
-def free_block(size: int) -> int:
-    """A base port with `size` free ports after it."""
-    for _ in range(50):
-        base = free_port()
-        if base + size < 65000 and not any(port_open("127.0.0.1", base + i) for i in range(size)):
-            return base
-    raise RuntimeError("no block of free ports")
 
 
 def run_stack(args: list[str], log: Path) -> tuple[subprocess.Popen[str], list[str]]:

@@ -15,12 +15,12 @@ import httpx
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from sqlalchemy.engine import make_url
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.procs import free_port
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.auth import mint_token
+from flotilla_runtime.db import asyncpg_dsn
 from flotilla_runtime.kafka import ensure_topics
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings, KafkaSettings
@@ -90,8 +90,7 @@ async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
 
 
 async def count(url: str, sql: str) -> int:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         return int(await conn.fetchval(sql))
     finally:

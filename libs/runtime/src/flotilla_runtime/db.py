@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -44,6 +45,11 @@ class Base(DeclarativeBase):
     """
 
     metadata = new_metadata()
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The SQLAlchemy URL as a plain DSN for asyncpg (listeners, locks, COPY)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:

@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 import structlog
-from sqlalchemy.engine import make_url
+
+from flotilla_runtime.db import asyncpg_dsn
 
 log = structlog.get_logger(__name__)
 
@@ -24,11 +25,7 @@ class LeaderLock:
 
     def __init__(self, database_url: str, name: str, *, check_interval_s: float = 1.0) -> None:
         self.name = f"leader:{name}"
-        self._dsn = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        self._dsn = asyncpg_dsn(database_url)
         self._key = zlib.crc32(name.encode())
         self._interval = check_interval_s
         self._conn: Any = None

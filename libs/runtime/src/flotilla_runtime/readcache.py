@@ -24,7 +24,8 @@ from typing import Any
 
 import asyncpg
 import structlog
-from sqlalchemy.engine import make_url
+
+from flotilla_runtime.db import asyncpg_dsn
 
 log = structlog.get_logger(__name__)
 
@@ -49,11 +50,7 @@ class ReadCache:
     ) -> None:
         self.name = f"read-cache:{channel}"
         self.channel = channel
-        self._dsn = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        self._dsn = asyncpg_dsn(database_url)
         self._max_entries = max_entries
         self._max_age_s = max_age_s
         self._check_interval_s = check_interval_s

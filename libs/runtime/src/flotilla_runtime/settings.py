@@ -78,6 +78,10 @@ class ServiceUrlsSettings(BaseSettings):
         None, description="Bearer token this service presents to the others."
     )
 
+    def service_bearer(self) -> str | None:
+        """The service token's value, or None when none is configured."""
+        return self.service_token.get_secret_value() if self.service_token else None
+
 
 class FullServiceSettings(
     ServiceSettings, DatabaseSettings, KafkaSettings, AuthSettings, ServiceUrlsSettings

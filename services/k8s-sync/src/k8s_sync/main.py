@@ -37,7 +37,7 @@ def build_workers(
     )
     engine.on_synced = SyncEventPublisher(engine, resources.sessionmaker)
     engine.on_failed = SyncFailurePublisher(engine, resources.sessionmaker)
-    token = settings.service_token.get_secret_value() if settings.service_token else None
+    token = settings.service_bearer()
     source = ClusterSource(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
         engine.set_clusters,

@@ -55,7 +55,7 @@ def build_workers(
         resolve_hold_s=settings.alert_resolve_hold_s,
         is_leader=lambda: leader.is_leader,
     )
-    token = settings.service_token.get_secret_value() if settings.service_token else None
+    token = settings.service_bearer()
     source = ClusterSource(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
         alerts.set_clusters,

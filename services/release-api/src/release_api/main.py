@@ -39,7 +39,7 @@ def build_workers(
     """The rollout runner (one replica at a time). `registry` / `k8s_sync` replace the HTTP
     clients (tests hand in-process services over)."""
     settings = cast(Settings, resources.settings)
-    token = settings.service_token.get_secret_value() if settings.service_token else None
+    token = settings.service_bearer()
     registry_client = Registry(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=15), token
     )

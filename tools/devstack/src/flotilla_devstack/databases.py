@@ -7,6 +7,8 @@ import re
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from flotilla_runtime.db import asyncpg_dsn
+
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -18,7 +20,7 @@ async def create_database(admin_url: str, name: str, *, recreate: bool = False) 
     """Create `name` (if missing, or afresh with `recreate`); returns its SQLAlchemy URL."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"invalid database name {name!r}")
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = asyncpg_dsn(admin_url)
     conn = await asyncpg.connect(dsn)
     try:
         if recreate:

@@ -32,6 +32,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def free_block(size: int, host: str = "127.0.0.1") -> int:
+    """A base port with `size` free ports from it (for kubesim's one port per cluster)."""
+    for _ in range(50):
+        base = free_port(host)
+        if base + size < 65000 and not any(port_open(host, base + i) for i in range(size)):
+            return base
+    raise StartError(f"no block of {size} free ports")
+
+
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):

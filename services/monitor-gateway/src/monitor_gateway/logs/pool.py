@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from sqlalchemy.engine import make_url
+
+from flotilla_runtime.db import asyncpg_dsn
 
 
 class LogsPool:
@@ -14,11 +15,7 @@ class LogsPool:
     name = "logs-pool"
 
     def __init__(self, database_url: str, *, size: int = 8) -> None:
-        self._dsn = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        self._dsn = asyncpg_dsn(database_url)
         self._size = size
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
