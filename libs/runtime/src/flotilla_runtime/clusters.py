@@ -57,7 +57,6 @@ class ClusterSource:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
-        self.refreshes = 0
 
     def refresh_now(self) -> None:
         self._refresh.set()
@@ -68,7 +67,6 @@ class ClusterSource:
                 self._refresh.clear()
                 try:
                     await self._apply(await self.fetch())
-                    self.refreshes += 1
                     self.synced.set()
                 except (httpx.HTTPError, ValueError) as exc:
                     log.warning("cluster_list_unavailable", error=repr(exc)[:300])
@@ -108,7 +106,6 @@ class ClusterEvents:
     def __init__(self, source: ClusterSource, settings: KafkaSettings) -> None:
         self._source = source
         self._settings = settings
-        self.seen = 0
         self.retry_s = 5.0
 
     async def run(self) -> None:
@@ -140,5 +137,4 @@ class ClusterEvents:
         self._source.refresh_now()  # anything missed while not following
         async for record in consumer:
             if dict(record.headers or ()).get("ce_type") in REFRESH_ON:
-                self.seen += 1
                 self._source.refresh_now()

@@ -57,8 +57,6 @@ class ReadCache:
         self._entries: OrderedDict[str, tuple[str, Cached, float]] = OrderedDict()
         self._versions: dict[str, int] = {}
         self.listening = False
-        self.hits = 0
-        self.misses = 0
 
     # --- the cache --------------------------------------------------------------------------
 
@@ -68,10 +66,8 @@ class ReadCache:
     def get(self, key: str) -> Cached | None:
         entry = self._entries.get(key) if self.listening else None
         if entry is None or time.monotonic() - entry[2] > self._max_age_s:
-            self.misses += 1
             return None
         self._entries.move_to_end(key)
-        self.hits += 1
         return entry[1]
 
     def put(self, tag: str, key: str, value: Cached, version: int) -> None:

@@ -17,7 +17,6 @@ class WebhookSender:
     def __init__(self, urls: list[str], *, timeout_s: float = 5.0) -> None:
         self._urls = urls
         self._http = httpx.AsyncClient(timeout=timeout_s)
-        self.sent = 0
 
     async def __call__(self, session: AsyncSession, event: CloudEvent) -> None:
         body = {
@@ -38,4 +37,3 @@ class WebhookSender:
                 raise httpx.HTTPStatusError(
                     f"webhook {url} answered {r.status_code}", request=r.request, response=r
                 )
-            self.sent += 1

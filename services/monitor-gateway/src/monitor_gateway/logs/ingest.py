@@ -60,7 +60,6 @@ class LogIngest:
         topic: str,
         group_id: str,
         max_batch: int = 20_000,
-        on_stored: Callable[[list[LogRow]], None] | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
@@ -69,9 +68,7 @@ class LogIngest:
         self._group_id = group_id
         self._max_batch = max_batch
         self._consumer: AIOKafkaConsumer | None = None
-        self.on_stored = on_stored
         self.stored = 0
-        self.malformed = 0
         self.in_batch = False  # True while a batch is being stored
 
     async def run(self) -> None:
@@ -158,13 +155,10 @@ class LogIngest:
                     next_offsets,
                 )
         self.stored += len(rows)
-        self.malformed += len(dead)
         LINES.labels("stored").inc(len(rows))
         if dead:
             LINES.labels("malformed").inc(len(dead))
         BATCH_SECONDS.observe(time.perf_counter() - started)
-        if self.on_stored is not None:
-            self.on_stored(rows)
         consumer = self._consumer
         if consumer is not None:
             try:

@@ -68,11 +68,12 @@ def image_tag(image: str) -> str:
     return last.split(":", 1)[1] if ":" in last else "latest"
 
 
-def selector(target: Target) -> dict[str, str]:
+def selector(app: str, env: str, stage: Stage) -> dict[str, str]:
+    """The pods of one stage of an app in an env (isolated pods excluded)."""
     return {
-        labels.APP: target.app,
-        labels.ENV: target.env,
-        labels.STAGE: target.stage.value,
+        labels.APP: app,
+        labels.ENV: env,
+        labels.STAGE: stage.value,
         labels.ISOLATED: "false",
     }
 
@@ -95,7 +96,8 @@ def render(spec: AppSpec, target: Target) -> dict[str, dict[str, Any]]:
     return {"deployment": deployment(spec, target), "service": service(spec, target)}
 
 
-def service(spec: AppSpec, target: Target) -> dict[str, Any]:
+def service(spec: AppSpec, target: Target, *, name: str | None = None) -> dict[str, Any]:
+    """The stage's Service (`name`: blue-green's live Service `<app>` selecting a colour)."""
     meta_labels = common_labels(target)
     if target.weight is not None:
         meta_labels[labels.WEIGHT] = str(target.weight)
@@ -103,13 +105,13 @@ def service(spec: AppSpec, target: Target) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {
-            "name": object_name(target.app, target.stage),
+            "name": name or object_name(target.app, target.stage),
             "namespace": target.namespace,
             "labels": meta_labels,
         },
         "spec": {
             "type": "ClusterIP",
-            "selector": selector(target),
+            "selector": selector(target.app, target.env, target.stage),
             "ports": [{"name": "http", "port": 80, "targetPort": spec.port, "protocol": "TCP"}],
         },
     }
@@ -139,7 +141,7 @@ def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
                 "maxSkew": 1,
                 "topologyKey": "kubernetes.io/hostname",
                 "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector(target)},
+                "labelSelector": {"matchLabels": selector(target.app, target.env, target.stage)},
             }
         ],
         **({"initContainers": init_containers} if init_containers else {}),
@@ -158,7 +160,7 @@ def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
             "replicas": target.replicas,
             "revisionHistoryLimit": 10,
             "progressDeadlineSeconds": 600,
-            "selector": {"matchLabels": selector(target)},
+            "selector": {"matchLabels": selector(target.app, target.env, target.stage)},
             "strategy": {
                 "type": "RollingUpdate",
                 "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},

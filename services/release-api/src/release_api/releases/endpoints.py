@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flotilla_contracts.enums import AppType, ReleasePhase, Stage, Strategy
 from flotilla_contracts.events import AppScaledV1, PodIsolatedV1
 from flotilla_runtime.audit import audited
-from flotilla_runtime.auth import Developer, Principal, Viewer
+from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, DependencyFailed, NotFound
 from flotilla_runtime.outbox import add_event
@@ -31,6 +31,7 @@ from release_api.models import Release, ReleaseEvent
 from release_api.reads import cached, changed, history_key, release_key
 from release_api.releases import service
 from release_api.releases.schemas import (
+    ControlAction,
     IsolatedPod,
     ReleaseCreate,
     ReleaseOptions,
@@ -257,64 +258,31 @@ async def rollback_to(
     return await service.render(session, release)
 
 
-async def _control(
-    request: Request,
-    session: AsyncSession,
-    who: Principal,
+@router.post(
+    "/apps/{app}/releases/{release_id}/{action}",
+    operation_id="controlRelease",
+    summary="Promote, pause, resume or abort a running release",
+    description=(
+        "`promote`: blue-green switches traffic to the new colour, gray rolls stable to the new "
+        "version. `pause`: every cluster holds where it is (Deployments paused). `resume`: go on "
+        "(each cluster's deadline starts again). `abort`: stop and put every unfinished cluster "
+        "back."
+    ),
+)
+async def control(
     app: str,
     release_id: uuid.UUID,
-    action: str,
+    action: ControlAction,
+    request: Request,
+    session: SessionDep,
+    who: Developer,
 ) -> ReleaseOut:
     changed(request, app)
     async with audited(
-        request, session, who, f"release.{action}", app, {"release": str(release_id)}
+        request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
     ):
         release = await service.control(session, who, app, release_id, action, _clusters(request))
     return await service.render(session, release)
-
-
-@router.post(
-    "/apps/{app}/releases/{release_id}/promote",
-    operation_id="promoteRelease",
-    summary="Blue-green: switch traffic to the new colour. Gray: roll stable to the new version",
-)
-async def promote(
-    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
-) -> ReleaseOut:
-    return await _control(request, session, who, app, release_id, "promote")
-
-
-@router.post(
-    "/apps/{app}/releases/{release_id}/pause",
-    operation_id="pauseRelease",
-    summary="Hold every cluster where it is (Deployments paused)",
-)
-async def pause(
-    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
-) -> ReleaseOut:
-    return await _control(request, session, who, app, release_id, "pause")
-
-
-@router.post(
-    "/apps/{app}/releases/{release_id}/resume",
-    operation_id="resumeRelease",
-    summary="Go on after a pause (each cluster's deadline starts again)",
-)
-async def resume(
-    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
-) -> ReleaseOut:
-    return await _control(request, session, who, app, release_id, "resume")
-
-
-@router.post(
-    "/apps/{app}/releases/{release_id}/abort",
-    operation_id="abortRelease",
-    summary="Stop the release and put every unfinished cluster back",
-)
-async def abort(
-    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
-) -> ReleaseOut:
-    return await _control(request, session, who, app, release_id, "abort")
 
 
 @router.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +13,13 @@ from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 
 # An image must name a tag or a digest: `latest`-by-omission is not a release.
 IMAGE = r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$"
+
+
+class ControlAction(StrEnum):
+    PROMOTE = "promote"
+    PAUSE = "pause"
+    RESUME = "resume"
+    ABORT = "abort"
 
 
 class ReleaseOptions(BaseModel):

@@ -40,7 +40,7 @@ from release_api.clients import Clusters, Placement
 from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
 from release_api.manifests.render import object_name
 from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent, Rollout
-from release_api.releases.schemas import ReleaseCreate, ReleaseOut, RolloutOut
+from release_api.releases.schemas import ControlAction, ReleaseCreate, ReleaseOut, RolloutOut
 
 SOURCE = "/flotilla/release-api"
 DEFAULT_REPLICAS = 2
@@ -335,7 +335,7 @@ async def control(
     principal: Principal,
     app: str,
     release_id: uuid.UUID,
-    action: str,
+    action: ControlAction,
     clusters: Clusters,
 ) -> Release:
     """promote, pause, resume or abort a running release (409 when it cannot)."""
@@ -353,16 +353,16 @@ async def control(
         (await session.execute(select(Rollout).where(Rollout.release_id == release.id))).scalars()
     )
     unfinished = [r for r in rollouts if not RolloutPhase(r.phase).is_terminal]
-    if action == "promote":
+    if action == ControlAction.PROMOTE:
         if release.strategy == Strategy.ROLLING.value:
             raise InvalidState("a rolling release has nothing to promote")
         opts["promoted"] = True
-    elif action == "pause":
+    elif action == ControlAction.PAUSE:
         if phase != ReleasePhase.RUNNING:
             raise InvalidState(f"release {release_id} is {phase.value}, not running")
         release.phase = ReleasePhase.PAUSED.value
         await _set_paused(release, unfinished, clusters, paused=True)
-    elif action == "resume":
+    elif action == ControlAction.RESUME:
         if phase != ReleasePhase.PAUSED:
             raise InvalidState(f"release {release_id} is {phase.value}, not paused")
         release.phase = ReleasePhase.RUNNING.value
@@ -370,13 +370,11 @@ async def control(
         for rollout in unfinished:
             rollout.deadline = deadline
         await _set_paused(release, unfinished, clusters, paused=False)
-    elif action == "abort":
+    else:  # abort
         opts["abort_requested"] = True
         if phase == ReleasePhase.PAUSED:
             release.phase = ReleasePhase.RUNNING.value
             await _set_paused(release, unfinished, clusters, paused=False)
-    else:
-        raise InvalidState(f"unknown action {action!r}")
     release.options = opts
     await record(
         session,
@@ -385,7 +383,7 @@ async def control(
             release_id=release.id,
             app=release.app,
             env=release.env,
-            action=action,
+            action=action.value,
             by=principal.subject,
         ),
     )
@@ -400,11 +398,16 @@ async def _set_paused(
     for rollout in rollouts:
         if rollout.phase != RolloutPhase.WAITING_READY.value:
             continue
-        stage = Stage((rollout.progress or {}).get("idle", Stage.STABLE.value))
-        if (
-            release.strategy == Strategy.GRAY.value
-            and (rollout.progress or {}).get("step", "gray") == "gray"
-        ):
-            stage = Stage.GRAY
         api = await clusters.api(rollout.cluster)
-        await kubeops.set_paused(api, rollout.namespace, object_name(release.app, stage), paused)
+        name = object_name(release.app, stage_of(release, rollout))
+        await kubeops.set_paused(api, rollout.namespace, name, paused)
+
+
+def stage_of(release: Release, rollout: Rollout) -> Stage:
+    """Which Deployment this step of the rollout works on."""
+    progress = rollout.progress or {}
+    if release.strategy == Strategy.BLUE_GREEN.value:
+        return Stage(progress.get("idle", Stage.BLUE.value))
+    if release.strategy == Strategy.GRAY.value and progress.get("step", "gray") == "gray":
+        return Stage.GRAY
+    return Stage.STABLE

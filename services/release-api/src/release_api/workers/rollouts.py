@@ -46,9 +46,9 @@ from flotilla_runtime.errors import FlotillaError
 from release_api import kubeops
 from release_api.apps.schemas import AppSpec
 from release_api.clients import Clusters, IngressNotConfigured, IngressSync
-from release_api.manifests.render import Target, object_name, render, selector
+from release_api.manifests.render import Target, object_name, render, selector, service
 from release_api.models import App, Release, Rollout
-from release_api.releases import service
+from release_api.releases import service as release_service
 
 log = structlog.get_logger(__name__)
 IDLE_SLEEP_S = 0.5
@@ -60,16 +60,6 @@ class StepFailed(Exception):
 
 def options(release: Release) -> dict[str, Any]:
     return dict(release.options or {})
-
-
-def stage_of(release: Release, rollout: Rollout) -> Stage:
-    """Which Deployment this step of the rollout works on."""
-    progress = rollout.progress or {}
-    if release.strategy == Strategy.BLUE_GREEN.value:
-        return Stage(progress.get("idle", Stage.BLUE.value))
-    if release.strategy == Strategy.GRAY.value and progress.get("step", "gray") == "gray":
-        return Stage.GRAY
-    return Stage.STABLE
 
 
 def gray_replicas(release: Release, rollout: Rollout) -> int:
@@ -123,7 +113,6 @@ class RolloutRunner:
         self._poll_s = poll_s
         self._is_leader = is_leader
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self.steps_run = 0
 
     async def run(self) -> None:
         try:
@@ -179,9 +168,8 @@ class RolloutRunner:
                 phase = RolloutPhase(rollout.phase)
                 if phase.is_terminal:
                     async with session_scope(self._sessionmaker) as session:
-                        await service.finish_if_done(session, release.id)
+                        await release_service.finish_if_done(session, release.id)
                     return
-                self.steps_run += 1
                 try:
                     if options(release).get("abort_requested"):
                         await self._undo(release, rollout, "aborted by an operator", aborted=True)
@@ -213,9 +201,9 @@ class RolloutRunner:
         if phase == RolloutPhase.APPLYING:
             return await self._apply(release, rollout, app_type)
         if phase == RolloutPhase.WAITING_READY:
-            return await self._wait_ready(release, rollout)
+            return await self._wait_ready(release, rollout, app_type)
         if phase == RolloutPhase.WAITING_PROMOTE:
-            return await self._wait_promote(release, rollout)
+            return await self._wait_promote(release, rollout, app_type)
         if phase == RolloutPhase.WAITING_INGRESS:
             return await self._wait_ingress(release, rollout)
         raise StepFailed(f"phase {phase} has no step")
@@ -240,11 +228,11 @@ class RolloutRunner:
                 setattr(current, key, value)
             if progress:
                 current.progress = {**(current.progress or {}), **progress}
-            moved = await service.transition(
+            moved = await release_service.transition(
                 session, release, current, to, reason=reason, timeout_s=timeout_s
             )
             if moved and to.is_terminal:
-                await service.finish_if_done(session, release.id)
+                await release_service.finish_if_done(session, release.id)
             return moved
 
     async def _save_progress(self, rollout: Rollout, **progress: Any) -> None:
@@ -267,7 +255,7 @@ class RolloutRunner:
             idle = Stage.GREEN if live == Stage.BLUE else Stage.BLUE
             progress = {"live": live.value if live else None, "idle": idle.value}
             rollout.progress = {**(rollout.progress or {}), **progress}
-        stage = stage_of(release, rollout)
+        stage = release_service.stage_of(release, rollout)
         manifests = render(spec, target_of(release, rollout, app_type, self._drain_s, stage))
         name = object_name(release.app, stage)
         previous = rollout.previous
@@ -298,10 +286,10 @@ class RolloutRunner:
 
     # --- waiting for the Deployment ---------------------------------------------------------
 
-    async def _wait_ready(self, release: Release, rollout: Rollout) -> bool:
+    async def _wait_ready(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
         _check_deadline(rollout, "timed out waiting for the deployment to roll out")
         api = await self._clusters.api(rollout.cluster)
-        stage = stage_of(release, rollout)
+        stage = release_service.stage_of(release, rollout)
         name = object_name(release.app, stage)
         deployment = await kubeops.read_deployment(api, rollout.namespace, name)
         if deployment is None:
@@ -314,9 +302,9 @@ class RolloutRunner:
             await self._progress(release, rollout, status)
         if status.done:
             if stage == Stage.STABLE and (rollout.progress or {}).get("switch_to_stable"):
-                spec = AppSpec.model_validate(release.spec)
-                main = render(spec, target_of(release, rollout, AppType.GO, 0, Stage.STABLE))
-                await kubeops.apply_service(api, main["service"])
+                stable = target_of(release, rollout, app_type, self._drain_s, Stage.STABLE)
+                main = service(AppSpec.model_validate(release.spec), stable)
+                await kubeops.apply_service(api, main)
             nxt = RolloutPhase.WAITING_INGRESS
             if release.strategy == Strategy.BLUE_GREEN.value:
                 nxt = RolloutPhase.WAITING_PROMOTE
@@ -324,7 +312,7 @@ class RolloutRunner:
                 release, rollout, nxt, progress={"promote_wait_from": _now().isoformat()}
             )
         _, stuck = await kubeops.release_pods(
-            api, rollout.namespace, _selector(release, stage), _template_id(release)
+            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
         )
         if stuck:
             raise StepFailed("pods cannot start: " + "; ".join(stuck[:5]))
@@ -344,7 +332,7 @@ class RolloutRunner:
                 "message": status.message,
                 "seen": [status.updated, status.ready],
             }
-            await service.record(
+            await release_service.record(
                 session,
                 release.id,
                 RolloutProgressedV1(
@@ -360,7 +348,7 @@ class RolloutRunner:
 
     # --- promote ----------------------------------------------------------------------------
 
-    async def _wait_promote(self, release: Release, rollout: Rollout) -> bool:
+    async def _wait_promote(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
         opts = options(release)
         progress = rollout.progress or {}
         promoted = bool(opts.get("promoted"))
@@ -373,23 +361,9 @@ class RolloutRunner:
         api = await self._clusters.api(rollout.cluster)
         if release.strategy == Strategy.BLUE_GREEN.value:
             idle = Stage(progress["idle"])
-            spec = AppSpec.model_validate(release.spec)
-            live_service = render(
-                spec,
-                Target(
-                    app=release.app,
-                    app_type=AppType.GO,  # the Service does not depend on the type
-                    env=release.env,
-                    cluster=rollout.cluster,
-                    idc=rollout.idc,
-                    namespace=rollout.namespace,
-                    image=release.image,
-                    replicas=rollout.replicas,
-                    stage=idle,
-                ),
-            )["service"]
-            live_service["metadata"]["name"] = release.app
-            await kubeops.apply_service(api, live_service)
+            colour = target_of(release, rollout, app_type, self._drain_s, idle)
+            live = service(AppSpec.model_validate(release.spec), colour, name=release.app)
+            await kubeops.apply_service(api, live)
             return await self._move(
                 release,
                 rollout,
@@ -416,16 +390,18 @@ class RolloutRunner:
         if remaining <= 0:
             raise StepFailed("timed out before the ingress confirmed the new pods")
         api = await self._clusters.api(rollout.cluster)
-        stage = stage_of(release, rollout)
+        stage = release_service.stage_of(release, rollout)
         gray = release.strategy == Strategy.GRAY.value
         if gray and stage == Stage.STABLE:
             await kubeops.remove_stage(api, rollout.namespace, release.app, Stage.GRAY)
         want, _ = await kubeops.release_pods(
-            api, rollout.namespace, _selector(release, stage), _template_id(release)
+            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
         )
         if gray and stage == Stage.GRAY:  # gray beside the pods the main Service serves now
             live = await kubeops.live_stage(api, rollout.namespace, release.app) or Stage.STABLE
-            want += await kubeops.ready_pods(api, rollout.namespace, _selector(release, live))
+            want += await kubeops.ready_pods(
+                api, rollout.namespace, selector(release.app, release.env, live)
+            )
         try:
             ok, why = await self._ingress.wait(
                 release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
@@ -530,22 +506,6 @@ class RolloutRunner:
 
 def _template_id(release: Release) -> str:
     return str(options(release).get("template_release") or release.id)
-
-
-def _selector(release: Release, stage: Stage) -> dict[str, str]:
-    return selector(
-        Target(
-            app=release.app,
-            app_type=AppType.GO,
-            env=release.env,
-            cluster="",
-            idc="",
-            namespace="",
-            image=release.image,
-            replicas=0,
-            stage=stage,
-        )
-    )
 
 
 def _now() -> datetime:
