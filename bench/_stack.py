@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kafka import KafkaBroker
+from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import PostgresServer
 from flotilla_devstack.stack import find_root
 
@@ -47,6 +51,30 @@ def components(*, postgres: bool = True, kafka: bool = True) -> Iterator[Compone
                 broker.stop()
             if pg:
                 pg.stop()
+
+
+@contextmanager
+def sync_world(
+    clusters: tuple[str, ...], services: int, *, pods_per_node: int
+) -> Iterator[tuple[KubesimProcess, HAProxyProcess]]:
+    """kubesim with big nodes (2 per cluster) and an HAProxy with backends `appNNN.prod`."""
+    with tempfile.TemporaryDirectory(prefix="flotilla-bench-sync-") as tmp:
+        scenario = Path(tmp) / "scenario.yaml"
+        node = {"cpu": "1000", "memory": "4Ti", "pods": pods_per_node}
+        scenario.write_text(
+            yaml.safe_dump({"clusters": [{"name": n, "nodes": 2, "node": node} for n in clusters]})
+        )
+        kubesim = KubesimProcess(Path(tmp) / "ks", clusters=clusters, scenario=scenario)
+        haproxy = HAProxyProcess(
+            Path(tmp) / "haproxy", backends=tuple(f"app{s:03d}.prod" for s in range(services))
+        )
+        kubesim.start(timeout=120)
+        try:
+            haproxy.start()
+            yield kubesim, haproxy
+        finally:
+            haproxy.stop()
+            kubesim.stop()
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -16,13 +16,10 @@ import argparse
 import asyncio
 import random
 import resource
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-import yaml
-from _stack import percentile, report
+from _stack import percentile, report, sync_world
 from kubernetes_asyncio import client, watch
 
 from flotilla_devstack.haproxy import HAProxyProcess
@@ -78,33 +75,8 @@ async def main(quick: bool) -> None:
         (2, 20, 5, 50, 15) if quick else (10, 100, 10, 200, 60)
     )
     names = tuple(f"k{i}" for i in range(clusters_n))
-    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
-        scenario = Path(tmp) / "scenario.yaml"
-        scenario.write_text(
-            yaml.safe_dump(
-                {
-                    "clusters": [
-                        {
-                            "name": n,
-                            "nodes": 2,
-                            "node": {"cpu": "1000", "memory": "4Ti", "pods": 5000},
-                        }
-                        for n in names
-                    ]
-                }
-            )
-        )
-        kubesim = KubesimProcess(Path(tmp) / "ks", clusters=names, scenario=scenario)
-        haproxy = HAProxyProcess(
-            Path(tmp) / "haproxy", backends=tuple(f"app{s:03d}.prod" for s in range(services))
-        )
-        kubesim.start(timeout=120)
-        haproxy.start()
-        try:
-            result = await run(kubesim, haproxy, services, pods, rate, seconds)
-        finally:
-            haproxy.stop()
-            kubesim.stop()
+    with sync_world(names, services, pods_per_node=5000) as (kubesim, haproxy):
+        result = await run(kubesim, haproxy, services, pods, rate, seconds)
     report(
         {
             "benchmark": "sync_latency",

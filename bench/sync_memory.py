@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
-import yaml
-from _stack import report
+from _stack import report, sync_world
 from kubernetes_asyncio import client
 
 from flotilla_devstack.haproxy import HAProxyProcess
@@ -88,33 +86,8 @@ async def served(driver: HAProxyRuntime, services: int) -> int:
 async def main(quick: bool) -> None:
     clusters_n, services, per_step, steps = (1, 20, 25, 2) if quick else (2, 50, 100, 2)
     names = tuple(f"m{i}" for i in range(clusters_n))
-    with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:
-        scenario = Path(tmp) / "scenario.yaml"
-        scenario.write_text(
-            yaml.safe_dump(
-                {
-                    "clusters": [
-                        {
-                            "name": n,
-                            "nodes": 2,
-                            "node": {"cpu": "1000", "memory": "4Ti", "pods": 20000},
-                        }
-                        for n in names
-                    ]
-                }
-            )
-        )
-        kubesim = KubesimProcess(Path(tmp) / "ks", clusters=names, scenario=scenario)
-        haproxy = HAProxyProcess(
-            Path(tmp) / "haproxy", backends=tuple(f"app{s:03d}.prod" for s in range(services))
-        )
-        kubesim.start(timeout=120)
-        haproxy.start()
-        try:
-            result = await run(kubesim, haproxy, services, per_step, steps)
-        finally:
-            haproxy.stop()
-            kubesim.stop()
+    with sync_world(names, services, pods_per_node=20000) as (kubesim, haproxy):
+        result = await run(kubesim, haproxy, services, per_step, steps)
     report({"benchmark": "sync_memory", "quick": quick, "clusters": clusters_n, **result})
 
 
