@@ -56,6 +56,7 @@ class ReadCache:
         self._check_interval_s = check_interval_s
         self._entries: OrderedDict[str, tuple[str, Cached, float]] = OrderedDict()
         self._versions: dict[str, int] = {}
+        self._keys: dict[str, set[str]] = {}  # tag → its keys (a drop touches only those)
         self.listening = False
 
     # --- the cache --------------------------------------------------------------------------
@@ -76,18 +77,21 @@ class ReadCache:
             return
         self._entries[key] = (tag, value, time.monotonic())
         self._entries.move_to_end(key)
+        self._keys.setdefault(tag, set()).add(key)
         while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+            old_key, (old_tag, _, _) = self._entries.popitem(last=False)
+            self._keys.get(old_tag, set()).discard(old_key)
 
     def drop(self, tag: str) -> None:
         self._versions[tag] = self._versions.get(tag, 0) + 1
-        for key in [k for k, (t, _, _) in self._entries.items() if t == tag]:
-            del self._entries[key]
+        for key in self._keys.pop(tag, set()):
+            self._entries.pop(key, None)
 
     def clear(self) -> None:
         for tag in list(self._versions):
             self._versions[tag] += 1
         self._entries.clear()
+        self._keys.clear()
 
     # --- the listener -----------------------------------------------------------------------
 
