@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,15 +68,23 @@ class Registry:
 
 
 class Clusters:
-    """ApiClients per cluster, from the registry's connections."""
+    """ApiClients per cluster, from the registry's connections. A connection is re-read from
+    the registry at most every `refresh_s` (rollout steps run every half second; a rotated
+    credential is picked up within that time)."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, *, refresh_s: float = 30.0) -> None:
         self._registry = registry
+        self._refresh_s = refresh_s
         self._clients: dict[str, tuple[ClusterConnection, client.ApiClient]] = {}
+        self._checked: dict[str, float] = {}
 
     async def api(self, cluster: str) -> client.ApiClient:
-        connection = await self._registry.connection(cluster)
         known = self._clients.get(cluster)
+        now = time.monotonic()
+        if known is not None and now - self._checked.get(cluster, 0.0) < self._refresh_s:
+            return known[1]
+        connection = await self._registry.connection(cluster)
+        self._checked[cluster] = now
         if known is not None and known[0] == connection:
             return known[1]
         if known is not None:
