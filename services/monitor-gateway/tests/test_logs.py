@@ -14,7 +14,9 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from prometheus_client import REGISTRY
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.procs import free_port
@@ -253,3 +255,158 @@ async def test_a_crash_mid_batch_loses_and_duplicates_nothing(setup: tuple[Setti
 
 async def _stored_some(ingest: LogIngest) -> bool:
     return ingest.stored > 0
+
+
+def _replica(settings: Settings, pool: LogsPool, *, max_batch: int = 500) -> LogIngest:
+    return LogIngest(
+        pool,
+        settings,
+        Partitions(7),
+        topic=settings.logs_topic,
+        group_id=settings.logs_group,
+        max_batch=max_batch,
+    )
+
+
+async def _exactly_once(url: str, total: int) -> None:
+    await until(_rows_at_least(url, total), timeout_s=60)
+    await asyncio.sleep(1.0)  # anything doubled would arrive now
+    assert await count(url, "SELECT count(*) FROM logs") == total
+    assert await count(url, "SELECT count(DISTINCT (kpart, koffset)) FROM logs") == total
+
+
+async def test_replicas_share_the_partitions_and_a_leaving_one_hands_over(
+    setup: tuple[Settings, str],
+) -> None:
+    settings, url = setup
+    web = pod("web-1")
+    first_lines = [line(web, f"INFO first {i}") for i in range(20_000)]
+    await produce(settings.kafka_bootstrap_servers, settings.logs_topic, first_lines)
+    pool = LogsPool(url)
+    a, b = _replica(settings, pool), _replica(settings, pool)
+    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(a.run())]
+    try:
+        await until(lambda: _stored_some(a))
+        tasks.append(asyncio.create_task(b.run()))  # joins the group: a rebalance
+
+        async def shared() -> bool:
+            return bool(b.partitions) and len(a.partitions) + len(b.partitions) == 3
+
+        await until(shared, timeout_s=30)
+        assert not set(a.partitions) & set(b.partitions)
+        more = [line(web, f"INFO second {i}") for i in range(10_000)]
+        await produce(settings.kafka_bootstrap_servers, settings.logs_topic, more)
+        await _exactly_once(url, 30_000)
+        assert a.stored > 20_000, a.stored
+        assert b.stored > 0, b.stored
+
+        tasks[1].cancel()  # the first leaves: the second takes every partition
+        await asyncio.gather(tasks[1], return_exceptions=True)
+        last = [line(web, f"INFO third {i}") for i in range(5_000)]
+        await produce(settings.kafka_bootstrap_servers, settings.logs_topic, last)
+        await _exactly_once(url, 35_000)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_replica_whose_partition_moved_on_does_not_store_it_again(
+    setup: tuple[Settings, str],
+) -> None:
+    """Another writer advanced a partition's stored offset (as a replica that was given the
+    partition while this one did not notice would): this one's batch fails its compare-and-set,
+    is dropped, and it goes on from the stored offset."""
+    settings, url = setup
+    web = pod("web-1")
+    total, skipped = 30_000, 100
+    await produce(
+        settings.kafka_bootstrap_servers,
+        settings.logs_topic,
+        [line(web, f"INFO line {i}") for i in range(total)],
+    )
+    pool = LogsPool(url)
+    replica = _replica(settings, pool, max_batch=200)
+    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(replica.run())]
+    try:
+        await until(lambda: _stored_some(replica))
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            moved = await conn.fetchrow(
+                "UPDATE log_offsets SET next_offset = next_offset + $1 WHERE partition = "
+                "(SELECT min(partition) FROM log_offsets) RETURNING partition, next_offset",
+                skipped,
+            )
+        finally:
+            await conn.close()
+        await until(_rows_at_least(url, total - skipped), timeout_s=60)
+        await asyncio.sleep(1.0)
+        assert await count(url, "SELECT count(*) FROM logs") == total - skipped
+        assert await count(url, "SELECT count(DISTINCT (kpart, koffset)) FROM logs") == (
+            total - skipped
+        )
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:  # every partition from offset 0, with one hole: the offsets moved past
+            starts = await conn.fetch("SELECT kpart, min(koffset) AS first FROM logs GROUP BY 1")
+            holes = await conn.fetch(
+                "SELECT kpart, koffset + 1 AS since, next AS until FROM (SELECT kpart, koffset, "
+                "lead(koffset) OVER (PARTITION BY kpart ORDER BY koffset) AS next FROM logs) t "
+                "WHERE next <> koffset + 1"
+            )
+        finally:
+            await conn.close()
+        assert {row["first"] for row in starts} == {0}
+        assert [tuple(row) for row in holes] == [
+            (moved["partition"], moved["next_offset"] - skipped, moved["next_offset"])
+        ]
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_lines_gone_from_the_topic_are_skipped_and_counted(
+    setup: tuple[Settings, str],
+) -> None:
+    """The stored offset of a partition is older than the topic's first line (Kafka's
+    retention ran while the ingest was down): it goes on from the first line still there."""
+    settings, url = setup
+    web = pod("web-1")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for i in range(1_000):
+            await producer.send(settings.logs_topic, line(web, f"INFO line {i}"), partition=0)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        tp = TopicPartition(settings.logs_topic, 0)
+        await admin.delete_records({tp: RecordsToDelete(before_offset=300)})
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:  # as if lines 0-99 had been stored before the ingest went down
+        await conn.execute(
+            "INSERT INTO log_offsets (topic, partition, next_offset) VALUES ($1, 0, 100)",
+            settings.logs_topic,
+        )
+    finally:
+        await conn.close()
+    expired = REGISTRY.get_sample_value("flotilla_logs_lines_total", {"outcome": "expired"}) or 0
+    pool = LogsPool(url)
+    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(_replica(settings, pool).run())]
+    try:
+        await until(_rows_at_least(url, 700), timeout_s=30)
+        await asyncio.sleep(0.5)
+        assert await count(url, "SELECT min(koffset) FROM logs") == 300
+        assert await count(url, "SELECT count(*) FROM logs") == 700
+        assert await count(url, "SELECT next_offset FROM log_offsets WHERE partition = 0") == 1000
+        now = REGISTRY.get_sample_value("flotilla_logs_lines_total", {"outcome": "expired"})
+        assert now == expired + 200
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

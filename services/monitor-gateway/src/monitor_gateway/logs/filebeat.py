@@ -2,7 +2,7 @@
 
 Fields used (shared/reference/observability-formats.md): `@timestamp`; `message`; `log.level`
 when Filebeat or the app's JSON set one, else `level`/`lvl`/`severity` inside a JSON message,
-else a level word near the start of the line, else `info`; `stream`; `kubernetes.namespace`,
+else a level word near the start of the line, else `info`; `kubernetes.namespace`,
 `kubernetes.pod.name`, `kubernetes.container.name`; `kubernetes.labels.*` for app, env,
 cluster, IDC and stage (dedotted `flotilla_io/app` or nested `{"flotilla": {"io/app": ...}}`,
 both accepted; the app falls back to `app.kubernetes.io/name`); the cluster falls back to
@@ -30,12 +30,12 @@ class _Labels(msgspec.Struct, gc=False):
     """Only the labels we use, decoded in C; dedotted keys (Filebeat's default), else the
     nested form (dedot off) under `flotilla` / `app`."""
 
-    app: str | None = msgspec.field(default=None, name="flotilla_io/app")
-    env: str | None = msgspec.field(default=None, name="flotilla_io/env")
-    cluster: str | None = msgspec.field(default=None, name="flotilla_io/cluster")
-    idc: str | None = msgspec.field(default=None, name="flotilla_io/idc")
-    stage: str | None = msgspec.field(default=None, name="flotilla_io/stage")
-    name: str | None = msgspec.field(default=None, name="app_kubernetes_io/name")
+    app: str = msgspec.field(default="", name="flotilla_io/app")
+    env: str = msgspec.field(default="", name="flotilla_io/env")
+    cluster: str = msgspec.field(default="", name="flotilla_io/cluster")
+    idc: str = msgspec.field(default="", name="flotilla_io/idc")
+    stage: str = msgspec.field(default="", name="flotilla_io/stage")
+    name: str = msgspec.field(default="", name="app_kubernetes_io/name")
     nested_flotilla: Any = msgspec.field(default=None, name="flotilla")
     nested_app: Any = msgspec.field(default=None, name="app")
 
@@ -58,7 +58,6 @@ class _Orchestrator(msgspec.Struct, gc=False):
 class FilebeatEvent(msgspec.Struct, gc=False):
     timestamp: datetime = msgspec.field(name="@timestamp")
     message: str
-    stream: str = ""
     log: _Log | None = None
     kubernetes: _Kubernetes | None = None
     orchestrator: _Orchestrator | None = None
@@ -103,23 +102,28 @@ _LEADING = {
 }
 _decode_event = msgspec.json.Decoder(FilebeatEvent).decode
 _decode_level = msgspec.json.Decoder(_JsonLevel).decode
+_NO_KUBERNETES = _Kubernetes()
+# A LogRow built by the C tuple constructor: NamedTuple's generated __new__ is a Python
+# function and cost as much as the rest of the parse together.
+_new_row = tuple.__new__
 
 
-def level_of(event: FilebeatEvent) -> str:
-    raw = event.log.level if event.log is not None else None
-    message = event.message
-    if raw is None and message.startswith("{"):
-        try:
-            parsed = _decode_level(message)
-            raw = parsed.level or parsed.lvl or parsed.severity
-        except msgspec.DecodeError:
-            raw = None
+def level_of(shipped: str | None, message: str) -> str:
+    """The shipper's level, else a JSON message's own, else a level word near the start."""
+    raw = shipped
     if raw is None:
-        word = message[:5].upper()  # most lines start with their level: skip the regex
-        if word in _LEADING:
-            return _LEADING[word]
-        match = _WORD.search(message, 0, 64)
-        raw = match.group(1) if match else "info"
+        leading = _LEADING.get(message[:5].upper())  # most lines start with their level
+        if leading is not None:
+            return leading
+        if message.startswith("{"):
+            try:
+                parsed = _decode_level(message)
+                raw = parsed.level or parsed.lvl or parsed.severity
+            except msgspec.DecodeError:
+                raw = None
+        if raw is None:
+            match = _WORD.search(message, 0, 64)
+            raw = match.group(1) if match else "info"
     level = raw.lower()
     level = _CANON.get(level, level)
     return level if level in LEVELS else "info"
@@ -131,54 +135,68 @@ def _nested(node: Any, *path: str) -> str:
     return node if isinstance(node, str) else ""
 
 
-def _labels(labels: _Labels) -> tuple[str, str, str, str, str]:
-    """(app, env, cluster, idc, stage)."""
-    app = labels.app or labels.name or ""
-    env, cluster, idc, stage = (
-        labels.env or "",
-        labels.cluster or "",
-        labels.idc or "",
-        labels.stage or "",
+def _nested_labels(labels: _Labels) -> tuple[str, str, str, str, str]:
+    """(app, env, cluster, idc, stage) when some are only in the nested form (dedot off)."""
+    flotilla = labels.nested_flotilla  # {"flotilla": {"io/app": ...}}
+    app = (
+        labels.app
+        or labels.name
+        or _nested(flotilla, "io/app")
+        or _nested(labels.nested_app, "kubernetes", "io/name")
     )
-    flotilla = labels.nested_flotilla  # dedot off: {"flotilla": {"io/app": ...}}
-    if not app:
-        app = _nested(flotilla, "io/app") or _nested(labels.nested_app, "kubernetes", "io/name")
-    if isinstance(flotilla, dict):
-        env = env or _nested(flotilla, "io/env")
-        cluster = cluster or _nested(flotilla, "io/cluster")
-        idc = idc or _nested(flotilla, "io/idc")
-        stage = stage or _nested(flotilla, "io/stage")
-    return app, env, cluster, idc, stage
+    return (
+        app,
+        labels.env or _nested(flotilla, "io/env"),
+        labels.cluster or _nested(flotilla, "io/cluster"),
+        labels.idc or _nested(flotilla, "io/idc"),
+        labels.stage or _nested(flotilla, "io/stage"),
+    )
 
 
 def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
+    """One Filebeat record → one row; `Malformed` with the reason when it cannot be stored.
+
+    The hot path of log ingestion (once per line): keep it free of calls it does not need.
+    """
     if not value:
         raise Malformed("empty record")
     try:
         event = _decode_event(value)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise Malformed(f"not a Filebeat event: {exc}") from None
-    if event.timestamp.tzinfo is None:
+    ts = event.timestamp
+    if ts.tzinfo is None:
         raise Malformed("@timestamp has no time zone")
-    k8s = event.kubernetes or _Kubernetes()
-    app, env, cluster, idc, stage = _labels(k8s.labels)
+    k8s = event.kubernetes or _NO_KUBERNETES
+    labels = k8s.labels
+    app = labels.app or labels.name
+    if app and labels.nested_flotilla is None:
+        env, cluster, idc, stage = labels.env, labels.cluster, labels.idc, labels.stage
+    else:
+        app, env, cluster, idc, stage = _nested_labels(labels)
     if not cluster and event.orchestrator is not None:
         cluster = event.orchestrator.cluster.name
     message = event.message
+    shipped = event.log.level if event.log is not None else None
+    level = level_of(shipped, message)
     if "\x00" in message:  # PostgreSQL text cannot hold NUL
         message = message.replace("\x00", "")
-    return LogRow(
-        event.timestamp,
-        app,
-        env,
-        cluster,
-        idc,
-        stage,
-        k8s.namespace,
-        k8s.pod.name,
-        k8s.container.name,
-        level_of(event),
-        message,
-        partition,
-        offset,
+    row: LogRow = _new_row(
+        LogRow,
+        (
+            ts,
+            app,
+            env,
+            cluster,
+            idc,
+            stage,
+            k8s.namespace,
+            k8s.pod.name,
+            k8s.container.name,
+            level,
+            message,
+            partition,
+            offset,
+        ),
     )
+    return row

@@ -2,28 +2,39 @@
 
 Each batch is one PostgreSQL transaction: the rows (COPY into the partitioned `logs`), the
 malformed records (`log_dead_letters`, with the raw bytes and the reason) and the next offset
-of every partition in the batch (`log_offsets`). On (re)assignment the consumer seeks to the
-stored offsets, so a consumer killed mid-batch re-reads exactly what was not committed: no line
-lost, none stored twice. Offsets are committed to Kafka after the transaction as well (for lag
-monitoring; the stored ones win).
+of every partition in the batch (`log_offsets`). The offsets are the truth: a partition given to
+this replica is read from its stored offset, so a replica killed mid-batch is followed by one
+that re-reads exactly what was not committed — no line lost, none stored twice. The offset
+update is a compare-and-set on the offset the batch started from, so a replica that lost its
+partitions without noticing (a pause, a partition from Kafka) cannot store them a second time:
+its transaction rolls back and it re-reads the stored offsets. Offsets are committed to Kafka
+after the transaction as well, for lag monitoring only.
+
+The consumer group (assignment, rebalances, heartbeats) is aiokafka's consumer, with every
+partition paused; the records are read by `RawFetcher` (see `logs.fetch` for why). While one
+batch is COPYed the next fetch is already on its way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
 
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.settings import KafkaSettings
+from monitor_gateway.logs.fetch import Fetched, RawFetcher
 from monitor_gateway.logs.filebeat import COLUMNS, LogRow, Malformed, parse
 from monitor_gateway.logs.partitions import Partitions
 
@@ -31,21 +42,48 @@ log = structlog.get_logger(__name__)
 LINES = Counter("flotilla_logs_lines_total", "Log lines consumed, by outcome.", ["outcome"])
 BATCH_SECONDS = Histogram(
     "flotilla_logs_batch_seconds",
-    "Time to store one batch (parse, COPY, commit).",
+    "Time to store one batch (COPY, dead letters, offsets, commit).",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 PoolFactory = Callable[[], Awaitable[asyncpg.Pool]]
+Dead = tuple[str, int, int, bytes | None, str]  # topic, partition, offset, value, reason
 
 
-class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+class Fenced(Exception):
+    """Another replica stored this partition past where our batch starts."""
+
+
+@dataclass(slots=True, eq=False)
+class _Owned:
+    """A partition this replica reads, from one claim of it: where to fetch next, and the
+    offset `log_offsets` holds (or, before its row exists, where reading began)."""
+
+    position: int
+    stored: int
+    recorded: bool  # `log_offsets` has the partition's row
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Parsed lines of one transaction and, per partition, the offsets they span."""
+
+    rows: list[LogRow] = field(default_factory=list)
+    dead: list[Dead] = field(default_factory=list)
+    # partition: (the claim it was read under, first offset, next offset)
+    spans: dict[int, tuple[_Owned, int, int]] = field(default_factory=dict)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, ingest: LogIngest) -> None:
         self._ingest = ingest
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        await self._ingest.release([tp.partition for tp in revoked])
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
-        await self._ingest.seek_stored(list(assigned))
+        # Paused at once so aiokafka's own fetcher never reads them; the ingest claims them
+        # (stored offsets) from its loop, where a failure to do so is retried.
+        self._ingest.pause(list(assigned))
 
 
 class LogIngest:
@@ -68,8 +106,17 @@ class LogIngest:
         self._group_id = group_id
         self._max_batch = max_batch
         self._consumer: AIOKafkaConsumer | None = None
+        self._owned: dict[int, _Owned] = {}
+        # Held while a batch is stored: a revocation waits for it, so nothing is stored for a
+        # partition after this replica gave it up.
+        self._storing = asyncio.Lock()
         self.stored = 0
         self.in_batch = False  # True while a batch is being stored
+
+    @property
+    def partitions(self) -> list[int]:
+        """The partitions of the topic this replica reads now."""
+        return sorted(self._owned)
 
     async def run(self) -> None:
         while True:
@@ -78,90 +125,272 @@ class LogIngest:
                 group_id=self._group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_partition_fetch_bytes=8 * 1024 * 1024,
-                fetch_max_bytes=32 * 1024 * 1024,
                 request_timeout_ms=self._settings.kafka_request_timeout_ms,
             )
-            self._consumer = consumer
+            client = AIOKafkaClient(
+                bootstrap_servers=self._settings.kafka_bootstrap_servers,
+                request_timeout_ms=self._settings.kafka_request_timeout_ms,
+            )
             try:
-                await start_or_stop(consumer)
                 try:
+                    fetcher = RawFetcher(client, self.topic)
+                    await fetcher.start()
+                    await start_or_stop(consumer)
+                    self._consumer = consumer
                     async with (await self._pool()).acquire() as conn:
                         await self._partitions.load(conn)
-                    consumer.subscribe([self.topic], listener=_SeekToStored(self))
-                    while True:
-                        batch = await consumer.getmany(timeout_ms=200, max_records=self._max_batch)
-                        if batch:
-                            await self._store(batch)
+                    consumer.subscribe([self.topic], listener=_Rebalance(self))
+                    await self._consume(consumer, fetcher)
                 finally:
                     self._consumer = None
+                    self._owned.clear()
                     await consumer.stop()
+                    await client.close()
             except (KafkaError, OSError, asyncpg.PostgresError) as exc:
                 # Nothing of the failed batch was stored; after the restart the stored offsets
                 # bring the consumer back to exactly where it was.
                 log.warning("log_ingest_restarting", error=repr(exc)[:300])
                 await asyncio.sleep(1.0)
 
-    async def seek_stored(self, assigned: list[TopicPartition]) -> None:
-        consumer = self._consumer
-        if consumer is None or not assigned:
-            return
-        async with (await self._pool()).acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT partition, next_offset FROM log_offsets WHERE topic = $1 "
-                "AND partition = ANY($2::int[])",
-                self.topic,
-                [tp.partition for tp in assigned],
-            )
-        for row in rows:
-            consumer.seek(TopicPartition(self.topic, row["partition"]), row["next_offset"])
-
-    async def _store(self, batch: dict[TopicPartition, list[Any]]) -> None:
-        self.in_batch = True
+    async def _consume(self, consumer: AIOKafkaConsumer, fetcher: RawFetcher) -> None:
+        ahead: asyncio.Task[list[Fetched]] | None = None
         try:
-            await self._store_batch(batch)
+            while True:
+                # The group's consumer is polled only to stay a member (aiokafka leaves the
+                # group when it is not polled within max_poll_interval_ms); it fetches nothing.
+                await consumer.getmany(timeout_ms=0)
+                await self._reconcile(consumer)
+                if ahead is None:
+                    ahead = asyncio.create_task(self._fetch(fetcher))
+                fetched = await ahead
+                ahead = None
+                batches = self._parse(fetched)
+                if self._owned:
+                    ahead = asyncio.create_task(self._fetch(fetcher))
+                for batch in batches:
+                    await self._store(batch)
         finally:
-            self.in_batch = False
+            if ahead is not None:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
 
-    async def _store_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def _fetch(self, fetcher: RawFetcher) -> list[Fetched]:
+        positions = {p: owned.position for p, owned in self._owned.items()}
+        if not positions:
+            await asyncio.sleep(0.2)
+            return []
+        fetched = await fetcher.fetch(positions)
+        for answer in fetched:
+            if answer.out_of_range:
+                await self._reset(answer.partition, answer.offset)
+        return fetched
+
+    def pause(self, assigned: list[TopicPartition]) -> None:
+        if self._consumer is not None and assigned:
+            self._consumer.pause(*assigned)
+
+    async def _reconcile(self, consumer: AIOKafkaConsumer) -> None:
+        """Own exactly the partitions the group gave this replica."""
+        assigned = {tp for tp in consumer.assignment() if tp.topic == self.topic}
+        for gone in set(self._owned) - {tp.partition for tp in assigned}:
+            self._owned.pop(gone, None)
+        new = [tp for tp in assigned if tp.partition not in self._owned]
+        if new:
+            await self._claim(consumer, new)
+
+    async def _claim(self, consumer: AIOKafkaConsumer, assigned: list[TopicPartition]) -> None:
+        """Read the new partitions from their stored offsets (or the topic's first)."""
+        consumer.pause(*assigned)
+        async with (await self._pool()).acquire() as conn:
+            stored = await self._stored_offsets(conn, [tp.partition for tp in assigned])
+        fresh = [tp for tp in assigned if tp.partition not in stored]
+        first = await consumer.beginning_offsets(fresh) if fresh else {}
+        for tp in assigned:
+            at = stored.get(tp.partition)
+            base = at if at is not None else first[tp]
+            self._owned[tp.partition] = _Owned(base, base, recorded=at is not None)
+        log.info("log_partitions_claimed", partitions=sorted(tp.partition for tp in assigned))
+
+    async def release(self, partitions: list[int]) -> None:
+        async with self._storing:
+            for partition in partitions:
+                self._owned.pop(partition, None)
+
+    async def _reset(self, partition: int, offset: int) -> None:
+        """The offset we were at is gone from the topic (its retention): go on from the first
+        line still there, counting what was lost."""
+        consumer = self._consumer
+        owned = self._owned.get(partition)
+        if consumer is None or owned is None or owned.position != offset:
+            return
+        tp = TopicPartition(self.topic, partition)
+        first = (await consumer.beginning_offsets([tp]))[tp]
+        last = (await consumer.end_offsets([tp]))[tp]
+        position = first if offset < first else last
+        log.warning("log_offset_out_of_range", partition=partition, offset=offset, now=position)
+        async with self._storing:
+            if self._owned.get(partition) is not owned or not owned.stored == owned.position:
+                return  # moved meanwhile, or batches read before it are still to be stored
+            # The skip is stored like a batch, so the next batch starts where it is recorded.
+            async with (await self._pool()).acquire() as conn, conn.transaction():
+                await self._advance(conn, partition, owned, position)
+            owned.stored = owned.position = position
+            owned.recorded = True
+        LINES.labels("expired").inc(max(0, first - offset))
+
+    async def _stored_offsets(
+        self, conn: asyncpg.Connection, partitions: list[int]
+    ) -> dict[int, int]:
+        rows = await conn.fetch(
+            "SELECT partition, next_offset FROM log_offsets WHERE topic = $1 "
+            "AND partition = ANY($2::int[])",
+            self.topic,
+            partitions,
+        )
+        return {row["partition"]: row["next_offset"] for row in rows}
+
+    def _parse(self, fetched: list[Fetched]) -> list[_Batch]:
+        """Batches of at most `max_batch` lines; advances the fetch positions.
+
+        The collector is off meanwhile: every row is a new tuple, so 20,000 lines set off ~30
+        collections of the young generation (and older ones, which walk the whole heap) for
+        objects that all live until the COPY. Nothing else runs during it (no await), and
+        cycles are collected as usual once it is back on.
+        """
+        batches = [_Batch()]
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for answer in fetched:
+                owned = self._owned.get(answer.partition)
+                if owned is None or owned.position != answer.offset or answer.records is None:
+                    continue  # revoked, reset or sought meanwhile, or nothing to read
+                owned.position = self._parse_partition(answer, owned, owned.position, batches)
+        finally:
+            if enabled:
+                gc.enable()
+        return [batch for batch in batches if batch.spans]
+
+    def _parse_partition(
+        self, answer: Fetched, owned: _Owned, position: int, batches: list[_Batch]
+    ) -> int:
+        """Parse one partition's record batches into `batches`; returns the next position."""
+        topic, partition, records = self.topic, answer.partition, answer.records
+        assert records is not None
+        batch = batches[-1]
+        start = position
+        while records.has_next():
+            kafka_batch = records.next_batch()
+            if kafka_batch is None or not kafka_batch.validate_crc():
+                log.warning("log_batch_corrupt", partition=partition, offset=position)
+                break  # fetched again from `position` next time
+            if not kafka_batch.is_control_batch:
+                for record in kafka_batch:
+                    offset = record.offset
+                    if offset < position:
+                        continue  # the batch began before the offset we asked for
+                    if len(batch.rows) + len(batch.dead) >= self._max_batch:
+                        if position > start:
+                            batch.spans[partition] = (owned, start, position)
+                        batch = _Batch()
+                        batches.append(batch)
+                        start = position
+                    value = record.value
+                    try:
+                        batch.rows.append(parse(value, partition, offset))
+                    except Malformed as exc:
+                        batch.dead.append((topic, partition, offset, value, str(exc)))
+                    position = offset + 1
+            position = max(position, kafka_batch.next_offset)
+        if position > start:
+            batch.spans[partition] = (owned, start, position)
+        return position
+
+    async def _store(self, batch: _Batch) -> None:
+        async with self._storing:
+            if not all(
+                self._owned.get(p) is owned and owned.stored == start
+                for p, (owned, start, _) in batch.spans.items()
+            ):
+                await self._resync(batch)  # revoked or reassigned while it was parsed
+                return
+            self.in_batch = True
+            try:
+                await self._store_batch(batch)
+            except Fenced:
+                log.warning("log_offsets_fenced", partitions=sorted(batch.spans))
+                await self._resync(batch)
+                return
+            finally:
+                self.in_batch = False
+        consumer = self._consumer
+        if consumer is not None:
+            offsets = {TopicPartition(self.topic, p): n for p, (_, _, n) in batch.spans.items()}
+            try:
+                await consumer.commit(offsets)
+            except KafkaError as exc:  # the stored offsets are the truth; this is for lag only
+                log.warning("log_offsets_commit_failed", error=repr(exc)[:200])
+
+    async def _store_batch(self, batch: _Batch) -> None:
         started = time.perf_counter()
-        rows: list[LogRow] = []
-        dead: list[tuple[str, int, int, bytes | None, str]] = []
-        next_offsets: list[tuple[str, int, int]] = []
-        for tp, records in batch.items():
-            for record in records:
-                try:
-                    rows.append(parse(record.value, tp.partition, record.offset))
-                except Malformed as exc:
-                    dead.append((tp.topic, tp.partition, record.offset, record.value, str(exc)))
-            next_offsets.append((tp.topic, tp.partition, records[-1].offset + 1))
-        days: set[date] = {row.ts.date() for row in rows}
-        pool = await self._pool()
-        async with pool.acquire() as conn:
+        days: set[date] = {row.ts.date() for row in batch.rows}
+        async with (await self._pool()).acquire() as conn:
             await self._partitions.ensure(conn, days)
             async with conn.transaction():
-                if rows:
-                    await conn.copy_records_to_table("logs", records=rows, columns=COLUMNS)
-                if dead:
+                if batch.rows:
+                    await conn.copy_records_to_table("logs", records=batch.rows, columns=COLUMNS)
+                if batch.dead:
                     await conn.executemany(
                         'INSERT INTO log_dead_letters (topic, partition, "offset", value, error) '
                         "VALUES ($1, $2, $3, $4, $5)",
-                        dead,
+                        batch.dead,
                     )
-                await conn.executemany(
-                    "INSERT INTO log_offsets (topic, partition, next_offset) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (topic, partition) DO UPDATE SET "
-                    "next_offset = EXCLUDED.next_offset, updated_at = now()",
-                    next_offsets,
-                )
-        self.stored += len(rows)
-        LINES.labels("stored").inc(len(rows))
-        if dead:
-            LINES.labels("malformed").inc(len(dead))
+                for partition, (owned, _, next_offset) in batch.spans.items():
+                    await self._advance(conn, partition, owned, next_offset)
+        for owned, _, next_offset in batch.spans.values():
+            owned.stored = next_offset
+            owned.recorded = True
+        self.stored += len(batch.rows)
+        LINES.labels("stored").inc(len(batch.rows))
+        if batch.dead:
+            LINES.labels("malformed").inc(len(batch.dead))
         BATCH_SECONDS.observe(time.perf_counter() - started)
-        consumer = self._consumer
-        if consumer is not None:
-            try:
-                await consumer.commit({TopicPartition(t, p): o for t, p, o in next_offsets})
-            except KafkaError as exc:  # the stored offsets are the truth; this is for lag only
-                log.warning("log_offsets_commit_failed", error=repr(exc)[:200])
+
+    async def _advance(
+        self, conn: asyncpg.Connection, partition: int, owned: _Owned, next_offset: int
+    ) -> None:
+        """Compare-and-set of the stored offset: from what this replica last stored (or read
+        when it claimed the partition; no row yet for a new one) to `next_offset`."""
+        if not owned.recorded:
+            done = await conn.fetchval(
+                "INSERT INTO log_offsets (topic, partition, next_offset) VALUES ($1, $2, $3) "
+                "ON CONFLICT (topic, partition) DO NOTHING RETURNING 1",
+                self.topic,
+                partition,
+                next_offset,
+            )
+        else:
+            done = await conn.fetchval(
+                "UPDATE log_offsets SET next_offset = $3, updated_at = now() "
+                "WHERE topic = $1 AND partition = $2 AND next_offset = $4 RETURNING 1",
+                self.topic,
+                partition,
+                next_offset,
+                owned.stored,
+            )
+        if done is None:
+            raise Fenced(partition)
+
+    async def _resync(self, batch: _Batch) -> None:
+        """Drop a batch that cannot be stored; its partitions go on from the stored offsets."""
+        claims = {p: owned for p, (owned, _, _) in batch.spans.items() if self._owned.get(p)}
+        if not claims:
+            return
+        async with (await self._pool()).acquire() as conn:
+            stored = await self._stored_offsets(conn, list(claims))
+        for partition in claims:
+            owned = self._owned[partition]  # the current claim, maybe not the batch's
+            at = stored.get(partition)
+            if at is not None:
+                owned.stored, owned.recorded = at, True
+            owned.position = owned.stored
