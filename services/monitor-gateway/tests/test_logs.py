@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -410,3 +413,40 @@ async def test_lines_gone_from_the_topic_are_skipped_and_counted(
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_the_ingest_command_is_a_replica_of_its_own(setup: tuple[Settings, str]) -> None:
+    """`flotilla-monitor-gateway ingest` as a real process: consumes, reports in /metrics,
+    stops cleanly on SIGTERM."""
+    settings, url = setup
+    web = pod("web-1")
+    await produce(
+        settings.kafka_bootstrap_servers,
+        settings.logs_topic,
+        [line(web, f"INFO line {i}") for i in range(2_000)],
+    )
+    prefix = "MONITOR_GATEWAY_"
+    env = {
+        **os.environ,
+        f"{prefix}DATABASE_URL": url,
+        f"{prefix}KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        f"{prefix}LOGS_TOPIC": settings.logs_topic,
+        f"{prefix}LOGS_GROUP": settings.logs_group,
+        f"{prefix}PORT": str(settings.port),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "monitor_gateway.main", "ingest", env=env
+    )
+    try:
+        await until(_rows_at_least(url, 2_000), timeout_s=60)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}") as http:
+            assert (await http.get("/readyz")).status_code == 200
+            metrics = (await http.get("/metrics")).text
+            assert 'flotilla_logs_lines_total{outcome="stored"} 2000.0' in metrics
+            assert (await http.get("/v1/apps/shop/logs", headers=VIEWER)).status_code == 404
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+    # uvicorn shuts down gracefully, then re-raises the signal it caught
+    assert await asyncio.wait_for(proc.wait(), timeout=30) in (0, -signal.SIGTERM)
+    assert await count(url, "SELECT count(*) FROM logs") == 2_000

@@ -1,11 +1,12 @@
-"""The console script every service exposes: `flotilla-<service> [serve|migrate|openapi]`."""
+"""The console script every service exposes: `flotilla-<service> [serve|migrate|openapi]`,
+plus any process of its own (e.g. monitor-gateway's `ingest`), served the same way."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,11 +27,17 @@ def run_service_cli(
     create_app: Callable[[S], FastAPI],
     migrations: Path,
     argv: list[str] | None = None,
+    processes: Mapping[str, tuple[str, Callable[[S], FastAPI]]] | None = None,
 ) -> int:
+    """`processes`: more commands, {name: (help, create_app)}, each served like `serve`."""
     parser = argparse.ArgumentParser(prog=prog)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the HTTP service (default)")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    for name, (text, _) in (processes or {}).items():
+        sub.add_parser(name, help=text).add_argument(
+            "--migrate", action="store_true", help="apply migrations first"
+        )
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("openapi", help="print the OpenAPI document as JSON")
     args = parser.parse_args(argv)
@@ -45,6 +52,8 @@ def run_service_cli(
         upgrade(settings.database_url, migrations)
         if command == "migrate":
             return 0
+    if processes and command in processes:
+        create_app = processes[command][1]
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -33,12 +33,8 @@ from monitor_gateway.settings import Settings
 MIGRATIONS = Path(__file__).parent / "alembic"
 
 
-def build_workers(
-    resources: Resources, *, registry: httpx.AsyncClient | None = None
-) -> Sequence[Worker]:
-    """`registry` replaces the HTTP client of cluster-registry (tests hand an in-process one)."""
-    settings = cast(Settings, resources.settings)
-    pool = LogsPool(settings.database_url)
+def _log_ingest(settings: Settings, pool: LogsPool) -> list[Worker]:
+    """The consumer of the log topic and the day partitions' upkeep."""
     partitions = Partitions(settings.logs_retention_days)
     ingest = LogIngest(
         pool,
@@ -48,6 +44,15 @@ def build_workers(
         group_id=settings.logs_group,
         max_batch=settings.logs_batch_max,
     )
+    return [Retention(pool, partitions), ingest]
+
+
+def build_workers(
+    resources: Resources, *, registry: httpx.AsyncClient | None = None
+) -> Sequence[Worker]:
+    """`registry` replaces the HTTP client of cluster-registry (tests hand an in-process one)."""
+    settings = cast(Settings, resources.settings)
+    pool = LogsPool(settings.database_url)
     leader = LeaderLock(settings.database_url, "monitor-gateway-alerts")
     alerts = AlertEngine(
         resources.sessionmaker,
@@ -64,8 +69,7 @@ def build_workers(
     )
     workers: list[Worker] = [
         pool,
-        Retention(pool, partitions),
-        ingest,
+        *(_log_ingest(settings, pool) if settings.logs_ingest else ()),
         leader,
         source,
         ClusterEvents(source, settings),
@@ -87,7 +91,6 @@ def build_workers(
     resources.extras.update(
         prometheus=prometheus,
         logs_pool=pool,
-        ingest=ingest,
         tails=asyncio.Semaphore(settings.logs_tail_max),
         alerts=alerts,
         leader=leader,
@@ -96,7 +99,7 @@ def build_workers(
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
-    keys = ("logs_pool", "ingest", "tails", "alerts", "prometheus")
+    keys = ("logs_pool", "tails", "alerts", "prometheus")
     return {k: resources.extras[k] for k in keys}
 
 
@@ -120,8 +123,30 @@ SPEC = ServiceSpec(
 )
 
 
+def _ingest_workers(resources: Resources) -> Sequence[Worker]:
+    pool = LogsPool(cast(Settings, resources.settings).database_url, size=2)
+    return [pool, *_log_ingest(cast(Settings, resources.settings), pool)]
+
+
+INGEST_SPEC = ServiceSpec(
+    name="monitor-gateway-ingest",
+    title="Flotilla monitor gateway: log ingest",
+    version=__version__,
+    description=(
+        "Only the consumer of the log topic (Filebeat → PostgreSQL), to run and scale apart "
+        "from the API: every process is a member of the topic's consumer group."
+    ),
+    workers=_ingest_workers,
+)
+
+
 def create_app(settings: Settings | None = None, *, spec: ServiceSpec = SPEC) -> FastAPI:
     return create_service_app(spec, settings or Settings())
+
+
+def create_ingest_app(settings: Settings | None = None) -> FastAPI:
+    """Health, readiness and metrics of a log ingest process; no API routes."""
+    return create_service_app(INGEST_SPEC, settings or Settings())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         create_app=create_app,
         migrations=MIGRATIONS,
         argv=argv,
+        processes={"ingest": ("consume the log topic only (no API)", create_ingest_app)},
     )
 
 

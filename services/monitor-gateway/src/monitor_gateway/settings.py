@@ -18,6 +18,11 @@ class Settings(FullServiceSettings):
     logs_batch_max: int = Field(
         20_000, ge=1, le=200_000, description="Most lines stored in one transaction."
     )
+    logs_ingest: bool = Field(
+        True,
+        description="Whether `serve` consumes the log topic too; false on API replicas when "
+        "`flotilla-monitor-gateway ingest` runs as a deployment of its own.",
+    )
     logs_tail_max: int = Field(
         50, ge=1, le=10_000, description="Live tails (SSE) at once on one replica."
     )
