@@ -66,6 +66,9 @@ class RawFetcher:
         await self._client.bootstrap()
         await self._client.add_topic(self.topic)
 
+    async def stop(self) -> None:
+        await self._client.close()
+
     async def fetch(self, positions: dict[int, int]) -> list[Fetched]:
         """What the leaders hold from `positions` ({partition: offset}) on; waits up to
         `max_wait_ms` when there is nothing new."""

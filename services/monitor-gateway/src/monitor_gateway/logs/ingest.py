@@ -120,37 +120,45 @@ class LogIngest:
 
     async def run(self) -> None:
         while True:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self._settings.kafka_bootstrap_servers,
-                group_id=self._group_id,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                request_timeout_ms=self._settings.kafka_request_timeout_ms,
-            )
-            client = AIOKafkaClient(
-                bootstrap_servers=self._settings.kafka_bootstrap_servers,
-                request_timeout_ms=self._settings.kafka_request_timeout_ms,
+            fetcher = RawFetcher(
+                AIOKafkaClient(
+                    bootstrap_servers=self._settings.kafka_bootstrap_servers,
+                    request_timeout_ms=self._settings.kafka_request_timeout_ms,
+                ),
+                self.topic,
             )
             try:
+                await start_or_stop(fetcher)
                 try:
-                    fetcher = RawFetcher(client, self.topic)
-                    await fetcher.start()
-                    await start_or_stop(consumer)
-                    self._consumer = consumer
-                    async with (await self._pool()).acquire() as conn:
-                        await self._partitions.load(conn)
-                    consumer.subscribe([self.topic], listener=_Rebalance(self))
-                    await self._consume(consumer, fetcher)
+                    await self._member(fetcher)
                 finally:
-                    self._consumer = None
-                    self._owned.clear()
-                    await consumer.stop()
-                    await client.close()
+                    await fetcher.stop()
             except (KafkaError, OSError, asyncpg.PostgresError) as exc:
                 # Nothing of the failed batch was stored; after the restart the stored offsets
                 # bring the consumer back to exactly where it was.
                 log.warning("log_ingest_restarting", error=repr(exc)[:300])
                 await asyncio.sleep(1.0)
+
+    async def _member(self, fetcher: RawFetcher) -> None:
+        """Join the consumer group and read what it assigns until cancelled or failing."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=self._settings.kafka_request_timeout_ms,
+        )
+        await start_or_stop(consumer)
+        self._consumer = consumer
+        try:
+            async with (await self._pool()).acquire() as conn:
+                await self._partitions.load(conn)
+            consumer.subscribe([self.topic], listener=_Rebalance(self))
+            await self._consume(consumer, fetcher)
+        finally:
+            self._consumer = None
+            self._owned.clear()
+            await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer, fetcher: RawFetcher) -> None:
         ahead: asyncio.Task[list[Fetched]] | None = None
@@ -171,6 +179,9 @@ class LogIngest:
                     await self._store(batch)
         finally:
             if ahead is not None:
+                # The fetch may be opening its connection to a leader, and aiokafka leaks a
+                # connection cancelled midway: it gets a moment to finish (it waits ≤ 200 ms).
+                await asyncio.wait({ahead}, timeout=2)
                 ahead.cancel()
                 await asyncio.gather(ahead, return_exceptions=True)
 
