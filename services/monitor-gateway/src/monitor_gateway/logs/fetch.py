@@ -52,8 +52,11 @@ class RawFetcher:
         client: AIOKafkaClient,
         topic: str,
         *,
-        max_bytes: int = 32 << 20,
-        partition_max_bytes: int = 8 << 20,
+        # 16 MiB answers (~20,000 lines, a full batch): below glibc's largest mmap threshold, so
+        # the buffers of each answer reuse heap memory instead of fresh pages every time
+        # (32 MiB: ~4 % slower per line, measured).
+        max_bytes: int = 16 << 20,
+        partition_max_bytes: int = 4 << 20,
         max_wait_ms: int = 200,
     ) -> None:
         self._client = client
