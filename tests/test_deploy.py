@@ -53,6 +53,14 @@ def test_overlay_renders_every_service(overlay: str, tag: str, replicas: int) ->
         assert service["spec"]["ports"][0]["port"] == port
         assert by_kind["PodDisruptionBudget"][name]["spec"]["minAvailable"] == 1
         assert name in by_kind["ServiceAccount"]
+    api = by_kind["Deployment"]["monitor-gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "MONITOR_GATEWAY_LOGS_INGEST", "value": "false"} in api["env"]
+    ingest = by_kind["Deployment"]["monitor-gateway-ingest"]["spec"]
+    assert ingest["replicas"] == replicas
+    (consumer,) = ingest["template"]["spec"]["containers"]
+    assert consumer["args"] == ["ingest"]
+    assert consumer["image"] == f"flotilla/monitor-gateway:{tag}"
+    assert consumer["readinessProbe"]["httpGet"]["path"] == "/readyz"
     namespaces = set(by_kind["Namespace"])
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == namespaces
 

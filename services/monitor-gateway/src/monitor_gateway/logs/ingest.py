@@ -240,11 +240,15 @@ class LogIngest:
         position = first if offset < first else last
         log.warning("log_offset_out_of_range", partition=partition, offset=offset, now=position)
         async with self._storing:
-            if self._owned.get(partition) is not owned or not owned.stored == owned.position:
+            if self._owned.get(partition) is not owned or owned.stored != owned.position:
                 return  # moved meanwhile, or batches read before it are still to be stored
             # The skip is stored like a batch, so the next batch starts where it is recorded.
-            async with (await self._pool()).acquire() as conn, conn.transaction():
-                await self._advance(conn, partition, owned, position)
+            try:
+                async with (await self._pool()).acquire() as conn, conn.transaction():
+                    await self._advance(conn, partition, owned, position)
+            except Fenced:
+                await self._reread([partition])
+                return
             owned.stored = owned.position = position
             owned.recorded = True
         LINES.labels("expired").inc(max(0, first - offset))
@@ -323,14 +327,14 @@ class LogIngest:
                 self._owned.get(p) is owned and owned.stored == start
                 for p, (owned, start, _) in batch.spans.items()
             ):
-                await self._resync(batch)  # revoked or reassigned while it was parsed
+                await self._reread(list(batch.spans))  # revoked or reassigned while it was parsed
                 return
             self.in_batch = True
             try:
                 await self._store_batch(batch)
             except Fenced:
                 log.warning("log_offsets_fenced", partitions=sorted(batch.spans))
-                await self._resync(batch)
+                await self._reread(list(batch.spans))
                 return
             finally:
                 self.in_batch = False
@@ -392,15 +396,16 @@ class LogIngest:
         if done is None:
             raise Fenced(partition)
 
-    async def _resync(self, batch: _Batch) -> None:
-        """Drop a batch that cannot be stored; its partitions go on from the stored offsets."""
-        claims = {p: owned for p, (owned, _, _) in batch.spans.items() if self._owned.get(p)}
-        if not claims:
+    async def _reread(self, partitions: list[int]) -> None:
+        """Fetch these partitions again from what `log_offsets` holds now."""
+        if not partitions:
             return
         async with (await self._pool()).acquire() as conn:
-            stored = await self._stored_offsets(conn, list(claims))
-        for partition in claims:
-            owned = self._owned[partition]  # the current claim, maybe not the batch's
+            stored = await self._stored_offsets(conn, partitions)
+        for partition in partitions:
+            owned = self._owned.get(partition)
+            if owned is None:
+                continue
             at = stored.get(partition)
             if at is not None:
                 owned.stored, owned.recorded = at, True
