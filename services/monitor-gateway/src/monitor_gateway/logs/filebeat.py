@@ -1,5 +1,9 @@
 """Filebeat's Kafka output (codec.json) → one log row. Pure functions, no I/O.
 
+The reference for the ingest's native encoder (`flotilla_logcopy`, libs/logcopy), which must
+store exactly these rows and refuse exactly these records (tests/test_logcopy.py); used as is by
+the live tail.
+
 Fields used (shared/reference/observability-formats.md): `@timestamp`; `message`; `log.level`
 when Filebeat or the app's JSON set one, else `level`/`lvl`/`severity` inside a JSON message,
 else a level word near the start of the line, else `info`; `kubernetes.namespace`,
@@ -30,12 +34,12 @@ class _Labels(msgspec.Struct, gc=False):
     """Only the labels we use, decoded in C; dedotted keys (Filebeat's default), else the
     nested form (dedot off) under `flotilla` / `app`."""
 
-    app: str = msgspec.field(default="", name="flotilla_io/app")
-    env: str = msgspec.field(default="", name="flotilla_io/env")
-    cluster: str = msgspec.field(default="", name="flotilla_io/cluster")
-    idc: str = msgspec.field(default="", name="flotilla_io/idc")
-    stage: str = msgspec.field(default="", name="flotilla_io/stage")
-    name: str = msgspec.field(default="", name="app_kubernetes_io/name")
+    app: str | None = msgspec.field(default=None, name="flotilla_io/app")
+    env: str | None = msgspec.field(default=None, name="flotilla_io/env")
+    cluster: str | None = msgspec.field(default=None, name="flotilla_io/cluster")
+    idc: str | None = msgspec.field(default=None, name="flotilla_io/idc")
+    stage: str | None = msgspec.field(default=None, name="flotilla_io/stage")
+    name: str | None = msgspec.field(default=None, name="app_kubernetes_io/name")
     nested_flotilla: Any = msgspec.field(default=None, name="flotilla")
     nested_app: Any = msgspec.field(default=None, name="app")
 
@@ -138,7 +142,7 @@ def _nested(node: Any, *path: str) -> str:
 def _nested_labels(labels: _Labels) -> tuple[str, str, str, str, str]:
     """(app, env, cluster, idc, stage) when some are only in the nested form (dedot off)."""
     flotilla = labels.nested_flotilla  # {"flotilla": {"io/app": ...}}
-    app = (
+    app: str = (
         labels.app
         or labels.name
         or _nested(flotilla, "io/app")
@@ -171,7 +175,8 @@ def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
     labels = k8s.labels
     app = labels.app or labels.name
     if app and labels.nested_flotilla is None:
-        env, cluster, idc, stage = labels.env, labels.cluster, labels.idc, labels.stage
+        env, cluster, idc = labels.env or "", labels.cluster or "", labels.idc or ""
+        stage = labels.stage or ""
     else:
         app, env, cluster, idc, stage = _nested_labels(labels)
     if not cluster and event.orchestrator is not None:

@@ -11,18 +11,20 @@ its transaction rolls back and it re-reads the stored offsets. Offsets are commi
 after the transaction as well, for lag monitoring only.
 
 The consumer group (assignment, rebalances, heartbeats) is aiokafka's consumer, with every
-partition paused; the records are read by `RawFetcher` (see `logs.fetch` for why). While one
-batch is COPYed the next fetch is already on its way.
+partition paused; the records are read by `RawFetcher` (see `logs.fetch` for why). Their values
+go to `flotilla_logcopy.encode` (Rust), which parses each event as `logs.filebeat.parse` does
+and writes PostgreSQL's binary COPY tuples directly: in Python the parse and asyncpg's encoding
+took ~3.7 µs a line, more than the COPY itself. While one batch is COPYed the next fetch is
+already on its way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -30,12 +32,13 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
+from flotilla_logcopy import encode
 from prometheus_client import Counter, Histogram
 
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.settings import KafkaSettings
 from monitor_gateway.logs.fetch import Fetched, RawFetcher
-from monitor_gateway.logs.filebeat import COLUMNS, LogRow, Malformed, parse
+from monitor_gateway.logs.filebeat import COLUMNS
 from monitor_gateway.logs.partitions import Partitions
 
 log = structlog.get_logger(__name__)
@@ -47,6 +50,19 @@ BATCH_SECONDS = Histogram(
 )
 PoolFactory = Callable[[], Awaitable[asyncpg.Pool]]
 Dead = tuple[str, int, int, bytes | None, str]  # topic, partition, offset, value, reason
+
+
+_EPOCH = date(1970, 1, 1)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, no flags, no extension
+_COPY_TRAILER = b"\xff\xff"
+
+
+async def _copy_stream(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    """A binary COPY stream of the encoded tuples."""
+    yield _COPY_HEADER
+    for chunk in chunks:
+        yield chunk
+    yield _COPY_TRAILER
 
 
 class Fenced(Exception):
@@ -65,12 +81,18 @@ class _Owned:
 
 @dataclass(slots=True)
 class _Batch:
-    """Parsed lines of one transaction and, per partition, the offsets they span."""
+    """Encoded lines of one transaction and, per partition, the offsets they span."""
 
-    rows: list[LogRow] = field(default_factory=list)
+    copy: list[bytes] = field(default_factory=list)  # binary COPY tuples, in chunks
+    rows: int = 0
+    days: set[date] = field(default_factory=set)
     dead: list[Dead] = field(default_factory=list)
     # partition: (the claim it was read under, first offset, next offset)
     spans: dict[int, tuple[_Owned, int, int]] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> int:
+        return self.rows + len(self.dead)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -265,35 +287,26 @@ class LogIngest:
         return {row["partition"]: row["next_offset"] for row in rows}
 
     def _parse(self, fetched: list[Fetched]) -> list[_Batch]:
-        """Batches of at most `max_batch` lines; advances the fetch positions.
-
-        The collector is off meanwhile: every row is a new tuple, so 20,000 lines set off ~30
-        collections of the young generation (and older ones, which walk the whole heap) for
-        objects that all live until the COPY. Nothing else runs during it (no await), and
-        cycles are collected as usual once it is back on.
-        """
+        """Batches of at most `max_batch` lines; advances the fetch positions."""
         batches = [_Batch()]
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            for answer in fetched:
-                owned = self._owned.get(answer.partition)
-                if owned is None or owned.position != answer.offset or answer.records is None:
-                    continue  # revoked, reset or sought meanwhile, or nothing to read
-                owned.position = self._parse_partition(answer, owned, owned.position, batches)
-        finally:
-            if enabled:
-                gc.enable()
+        for answer in fetched:
+            owned = self._owned.get(answer.partition)
+            if owned is None or owned.position != answer.offset or answer.records is None:
+                continue  # revoked, reset or sought meanwhile, or nothing to read
+            owned.position = self._parse_partition(answer, owned, owned.position, batches)
         return [batch for batch in batches if batch.spans]
 
     def _parse_partition(
         self, answer: Fetched, owned: _Owned, position: int, batches: list[_Batch]
     ) -> int:
-        """Parse one partition's record batches into `batches`; returns the next position."""
-        topic, partition, records = self.topic, answer.partition, answer.records
+        """Encode one partition's record batches into `batches`; returns the next position."""
+        partition, records = answer.partition, answer.records
         assert records is not None
         batch = batches[-1]
         start = position
+        values: list[bytes | None] = []
+        offsets: list[int] = []
+        room = self._max_batch - batch.lines
         while records.has_next():
             kafka_batch = records.next_batch()
             if kafka_batch is None or not kafka_batch.validate_crc():
@@ -304,22 +317,34 @@ class LogIngest:
                     offset = record.offset
                     if offset < position:
                         continue  # the batch began before the offset we asked for
-                    if len(batch.rows) + len(batch.dead) >= self._max_batch:
-                        if position > start:
-                            batch.spans[partition] = (owned, start, position)
-                        batch = _Batch()
+                    if not room:
+                        self._encode(batch, partition, values, offsets)
+                        batch.spans[partition] = (owned, start, position)
+                        batch, values, offsets = _Batch(), [], []
                         batches.append(batch)
-                        start = position
-                    value = record.value
-                    try:
-                        batch.rows.append(parse(value, partition, offset))
-                    except Malformed as exc:
-                        batch.dead.append((topic, partition, offset, value, str(exc)))
+                        start, room = position, self._max_batch
+                    values.append(record.value)
+                    offsets.append(offset)
+                    room -= 1
                     position = offset + 1
             position = max(position, kafka_batch.next_offset)
+        self._encode(batch, partition, values, offsets)
         if position > start:
             batch.spans[partition] = (owned, start, position)
         return position
+
+    def _encode(
+        self, batch: _Batch, partition: int, values: list[bytes | None], offsets: list[int]
+    ) -> None:
+        if not values:
+            return
+        tuples, rows, dead, days = encode(values, offsets, partition)
+        batch.copy.append(tuples)
+        batch.rows += rows
+        batch.days.update(_EPOCH + timedelta(days=day) for day in days)
+        batch.dead.extend(
+            (self.topic, partition, offsets[i], values[i], reason) for i, reason in dead
+        )
 
     async def _store(self, batch: _Batch) -> None:
         async with self._storing:
@@ -348,12 +373,13 @@ class LogIngest:
 
     async def _store_batch(self, batch: _Batch) -> None:
         started = time.perf_counter()
-        days: set[date] = {row.ts.date() for row in batch.rows}
         async with (await self._pool()).acquire() as conn:
-            await self._partitions.ensure(conn, days)
+            await self._partitions.ensure(conn, batch.days)
             async with conn.transaction():
                 if batch.rows:
-                    await conn.copy_records_to_table("logs", records=batch.rows, columns=COLUMNS)
+                    await conn.copy_to_table(
+                        "logs", source=_copy_stream(batch.copy), columns=COLUMNS, format="binary"
+                    )
                 if batch.dead:
                     await conn.executemany(
                         'INSERT INTO log_dead_letters (topic, partition, "offset", value, error) '
@@ -365,8 +391,8 @@ class LogIngest:
         for owned, _, next_offset in batch.spans.values():
             owned.stored = next_offset
             owned.recorded = True
-        self.stored += len(batch.rows)
-        LINES.labels("stored").inc(len(batch.rows))
+        self.stored += batch.rows
+        LINES.labels("stored").inc(batch.rows)
         if batch.dead:
             LINES.labels("malformed").inc(len(batch.dead))
         BATCH_SECONDS.observe(time.perf_counter() - started)
