@@ -94,7 +94,11 @@ const WORDS: [&str; 11] = [
 const PG_EPOCH_US: i64 = 946_684_800_000_000; // 2000-01-01T00:00:00Z in µs since 1970
 
 fn leading(message: &str) -> Option<&'static str> {
-    let head: String = message.chars().take(5).flat_map(char::to_uppercase).collect();
+    let head: String = message
+        .chars()
+        .take(5)
+        .flat_map(char::to_uppercase)
+        .collect();
     Some(match head.as_str() {
         "TRACE" => "trace",
         "DEBUG" => "debug",
@@ -141,7 +145,11 @@ fn canonical(raw: &str) -> &'static str {
         "err" => "error",
         other => other,
     };
-    LEVELS.iter().find(|l| **l == level).copied().unwrap_or("info")
+    LEVELS
+        .iter()
+        .find(|l| **l == level)
+        .copied()
+        .unwrap_or("info")
 }
 
 fn level_of(shipped: Option<&str>, message: &str) -> &'static str {
@@ -185,7 +193,9 @@ fn or_else<'a>(value: &'a Option<Cow<'a, str>>, fallback: &'a str) -> &'a str {
 
 fn digits(s: &[u8], at: usize, n: usize) -> Option<i64> {
     let part = s.get(at..at + n)?;
-    part.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    part.iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
 }
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
@@ -201,17 +211,48 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 fn timestamp_us(text: &str) -> Result<i64, &'static str> {
     const BAD: &str = "not a Filebeat event: Invalid RFC3339 encoded datetime - at `$.@timestamp`";
     let s = text.as_bytes();
-    let (y, mo, d) = (digits(s, 0, 4).ok_or(BAD)?, digits(s, 5, 2).ok_or(BAD)?, digits(s, 8, 2).ok_or(BAD)?);
-    if s.get(4) != Some(&b'-') || s.get(7) != Some(&b'-') || !matches!(s.get(10), Some(b'T' | b't' | b' ')) {
+    let (y, mo, d) = (
+        digits(s, 0, 4).ok_or(BAD)?,
+        digits(s, 5, 2).ok_or(BAD)?,
+        digits(s, 8, 2).ok_or(BAD)?,
+    );
+    if s.get(4) != Some(&b'-')
+        || s.get(7) != Some(&b'-')
+        || !matches!(s.get(10), Some(b'T' | b't' | b' '))
+    {
         return Err(BAD);
     }
-    let (h, mi, se) = (digits(s, 11, 2).ok_or(BAD)?, digits(s, 14, 2).ok_or(BAD)?, digits(s, 17, 2).ok_or(BAD)?);
+    let (h, mi, se) = (
+        digits(s, 11, 2).ok_or(BAD)?,
+        digits(s, 14, 2).ok_or(BAD)?,
+        digits(s, 17, 2).ok_or(BAD)?,
+    );
     if s.get(13) != Some(&b':') || s.get(16) != Some(&b':') {
         return Err(BAD);
     }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if y < 1 || !(1..=12).contains(&mo) || d < 1 || d > month_days[(mo - 1) as usize] || h > 23 || mi > 59 || se > 59 {
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if y < 1
+        || !(1..=12).contains(&mo)
+        || d < 1
+        || d > month_days[(mo - 1) as usize]
+        || h > 23
+        || mi > 59
+        || se > 59
+    {
         return Err(BAD);
     }
     let mut i = 19;
@@ -248,7 +289,11 @@ fn timestamp_us(text: &str) -> Result<i64, &'static str> {
                 return Err(BAD);
             }
             let offset = oh * 3600 + om * 60;
-            if *sign == b'-' { -offset } else { offset }
+            if *sign == b'-' {
+                -offset
+            } else {
+                offset
+            }
         }
         None => return Err("@timestamp has no time zone"),
         _ => return Err(BAD),
@@ -267,7 +312,8 @@ fn encode_one(value: &[u8], partition: i32, offset: i64, out: &mut Vec<u8>) -> R
     if value.is_empty() {
         return Err("empty record".into());
     }
-    let event: Event = serde_json::from_slice(value).map_err(|e| format!("not a Filebeat event: {e}"))?;
+    let event: Event =
+        serde_json::from_slice(value).map_err(|e| format!("not a Filebeat event: {e}"))?;
     let us = timestamp_us(&event.timestamp).map_err(str::to_string)?;
     let none = Kubernetes::default();
     let k8s = event.kubernetes.as_ref().unwrap_or(&none);
@@ -275,11 +321,21 @@ fn encode_one(value: &[u8], partition: i32, offset: i64, out: &mut Vec<u8>) -> R
     let flotilla = labels.nested_flotilla.as_ref();
     let direct = or_else(&labels.app, or_else(&labels.name, ""));
     let (app, env, mut cluster, idc, stage) = if !direct.is_empty() && flotilla.is_none() {
-        (direct, or_else(&labels.env, ""), or_else(&labels.cluster, ""), or_else(&labels.idc, ""), or_else(&labels.stage, ""))
+        (
+            direct,
+            or_else(&labels.env, ""),
+            or_else(&labels.cluster, ""),
+            or_else(&labels.idc, ""),
+            or_else(&labels.stage, ""),
+        )
     } else {
         let app = if direct.is_empty() {
             let by_flotilla = nested(flotilla, &["io/app"]);
-            if by_flotilla.is_empty() { nested(labels.nested_app.as_ref(), &["kubernetes", "io/name"]) } else { by_flotilla }
+            if by_flotilla.is_empty() {
+                nested(labels.nested_app.as_ref(), &["kubernetes", "io/name"])
+            } else {
+                by_flotilla
+            }
         } else {
             direct
         };
@@ -301,7 +357,17 @@ fn encode_one(value: &[u8], partition: i32, offset: i64, out: &mut Vec<u8>) -> R
     out.extend_from_slice(&13i16.to_be_bytes());
     out.extend_from_slice(&8i32.to_be_bytes());
     out.extend_from_slice(&(us - PG_EPOCH_US).to_be_bytes());
-    for text in [app, env, cluster, idc, stage, &k8s.namespace, &k8s.pod.name, &k8s.container.name, level] {
+    for text in [
+        app,
+        env,
+        cluster,
+        idc,
+        stage,
+        &k8s.namespace,
+        &k8s.pod.name,
+        &k8s.container.name,
+        level,
+    ] {
         put_text(out, text);
     }
     if event.message.contains('\0') {
@@ -316,6 +382,9 @@ fn encode_one(value: &[u8], partition: i32, offset: i64, out: &mut Vec<u8>) -> R
     Ok(us.div_euclid(86_400_000_000))
 }
 
+/// (COPY tuples, rows, [(index, reason)] of the malformed values, UTC days since 1970).
+type Encoded<'py> = (Bound<'py, PyBytes>, usize, Vec<(usize, String)>, Vec<i64>);
+
 /// Encode `values` (record values of one partition, at `offsets`) as binary COPY tuples (no
 /// header or trailer). Returns (tuples, rows, [(index, reason)] of the malformed ones, the UTC
 /// days of the rows as days since 1970, each once).
@@ -325,7 +394,7 @@ fn encode<'py>(
     values: &Bound<'py, PyList>,
     offsets: Vec<i64>,
     partition: i32,
-) -> PyResult<(Bound<'py, PyBytes>, usize, Vec<(usize, String)>, Vec<i64>)> {
+) -> PyResult<Encoded<'py>> {
     let mut out = Vec::with_capacity(values.len() * 256);
     let mut dead = Vec::new();
     let mut days: Vec<i64> = Vec::new();
