@@ -450,3 +450,29 @@ async def test_the_ingest_command_is_a_replica_of_its_own(setup: tuple[Settings,
     # uvicorn shuts down gracefully, then re-raises the signal it caught
     assert await asyncio.wait_for(proc.wait(), timeout=30) in (0, -signal.SIGTERM)
     assert await count(url, "SELECT count(*) FROM logs") == 2_000
+
+
+@pytest.mark.parametrize("codec", ["gzip", "snappy", "lz4"])
+async def test_compressed_batches_are_read(setup: tuple[Settings, str], codec: str) -> None:
+    """Filebeat compresses its batches (gzip by default): the raw fetches decompress them."""
+    settings, url = setup
+    web = pod("web-1")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, compression_type=codec, linger_ms=20
+    )
+    await producer.start()
+    try:
+        for i in range(3_000):
+            await producer.send(settings.logs_topic, line(web, f"ERROR line {i}"))
+        await producer.flush()
+    finally:
+        await producer.stop()
+    pool = LogsPool(url)
+    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(_replica(settings, pool).run())]
+    try:
+        await _exactly_once(url, 3_000)
+        assert await count(url, "SELECT count(*) FROM logs WHERE level = 'error'") == 3_000
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
