@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,19 +27,45 @@ class StartError(RuntimeError):
     """A component did not come up; the message ends with the tail of its log."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def _ephemeral_low() -> int:
+    """First port of the kernel's range for outgoing connections' local ports."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PICK_LOW = 10_000
+_PICK_HIGH = _ephemeral_low()
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A free port below the ephemeral range. A port the kernel hands out (bind to 0) comes from
+    that range, so between this call and the server's bind an outgoing connection of any process
+    (a Kafka client, say) could take it as its local port: it happened in CI."""
+    return free_block(1, host)
 
 
 def free_block(size: int, host: str = "127.0.0.1") -> int:
-    """A base port with `size` free ports from it (for kubesim's one port per cluster)."""
-    for _ in range(50):
-        base = free_port(host)
-        if base + size < 65000 and not any(port_open(host, base + i) for i in range(size)):
+    """A base port with `size` free ports from it (for kubesim's one port per cluster), below
+    the ephemeral range; chosen at random so concurrent callers rarely meet."""
+    rng = random.SystemRandom()
+    for _ in range(200):
+        if _PICK_HIGH - size <= _PICK_LOW:
+            break
+        base = rng.randrange(_PICK_LOW, _PICK_HIGH - size)
+        if all(_bindable(host, base + i) for i in range(size)):
             return base
-    raise StartError(f"no block of {size} free ports")
+    raise StartError(f"no block of {size} free ports below {_PICK_HIGH}")
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
