@@ -34,11 +34,11 @@ from typing import Any
 import asyncpg
 import httpx
 from _stack import components, percentile, report
-from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.databases import create_database
+from flotilla_devstack.kafka import produce
 from flotilla_devstack.procs import free_port
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.db import asyncpg_dsn
@@ -96,19 +96,6 @@ def lines(n: int) -> list[bytes]:
             event["message"] = f"{level} request {i} served in {rng.randint(1, 900)} ms by worker"
         out.append(json.dumps(event, separators=(",", ":")).encode())
     return out
-
-
-async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1 << 20, acks=1
-    )
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send(topic, value)
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def ingest_rate(settings: Settings, url: str, n: int) -> float:
@@ -284,7 +271,9 @@ async def run(quick: bool) -> dict[str, Any]:
         )
         values = lines(n)
         started = time.perf_counter()
-        await produce(parts.kafka_bootstrap, topic, values)
+        await produce(
+            parts.kafka_bootstrap, topic, values, linger_ms=20, max_batch_size=1 << 20, acks=1
+        )
         produce_s = time.perf_counter() - started
         settings = Settings(
             database_url=url,

@@ -422,5 +422,11 @@ fn encode<'py>(
 #[pymodule]
 fn flotilla_logcopy(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode, m)?)?;
+    // A binary COPY stream is this header, the tuples, this trailer.
+    m.add(
+        "COPY_HEADER",
+        PyBytes::new(m.py(), b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0"),
+    )?;
+    m.add("COPY_TRAILER", PyBytes::new(m.py(), b"\xff\xff"))?;
     Ok(())
 }

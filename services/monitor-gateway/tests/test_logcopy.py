@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from flotilla_logcopy import encode
+from flotilla_logcopy import COPY_HEADER, COPY_TRAILER, encode
 
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.db import asyncpg_dsn
@@ -156,7 +156,7 @@ async def test_native_rows_equal_the_python_parser_s(postgres_url: str) -> None:
     try:
         for table in ("native", "python"):
             await conn.execute(f"CREATE TABLE {table} ({COLUMNS_SQL})")
-        stream = io.BytesIO(b"PGCOPY\n\xff\r\n\x00" + bytes(8) + tuples + b"\xff\xff")
+        stream = io.BytesIO(COPY_HEADER + tuples + COPY_TRAILER)
         await conn.copy_to_table("native", source=stream, columns=COLUMNS, format="binary")
         await conn.copy_records_to_table("python", records=rows, columns=COLUMNS)
         for a, b in (("native", "python"), ("python", "native")):

@@ -10,6 +10,8 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,11 +19,12 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from prometheus_client import REGISTRY
 
 from flotilla_contracts.enums import Role
+from flotilla_devstack.kafka import produce
 from flotilla_devstack.procs import free_port
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.auth import mint_token
@@ -81,17 +84,6 @@ async def setup(postgres_url: str, kafka_bootstrap: str) -> tuple[Settings, str]
         port=free_port(),
     )
     return settings, url
-
-
-async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send(topic, value)
-        await producer.flush()
-    finally:
-        await producer.stop()
 
 
 async def count(url: str, sql: str) -> int:
@@ -260,6 +252,18 @@ async def _stored_some(ingest: LogIngest) -> bool:
     return ingest.stored > 0
 
 
+@asynccontextmanager
+async def _running(*workers: Coroutine[Any, Any, None]) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """The workers as tasks (more may be appended), all cancelled and awaited at the end."""
+    tasks = [asyncio.create_task(worker) for worker in workers]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _replica(settings: Settings, pool: LogsPool, *, max_batch: int = 500) -> LogIngest:
     return LogIngest(
         pool,
@@ -287,8 +291,7 @@ async def test_replicas_share_the_partitions_and_a_leaving_one_hands_over(
     await produce(settings.kafka_bootstrap_servers, settings.logs_topic, first_lines)
     pool = LogsPool(url)
     a, b = _replica(settings, pool), _replica(settings, pool)
-    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(a.run())]
-    try:
+    async with _running(pool.run(), a.run()) as tasks:
         await until(lambda: _stored_some(a))
         tasks.append(asyncio.create_task(b.run()))  # joins the group: a rebalance
 
@@ -308,10 +311,6 @@ async def test_replicas_share_the_partitions_and_a_leaving_one_hands_over(
         last = [line(web, f"INFO third {i}") for i in range(5_000)]
         await produce(settings.kafka_bootstrap_servers, settings.logs_topic, last)
         await _exactly_once(url, 35_000)
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_a_replica_whose_partition_moved_on_does_not_store_it_again(
@@ -330,8 +329,7 @@ async def test_a_replica_whose_partition_moved_on_does_not_store_it_again(
     )
     pool = LogsPool(url)
     replica = _replica(settings, pool, max_batch=200)
-    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(replica.run())]
-    try:
+    async with _running(pool.run(), replica.run()):
         await until(lambda: _stored_some(replica))
         conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
@@ -362,10 +360,6 @@ async def test_a_replica_whose_partition_moved_on_does_not_store_it_again(
         assert [tuple(row) for row in holes] == [
             (moved["partition"], moved["next_offset"] - skipped, moved["next_offset"])
         ]
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_lines_gone_from_the_topic_are_skipped_and_counted(
@@ -375,14 +369,12 @@ async def test_lines_gone_from_the_topic_are_skipped_and_counted(
     retention ran while the ingest was down): it goes on from the first line still there."""
     settings, url = setup
     web = pod("web-1")
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await producer.start()
-    try:
-        for i in range(1_000):
-            await producer.send(settings.logs_topic, line(web, f"INFO line {i}"), partition=0)
-        await producer.flush()
-    finally:
-        await producer.stop()
+    await produce(
+        settings.kafka_bootstrap_servers,
+        settings.logs_topic,
+        (line(web, f"INFO line {i}") for i in range(1_000)),
+        partition=0,
+    )
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
@@ -400,8 +392,7 @@ async def test_lines_gone_from_the_topic_are_skipped_and_counted(
         await conn.close()
     expired = REGISTRY.get_sample_value("flotilla_logs_lines_total", {"outcome": "expired"}) or 0
     pool = LogsPool(url)
-    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(_replica(settings, pool).run())]
-    try:
+    async with _running(pool.run(), _replica(settings, pool).run()):
         await until(_rows_at_least(url, 700), timeout_s=30)
         await asyncio.sleep(0.5)
         assert await count(url, "SELECT min(koffset) FROM logs") == 300
@@ -409,10 +400,6 @@ async def test_lines_gone_from_the_topic_are_skipped_and_counted(
         assert await count(url, "SELECT next_offset FROM log_offsets WHERE partition = 0") == 1000
         now = REGISTRY.get_sample_value("flotilla_logs_lines_total", {"outcome": "expired"})
         assert now == expired + 200
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_the_ingest_command_is_a_replica_of_its_own(setup: tuple[Settings, str]) -> None:
@@ -457,22 +444,14 @@ async def test_compressed_batches_are_read(setup: tuple[Settings, str], codec: s
     """Filebeat compresses its batches (gzip by default): the raw fetches decompress them."""
     settings, url = setup
     web = pod("web-1")
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, compression_type=codec, linger_ms=20
+    await produce(
+        settings.kafka_bootstrap_servers,
+        settings.logs_topic,
+        (line(web, f"ERROR line {i}") for i in range(3_000)),
+        compression_type=codec,
+        linger_ms=20,
     )
-    await producer.start()
-    try:
-        for i in range(3_000):
-            await producer.send(settings.logs_topic, line(web, f"ERROR line {i}"))
-        await producer.flush()
-    finally:
-        await producer.stop()
     pool = LogsPool(url)
-    tasks = [asyncio.create_task(pool.run()), asyncio.create_task(_replica(settings, pool).run())]
-    try:
+    async with _running(pool.run(), _replica(settings, pool).run()):
         await _exactly_once(url, 3_000)
         assert await count(url, "SELECT count(*) FROM logs WHERE level = 'error'") == 3_000
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

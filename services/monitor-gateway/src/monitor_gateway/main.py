@@ -124,8 +124,9 @@ SPEC = ServiceSpec(
 
 
 def _ingest_workers(resources: Resources) -> Sequence[Worker]:
-    pool = LogsPool(cast(Settings, resources.settings).database_url, size=2)
-    return [pool, *_log_ingest(cast(Settings, resources.settings), pool)]
+    settings = cast(Settings, resources.settings)
+    pool = LogsPool(settings.database_url, size=2)
+    return [pool, *_log_ingest(settings, pool)]
 
 
 INGEST_SPEC = ServiceSpec(

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 from aiokafka import AIOKafkaConsumer
@@ -19,6 +19,7 @@ from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
 from flotilla_runtime.kafka import start_or_stop
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
 from monitor_gateway.settings import Settings
+from monitor_gateway.timerange import time_range
 
 router = APIRouter(tags=["logs"], responses=PROBLEM_RESPONSES)
 Name = Annotated[str | None, Query(max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
@@ -99,12 +100,7 @@ async def search_logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> LogPage:
-    until = until or datetime.now(UTC)
-    since = since or until - timedelta(hours=1)
-    if since.tzinfo is None or until.tzinfo is None:
-        raise BadRequest("since and until need a time zone (e.g. 2026-11-27T10:00:00Z)")
-    if since >= until:
-        raise BadRequest("since must be before until")
+    since, until = time_range(since, until, names=("since", "until"))
     where = ["app = $1", "ts >= $2", "ts < $3"]
     args: list[Any] = [app, since, until]
     for column, value in filters.columns.items():

@@ -107,9 +107,6 @@ _LEADING = {
 _decode_event = msgspec.json.Decoder(FilebeatEvent).decode
 _decode_level = msgspec.json.Decoder(_JsonLevel).decode
 _NO_KUBERNETES = _Kubernetes()
-# A LogRow built by the C tuple constructor: NamedTuple's generated __new__ is a Python
-# function and cost as much as the rest of the parse together.
-_new_row = tuple.__new__
 
 
 def level_of(shipped: str | None, message: str) -> str:
@@ -160,7 +157,7 @@ def _nested_labels(labels: _Labels) -> tuple[str, str, str, str, str]:
 def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
     """One Filebeat record → one row; `Malformed` with the reason when it cannot be stored.
 
-    The hot path of log ingestion (once per line): keep it free of calls it does not need.
+    The ingest stores what `flotilla_logcopy.encode` makes of the record; the two must agree.
     """
     if not value:
         raise Malformed("empty record")
@@ -186,22 +183,18 @@ def parse(value: bytes | None, partition: int, offset: int) -> LogRow:
     level = level_of(shipped, message)
     if "\x00" in message:  # PostgreSQL text cannot hold NUL
         message = message.replace("\x00", "")
-    row: LogRow = _new_row(
-        LogRow,
-        (
-            ts,
-            app,
-            env,
-            cluster,
-            idc,
-            stage,
-            k8s.namespace,
-            k8s.pod.name,
-            k8s.container.name,
-            level,
-            message,
-            partition,
-            offset,
-        ),
+    return LogRow(
+        ts,
+        app,
+        env,
+        cluster,
+        idc,
+        stage,
+        k8s.namespace,
+        k8s.pod.name,
+        k8s.container.name,
+        level,
+        message,
+        partition,
+        offset,
     )
-    return row

@@ -32,7 +32,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
-from flotilla_logcopy import encode
+from flotilla_logcopy import COPY_HEADER, COPY_TRAILER, encode
 from prometheus_client import Counter, Histogram
 
 from flotilla_runtime.kafka import start_or_stop
@@ -53,16 +53,14 @@ Dead = tuple[str, int, int, bytes | None, str]  # topic, partition, offset, valu
 
 
 _EPOCH = date(1970, 1, 1)
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, no flags, no extension
-_COPY_TRAILER = b"\xff\xff"
 
 
 async def _copy_stream(chunks: list[bytes]) -> AsyncIterator[bytes]:
     """A binary COPY stream of the encoded tuples."""
-    yield _COPY_HEADER
+    yield COPY_HEADER
     for chunk in chunks:
         yield chunk
-    yield _COPY_TRAILER
+    yield COPY_TRAILER
 
 
 class Fenced(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, cast
 
 import httpx
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, DependencyFailed, Unprocessable
 from monitor_gateway.metrics.promql import UNITS, InvalidSelector, Metric, Selector, build
+from monitor_gateway.timerange import time_range
 
 router = APIRouter(tags=["metrics"], responses=PROBLEM_RESPONSES)
 MAX_POINTS = 11_000  # Prometheus refuses more per series
@@ -99,12 +100,7 @@ async def app_metrics(
         sel = Selector(app=app, env=env, cluster=cluster, pod=pod)
     except InvalidSelector as exc:
         raise Unprocessable(str(exc)) from None
-    end = end or datetime.now(UTC)
-    start = start or end - timedelta(hours=1)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise BadRequest("start and end need a time zone (e.g. 2026-11-27T10:00:00Z)")
-    if start >= end:
-        raise BadRequest("start must be before end")
+    start, end = time_range(start, end, names=("start", "end"))
     if (end - start).total_seconds() / step_s > MAX_POINTS:
         raise BadRequest(f"more than {MAX_POINTS} points per series: use a larger step")
     query = build(metric, sel, window_s=max(int(step_s) * 2, 10))

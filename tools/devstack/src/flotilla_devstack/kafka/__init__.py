@@ -13,8 +13,11 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaProducer
 
 from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open
 
@@ -273,3 +276,23 @@ class TansuBroker:
         if self._proc is not None:
             self._proc.stop()
             self._proc = None
+
+
+async def produce(
+    bootstrap: str,
+    topic: str,
+    values: Iterable[bytes],
+    *,
+    partition: int | None = None,
+    **options: Any,
+) -> None:
+    """Send `values` to `topic` (to one partition if given) and wait until all are acknowledged;
+    `options` go to `AIOKafkaProducer` (compression, batching). For tests and benchmarks."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **options)
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send(topic, value, partition=partition)
+        await producer.flush()
+    finally:
+        await producer.stop()
