@@ -1,9 +1,11 @@
-"""The HAProxy runtime driver against a real HAProxy 2.6 with real upstream listeners."""
+"""The HAProxy runtime driver and reloads against a real HAProxy 2.6 in master-worker mode, with
+real upstream listeners."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +16,10 @@ import pytest
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.procs import free_port
 from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyRuntime
+from k8s_sync.ingress.instance import IngressInstance
+from k8s_sync.ingress.master import parse_show_proc
+
+from .conftest import StaticDesired, instance_for
 
 pytestmark = pytest.mark.integration
 BACKEND = "shop.prod"
@@ -21,17 +27,28 @@ BACKEND = "shop.prod"
 
 @pytest.fixture
 def haproxy(tmp_path: Path) -> Iterator[HAProxyProcess]:
-    process = HAProxyProcess(tmp_path / "haproxy", backends=(BACKEND, "other"))
+    process = HAProxyProcess(tmp_path / "haproxy")
     process.start()
     yield process
     process.stop()
 
 
 @pytest.fixture
-async def runtime(haproxy: HAProxyProcess) -> AsyncIterator[HAProxyRuntime]:
-    driver = HAProxyRuntime(str(haproxy.socket))
-    yield driver
-    await driver.close()
+async def instance(haproxy: HAProxyProcess) -> AsyncIterator[IngressInstance]:
+    """An instance whose configuration has `shop.prod` (8 slots) and `other.prod`."""
+    desired = StaticDesired()
+    desired.set_apps(BACKEND, "other.prod")
+    ingress = instance_for(haproxy)
+    ingress.desired = desired
+    await ingress._check(time.monotonic())
+    assert await ingress.reload(*_layout(ingress))
+    yield ingress
+    await ingress.runtime.close()
+
+
+def _layout(ingress: IngressInstance) -> tuple:  # type: ignore[type-arg]
+    layout, _, reason = ingress.wanted_layout()
+    return layout, reason
 
 
 async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, name: str) -> None:
@@ -52,14 +69,18 @@ async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
         writer.close()
 
 
+UPSTREAMS = {"pod-a": "127.0.0.2", "pod-b": "127.0.0.3", "pod-c": "127.0.0.4"}
+
+
 @pytest.fixture
 async def upstreams() -> AsyncIterator[dict[str, int]]:
-    """Three HTTP servers that answer with their own name."""
+    """Three HTTP servers that answer with their own name, each on an address of its own (not
+    the slots' placeholder 127.0.0.1, so that a reload that lost addresses would show)."""
     servers, ports = [], {}
-    for name in ("pod-a", "pod-b", "pod-c"):
-        port = free_port()
+    for name, address in UPSTREAMS.items():
+        port = free_port(address)
         servers.append(
-            await asyncio.start_server(functools.partial(_answer, name=name), "127.0.0.1", port)
+            await asyncio.start_server(functools.partial(_answer, name=name), address, port)
         )
         ports[name] = port
     yield ports
@@ -68,73 +89,144 @@ async def upstreams() -> AsyncIterator[dict[str, int]]:
         await server.wait_closed()
 
 
-async def through(haproxy: HAProxyProcess, n: int) -> Counter[str]:
+async def through(haproxy: HAProxyProcess, n: int, **headers: str) -> Counter[str]:
     seen: Counter[str] = Counter()
+    headers = headers or {"x-flotilla-app": BACKEND}
     async with httpx.AsyncClient(timeout=5) as http:
         for _ in range(n):
-            r = await http.get(
-                f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": BACKEND}
-            )
+            r = await http.get(f"http://127.0.0.1:{haproxy.port}/", headers=headers)
             seen[r.text if r.status_code == 200 else str(r.status_code)] += 1
     return seen
 
 
-async def test_add_serve_drain_and_delete(
-    haproxy: HAProxyProcess, runtime: HAProxyRuntime, upstreams: dict[str, int]
-) -> None:
+async def fill(runtime: HAProxyRuntime, upstreams: dict[str, int]) -> None:
     commands = []
     for i, (name, port) in enumerate(upstreams.items(), start=1):
-        commands += runtime.add_commands(BACKEND, name, "127.0.0.1", port, server_id=i)
+        commands += runtime.fill_commands(BACKEND, f"s{i}", UPSTREAMS[name], port, 100)
     await runtime.run(commands)
+
+
+async def test_fill_serve_drain_and_free_slots(
+    haproxy: HAProxyProcess, instance: IngressInstance, upstreams: dict[str, int]
+) -> None:
+    runtime = instance.runtime
+    assert len(await runtime.servers(BACKEND)) == 8
+    assert await through(haproxy, 3) == Counter({"503": 3})  # a backend with no pod yet
+    await fill(runtime, upstreams)
     state = {s.name: s for s in await runtime.servers(BACKEND)}
-    assert set(state) == set(upstreams)
-    assert all(s.state == "ready" for s in state.values())
-    assert state["pod-b"].port == upstreams["pod-b"]
+    assert [state[f"s{i}"].state for i in (1, 2, 3, 4)] == ["ready", "ready", "ready", "maint"]
+    assert state["s2"].port == upstreams["pod-b"]
     assert set(await through(haproxy, 30)) == set(upstreams)
 
-    await runtime.run([runtime.state_command(BACKEND, "pod-a", "drain")])
-    assert {s.name: s.state for s in await runtime.servers(BACKEND)}["pod-a"] == "drain"
+    await runtime.run([runtime.state_command(BACKEND, "s1", "drain")])
+    assert {s.name: s.state for s in await runtime.servers(BACKEND)}["s1"] == "drain"
     assert "pod-a" not in await through(haproxy, 20)
-
-    assert await runtime.delete(BACKEND, "pod-a") is True
-    assert await runtime.delete(BACKEND, "pod-a") is False  # gone already: still fine
-    assert {s.name for s in await runtime.servers(BACKEND)} == {"pod-b", "pod-c"}
-    assert (await runtime.connections(BACKEND)).keys() >= {"pod-b", "pod-c"}
+    await runtime.run([runtime.state_command(BACKEND, "s1", "maint")])
+    assert {s.name: s.state for s in await runtime.servers(BACKEND)}["s1"] == "maint"
+    assert (await runtime.connections(BACKEND)).keys() >= {"s2", "s3"}
 
 
-async def test_refusals_are_errors_with_haproxys_words(runtime: HAProxyRuntime) -> None:
+async def test_refusals_are_errors_with_haproxys_words(instance: IngressInstance) -> None:
+    runtime = instance.runtime
     with pytest.raises(HAProxyCommandError, match="No such backend|Can't find backend|No such"):
-        await runtime.run(runtime.add_commands("nowhere", "x", "127.0.0.1", 1, server_id=1))
+        await runtime.run(runtime.fill_commands("nowhere.prod", "s1", "127.0.0.1", 1, 100))
+    with pytest.raises(HAProxyCommandError, match="No such server|such server"):
+        await runtime.run(runtime.fill_commands(BACKEND, "s99", "127.0.0.1", 1, 100))
     with pytest.raises(ValueError, match="invalid HAProxy name"):
-        runtime.add_commands(BACKEND, "bad/name", "127.0.0.1", 1, server_id=1)
+        runtime.fill_commands(BACKEND, "bad/name", "127.0.0.1", 1, 100)
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
+        runtime.fill_commands(BACKEND, "s1", "pod.example.com", 1, 100)
     with pytest.raises(ValueError, match="one command per entry"):
         await runtime.execute(["show info; show stat"])
+    with pytest.raises(ValueError, match="refusing map entry"):
+        runtime.map_commands("/m", {}, {"a b": "shop.prod"})
 
 
-async def test_pipelined_batch_of_200_servers(runtime: HAProxyRuntime) -> None:
+async def test_pipelined_batch_of_200_slots(instance: IngressInstance) -> None:
+    desired = instance.desired
+    assert isinstance(desired, StaticDesired)
+    instance.tuning.slots_min = 200
+    desired.set_apps(BACKEND, "other.prod", "big.prod")
+    assert await instance.reload(*_layout(instance))
     commands = []
     for i in range(200):
-        commands += runtime.add_commands(
-            "other",
-            f"s{i}",
-            f"127.0.{i // 250}.{i % 250 + 1}",
-            8080,
-            server_id=i + 1,
-            state="maint",
+        commands += instance.runtime.fill_commands(
+            "big.prod", f"s{i + 1}", f"127.0.{i // 250}.{i % 250 + 1}", 8080, 100
         )
-    replies = await runtime.execute(commands)
-    assert replies.count("New server registered.") == 200
-    assert len(await runtime.servers("other")) == 200
+    replies = await instance.runtime.execute(commands)
+    assert len(replies) == 600
+    await instance.runtime.run([])  # nothing to send is fine
+    assert sum(1 for s in await instance.runtime.servers("big.prod") if s.state == "ready") == 200
 
 
-async def test_restart_is_detectable_and_loses_dynamic_servers(
-    haproxy: HAProxyProcess, runtime: HAProxyRuntime, upstreams: dict[str, int]
+async def test_a_reload_keeps_every_slot_and_its_state(
+    haproxy: HAProxyProcess, instance: IngressInstance, upstreams: dict[str, int]
 ) -> None:
+    runtime = instance.runtime
+    await fill(runtime, upstreams)
     await runtime.run(
-        runtime.add_commands(BACKEND, "pod-a", "127.0.0.1", upstreams["pod-a"], server_id=1)
+        [runtime.state_command(BACKEND, "s3", "drain"), runtime.weight_command(BACKEND, "s2", 7)]
     )
+    before = await runtime.servers(BACKEND)
+    pid = (await runtime.info())["Pid"]
+    desired = instance.desired
+    assert isinstance(desired, StaticDesired)
+    desired.set_apps(BACKEND, "other.prod", "new.prod")
+    generation = instance.running.number if instance.running else 0
+    assert await instance.reload(*_layout(instance))
+    assert instance.running is not None
+    assert instance.running.number == generation + 1
+    assert (await runtime.info())["Pid"] != pid  # a new worker, reached through a new connection
+    assert await runtime.servers(BACKEND) == before  # addresses, weights and drain carried over
+    assert len(await runtime.servers("new.prod")) == 8
+    assert set(await through(haproxy, 20)) == {"pod-a", "pod-b"}
+    assert not instance.paths.state_file.exists()  # a later cold start begins empty
+    procs = parse_show_proc(await instance.master.command("show proc"))
+    assert procs.reloads >= 2
+    assert procs.failed_reloads == 0
+
+
+async def test_routing_maps_change_without_a_reload(
+    haproxy: HAProxyProcess, instance: IngressInstance, upstreams: dict[str, int]
+) -> None:
+    runtime = instance.runtime
+    await fill(runtime, upstreams)
+    assert instance.running is not None
+    hosts = str(instance.running.hosts_map)
+    assert await runtime.map_entries(hosts) == {
+        "shop.prod.test": BACKEND,
+        "other.prod.test": "other.prod",
+    }
+    assert set(await through(haproxy, 6, host="shop.prod.test")) == set(upstreams)
+    assert await through(haproxy, 2, host="shop.example.org") == Counter({"404": 2})
+    want = {"shop.prod.test": BACKEND, "shop.example.org": BACKEND}
+    await runtime.run(runtime.map_commands(hosts, await runtime.map_entries(hosts), want))
+    assert await runtime.map_entries(hosts) == want
+    assert set(await through(haproxy, 6, host="shop.example.org:8080")) == set(upstreams)
+    assert await through(haproxy, 1, host="other.prod.test") == Counter({"404": 1})
+    pid = (await runtime.info())["Pid"]
+    assert pid == instance.pid  # no reload happened
+
+
+async def test_unknown_hosts_get_a_problem_404(haproxy: HAProxyProcess) -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        r = await http.get(f"http://127.0.0.1:{haproxy.port}/", headers={"host": "nope.example"})
+        by_header = await http.get(
+            f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": "nope.prod"}
+        )
+    assert r.status_code == by_header.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["title"] == "No application is routed here"
+
+
+async def test_restart_is_detectable_and_starts_empty(
+    haproxy: HAProxyProcess, instance: IngressInstance, upstreams: dict[str, int]
+) -> None:
+    runtime = instance.runtime
+    await fill(runtime, upstreams)
     before = await runtime.info()
     await asyncio.to_thread(haproxy.restart)
     after = await runtime.info()  # the driver reconnects by itself
     assert after["Pid"] != before["Pid"]
-    assert await runtime.servers(BACKEND) == []
+    assert after["description"] == before["description"]  # the same generation, cold
+    assert {s.state for s in await runtime.servers(BACKEND)} == {"maint"}

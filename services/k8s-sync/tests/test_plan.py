@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from k8s_sync.ingress.haproxy import ServerState
-from k8s_sync.sync.desired import Endpoint, endpoints_of_slice, server_name
-from k8s_sync.sync.engine import _unapplied
-from k8s_sync.sync.plan import plan_backend
+from k8s_sync.sync.desired import Endpoint, endpoints_of_slice
+from k8s_sync.sync.plan import plan_backend, unapplied
 
 BACKEND = "shop.prod"
+FREE = "127.0.0.1"
 
 
 def ep(
     pod: str,
+    address: str,
     *,
     cluster: str = "idc-a",
     ready: bool = True,
     serving: bool | None = None,
     terminating: bool = False,
-    address: str = "127.10.0.2",
     weight: int = 100,
 ) -> Endpoint:
     return Endpoint(
@@ -38,25 +38,26 @@ def ep(
     )
 
 
-def srv(
-    pod: str,
-    *,
-    cluster: str = "idc-a",
-    admin: int = 0,
-    server_id: int = 1,
-    address: str = "127.10.0.2",
-    weight: int = 100,
+def slot(
+    n: int, address: str = FREE, *, state: str = "maint", weight: int = 100, port: int = 8080
 ) -> ServerState:
+    admin = {"maint": 0x05, "ready": 0x04, "drain": 0x0C}[state]
     return ServerState(
         backend=BACKEND,
-        name=server_name(cluster, "shop", pod),
+        name=f"s{n}",
         address=address,
-        port=8080,
-        server_id=server_id,
-        op_state="running",
+        port=1 if address == FREE else port,
+        server_id=n,
+        op_state="running" if state != "maint" else "stopped",
         admin_state=admin,
         weight=weight,
     )
+
+
+def test_admin_state_bits_of_a_rendered_slot() -> None:
+    # 0x04 ("configured disabled") stays set on a template slot once it is put in service.
+    assert [slot(1).state, slot(1, "10.0.0.1", state="ready").state] == ["maint", "ready"]
+    assert slot(1, "10.0.0.1", state="drain").state == "drain"
 
 
 def test_slice_to_endpoints_uses_the_copied_service_labels() -> None:
@@ -93,68 +94,97 @@ def test_slice_to_endpoints_uses_the_copied_service_labels() -> None:
     assert endpoints_of_slice("idc-a", {"metadata": {"labels": {}}}) == []
 
 
-def test_long_names_are_shortened_stably() -> None:
-    long = server_name("idc-a", "namespace-" * 5, "pod-" * 10)
-    assert len(long) <= 63
-    assert long == server_name("idc-a", "namespace-" * 5, "pod-" * 10)
-    assert long != server_name("idc-a", "namespace-" * 5, "pod-" * 10 + "x")
-
-
-def test_new_ready_endpoints_are_added_with_free_ids() -> None:
-    plan = plan_backend(BACKEND, [ep("a"), ep("b", address="127.10.0.3")], [srv("a")])
-    assert plan.added == [server_name("idc-a", "shop", "b")]
-    assert plan.commands == [
-        f"add server {BACKEND}/idc-a.shop.b 127.10.0.3:8080 id 2 weight 100",
-        f"set server {BACKEND}/idc-a.shop.b state ready",
-    ]
-
-
-def test_going_away_drains_first_and_deletes_only_without_sessions() -> None:
-    gone = server_name("idc-a", "shop", "old")
-    step1 = plan_backend(BACKEND, [ep("a")], [srv("a"), srv("old", server_id=2)])
-    assert step1.commands == [f"set server {BACKEND}/{gone} state drain"]
-    draining = srv("old", server_id=2, admin=0x08)
-    busy = plan_backend(BACKEND, [ep("a")], [srv("a"), draining], sessions={gone: 3})
-    assert busy.empty
-    idle = plan_backend(BACKEND, [ep("a")], [srv("a"), draining], sessions={gone: 0})
-    assert idle.commands == [
-        f"set server {BACKEND}/{gone} state maint",
-        f"del server {BACKEND}/{gone}",
-    ]
-
-
-def test_terminating_but_serving_is_drained_not_removed() -> None:
+def test_new_ready_endpoints_fill_free_slots_in_order() -> None:
     plan = plan_backend(
         BACKEND,
-        [ep("a"), ep("b", ready=False, serving=True, terminating=True)],
-        [srv("a"), srv("b", server_id=2)],
+        [ep("a", "10.0.0.1"), ep("b", "10.0.0.2")],
+        [slot(1, "10.0.0.1", state="ready"), slot(2), slot(3)],
     )
-    assert plan.commands == [f"set server {BACKEND}/idc-a.shop.b state drain"]
-    assert plan_backend(
-        BACKEND, [ep("a"), ep("c", ready=False, serving=True, terminating=True)], [srv("a")]
-    ).empty  # never added just to be drained
+    assert plan.filled == {"s2": ("10.0.0.2", 8080)}
+    assert plan.commands == [
+        f"set server {BACKEND}/s2 addr 10.0.0.2 port 8080",
+        f"set server {BACKEND}/s2 weight 100",
+        f"set server {BACKEND}/s2 state ready",
+    ]
+    assert plan.missing == 0
 
 
-def test_stale_clusters_are_left_alone() -> None:
-    actual = [srv("a"), srv("b", cluster="idc-b", server_id=2)]
-    plan = plan_backend(BACKEND, [ep("a")], actual, stale_clusters=frozenset({"idc-b"}))
-    assert plan.empty
+def test_the_slot_that_held_an_address_is_reused_for_it() -> None:
+    plan = plan_backend(
+        BACKEND, [ep("a", "10.0.0.7")], [slot(1, "10.0.0.9"), slot(2, "10.0.0.7"), slot(3)]
+    )
+    assert list(plan.filled) == ["s2"]
+
+
+def test_going_away_drains_first_and_frees_only_without_sessions() -> None:
+    step1 = plan_backend(
+        BACKEND,
+        [ep("a", "10.0.0.1")],
+        [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="ready")],
+    )
+    assert step1.commands == [f"set server {BACKEND}/s2 state drain"]
+    draining = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="drain")]
+    busy = plan_backend(BACKEND, [ep("a", "10.0.0.1")], draining, sessions={"s2": 3})
+    assert busy.empty
+    idle = plan_backend(BACKEND, [ep("a", "10.0.0.1")], draining, sessions={"s2": 0})
+    assert idle.commands == [f"set server {BACKEND}/s2 state maint"]
+    assert idle.freed == ["s2"]
+
+
+def test_terminating_but_serving_is_drained_not_freed() -> None:
+    plan = plan_backend(
+        BACKEND,
+        [ep("a", "10.0.0.1"), ep("b", "10.0.0.2", ready=False, serving=True, terminating=True)],
+        [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="ready")],
+    )
+    assert plan.commands == [f"set server {BACKEND}/s2 state drain"]
+    never = plan_backend(
+        BACKEND,
+        [ep("a", "10.0.0.1"), ep("c", "10.0.0.3", ready=False, serving=True, terminating=True)],
+        [slot(1, "10.0.0.1", state="ready"), slot(2)],
+    )
+    assert never.empty  # never put in a slot just to be drained
+
+
+def test_stale_endpoints_are_left_alone() -> None:
+    actual = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.1.1", state="ready"), slot(3)]
+    stale = frozenset({("10.0.1.1", 8080), ("10.0.1.2", 8080)})
+    plan = plan_backend(
+        BACKEND,
+        [ep("a", "10.0.0.1"), ep("z", "10.0.1.2", cluster="idc-b")],
+        actual,
+        stale=stale,
+    )
+    assert plan.empty  # not drained, and the stale cluster's new endpoint not filled either
 
 
 def test_emptying_a_serving_backend_needs_confirmation() -> None:
-    actual = [srv("a"), srv("b", server_id=2)]
+    actual = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="ready")]
     refused = plan_backend(BACKEND, [], actual)
     assert refused.empty
     assert refused.refused is not None
     confirmed = plan_backend(BACKEND, [], actual, allow_empty=True)
-    assert len(confirmed.drained) == 2
+    assert confirmed.drained == ["s1", "s2"]
 
 
-def test_a_pod_whose_address_changed_is_replaced() -> None:
-    plan = plan_backend(BACKEND, [ep("a", address="127.10.0.9")], [srv("a")])
-    assert plan.deleted == plan.added == ["idc-a.shop.a"]
-    assert "127.10.0.9:8080" in plan.commands[-2]
-    assert plan.commands[0].endswith("state maint")  # the old one goes first
+def test_more_endpoints_than_slots_are_counted_missing() -> None:
+    plan = plan_backend(
+        BACKEND,
+        [ep(p, f"10.0.0.{i}") for i, p in enumerate("abcd", start=1)],
+        [slot(1), slot(2)],
+    )
+    assert len(plan.filled) == 2
+    assert plan.missing == 2
+
+
+def test_a_drained_slot_is_not_refilled_in_the_same_batch() -> None:
+    plan = plan_backend(
+        BACKEND,
+        [ep("new", "10.0.0.5")],
+        [slot(1, "10.0.0.1", state="ready")],
+    )
+    assert plan.drained == ["s1"]
+    assert plan.missing == 1  # the draining slot still carries sessions
 
 
 def test_the_service_weight_label_sets_server_weights() -> None:
@@ -185,19 +215,28 @@ def test_the_service_weight_label_sets_server_weights() -> None:
     slice_["metadata"]["labels"]["flotilla.io/weight"] = "999"
     assert endpoints_of_slice("idc-a", slice_)[0].weight == 256
 
-    added = plan_backend(BACKEND, [ep("g1", weight=25)], [])
-    assert added.commands[0].endswith("weight 25")
-    changed = plan_backend(BACKEND, [ep("a", weight=10)], [srv("a")])
-    assert changed.commands == [f"set server {BACKEND}/idc-a.shop.a weight 10"]
-    assert changed.reweighted == {"idc-a.shop.a": 10}
-    assert plan_backend(BACKEND, [ep("a")], [srv("a")]).empty
+    added = plan_backend(BACKEND, [ep("g1", "10.0.0.5", weight=25)], [slot(1)])
+    assert added.commands[1].endswith("weight 25")
+    served = [slot(1, "10.0.0.1", state="ready")]
+    changed = plan_backend(BACKEND, [ep("a", "10.0.0.1", weight=10)], served)
+    assert changed.commands == [f"set server {BACKEND}/s1 weight 10"]
+    assert changed.reweighted == {"s1": 10}
+    assert plan_backend(BACKEND, [ep("a", "10.0.0.1")], served).empty
 
 
 def test_read_back_reports_what_did_not_take() -> None:
-    plan = plan_backend(BACKEND, [ep("a", weight=10), ep("b")], [srv("a"), srv("c", server_id=2)])
-    assert _unapplied(plan, [srv("a", weight=10), srv("b", server_id=3), srv("c", admin=8)]) == []
-    assert _unapplied(plan, [srv("a"), srv("c")]) == [
-        "idc-a.shop.b",
-        "idc-a.shop.c",
-        "idc-a.shop.a",
+    plan = plan_backend(
+        BACKEND,
+        [ep("a", "10.0.0.1", weight=10), ep("b", "10.0.0.2")],
+        [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.3", state="ready"), slot(3)],
+    )
+    assert plan.filled == {"s3": ("10.0.0.2", 8080)}
+    assert plan.drained == ["s2"]
+    took = [
+        slot(1, "10.0.0.1", state="ready", weight=10),
+        slot(2, "10.0.0.3", state="drain"),
+        slot(3, "10.0.0.2", state="ready"),
     ]
+    assert unapplied(plan, took) == []
+    lost = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.3", state="ready"), slot(3)]
+    assert unapplied(plan, lost) == ["s3", "s2", "s1"]

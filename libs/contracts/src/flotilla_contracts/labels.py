@@ -17,5 +17,8 @@ ISOLATED: Final = "flotilla.io/isolated"
 # from the EndpointSlices, which carry the Service's labels. Default 100.
 WEIGHT: Final = "flotilla.io/weight"
 DEFAULT_WEIGHT: Final = 100
+# Annotation on each Service of an (app, env): the extra hostnames the app declares for that
+# environment, comma-separated; k8s-sync routes them (beside the environment's domain template).
+HOSTS: Final = "flotilla.io/hosts"
 
 ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)

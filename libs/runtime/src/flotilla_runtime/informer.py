@@ -17,7 +17,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -191,15 +191,16 @@ class Informer:
         return resource_version  # a clean end (timeoutSeconds): watch again from here
 
 
-InformerFactory = Callable[[ClusterConnection, client.ApiClient], Informer]
+InformerFactory = Callable[[ClusterConnection, client.ApiClient], Informer | Sequence[Informer]]
 
 
 class ClusterInformers:
-    """One informer per cluster, kept matched to a changing set of cluster connections.
+    """The informers of each cluster, kept matched to a changing set of cluster connections.
 
     `set()` starts informers for new clusters, restarts those whose connection changed
     (credentials rotated) and stops those that left; `make(connection, api)` builds a cluster's
-    informer and `forgotten(name)` is told when a cluster left the set (not on a restart).
+    informer (or several, sharing its client) and `forgotten(name)` is told when a cluster left
+    the set (not on a restart).
     """
 
     def __init__(
@@ -208,7 +209,7 @@ class ClusterInformers:
         self._make = make
         self._forgotten = forgotten
         self.connections: dict[str, ClusterConnection] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[str, list[asyncio.Task[None]]] = {}
         self._clients: dict[str, client.ApiClient] = {}
 
     async def set(self, connections: list[ClusterConnection]) -> None:
@@ -222,17 +223,20 @@ class ClusterInformers:
 
     async def _start(self, connection: ClusterConnection) -> None:
         api = await api_client(connection)
-        informer = self._make(connection, api)
+        made = self._make(connection, api)
+        informers = [made] if isinstance(made, Informer) else list(made)
         self.connections[connection.cluster] = connection
         self._clients[connection.cluster] = api
-        self._tasks[connection.cluster] = asyncio.create_task(informer.run(), name=informer.name)
-        log.info("cluster_watch_started", informer=informer.name)
+        self._tasks[connection.cluster] = [
+            asyncio.create_task(i.run(), name=i.name) for i in informers
+        ]
+        log.info("cluster_watch_started", informers=[i.name for i in informers])
 
     async def _stop(self, name: str, *, forget: bool) -> None:
-        task = self._tasks.pop(name, None)
-        if task is not None:
+        tasks = self._tasks.pop(name, [])
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         api = self._clients.pop(name, None)
         if api is not None:
             await api.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -15,13 +16,41 @@ from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.supervisor import Worker
 from k8s_sync import __version__
-from k8s_sync.ingress.haproxy import HAProxyRuntime
+from k8s_sync.ingress import bootstrap
+from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime
+from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
+from k8s_sync.ingress.master import MasterCLI
 from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
+from k8s_sync.status.ingress import router as ingress_router
 from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
+from k8s_sync.sync.routes import DomainTemplates
 
 MIGRATIONS = Path(__file__).parent / "alembic"
+
+
+def build_instances(settings: Settings, *, is_leader: Any = None) -> list[IngressInstance]:
+    tuning = InstanceTuning(
+        slots_min=settings.slots_min,
+        slots_headroom=settings.slots_headroom,
+        window_s=settings.sync_window_s,
+        reconcile_s=settings.reconcile_s,
+        drift_check_s=settings.drift_check_s,
+        reload_delay_s=settings.reload_delay_s,
+        prune_after_s=settings.prune_after_s,
+    )
+    return [
+        IngressInstance(
+            i.name,
+            i.paths(),
+            runtime=HAProxyRuntime(i.runtime_socket),
+            master=MasterCLI(i.master_socket),
+            tuning=tuning,
+            is_leader=is_leader,
+        )
+        for i in settings.ingresses
+    ]
 
 
 def build_workers(
@@ -29,29 +58,34 @@ def build_workers(
 ) -> Sequence[Worker]:
     settings = cast(Settings, resources.settings)
     leader = LeaderLock(settings.database_url, "k8s-sync")
-    engine = IngressSync(
-        HAProxyRuntime(settings.haproxy_runtime),
-        window_s=settings.sync_window_s,
-        reconcile_s=settings.reconcile_s,
-        is_leader=lambda: leader.is_leader,
-    )
-    engine.on_synced = SyncEventPublisher(engine, resources.sessionmaker)
-    engine.on_failed = SyncFailurePublisher(engine, resources.sessionmaker)
-    token = settings.service_bearer()
+    instances = build_instances(settings, is_leader=lambda: leader.is_leader)
+    engine = IngressSync(instances, templates=DomainTemplates(settings.domain_templates))
+    synced = SyncEventPublisher(engine, resources.sessionmaker)
+    failed = SyncFailurePublisher(engine, resources.sessionmaker)
+    for instance in instances:
+        instance.on_synced, instance.on_failed = synced, failed
     source = ClusterSource(
         registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
         engine.set_clusters,
         refresh_s=settings.cluster_refresh_s,
-        token=token,
+        token=settings.service_bearer(),
     )
     events = ClusterEvents(source, settings)
     resources.extras.update(engine=engine, leader=leader, source=source)
 
     async def ingress_reachable() -> None:
-        await engine.haproxy.info()
+        """Ready while at least one instance's runtime API answers (each is driven alone)."""
+        errors = []
+        for instance in instances:
+            try:
+                await instance.runtime.info()
+                return
+            except HAProxyError as exc:
+                errors.append(f"{instance.ingress}: {exc}")
+        raise HAProxyError("; ".join(errors))
 
     resources.readiness["ingress"] = ingress_reachable
-    return [leader, source, events, engine]
+    return [leader, source, events, engine, *instances]
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
@@ -62,11 +96,13 @@ SPEC = ServiceSpec(
     name="k8s-sync",
     title="Flotilla k8s-sync",
     version=__version__,
-    description="Keeps the unified ingress (HAProxy) in step with the ready pods of every cluster.",
-    routers=[status_router],
+    description="Owns the unified ingress: renders HAProxy's configuration from the platform's "
+    "Services, reloads it only when backends change, and keeps every instance in step with "
+    "the ready pods of every cluster through the runtime API.",
+    routers=[status_router, ingress_router],
     openapi_tags=[
         {"name": "sync", "description": "Per-cluster and per-application sync status"},
-        {"name": "ingress", "description": "What the ingress serves, read back from it"},
+        {"name": "ingress", "description": "The ingress instances, their configuration and routes"},
     ],
     workers=build_workers,
     state=_state,
@@ -78,6 +114,9 @@ def create_app(settings: Settings | None = None, *, spec: ServiceSpec = SPEC) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ingress-config"]:
+        return bootstrap.main(argv[1:])
     return run_service_cli(
         prog="flotilla-k8s-sync",
         settings_type=Settings,

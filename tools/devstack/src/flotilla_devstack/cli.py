@@ -76,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres-port", type=int, default=15432)
     p.add_argument("--kafka-port", type=int, default=19092)
     p.add_argument("--kubesim-port", type=int, default=16443)
-    p.add_argument("--ingress-port", type=int, default=18080, help="HAProxy frontend")
+    p.add_argument(
+        "--ingress-port",
+        type=int,
+        default=18080,
+        help="the first HAProxy instance's frontend; the second listens on the next port",
+    )
     p.add_argument("--prometheus-port", type=int, default=19090, help="Prometheus scraping kubesim")
     p.add_argument("--cache-dir", type=Path, help="downloads (default: <state-dir>/cache)")
     p.add_argument(

@@ -1,72 +1,84 @@
-"""HAProxy (Debian's 2.6) as a child process with an admin runtime socket, for tests and the stack.
+"""HAProxy (Debian's 2.6) in master-worker mode, as k8s-sync drives it, for tests and the stack.
 
-The configuration declares the backends k8s-sync fills at run time: each uses a dynamic
-algorithm (`roundrobin`) and holds no servers (see k8s_sync.ingress.haproxy for why).
+The configuration is k8s-sync's own: before the first start, `python -m
+k8s_sync.ingress.bootstrap` (the same step as `flotilla-k8s-sync ingress-config` in a
+container's init) writes generation 1 into `config/`; k8s-sync renders every later one and
+reloads through the master socket. `ingress_settings()` is this instance as an element of
+`K8S_SYNC_INGRESSES`. Both sockets are unix sockets in the instance's directory, mode 600/660.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open
 
-CONFIG = """\
-global
-    stats socket {socket} mode 600 level admin
-    maxconn 4096
-
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 10s
-    timeout server 10s
-    option redispatch
-    retries 2
-
-frontend ingress
-    bind 127.0.0.1:{port}
-    http-request set-var(txn.app) req.hdr(x-flotilla-app)
-    use_backend %[var(txn.app)] if {{ var(txn.app) -m found }}
-    default_backend {default}
-
-{backends}
-"""
-BACKEND = """\
-backend {name}
-    balance roundrobin
-"""
-
 
 class HAProxyProcess:
-    def __init__(self, directory: Path, *, backends: tuple[str, ...], port: int | None = None):
+    def __init__(self, directory: Path, *, name: str = "ingress", port: int | None = None):
         self.directory = directory
-        self.backends = backends
+        self.name = name
         self.port = port or free_port()
+        self.config_dir = directory / "config"
         self.socket = directory / "admin.sock"
+        self.master_socket = directory / "master.sock"
         self._proc: ManagedProcess | None = None
 
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
-    def start(self, timeout: float = 10.0) -> None:
+    def ingress_settings(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "config_dir": str(self.config_dir),
+            "runtime_socket": str(self.socket),
+            "master_socket": str(self.master_socket),
+            "bind": f"127.0.0.1:{self.port}",
+            "maxconn": 4096,
+            "hard_stop_after_s": 30,
+        }
+
+    def bootstrap(self) -> None:
+        """A first configuration, rendered by k8s-sync, when there is none yet."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "k8s_sync.ingress.bootstrap"],
+            env={**os.environ, "K8S_SYNC_INGRESSES": ingresses_env([self])},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise StartError(f"ingress bootstrap failed: {(result.stderr or result.stdout)[-800:]}")
+
+    def start(self, timeout: float = 15.0) -> None:
         binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
         if not Path(binary).exists():
             raise StartError("HAProxy is not installed (apt-get install haproxy)")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        config = self.directory / "haproxy.cfg"
-        config.write_text(
-            CONFIG.format(
-                socket=self.socket,
-                port=self.port,
-                default=self.backends[0],
-                backends="\n".join(BACKEND.format(name=b) for b in self.backends),
-            )
-        )
-        self.socket.unlink(missing_ok=True)
+        self.bootstrap()
+        for sock in (self.socket, self.master_socket):
+            sock.unlink(missing_ok=True)
         self._proc = ManagedProcess(
-            "haproxy", [binary, "-db", "-f", str(config)], log_path=self.directory / "haproxy.log"
+            f"haproxy-{self.name}",
+            [
+                binary,
+                "-W",
+                "-db",
+                "-S",
+                f"{self.master_socket},mode,600",
+                "-f",
+                str(self.config_dir / "haproxy.cfg"),
+            ],
+            log_path=self.directory / "haproxy.log",
         )
         self._proc.start()
         self._proc.wait_until(
@@ -78,6 +90,20 @@ class HAProxyProcess:
             self._proc.stop(timeout=5)
             self._proc = None
 
+    def kill(self) -> None:
+        """SIGKILL the master (its workers follow): an instance that dies mid-change."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc = None
+
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.running()
+
+
+def ingresses_env(instances: Sequence[HAProxyProcess]) -> str:
+    """`K8S_SYNC_INGRESSES` for these instances."""
+    return json.dumps([i.ingress_settings() for i in instances])

@@ -23,7 +23,7 @@ import httpx
 from flotilla_contracts import topics
 from flotilla_contracts.enums import Role
 from flotilla_devstack.databases import create_database, with_database
-from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.haproxy import HAProxyProcess, ingresses_env
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
@@ -50,9 +50,11 @@ SERVICES = (
     ServiceDef("k8s-sync", "K8S_SYNC_", "flotilla_sync", 2),
     ServiceDef("monitor-gateway", "MONITOR_GATEWAY_", "flotilla_monitor", 3),
 )
-KUBESIM_CLUSTERS = ("idc-a", "idc-b")
-# HAProxy 2.6 cannot create backends at run time: the config declares one per (app, env).
-INGRESS_BACKENDS = ("demo.dev", "demo.test", "demo.prod")
+# Three clusters in two IDCs: two in idc-a (as platforms do to keep traffic inside an IDC).
+KUBESIM_IDCS = {"idc-a-1": "idc-a", "idc-a-2": "idc-a", "idc-b-1": "idc-b"}
+KUBESIM_CLUSTERS = tuple(KUBESIM_IDCS)
+# Two ingress instances (an HA pair), both kept in step by k8s-sync: ingress_port and the next.
+INGRESS_INSTANCES = ("ingress-a", "ingress-b")
 DEMO_ENVIRONMENTS = ("dev", "test", "prod")
 
 
@@ -85,12 +87,12 @@ class LocalStack:
     progress: Progress = field(default=lambda line: None)
     postgres: PostgresServer | None = None
     kubesim: KubesimProcess | None = None
-    haproxy: HAProxyProcess | None = None
+    ingresses: list[HAProxyProcess] = field(default_factory=list)
     ingress_port: int = 18080
+    ingress_instances: tuple[str, ...] = INGRESS_INSTANCES
     prometheus_port: int = 19090
     prometheus: PrometheusProcess | None = None
     kubesim_clusters: tuple[str, ...] = KUBESIM_CLUSTERS
-    ingress_backends: tuple[str, ...] = INGRESS_BACKENDS
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
     broker: Broker | None = None
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
@@ -137,14 +139,17 @@ class LocalStack:
         self.prometheus.start()
         self.urls["prometheus"] = self.prometheus.url
 
-        self.haproxy = HAProxyProcess(
-            self.state_dir / "haproxy", backends=self.ingress_backends, port=self.ingress_port
-        )
-        self.progress(f"starting HAProxy (the ingress) on 127.0.0.1:{self.ingress_port}")
-        self.haproxy.start()
-        self.urls["ingress"] = (
-            f"http://127.0.0.1:{self.ingress_port}  (Host-less: send x-flotilla-app: <app>.<env>)"
-        )
+        for i, name in enumerate(self.ingress_instances):
+            ingress = HAProxyProcess(
+                self.state_dir / "haproxy" / name, name=name, port=self.ingress_port + i
+            )
+            self.progress(f"starting HAProxy {name} (the ingress) on 127.0.0.1:{ingress.port}")
+            ingress.start()
+            self.ingresses.append(ingress)
+            self.urls[name] = (
+                f"http://127.0.0.1:{ingress.port}  (Host: <app>.<env>.apps.localhost, or "
+                "x-flotilla-app: <app>.<env>)"
+            )
 
         if self.with_services:
             self._start_services()
@@ -157,7 +162,10 @@ class LocalStack:
             "PostgreSQL": self.postgres_port,
             "Kafka": self.kafka_port,
             "kubesim": self.kubesim_port,
-            "ingress": self.ingress_port,
+            **{
+                f"ingress {name}": self.ingress_port + i
+                for i, name in enumerate(self.ingress_instances)
+            },
             "Prometheus": self.prometheus_port,
         }
         if self.with_services:
@@ -213,7 +221,7 @@ class LocalStack:
             f"{p}SERVICE_TOKEN": mint_token(
                 AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600
             ),
-            **({f"{p}HAPROXY_RUNTIME": str(self.haproxy.socket)} if self.haproxy else {}),
+            **({f"{p}INGRESSES": ingresses_env(self.ingresses)} if self.ingresses else {}),
             **({f"{p}PROMETHEUS_URL": self.prometheus.url} if self.prometheus else {}),
             **{
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
@@ -253,7 +261,7 @@ class LocalStack:
                     "/v1/clusters",
                     json={
                         "name": name,
-                        "idc": name,
+                        "idc": KUBESIM_IDCS.get(name, name),
                         "provider": "self-built",
                         "credentials": {
                             "kind": "kubeconfig",
@@ -300,7 +308,7 @@ class LocalStack:
                 "postgres": self.postgres.pid if self.postgres else None,
                 "kafka": self.broker.pid if self.broker else None,
                 "kubesim": self.kubesim.pid if self.kubesim else None,
-                "haproxy": self.haproxy.pid if self.haproxy else None,
+                **{f"haproxy-{i.name}": i.pid for i in self.ingresses},
                 "prometheus": self.prometheus.pid if self.prometheus else None,
                 **{name: p.pid for name, p in self.processes.items()},
             },
@@ -328,6 +336,7 @@ class LocalStack:
         dead = [name for name, proc in self.processes.items() if not proc.running()]
         if self.kubesim is not None and self.kubesim.pid is not None and not self.kubesim.running():
             dead.append("kubesim")
+        dead += [f"HAProxy {i.name}" for i in self.ingresses if not i.running()]
         return dead
 
     def stop(self) -> None:
@@ -335,9 +344,10 @@ class LocalStack:
             self.progress(f"stopping {name}")
             self.processes[name].stop()
         self.processes.clear()
-        if self.haproxy is not None:
-            self.progress("stopping HAProxy")
-            self.haproxy.stop()
+        for ingress in self.ingresses:
+            self.progress(f"stopping HAProxy {ingress.name}")
+            ingress.stop()
+        self.ingresses.clear()
         if self.prometheus is not None:
             self.progress("stopping Prometheus")
             self.prometheus.stop()

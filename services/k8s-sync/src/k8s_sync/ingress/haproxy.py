@@ -1,29 +1,35 @@
-"""HAProxy runtime API driver: add, drain, weigh, disable and delete servers without reloads.
+"""HAProxy runtime API driver: fill, drain, weigh and free server slots, and edit maps.
 
-Facts this driver relies on (shared/reference/haproxy-runtime-api.md, HAProxy 2.6.12):
+Facts this driver relies on (HAProxy 2.6.12, measured; the README's "The unified ingress"):
 - One persistent connection in `prompt` mode; commands are pipelined, one per line, and every
   reply ends with `\\n> `. Replies are split on that and stripped (trailing blank lines vary).
-- `add server` needs an admin socket and a backend with a dynamic algorithm; `default-server`
-  is never inherited, so every keyword is sent; never `enabled`/`disabled` (haproxy#2497); an
-  explicit stable `id` avoids haproxy#3413. A new server starts in maintenance: `set server
-  ... state ready` puts it in service.
-- Delete only from maintenance and without connections: drain first, then `maint`, then `del
-  server`. `No such server.` on delete means it is gone already: success.
+- Servers are the slots of the rendered configuration (`server s<i> ... disabled`), so
+  nothing is added or deleted at run time: a slot gets a pod with `set server B/S addr A port P`,
+  its weight, then `state ready`; it is drained with `state drain` and freed with `state maint`.
 - `show servers state <backend>`: a version line, a `#` header naming the columns, rows.
+  `srv_admin_state` is a bitmask: 0x01 forced maintenance, 0x02 inherited, 0x04 "configured
+  disabled" (stays set on a slot rendered `disabled` even once it is put in service, so it
+  alone does not mean maintenance), 0x08 forced drain, 0x10 inherited drain, 0x20 DNS.
+- Maps (`add map`, `del map`, `show map`) change routing without a reload; the map is named by
+  the file path the configuration loaded it from.
+- After a reload the persistent connection still reaches the old worker: `close()` it, and the
+  next command reaches the new one (the socket's listener moved over with `expose-fd`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 PROMPT = b"\n> "
-NAME = re.compile(r"^[A-Za-z0-9._:-]{1,63}$")
-ADMIN_MAINT = 0x01
-ADMIN_DRAIN = 0x08
+NAME = re.compile(r"^[A-Za-z0-9._:-]{1,127}$")
+MAP_WORD = re.compile(r"^[a-z0-9._:-]{1,253}$")
+ADMIN_MAINT = 0x01 | 0x02 | 0x20
+ADMIN_DRAIN = 0x08 | 0x10
 OP_STATES = {0: "stopped", 1: "starting", 2: "running", 3: "stopping"}
 
 
@@ -54,15 +60,16 @@ class ServerState:
     @property
     def state(self) -> str:
         """ready | drain | maint, as Flotilla names the states it sets."""
-        if self.admin_state & (ADMIN_MAINT | 0x02 | 0x04 | 0x20):
+        if self.admin_state & ADMIN_MAINT:
             return "maint"
-        if self.admin_state & (ADMIN_DRAIN | 0x10):
+        if self.admin_state & ADMIN_DRAIN:
             return "drain"
         return "ready"
 
 
 # Replies that mean success for the commands we send (everything else is an error).
-_OK = ("", "New server registered.", "Server deleted.")
+_OK = ("",)
+_ADDR_OK = ("IP changed from", "no need to change the addr")
 
 
 class HAProxyRuntime:
@@ -132,9 +139,7 @@ class HAProxyRuntime:
     async def run(self, commands: Sequence[str]) -> None:
         """Execute and raise on the first reply that is not a success."""
         for command, reply in zip(commands, await self.execute(commands), strict=True):
-            if reply not in _OK and not (
-                command.startswith("del server") and reply == "No such server."
-            ):
+            if not _succeeded(command, reply):
                 raise HAProxyCommandError(command, reply)
 
     # --- reading ----------------------------------------------------------------------------
@@ -150,47 +155,37 @@ class HAProxyRuntime:
 
     async def servers(self, backend: str) -> list[ServerState]:
         (reply,) = await self.execute([f"show servers state {backend}"])
-        lines = [ln for ln in reply.splitlines() if ln.strip()]
-        if lines and not lines[0].startswith(("1", "#")):
-            raise HAProxyCommandError(f"show servers state {backend}", reply)
-        header = next((ln for ln in lines if ln.startswith("#")), None)
-        if header is None:
-            return []
-        columns = header.lstrip("# ").split()
-        out = []
-        for line in lines[lines.index(header) + 1 :]:
-            row = dict(zip(columns, line.split(), strict=False))
-            out.append(
-                ServerState(
-                    backend=row["be_name"],
-                    name=row["srv_name"],
-                    address=row["srv_addr"],
-                    port=int(row.get("srv_port", "0")),
-                    server_id=int(row["srv_id"]),
-                    op_state=OP_STATES.get(int(row["srv_op_state"]), row["srv_op_state"]),
-                    admin_state=int(row["srv_admin_state"]),
-                    weight=int(row["srv_uweight"]),
-                )
-            )
-        return out
+        return parse_servers_state(reply, command=f"show servers state {backend}")
+
+    async def all_servers_state(self) -> str:
+        """`show servers state` of every backend, as HAProxy's server-state file wants it."""
+        (reply,) = await self.execute(["show servers state"])
+        if not reply.startswith("1"):
+            raise HAProxyCommandError("show servers state", reply[:200])
+        return reply
+
+    async def map_entries(self, path: str) -> dict[str, str]:
+        (reply,) = await self.execute([f"show map {path}"])
+        entries = {}
+        for line in reply.splitlines():
+            words = line.split()
+            if len(words) == 3 and words[0].startswith("0x"):
+                entries[words[1]] = words[2]
+            elif line.strip():
+                raise HAProxyCommandError(f"show map {path}", reply[:200])
+        return entries
 
     # --- writing ----------------------------------------------------------------------------
 
     @staticmethod
-    def add_commands(
-        backend: str,
-        name: str,
-        address: str,
-        port: int,
-        *,
-        server_id: int,
-        weight: int = 100,
-        state: str = "ready",
-    ) -> list[str]:
-        _check(backend, name)
+    def fill_commands(backend: str, slot: str, address: str, port: int, weight: int) -> list[str]:
+        """Put a pod into a free slot and in service."""
+        _check(backend, slot)
+        ipaddress.ip_address(address)  # never a name, never anything else on the line
         return [
-            f"add server {backend}/{name} {address}:{port} id {server_id} weight {weight}",
-            f"set server {backend}/{name} state {state}",
+            f"set server {backend}/{slot} addr {address} port {int(port)}",
+            f"set server {backend}/{slot} weight {int(weight)}",
+            f"set server {backend}/{slot} state ready",
         ]
 
     @staticmethod
@@ -206,23 +201,20 @@ class HAProxyRuntime:
         return f"set server {backend}/{name} weight {int(weight)}"
 
     @staticmethod
-    def delete_commands(backend: str, name: str) -> list[str]:
-        _check(backend, name)
-        return [f"set server {backend}/{name} state maint", f"del server {backend}/{name}"]
-
-    async def delete(self, backend: str, name: str) -> bool:
-        """Take a server out and delete it; False if it did not exist (which is fine)."""
-        commands = self.delete_commands(backend, name)
-        replies = await self.execute(commands)
-        if all(r == "No such server." for r in replies):
-            return False
-        for command, reply in zip(commands, replies, strict=True):
-            if reply not in _OK:
-                raise HAProxyCommandError(command, reply)
-        return True
+    def map_commands(path: str, have: dict[str, str], want: dict[str, str]) -> list[str]:
+        """Commands that turn map `have` into `want` (keys and values: checked names)."""
+        commands = [f"del map {path} {key}" for key in sorted(have.keys() - want.keys())]
+        for key, value in sorted(want.items()):
+            if not (MAP_WORD.match(key) and MAP_WORD.match(value)):
+                raise ValueError(f"refusing map entry {key!r} → {value!r}")
+            if key not in have:
+                commands.append(f"add map {path} {key} {value}")
+            elif have[key] != value:
+                commands.append(f"set map {path} {key} {value}")
+        return commands
 
     async def connections(self, backend: str) -> dict[str, int]:
-        """Current sessions plus queued requests per server (0 means safe to delete)."""
+        """Current sessions plus queued requests per server (0 means the slot may be freed)."""
         (reply,) = await self.execute([f"show stat {backend} 4 -1"])
         lines = [ln for ln in reply.splitlines() if ln.strip()]
         if not lines or not lines[0].startswith("#"):
@@ -235,7 +227,40 @@ class HAProxyRuntime:
         return out
 
 
+def parse_servers_state(reply: str, *, command: str = "show servers state") -> list[ServerState]:
+    """`show servers state` (one backend or all) → rows, columns mapped by the header."""
+    lines = [ln for ln in reply.splitlines() if ln.strip()]
+    if lines and not lines[0].startswith(("1", "#")):
+        raise HAProxyCommandError(command, reply[:300])
+    header = next((ln for ln in lines if ln.startswith("#")), None)
+    if header is None:
+        return []
+    columns = header.lstrip("# ").split()
+    out = []
+    for line in lines[lines.index(header) + 1 :]:
+        row = dict(zip(columns, line.split(), strict=False))
+        out.append(
+            ServerState(
+                backend=row["be_name"],
+                name=row["srv_name"],
+                address=row["srv_addr"],
+                port=int(row.get("srv_port", "0")),
+                server_id=int(row["srv_id"]),
+                op_state=OP_STATES.get(int(row["srv_op_state"]), row["srv_op_state"]),
+                admin_state=int(row["srv_admin_state"]),
+                weight=int(row["srv_uweight"]),
+            )
+        )
+    return out
+
+
+def _succeeded(command: str, reply: str) -> bool:
+    if reply in _OK:
+        return True
+    return " addr " in command and reply.startswith(_ADDR_OK)
+
+
 def _check(backend: str, name: str) -> None:
     for value in (backend, name):
         if not NAME.match(value):
-            raise ValueError(f"invalid HAProxy name {value!r} ([A-Za-z0-9._:-], ≤ 63)")
+            raise ValueError(f"invalid HAProxy name {value!r} ([A-Za-z0-9._:-], ≤ 127)")

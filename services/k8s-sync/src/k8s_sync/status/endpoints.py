@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, FlotillaError
-from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyError
-from k8s_sync.sync.desired import backend_name
+from k8s_sync.ingress.haproxy import HAProxyError
+from k8s_sync.ingress.instance import IngressInstance
+from k8s_sync.sync.desired import Endpoint, backend_name
 from k8s_sync.sync.engine import IngressSync
 
 router = APIRouter(tags=["sync"], responses=PROBLEM_RESPONSES)
@@ -31,16 +32,10 @@ class WaitTimedOut(FlotillaError):
     title = "The ingress did not reach the wanted state in time"
 
 
-class BackendNotConfigured(FlotillaError):
-    status = 404
-    type_ = "backend-not-configured"
-    title = "HAProxy's configuration has no backend for this app and environment"
-
-
-class IngressUnavailable(FlotillaError):
-    status = 502
-    type_ = "ingress-unavailable"
-    title = "The ingress's runtime API cannot be reached"
+class RouteNotRendered(FlotillaError):
+    status = 409
+    type_ = "route-not-rendered"
+    title = "The ingress cannot route this app and environment"
 
 
 class ClusterSyncStatus(BaseModel):
@@ -53,13 +48,14 @@ class ClusterSyncStatus(BaseModel):
     reconnects: int
     last_error: str | None
     endpoints: int
+    services: int = Field(description="Flotilla Services seen (the cluster's part of the routes)")
     lag_ms: float | None = Field(
         description="propagation latency of the latest change applied (seen → read back)"
     )
 
 
 class ServerOut(BaseModel):
-    server: str
+    slot: str | None = Field(None, description="the HAProxy server slot holding it")
     cluster: str
     pod: str
     address: str
@@ -67,13 +63,24 @@ class ServerOut(BaseModel):
     state: str
 
 
+class InstanceAppStatus(BaseModel):
+    ingress: str
+    up: bool = Field(description="the instance's runtime API answers")
+    configured: bool = Field(description="its running configuration has the backend")
+    pending: str | None = Field(description="why it does not serve the desired state yet")
+    applied: list[ServerOut] = Field(description="read back from this instance now")
+    in_sync: bool
+
+
 class AppSyncStatus(BaseModel):
     app: str
     env: str
     backend: str
+    hosts: list[str] = Field(description="hostnames routed to it")
+    route_errors: list[str] = Field(description="what in its route was refused, and why")
     desired: list[ServerOut]
-    applied: list[ServerOut] = Field(description="read back from HAProxy now")
-    in_sync: bool
+    instances: list[InstanceAppStatus]
+    in_sync: bool = Field(description="every instance that is up serves exactly `desired`")
     last_error: str | None
 
 
@@ -111,6 +118,7 @@ async def clusters(engine: EngineDep, _: Viewer) -> list[ClusterSyncStatus]:
                 reconnects=health.reconnects if health else 0,
                 last_error=health.last_error if health else None,
                 endpoints=sum(len(v) for v in view.slices.values()),
+                services=len(view.services),
                 lag_ms=round(view.last_lag_s * 1000, 1) if view.last_lag_s is not None else None,
             )
         )
@@ -120,7 +128,7 @@ async def clusters(engine: EngineDep, _: Viewer) -> list[ClusterSyncStatus]:
 class ReplicaStatus(BaseModel):
     leader: bool = Field(description="this replica holds the lock and writes to the ingress")
     applied_batches: int = Field(description="batches this replica applied since it started")
-    failing_backends: dict[str, str]
+    failing_backends: dict[str, str] = Field(description="`<ingress>/<backend>` → last error")
     clusters: int
 
 
@@ -129,93 +137,173 @@ async def replica(request: Request, engine: EngineDep, _: Viewer) -> ReplicaStat
     leader = getattr(request.state, "leader", None)
     return ReplicaStatus(
         leader=bool(leader.is_leader) if leader is not None else True,
-        applied_batches=engine.applied_batches,
-        failing_backends=dict(engine.failures),
+        applied_batches=sum(i.applied_batches for i in engine.instances),
+        failing_backends={
+            f"{i.ingress}/{b}": why for i in engine.instances for b, why in i.failures.items()
+        },
         clusters=len(engine.connections),
     )
 
 
-async def _status(engine: IngressSync, app: str, env: str) -> AppSyncStatus:
-    backend = backend_name(app, env)
-    desired = [
-        ServerOut(
-            server=e.server,
-            cluster=e.cluster,
-            pod=e.pod,
-            address=e.address,
-            port=e.port,
-            state=str(e.desired_state),
+def _server(endpoint: Endpoint, slot: str | None = None, state: str | None = None) -> ServerOut:
+    return ServerOut(
+        slot=slot,
+        cluster=endpoint.cluster,
+        pod=endpoint.pod,
+        address=endpoint.address,
+        port=endpoint.port,
+        state=state or str(endpoint.desired_state),
+    )
+
+
+async def _on_instance(
+    instance: IngressInstance, backend: str, desired: list[Endpoint]
+) -> InstanceAppStatus:
+    by_key = {(e.address, e.port): e for e in desired}
+    if not instance.up:
+        why = f"instance down: {instance.last_error}" if instance.last_error else "instance down"
+        return InstanceAppStatus(
+            ingress=instance.ingress,
+            up=False,
+            configured=False,
+            pending=why,
+            applied=[],
+            in_sync=False,
         )
-        for e in engine.desired(backend)
-        if e.desired_state
-    ]
-    by_server = {d.server: d for d in desired}
+    if not instance.has_backend(backend):
+        return InstanceAppStatus(
+            ingress=instance.ingress,
+            up=True,
+            configured=False,
+            pending="backend being created (a reload is pending)",
+            applied=[],
+            in_sync=False,
+        )
     try:
-        servers = await engine.haproxy.servers(backend)
-    except HAProxyCommandError as exc:
-        if "find backend" in exc.reply or "No such backend" in exc.reply:
-            raise BackendNotConfigured(
-                f"HAProxy has no backend {backend}: declare it in its configuration (see the "
-                "README, 'The HAProxy template') and reload HAProxy",
-                backend=backend,
-            ) from None
-        raise IngressUnavailable(str(exc)) from None
+        servers = await instance.runtime.servers(backend)
     except HAProxyError as exc:
-        raise IngressUnavailable(str(exc)) from None
-    applied = [
-        ServerOut(
-            server=s.name,
-            cluster=s.name.split(".", 1)[0],
-            pod=by_server[s.name].pod if s.name in by_server else s.name.rsplit(".", 1)[-1],
-            address=s.address,
-            port=s.port,
-            state=s.state,
+        return InstanceAppStatus(
+            ingress=instance.ingress,
+            up=False,
+            configured=True,
+            pending=str(exc)[:300],
+            applied=[],
+            in_sync=False,
         )
-        for s in servers
-    ]
-    in_sync = {(d.server, d.state) for d in desired} == {(a.server, a.state) for a in applied}
+    applied = []
+    for s in servers:
+        if s.state == "maint":
+            continue
+        endpoint = by_key.get((s.address, s.port))
+        if endpoint is None:  # a slot no cluster's view explains
+            applied.append(
+                ServerOut(
+                    slot=s.name, cluster="", pod="", address=s.address, port=s.port, state=s.state
+                )
+            )
+        else:
+            applied.append(_server(endpoint, s.name, s.state))
+    want = {(e.address, e.port, str(e.desired_state)) for e in desired if e.desired_state}
+    have = {(a.address, a.port, a.state) for a in applied}
+    return InstanceAppStatus(
+        ingress=instance.ingress,
+        up=True,
+        configured=True,
+        pending=None if want == have else "applying",
+        applied=applied,
+        in_sync=want == have,
+    )
+
+
+async def app_sync_status(engine: IngressSync, app: str, env: str) -> AppSyncStatus:
+    backend = backend_name(app, env)
+    routes = engine.routes
+    desired = engine.desired(backend)
+    instances = await asyncio.gather(*(_on_instance(i, backend, desired) for i in engine.instances))
+    up = [i for i in instances if i.up]
     return AppSyncStatus(
         app=app,
         env=env,
         backend=backend,
-        desired=desired,
-        applied=applied,
-        in_sync=in_sync,
-        last_error=engine.failures.get(backend),
+        hosts=list(routes.routes[backend].hosts) if backend in routes.routes else [],
+        route_errors=routes.errors.get(backend, []),
+        desired=[_server(e) for e in desired if e.desired_state],
+        instances=list(instances),
+        in_sync=bool(up) and all(i.in_sync for i in up),
+        last_error=next(
+            (i.failures[backend] for i in engine.instances if backend in i.failures), None
+        ),
     )
 
 
 @router.get(
     "/sync/apps/{app}/{env}",
     operation_id="appSyncStatus",
-    summary="What the ingress should serve for an app, and what it serves",
+    summary="What the ingress should serve for an app, and what each instance serves",
 )
 async def app_status(app: str, env: str, engine: EngineDep, _: Viewer) -> AppSyncStatus:
-    return await _status(engine, app, env)
+    return await app_sync_status(engine, app, env)
+
+
+def _serving(status: InstanceAppStatus, cluster: str) -> set[str]:
+    """Pods of `cluster` the instance sends new requests to (a slot nobody explains counts
+    against every cluster: it may be anyone's old pod)."""
+    return {
+        a.pod or f"{a.address}:{a.port}"
+        for a in status.applied
+        if a.state == "ready" and a.cluster in (cluster, "")
+    }
 
 
 @router.post(
     "/sync/apps/{app}/{env}/wait",
     operation_id="waitForIngress",
-    summary="Block until the ingress serves exactly these pods of a cluster",
+    summary="Block until every ingress instance that is up serves exactly these pods",
+    responses={
+        409: {"description": "The route cannot be rendered (invalid app or env name)"},
+        504: {"description": "Not in that state within `timeout_s`; the detail says per instance"},
+    },
 )
 async def wait(
     app: str, env: str, data: WaitRequest, engine: EngineDep, _: Viewer
 ) -> AppSyncStatus:
+    """A backend still being created (its reload pending) is waited for, within the timeout;
+    an instance that is down is not waited for (it is repaired in full when it returns)."""
+    backend = backend_name(app, env)
     want = set(data.pods)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + data.timeout_s
     while True:
-        status = await _status(engine, app, env)
-        serving = {
-            a.pod for a in status.applied if a.cluster == data.cluster and a.state == "ready"
-        }
-        if serving == want:
+        routes = engine.routes
+        if backend not in routes.routes and backend in routes.errors:
+            raise RouteNotRendered(
+                f"{backend}: {'; '.join(routes.errors[backend])}", backend=backend
+            )
+        status = await app_sync_status(engine, app, env)
+        up = [i for i in status.instances if i.up]
+        if up and all(i.configured and _serving(i, data.cluster) == want for i in up):
             return status
         if loop.time() >= deadline:
             raise WaitTimedOut(
-                f"{data.cluster}: serving {sorted(serving)[:20]}, wanted {sorted(want)[:20]}",
-                serving=sorted(serving),
-                wanted=sorted(want),
+                "; ".join(_why(i, data.cluster, want) for i in status.instances)
+                or "no ingress instance is configured",
+                instances={
+                    i.ingress: {
+                        "up": i.up,
+                        "pending": i.pending,
+                        "serving": sorted(_serving(i, data.cluster))[:20],
+                    }
+                    for i in status.instances
+                },
+                wanted=sorted(want)[:20],
             )
         await asyncio.sleep(0.05)
+
+
+def _why(status: InstanceAppStatus, cluster: str, want: set[str]) -> str:
+    if not status.up or not status.configured:
+        return f"{status.ingress}: {status.pending}"
+    serving = _serving(status, cluster)
+    return (
+        f"{status.ingress}: serving {sorted(serving)[:10]} of {cluster}, wanted {sorted(want)[:10]}"
+    )

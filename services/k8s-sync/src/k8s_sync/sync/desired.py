@@ -1,23 +1,21 @@
 """From EndpointSlices to the servers the ingress should have: pure functions, no I/O.
 
-One HAProxy backend per (app, env), named `<app>.<env>`; one server per pod endpoint, named
-`<cluster>.<namespace>.<pod>` (hashed down to 63 characters when longer, as HAProxy names
-should be). An endpoint that is ready is served; one that is terminating but still serving is
-drained (no new requests, in-flight ones finish); anything else is not served. A Service
+One HAProxy backend per (app, env), named `<app>.<env>`; each pod endpoint fills one of its
+server slots (k8s_sync.sync.plan). An endpoint that is ready is served; one that is terminating
+but still serving is drained (no new requests, in-flight ones finish); anything else is not
+served. A Service
 labelled `flotilla.io/weight` gives its pods that HAProxy weight (gray stages use it to set their
 share of traffic beside stable); otherwise every server weighs 100.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from flotilla_contracts import labels
-
-MAX_NAME = 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +37,8 @@ class Endpoint:
     def backend(self) -> str:
         return backend_name(self.app, self.env)
 
-    @property
-    def server(self) -> str:
-        return server_name(self.cluster, self.namespace, self.pod)
+    def with_weight(self, weight: int) -> Endpoint:
+        return self if weight == self.weight else dataclasses.replace(self, weight=weight)
 
     @property
     def desired_state(self) -> str | None:
@@ -55,14 +52,6 @@ class Endpoint:
 
 def backend_name(app: str, env: str) -> str:
     return f"{app}.{env}"
-
-
-def server_name(cluster: str, namespace: str, pod: str) -> str:
-    name = f"{cluster}.{namespace}.{pod}"
-    if len(name) <= MAX_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-    return f"{name[: MAX_NAME - 11]}~{digest}".replace("~", "-")
 
 
 def endpoints_of_slice(cluster: str, endpoint_slice: dict[str, Any]) -> list[Endpoint]:

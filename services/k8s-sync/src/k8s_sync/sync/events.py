@@ -1,4 +1,12 @@
-"""After each applied batch: what the ingress now serves, per cluster, as sync events."""
+"""After each applied batch: what an ingress instance now serves, per cluster, as sync events.
+
+Events are published through the outbox; their CloudEvent `source` names the ingress instance
+(`/flotilla/k8s-sync/ingress/<name>`), so a consumer that cares about one instance filters on
+it, and the payloads stay those of `flotilla_contracts` v1. A failure is reported for what
+concerns an application — a refused command, a read back that differs, a configuration that
+`haproxy -c` refused — not for an instance that is down: that is the instance's health (status
+API, `flotilla_ingress_up`), and it is repaired when the instance returns.
+"""
 
 from __future__ import annotations
 
@@ -11,39 +19,51 @@ from flotilla_contracts.events import IngressEndpoint, SyncAppliedV1, SyncFailed
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.outbox import add_event
 from k8s_sync.ingress.haproxy import ServerState
+from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.sync.engine import IngressSync
+from k8s_sync.sync.routes import GRAY_SUFFIX
 
 SOURCE = "/flotilla/k8s-sync"
+_STAGES = {s.value for s in Stage}
+
+
+def source_of(instance: IngressInstance) -> str:
+    return f"{SOURCE}/ingress/{instance.ingress}"
+
+
+def app_env(backend: str) -> tuple[str, str]:
+    app, _, env = backend.removesuffix(GRAY_SUFFIX).partition(".")
+    return app, env
 
 
 class SyncEventPublisher:
-    """`on_synced` callback of the engine: one SyncAppliedV1 per (app, env, cluster)."""
+    """`on_synced` callback of every instance: one SyncAppliedV1 per (app, env, cluster)."""
 
     def __init__(self, engine: IngressSync, sessionmaker: async_sessionmaker[AsyncSession]):
         self._engine = engine
         self._sessionmaker = sessionmaker
 
-    async def __call__(self, backend: str, servers: list[ServerState]) -> None:
-        app, _, env = backend.partition(".")
-        desired = {e.server: e for e in self._engine.desired(backend)}
-        by_cluster: dict[str, list[IngressEndpoint]] = {}
+    async def __call__(
+        self, instance: IngressInstance, backend: str, servers: list[ServerState]
+    ) -> None:
+        if backend.endswith(GRAY_SUFFIX):
+            return  # the twin repeats the main backend's gray pods
+        app, env = app_env(backend)
+        desired = {(e.address, e.port): e for e in self._engine.desired(backend)}
+        by_cluster: dict[str, list[IngressEndpoint]] = {e.cluster: [] for e in desired.values()}
         for server in servers:
-            endpoint = desired.get(server.name)
-            cluster = endpoint.cluster if endpoint else server.name.split(".", 1)[0]
-            pod = endpoint.pod if endpoint else server.name.rsplit(".", 1)[-1]
-            by_cluster.setdefault(cluster, []).append(
+            endpoint = desired.get((server.address, server.port))
+            if server.state == "maint" or endpoint is None:
+                continue  # a free slot, or one no cluster's view explains
+            by_cluster[endpoint.cluster].append(
                 IngressEndpoint(
-                    pod=pod,
+                    pod=endpoint.pod,
                     address=server.address,
                     port=server.port,
-                    stage=Stage(endpoint.stage)
-                    if endpoint and endpoint.stage in Stage.__members__.values()
-                    else Stage.STABLE,
+                    stage=Stage(endpoint.stage) if endpoint.stage in _STAGES else Stage.STABLE,
                     state=server.state,
                 )
             )
-        for endpoint in desired.values():
-            by_cluster.setdefault(endpoint.cluster, [])
         now = datetime.now(UTC)
         async with session_scope(self._sessionmaker) as session:
             for cluster, endpoints in sorted(by_cluster.items()):
@@ -51,8 +71,8 @@ class SyncEventPublisher:
                 versions = (
                     {
                         k: v
-                        for k, v in (view.slice_versions if view else {}).items()
-                        if any(e.backend == backend for e in view.slices.get(k, []))
+                        for k, v in view.slice_versions.items()
+                        if k in view.by_backend.get(backend, ())
                     }
                     if view
                     else {}
@@ -67,7 +87,7 @@ class SyncEventPublisher:
                         resource_versions=versions,
                         applied_at=now,
                     ),
-                    source=SOURCE,
+                    source=source_of(instance),
                     key=f"{backend}/{cluster}",
                     subject=backend,
                 )
@@ -75,24 +95,30 @@ class SyncEventPublisher:
 
 class SyncFailurePublisher:
     """`on_failed` callback: one SyncFailedV1 per cluster the backend's endpoints come from,
-    when a backend starts failing (not on every retry)."""
+    when a backend starts failing on an instance (not on every retry)."""
 
     def __init__(self, engine: IngressSync, sessionmaker: async_sessionmaker[AsyncSession]):
         self._engine = engine
         self._sessionmaker = sessionmaker
 
-    async def __call__(self, backend: str, reason: str) -> None:
-        app, _, env = backend.partition(".")
-        clusters = sorted({e.cluster for e in self._engine.desired(backend)})
+    async def __call__(self, instance: IngressInstance, backend: str, reason: str) -> None:
+        app, env = app_env(backend)
+        main = backend.removesuffix(GRAY_SUFFIX)
+        clusters = {e.cluster for e in self._engine.desired(main)}
+        clusters |= {
+            name
+            for name, view in self._engine.views.items()
+            if any(r.backend == main for r in view.services.values())
+        }
         now = datetime.now(UTC)
         async with session_scope(self._sessionmaker) as session:
-            for cluster in clusters:
+            for cluster in sorted(clusters):
                 await add_event(
                     session,
                     SyncFailedV1(
                         app=app, env=env, cluster=cluster, reason=reason[:1000], failed_at=now
                     ),
-                    source=SOURCE,
-                    key=f"{backend}/{cluster}",
-                    subject=backend,
+                    source=source_of(instance),
+                    key=f"{main}/{cluster}",
+                    subject=main,
                 )

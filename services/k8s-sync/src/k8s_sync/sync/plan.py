@@ -1,14 +1,19 @@
-"""Diff what a backend should serve against what HAProxy reports, into runtime commands.
+"""Diff what a backend should serve against its slots as HAProxy reports them, into commands.
 
-Rules, in the order a zero-downtime change needs them:
-- a new ready endpoint is added (explicit stable id, its weight, then `state ready`);
+A slot holds one pod, identified by its address and port (an ingress routes to pod IPs, so within
+one backend an address:port is one pod). Rules, in the order a zero-downtime change needs them:
+- a new ready endpoint fills a free slot (address, weight, then `state ready`), reusing the slot
+  that last held the same address when there is one;
 - a served endpoint whose weight changed gets `set server ... weight`;
-- an endpoint that is terminating but serving is drained, never removed while it has sessions;
-- a server nobody wants any more is drained first; once it is drained and has no sessions it
-  is put in maintenance and deleted (HAProxy 2.6 can crash deleting a busy server);
-- servers of a cluster marked stale (its API unreachable) are left exactly as they are;
+- an endpoint that is terminating but serving is drained, never freed while it has sessions;
+- a slot nobody wants any more is drained first; once drained and without sessions it is put
+  back in maintenance, which makes it free (nothing is ever deleted: see ingress.config);
+- slots of a cluster marked stale (its API unreachable), and slots nobody can place while some
+  cluster was never listed, are left exactly as they are;
 - a plan that would take a backend from serving to serving nothing is refused unless the caller
-  confirmed it (a relist that comes back empty is confirmed by a second list first).
+  confirmed it (a relist that comes back empty is confirmed by a second list first);
+- endpoints with no free slot are counted in `missing`: the caller resizes the backend (one
+  reload) and plans again.
 """
 
 from __future__ import annotations
@@ -19,15 +24,18 @@ from dataclasses import dataclass, field
 from k8s_sync.ingress.haproxy import HAProxyRuntime, ServerState
 from k8s_sync.sync.desired import Endpoint
 
+Key = tuple[str, int]  # (address, port)
+
 
 @dataclass
 class Plan:
     backend: str
     commands: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
+    filled: dict[str, Key] = field(default_factory=dict)  # slot → the endpoint put in it
     drained: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    reweighted: dict[str, int] = field(default_factory=dict)  # server → new weight
+    freed: list[str] = field(default_factory=list)
+    reweighted: dict[str, int] = field(default_factory=dict)  # slot → new weight
+    missing: int = 0  # ready endpoints that found no free slot
     refused: str | None = None
 
     @property
@@ -41,74 +49,100 @@ def plan_backend(
     actual: Iterable[ServerState],
     *,
     sessions: Mapping[str, int] | None = None,
-    stale_clusters: frozenset[str] = frozenset(),
+    stale: frozenset[Key] = frozenset(),
+    keep_unknown: bool = False,
     allow_empty: bool = False,
 ) -> Plan:
+    """`stale`: endpoints of stale clusters (left alone); `keep_unknown`: also leave alone the
+    slots that hold an address no cluster's view explains (some cluster was never listed)."""
     plan = Plan(backend)
     sessions = sessions or {}
-    actual_by_name = {s.name: s for s in actual}
-    wanted: dict[str, Endpoint] = {}
+    slots = sorted(actual, key=lambda s: s.server_id)
+    wanted: dict[Key, Endpoint] = {}
+    known: set[Key] = set(stale)
     for endpoint in desired:
-        if endpoint.desired_state is not None and endpoint.backend == backend:
-            wanted[endpoint.server] = endpoint
+        key = (endpoint.address, endpoint.port)
+        known.add(key)
+        if endpoint.desired_state is not None and key not in stale:
+            wanted[key] = endpoint
 
-    def stale(name: str) -> bool:
-        return name.split(".", 1)[0] in stale_clusters
+    def left_alone(key: Key) -> bool:
+        return key in stale or (keep_unknown and key not in known)
 
-    serving_now = [s for s in actual_by_name.values() if s.state == "ready"]
-    ready_after = [n for n, e in wanted.items() if e.desired_state == "ready"]
-    ready_after += [s.name for s in serving_now if stale(s.name) and s.name not in wanted]
+    serving_now = [s for s in slots if s.state == "ready"]
+    ready_after = sum(1 for e in wanted.values() if e.desired_state == "ready")
+    ready_after += sum(1 for s in serving_now if left_alone(_key(s)) and _key(s) not in wanted)
     if serving_now and not ready_after and not allow_empty:
         plan.refused = (
-            f"would leave {backend} serving nothing ({len(serving_now)} servers "
-            "ready now); confirm first"
+            f"would leave {backend} serving nothing ({len(serving_now)} servers ready now); "
+            "confirm first"
         )
         return plan
 
-    used_ids = {s.server_id for s in actual_by_name.values()}
-    next_id = 1
-    for name, endpoint in sorted(wanted.items()):
-        current = actual_by_name.get(name)
-        if current is not None and (current.address, current.port) != (
-            endpoint.address,
-            endpoint.port,
-        ):
-            # Same pod name, new address: replace it (drain rules do not apply to a ghost).
-            plan.commands += HAProxyRuntime.delete_commands(backend, name)
-            plan.deleted.append(name)
-            current = None
-        if current is None:
-            if endpoint.desired_state != "ready":
-                continue  # never add a server only to drain it
-            while next_id in used_ids:
-                next_id += 1
-            used_ids.add(next_id)
-            plan.commands += HAProxyRuntime.add_commands(
-                backend,
-                name,
-                endpoint.address,
-                endpoint.port,
-                server_id=next_id,
-                weight=endpoint.weight,
-            )
-            plan.added.append(name)
-        else:
-            if current.state != endpoint.desired_state:
-                plan.commands.append(
-                    HAProxyRuntime.state_command(backend, name, str(endpoint.desired_state))
-                )
-                if endpoint.desired_state == "drain":
-                    plan.drained.append(name)
-            if endpoint.desired_state == "ready" and current.weight != endpoint.weight:
-                plan.commands.append(HAProxyRuntime.weight_command(backend, name, endpoint.weight))
-                plan.reweighted[name] = endpoint.weight
-    for name, current in sorted(actual_by_name.items()):
-        if name in wanted or stale(name):
+    placed: set[Key] = set()
+    free: list[ServerState] = []
+    for slot in slots:
+        key = _key(slot)
+        if slot.state == "maint":
+            free.append(slot)
             continue
-        if current.state == "ready":
-            plan.commands.append(HAProxyRuntime.state_command(backend, name, "drain"))
-            plan.drained.append(name)
-        elif sessions.get(name, 0) == 0:
-            plan.commands += HAProxyRuntime.delete_commands(backend, name)
-            plan.deleted.append(name)
+        match = wanted.get(key) if key not in placed else None
+        if match is not None:
+            placed.add(key)
+            _adjust(plan, slot, match)
+        elif left_alone(key) and key not in placed:
+            placed.add(key)
+        elif slot.state == "ready":
+            plan.commands.append(HAProxyRuntime.state_command(backend, slot.name, "drain"))
+            plan.drained.append(slot.name)
+        elif sessions.get(slot.name, 0) == 0:  # drained and idle: free it
+            plan.commands.append(HAProxyRuntime.state_command(backend, slot.name, "maint"))
+            plan.freed.append(slot.name)
+
+    # The slot that last held an address is reused for it (keeps its stats and id stable).
+    by_key = {_key(s): s for s in free}
+    for key, endpoint in sorted(wanted.items()):
+        if key in placed or endpoint.desired_state != "ready":
+            continue  # placed already, or never filled only to be drained
+        target = by_key.pop(key, None) or next((s for s in free if _key(s) not in wanted), None)
+        if target is None:
+            plan.missing += 1
+            continue
+        free.remove(target)
+        by_key.pop(_key(target), None)
+        plan.commands += HAProxyRuntime.fill_commands(
+            backend, target.name, endpoint.address, endpoint.port, endpoint.weight
+        )
+        plan.filled[target.name] = key
     return plan
+
+
+def _adjust(plan: Plan, slot: ServerState, endpoint: Endpoint) -> None:
+    state = str(endpoint.desired_state)
+    if slot.state != state:
+        plan.commands.append(HAProxyRuntime.state_command(plan.backend, slot.name, state))
+        if state == "drain":
+            plan.drained.append(slot.name)
+    if state == "ready" and slot.weight != endpoint.weight:
+        plan.commands.append(
+            HAProxyRuntime.weight_command(plan.backend, slot.name, endpoint.weight)
+        )
+        plan.reweighted[slot.name] = endpoint.weight
+
+
+def _key(slot: ServerState) -> Key:
+    return (slot.address, slot.port)
+
+
+def unapplied(plan: Plan, readback: Iterable[ServerState]) -> list[str]:
+    """What the batch meant to do that HAProxy does not show (empty: all of it took)."""
+    by_name = {s.name: s for s in readback}
+    wrong = [
+        n
+        for n, key in plan.filled.items()
+        if n not in by_name or by_name[n].state != "ready" or _key(by_name[n]) != key
+    ]
+    wrong += [n for n in plan.drained if n in by_name and by_name[n].state != "drain"]
+    wrong += [n for n in plan.freed if n in by_name and by_name[n].state != "maint"]
+    wrong += [n for n, w in plan.reweighted.items() if n in by_name and by_name[n].weight != w]
+    return wrong

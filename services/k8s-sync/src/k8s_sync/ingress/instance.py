@@ -1,0 +1,716 @@
+"""One HAProxy instance kept in step with the desired ingress: its own loop, failures and reloads.
+
+k8s-sync runs one of these per configured instance (an HA pair, one per IDC), each a worker of
+its own, so an instance that is down, stalled or reloading never delays the others; when it
+answers again it is read back and repaired in full.
+
+What the loop does, in order, each time something changed or a timer fired:
+1. `show info` every `reconcile_s`: is the instance up, which generation does it run (the
+   configuration's description), did it restart (its worker pid changed) — then every backend
+   is re-planned, since a cold start forgets what the runtime API set.
+2. The layout (backends × slots) the route table and the endpoints need, against the running
+   one: a new backend or one that ran out of slots asks for a reload after `reload_delay_s`, so
+   a burst of new apps shares one; a backend that is gone or far too big only rides on the next
+   reload, or on one `prune_after_s` later. A reload: render → `haproxy -c` → save the server
+   state → move the symlink → `reload` on the master CLI → wait for the new worker to answer
+   with the new generation → re-plan every backend. A configuration that fails the check is
+   never used, reported, and not retried until the layout changes (or a minute passed).
+3. Dirty backends: read back, plan (k8s_sync.sync.plan), send the batch, read back again and
+   compare — a difference is a failure of that backend, retried with backoff.
+4. The Host and header maps, through the runtime API (no reload), kept on disk too.
+Every `drift_check_s` one `show servers state` of all backends finds drift nobody announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+
+from k8s_sync.ingress import generations
+from k8s_sync.ingress.config import (
+    InstancePaths,
+    Layout,
+    backend_problem,
+    map_text,
+    parse_description,
+    render,
+    slots_for,
+)
+from k8s_sync.ingress.generations import ConfigInvalid, Generation
+from k8s_sync.ingress.haproxy import (
+    HAProxyCommandError,
+    HAProxyError,
+    HAProxyRuntime,
+    ServerState,
+    parse_servers_state,
+)
+from k8s_sync.ingress.master import MasterCLI, MasterError
+from k8s_sync.metrics import (
+    APPLIED,
+    BACKENDS,
+    FAILED,
+    GENERATION,
+    PROPAGATION,
+    RELOAD_SECONDS,
+    RELOADS,
+    RENDER_SECONDS,
+    SERVERS,
+    SLOTS,
+    UP,
+)
+from k8s_sync.sync.desired import Endpoint
+from k8s_sync.sync.plan import Key, Plan, plan_backend, unapplied
+from k8s_sync.sync.routes import RouteTable
+
+log = structlog.get_logger(__name__)
+FAILED_LAYOUT_RETRY_S = 60.0
+RELOAD_TIMEOUT_S = 30.0
+
+
+class DesiredState(Protocol):
+    """What the engine tells every instance (k8s_sync.sync.engine.IngressSync)."""
+
+    @property
+    def routes(self) -> RouteTable: ...
+
+    def desired(self, backend: str) -> list[Endpoint]: ...
+
+    def stale_clusters(self) -> frozenset[str]: ...
+
+    def unlisted_clusters(self) -> frozenset[str]: ...
+
+    def record_lag(self, cluster: str, lag_s: float) -> None: ...
+
+
+class ReadBackMismatch(HAProxyCommandError):
+    """HAProxy accepted a batch but does not show what it meant to do."""
+
+
+class ReloadFailed(Exception):
+    """The master did not bring up a worker running the new generation."""
+
+
+@dataclass
+class ReloadRecord:
+    generation: int
+    at: float  # epoch seconds
+    duration_s: float
+    outcome: str  # ok | invalid | failed
+    reason: str
+    error: str | None = None
+
+
+@dataclass
+class InstanceTuning:
+    slots_min: int = 8
+    slots_headroom: float = 2.0
+    window_s: float = 0.01
+    reconcile_s: float = 1.0
+    drift_check_s: float = 10.0
+    reload_delay_s: float = 0.25
+    prune_after_s: float = 60.0
+
+
+SyncedCallback = Callable[["IngressInstance", str, list[ServerState]], Awaitable[None]]
+FailedCallback = Callable[["IngressInstance", str, str], Awaitable[None]]
+
+
+@dataclass
+class _BackendState:
+    actual: list[ServerState] = field(default_factory=list)  # last read back
+    owners: dict[Key, str] = field(default_factory=dict)  # slot address → cluster it came from
+    short: int = 0  # ready endpoints that found no free slot
+    seen: dict[str, float] = field(default_factory=dict)  # cluster → first unapplied change
+    attempts: int = 0
+    retry_at: float = 0.0
+
+
+class IngressInstance:
+    """Worker: one HAProxy instance (`paths`, its runtime and master sockets)."""
+
+    def __init__(
+        self,
+        ingress: str,
+        paths: InstancePaths,
+        *,
+        runtime: HAProxyRuntime,
+        master: MasterCLI,
+        tuning: InstanceTuning | None = None,
+        is_leader: Callable[[], bool] | None = None,
+        haproxy_binary: str | None = None,
+    ) -> None:
+        self.ingress = ingress
+        self.name = f"ingress:{ingress}"
+        self.paths = paths
+        self.runtime = runtime
+        self.master = master
+        self.tuning = tuning or InstanceTuning()
+        self.is_leader = is_leader
+        self.haproxy_binary = haproxy_binary
+        self.desired: DesiredState | None = None  # set by the engine
+        self.on_synced: SyncedCallback | None = None
+        self.on_failed: FailedCallback | None = None
+        self.up = False
+        self.pid: str | None = None
+        self.last_error: str | None = None
+        self.running: Generation | None = None
+        self.last_reload: ReloadRecord | None = None
+        self.applied_batches = 0
+        self.failures: dict[str, str] = {}  # backend → why its last apply failed
+        self.routed_hosts: dict[str, str] = {}  # what the Host map holds now
+        self._backends: dict[str, _BackendState] = {}
+        self._dirty: set[str] = set()
+        self._allow_empty: set[str] = set()
+        self._draining: set[str] = set()
+        self._maps_dirty = True
+        self._wake = asyncio.Event()
+        self._was_leader = False
+        self._next_check = 0.0
+        self._next_drift = 0.0
+        self._down_backoff = 0.0
+        self._reload_due: float | None = None
+        self._failed_layout: tuple[str, float] | None = None  # (digest, retry after)
+
+    # --- what the engine calls --------------------------------------------------------------
+
+    def mark(
+        self,
+        backends: set[str],
+        *,
+        allow_empty: bool = False,
+        cluster: str | None = None,
+        seen: float | None = None,
+    ) -> None:
+        self._dirty |= backends
+        if allow_empty:
+            self._allow_empty |= backends
+        if cluster is not None:
+            at = seen if seen is not None else time.monotonic()
+            for backend in backends:
+                self._state(backend).seen.setdefault(cluster, at)
+        self._wake.set()
+
+    def routes_changed(self) -> None:
+        self._maps_dirty = True
+        self._wake.set()
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await self._sleep()
+                if self.is_leader is not None and not self.is_leader():
+                    self._was_leader = False
+                    continue  # followers watch and plan nothing: one writer at a time
+                if not self._was_leader:
+                    self._was_leader = True
+                    self._next_check = 0.0  # a new leader reads everything back first
+                now = time.monotonic()
+                if now >= self._next_check:
+                    await self._check(now)
+                if not self.up:
+                    continue
+                await self._maybe_reload()
+                if self.up:
+                    await self._apply_dirty()
+                if self.up and self._maps_dirty:
+                    await self._sync_maps()
+        finally:
+            await self.runtime.close()
+
+    async def _sleep(self) -> None:
+        now = time.monotonic()
+        until = [self._next_check]
+        if self._reload_due is not None:
+            until.append(self._reload_due)
+        retries = [self._backends[b].retry_at for b in self._dirty if b in self._backends]
+        until += [t for t in retries if t > now]
+        if self._dirty and not [t for t in retries if t > now] and self.up:
+            until.append(now)  # work is waiting (a backend re-dirtied itself)
+        try:
+            async with asyncio.timeout(max(0.0, min(until) - now)):
+                await self._wake.wait()
+            # Let changes that arrive together leave together, never later than the window.
+            await asyncio.sleep(self.tuning.window_s)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    # --- 1. is it up, what does it run ------------------------------------------------------
+
+    async def _check(self, now: float) -> None:
+        try:
+            info = await self.runtime.info()
+        except HAProxyError as exc:
+            self._down(str(exc))
+            return
+        pid = info.get("Pid")
+        restarted = not self.up or pid != self.pid
+        if not self.up:
+            log.info("ingress_up", ingress=self.ingress, pid=pid)
+        self.up, self.pid, self.last_error, self._down_backoff = True, pid, None, 0.0
+        UP.labels(self.ingress).set(1)
+        self._next_check = now + self.tuning.reconcile_s
+        self.running = self._running_generation(info.get("description", ""))
+        GENERATION.labels(self.ingress).set(self.running.number if self.running else 0)
+        if restarted:
+            log.info("ingress_read_back", ingress=self.ingress, pid=pid)
+            self._dirty |= self._layout_backends()
+            self._maps_dirty = True
+        elif now >= self._next_drift:
+            await self._find_drift()
+        self._next_drift = max(self._next_drift, now + self.tuning.drift_check_s)
+        self._dirty |= self._draining  # come back to free drained slots once they are idle
+
+    def _running_generation(self, description: str) -> Generation | None:
+        parsed = parse_description(description)
+        if parsed is None:
+            return None  # not a configuration of ours: the next reload installs one
+        number, digest = parsed
+        running = self.running
+        if running is None or running.number != number:
+            running = generations.load(self.paths, number)
+        if running is None or running.layout.digest() != digest:
+            return None
+        return running
+
+    async def _find_drift(self) -> None:
+        """One read of every slot; a backend that differs from its last read back is dirty."""
+        try:
+            rows = parse_servers_state(await self.runtime.all_servers_state())
+        except HAProxyError as exc:
+            self._down(str(exc))
+            return
+        by_backend: dict[str, list[ServerState]] = {}
+        for row in rows:
+            by_backend.setdefault(row.backend, []).append(row)
+        for backend in self._layout_backends():
+            if by_backend.get(backend, []) != self._state(backend).actual:
+                self._dirty.add(backend)
+
+    def _down(self, error: str) -> None:
+        if self.up:
+            log.warning("ingress_down", ingress=self.ingress, error=error[:300])
+        self.up, self.last_error = False, error
+        UP.labels(self.ingress).set(0)
+        self._down_backoff = min(5.0, max(0.2, self._down_backoff * 2))
+        self._next_check = time.monotonic() + self._down_backoff
+
+    def _layout_backends(self) -> set[str]:
+        return set(self.running.layout.backends) if self.running else set()
+
+    def _state(self, backend: str) -> _BackendState:
+        state = self._backends.get(backend)
+        if state is None:
+            state = self._backends[backend] = _BackendState()
+        return state
+
+    # --- 2. the layout and reloads ----------------------------------------------------------
+
+    def wanted_layout(self) -> tuple[Layout, bool, str]:
+        """(layout, urgent, why): what the configuration must hold for the routes and
+        endpoints now, starting from the running layout so slots only grow when needed."""
+        assert self.desired is not None
+        current = self.running.layout.backends if self.running else {}
+        tuning = self.tuning
+        wanted: dict[str, int] = {}
+        new, grown, shrunk = [], [], []
+        for backend in sorted(self.desired.routes.backends()):
+            if backend_problem(backend):
+                continue
+            need = self._need(backend)
+            have = current.get(backend)
+            fit = slots_for(need, minimum=tuning.slots_min, headroom=tuning.slots_headroom)
+            if have is None:
+                wanted[backend] = fit
+                new.append(backend)
+            elif need > have:
+                wanted[backend] = fit
+                grown.append(f"{backend} {have}→{fit}")
+            elif have > 4 * fit and have > tuning.slots_min:
+                wanted[backend] = max(fit, self._highest_used(backend))
+                shrunk.append(backend)
+            else:
+                wanted[backend] = have
+        removed = sorted(set(current) - set(wanted))
+        parts = [
+            f"{what}: {', '.join(names[:5])}{f' (+{len(names) - 5})' if len(names) > 5 else ''}"
+            for what, names in (
+                ("new", new),
+                ("resized", grown),
+                ("shrunk", shrunk),
+                ("removed", removed),
+            )
+            if names
+        ]
+        urgent = bool(new or grown) or self.running is None
+        return Layout.of(wanted), urgent, "; ".join(parts) or "configuration not ours"
+
+    def _need(self, backend: str) -> int:
+        assert self.desired is not None
+        state = self._backends.get(backend)
+        wanted = sum(1 for e in self.desired.desired(backend) if e.desired_state is not None)
+        if state is None:
+            return max(1, wanted)
+        occupied = sum(1 for s in state.actual if s.state != "maint")
+        return max(1, wanted, occupied + state.short)
+
+    def _highest_used(self, backend: str) -> int:
+        state = self._backends.get(backend)
+        used = [s.server_id for s in state.actual if s.state != "maint"] if state else []
+        return max(used, default=0)
+
+    async def _maybe_reload(self) -> None:
+        layout, urgent, _ = self.wanted_layout()
+        now = time.monotonic()
+        if self.running is not None and layout == self.running.layout:
+            self._reload_due = None
+            return
+        if self._failed_layout is not None:
+            digest, retry_after = self._failed_layout
+            if digest == layout.digest() and now < retry_after:
+                return  # refused already: not again until the layout changes or time passed
+        delay = self.tuning.reload_delay_s if urgent else self.tuning.prune_after_s
+        due = now + delay
+        if self._reload_due is None or due < self._reload_due:
+            self._reload_due = due
+        if now < self._reload_due:
+            return
+        self._reload_due = None
+        layout, _, reason = self.wanted_layout()  # again: more may have arrived meanwhile
+        await self.reload(layout, reason)
+
+    async def reload(self, layout: Layout, reason: str) -> bool:
+        """Install `layout` as the next generation; True when the new worker runs it."""
+        assert self.desired is not None
+        started = time.monotonic()
+        running = self.running
+        number = max(generations.latest_number(self.paths), running.number if running else 0) + 1
+        routes = self.desired.routes
+        try:
+            before = await self.master.processes()
+            state = await self.runtime.all_servers_state()
+        except (MasterError, HAProxyError) as exc:
+            self._down(str(exc))  # the instance's trouble, not the apps': retried when it is up
+            return False
+        held: dict[str, dict[str, tuple[str, int]]] = {}
+        for row in parse_servers_state(state):
+            held.setdefault(row.backend, {})[row.name] = (row.address, row.port)
+        render_started = time.perf_counter()
+        rendered = render(
+            layout,
+            instance=self.ingress,
+            paths=self.paths,
+            generation=number,
+            hosts=routes.hosts,
+            apps=routes.header_values(),
+            addresses=held,
+        )
+        RENDER_SECONDS.labels(self.ingress).observe(time.perf_counter() - render_started)
+        generation = await asyncio.to_thread(
+            generations.write, self.paths, number, rendered, layout
+        )
+        try:
+            await generations.validate(generation, binary=self.haproxy_binary)
+        except ConfigInvalid as exc:
+            await self._reload_failed(number, started, "invalid", reason, str(exc), layout)
+            return False
+        previous = generations.current(self.paths)
+        try:
+            await asyncio.to_thread(generations.save_state, self.paths, state)
+            generations.switch(self.paths, generation)
+            await self.master.reload()
+            await self._await_worker(before.workers, before.failed_reloads, number)
+        except (MasterError, HAProxyError, ReloadFailed) as exc:
+            if previous is not None:
+                generations.switch(self.paths, previous)  # a cold start uses the last good one
+            self.paths.state_file.unlink(missing_ok=True)
+            await self._reload_failed(
+                number,
+                started,
+                "failed",
+                reason,
+                str(exc),
+                layout,
+                report=isinstance(exc, ReloadFailed),
+            )
+            return False
+        # Loaded by the new worker; gone, so a later cold start begins empty (and is filled by
+        # k8s-sync) rather than from a state that may be hours old, with pod IPs since reused.
+        self.paths.state_file.unlink(missing_ok=True)
+        self.running = generation
+        self._record(ReloadRecord(number, time.time(), time.monotonic() - started, "ok", reason))
+        GENERATION.labels(self.ingress).set(number)
+        self._dirty |= set(layout.backends)
+        self._maps_dirty = True
+        for state_ in self._backends.values():
+            state_.short = 0
+        await asyncio.to_thread(generations.prune, self.paths, number)
+        log.info(
+            "ingress_reloaded",
+            ingress=self.ingress,
+            generation=number,
+            backends=len(layout.backends),
+            reason=reason,
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+        )
+        return True
+
+    async def _await_worker(self, workers: list[int], failed: int, number: int) -> None:
+        """Until a new worker answers the runtime API with generation `number`."""
+        deadline = time.monotonic() + RELOAD_TIMEOUT_S
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            try:
+                procs = await self.master.processes()
+            except MasterError:
+                continue  # the master is re-executing itself
+            if procs.failed_reloads > failed:
+                raise ReloadFailed("HAProxy's master could not load the new configuration")
+            if not set(procs.workers) - set(workers):
+                continue
+            await self.runtime.close()  # the old connection still reaches the old worker
+            try:
+                info = await self.runtime.info()
+            except HAProxyError:
+                continue
+            parsed = parse_description(info.get("description", ""))
+            if parsed is not None and parsed[0] == number:
+                self.pid = info.get("Pid")
+                return
+        raise ReloadFailed(f"no worker runs generation {number} after {RELOAD_TIMEOUT_S:.0f} s")
+
+    async def _reload_failed(
+        self,
+        number: int,
+        started: float,
+        outcome: str,
+        reason: str,
+        error: str,
+        layout: Layout,
+        *,
+        report: bool = True,
+    ) -> None:
+        """Record it; `report`: tell the new backends' apps (their routes cannot be had)."""
+        self._record(
+            ReloadRecord(number, time.time(), time.monotonic() - started, outcome, reason, error)
+        )
+        self._failed_layout = (layout.digest(), time.monotonic() + FAILED_LAYOUT_RETRY_S)
+        log.error("ingress_reload_failed", ingress=self.ingress, outcome=outcome, error=error[:500])
+        if not report:
+            return
+        current = set(self.running.layout.backends) if self.running else set()
+        for backend in sorted(set(layout.backends) - current):
+            await self._report_failure(
+                backend, f"ingress {self.ingress}: {outcome} config: {error}"
+            )
+
+    def _record(self, record: ReloadRecord) -> None:
+        self.last_reload = record
+        RELOADS.labels(self.ingress, record.outcome).inc()
+        RELOAD_SECONDS.labels(self.ingress).observe(record.duration_s)
+
+    # --- 3. applying endpoint changes -------------------------------------------------------
+
+    async def _apply_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        allow, self._allow_empty = self._allow_empty, set()
+        layout = self._layout_backends()
+        now = time.monotonic()
+        for backend in sorted(dirty):
+            if backend not in layout:
+                continue  # being created (comes back after the reload) or gone
+            if self._state(backend).retry_at > now:
+                self._dirty.add(backend)  # backing off after a failure
+                if backend in allow:
+                    self._allow_empty.add(backend)
+                continue
+            if not self.up:
+                self._dirty.add(backend)
+                continue
+            # A backend whose route is gone (no Service left, a gray stage ended) may empty.
+            routed = backend in self.desired.routes.backends() if self.desired else True
+            await self._apply(backend, allow_empty=backend in allow or not routed)
+        BACKENDS.labels(self.ingress).set(len(layout))
+        used, total = self.slots()
+        SLOTS.labels(self.ingress, "used").set(used)
+        SLOTS.labels(self.ingress, "free").set(total - used)
+
+    async def _apply(self, backend: str, *, allow_empty: bool) -> None:
+        assert self.desired is not None
+        state = self._state(backend)
+        desired = self.desired.desired(backend)
+        try:
+            actual = await self.runtime.servers(backend)
+            draining = any(s.state == "drain" for s in actual)
+            sessions = await self.runtime.connections(backend) if draining else {}
+            plan = plan_backend(
+                backend,
+                desired,
+                actual,
+                sessions=sessions,
+                stale=self._left_alone(backend, actual, desired),
+                allow_empty=allow_empty,
+            )
+            state.actual = actual
+            if plan.missing != state.short:
+                state.short = plan.missing
+                if plan.missing:
+                    log.info(
+                        "ingress_slots_short",
+                        ingress=self.ingress,
+                        backend=backend,
+                        missing=plan.missing,
+                    )
+            if plan.refused:
+                log.warning(
+                    "sync_refused", ingress=self.ingress, backend=backend, reason=plan.refused
+                )
+                return
+            if plan.empty:
+                self._succeeded(backend, actual, desired)
+                return
+            await self.runtime.run(plan.commands)
+            readback = await self.runtime.servers(backend)
+            if wrong := unapplied(plan, readback):
+                raise ReadBackMismatch(
+                    f"batch on {backend}", f"read back differs from the batch applied: {wrong}"
+                )
+            self.applied_batches += 1
+            APPLIED.labels(self.ingress, backend).inc()
+            self._succeeded(backend, readback, desired)
+            await self._applied(backend, plan, readback)
+        except HAProxyCommandError as exc:
+            await self._failed(backend, exc, desired)
+        except HAProxyError as exc:
+            self._down(str(exc))
+            self._dirty.add(backend)
+            if allow_empty:
+                self._allow_empty.add(backend)
+
+    async def _applied(self, backend: str, plan: Plan, readback: list[ServerState]) -> None:
+        if plan.drained:
+            self._draining.add(backend)
+        if self.on_synced is not None:
+            await self.on_synced(self, backend, readback)
+
+    def _left_alone(
+        self, backend: str, actual: list[ServerState], desired: list[Endpoint]
+    ) -> frozenset[Key]:
+        """Slots no plan may touch: those of stale clusters, and — while some cluster was
+        never listed — those nobody can place (they may be that cluster's)."""
+        assert self.desired is not None
+        stale = self.desired.stale_clusters()
+        unlisted = self.desired.unlisted_clusters()
+        if not stale and not unlisted:
+            return frozenset()
+        known = {(e.address, e.port): e.cluster for e in desired}
+        owners = self._state(backend).owners
+        left = {key for key, cluster in known.items() if cluster in stale}
+        for slot in actual:
+            if slot.state == "maint":
+                continue
+            key = (slot.address, slot.port)
+            cluster = known.get(key) or owners.get(key)
+            if (cluster is not None and cluster in stale) or (cluster is None and unlisted):
+                left.add(key)
+        return frozenset(left)
+
+    def _succeeded(
+        self, backend: str, readback: list[ServerState], desired: list[Endpoint]
+    ) -> None:
+        """The backend is applied and read back: record it and how long its changes took."""
+        assert self.desired is not None
+        state = self._state(backend)
+        state.actual = readback
+        state.attempts, state.retry_at = 0, 0.0
+        self.failures.pop(backend, None)
+        known = {(e.address, e.port): e.cluster for e in desired}
+        state.owners = {
+            key: cluster
+            for s in readback
+            if s.state != "maint"
+            and (cluster := known.get(key := (s.address, s.port)) or state.owners.get(key))
+        }
+        if not any(s.state == "drain" for s in readback):
+            self._draining.discard(backend)
+        now = time.monotonic()
+        for cluster, seen in state.seen.items():
+            PROPAGATION.labels(cluster).observe(now - seen)
+            self.desired.record_lag(cluster, now - seen)
+        state.seen.clear()
+        for name in ("ready", "drain", "maint"):
+            SERVERS.labels(self.ingress, backend, name).set(
+                sum(1 for s in readback if s.state == name)
+            )
+
+    async def _failed(
+        self, backend: str, exc: HAProxyCommandError, desired: list[Endpoint]
+    ) -> None:
+        """Retry with exponential backoff (0.2 s doubling to 10 s); report once per streak."""
+        state = self._state(backend)
+        state.attempts += 1
+        state.retry_at = time.monotonic() + min(10.0, 0.2 * 2 ** (state.attempts - 1))
+        self._dirty.add(backend)
+        for cluster in {e.cluster for e in desired} or {"unknown"}:
+            FAILED.labels(self.ingress, cluster).inc()
+        log.warning(
+            "sync_failed",
+            ingress=self.ingress,
+            backend=backend,
+            attempts=state.attempts,
+            error=str(exc)[:300],
+        )
+        await self._report_failure(backend, str(exc))
+
+    async def _report_failure(self, backend: str, reason: str) -> None:
+        first = backend not in self.failures
+        self.failures[backend] = reason
+        if first and self.on_failed is not None:
+            await self.on_failed(self, backend, reason)
+
+    # --- 4. the maps ------------------------------------------------------------------------
+
+    async def _sync_maps(self) -> None:
+        assert self.desired is not None
+        if self.running is None:
+            return
+        routes = self.desired.routes
+        layout = self.running.layout.backends
+        want_hosts = {h: b for h, b in routes.hosts.items() if b in layout}
+        want_apps = {k: b for k, b in routes.header_values().items() if b in layout}
+        try:
+            for path, want in (
+                (self.running.hosts_map, want_hosts),
+                (self.running.apps_map, want_apps),
+            ):
+                have = await self.runtime.map_entries(str(path))
+                commands = HAProxyRuntime.map_commands(str(path), have, want)
+                if commands:
+                    await self.runtime.run(commands)
+                    await asyncio.to_thread(generations.replace_map, path, map_text(want))
+        except HAProxyCommandError as exc:
+            log.warning("ingress_map_failed", ingress=self.ingress, error=str(exc)[:300])
+            return  # tried again on the next pass
+        except HAProxyError as exc:
+            self._down(str(exc))
+            return
+        self.routed_hosts = want_hosts
+        self._maps_dirty = False
+
+    # --- reading, for the status API --------------------------------------------------------
+
+    def has_backend(self, backend: str) -> bool:
+        return backend in self._layout_backends()
+
+    def slots(self) -> tuple[int, int]:
+        """(used, total) over the running layout, from the last read back."""
+        layout = self.running.layout.backends if self.running else {}
+        used = sum(1 for b in layout for s in self._state(b).actual if s.state != "maint")
+        return used, sum(layout.values())
