@@ -36,6 +36,7 @@ from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings
+from k8s_sync.settings import IngressInstanceSettings
 from k8s_sync.settings import Settings as SyncSettings
 from release_api.settings import Settings as ReleaseSettings
 
@@ -60,6 +61,7 @@ SERVICE = mint_token(AUTH, subject="svc", service=True)
 class World:
     kubesim: KubesimProcess
     haproxy: HAProxyProcess
+    haproxy_b: HAProxyProcess
     registry: httpx.AsyncClient
     sync: httpx.AsyncClient
     release: httpx.AsyncClient
@@ -82,24 +84,28 @@ class World:
 @pytest.fixture(scope="module")
 def processes(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[KubesimProcess, HAProxyProcess]]:
+) -> Iterator[tuple[KubesimProcess, HAProxyProcess, HAProxyProcess]]:
+    """kubesim and two ingress instances whose configuration nobody writes by hand."""
     tmp = tmp_path_factory.mktemp("release-e2e")
     kubesim = KubesimProcess(tmp / "ks", clusters=tuple(CLUSTERS), extra_args=("--pod-listeners",))
-    haproxy = HAProxyProcess(
-        tmp / "haproxy", backends=tuple(f"{a}.{ENV}" for a in (APP, "bg", "canary"))
-    )
+    a = HAProxyProcess(tmp / "ingress-a", name="ingress-a")
+    b = HAProxyProcess(tmp / "ingress-b", name="ingress-b")
     kubesim.start()
-    haproxy.start()
-    yield kubesim, haproxy
-    haproxy.stop()
+    a.start()
+    b.start()
+    yield kubesim, a, b
+    b.stop()
+    a.stop()
     kubesim.stop()
 
 
 @pytest.fixture
 async def world(
-    processes: tuple[KubesimProcess, HAProxyProcess], postgres_url: str, kafka_bootstrap: str
+    processes: tuple[KubesimProcess, HAProxyProcess, HAProxyProcess],
+    postgres_url: str,
+    kafka_bootstrap: str,
 ) -> AsyncIterator[World]:
-    kubesim, haproxy = processes
+    kubesim, haproxy, haproxy_b = processes
     suffix = uuid.uuid4().hex[:6]
     dbs = {}
     for name, migrations in (
@@ -151,7 +157,11 @@ async def world(
         sync_settings = SyncSettings(
             database_url=dbs["sync"],
             kafka_bootstrap_servers=kafka_bootstrap,
-            haproxy_runtime=str(haproxy.socket),
+            ingresses=[
+                IngressInstanceSettings.model_validate(h.ingress_settings())
+                for h in (haproxy, haproxy_b)
+            ],
+            domain_templates={"*": "{app}.{env}.apps.test"},
             service_token=SecretStr(SERVICE),
             reconcile_s=0.5,
         )
@@ -184,6 +194,7 @@ async def world(
         world = World(
             kubesim,
             haproxy,
+            haproxy_b,
             registry,
             sync,
             release,
@@ -276,7 +287,7 @@ async def _images(world: World) -> dict[str, str]:
     return out
 
 
-async def test_bad_inputs_and_an_app_the_ingress_has_no_backend_for(world: World) -> None:
+async def test_bad_inputs_and_bad_hostnames_are_refused_and_change_nothing(world: World) -> None:
     http = world.release
     r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "app_yaml": "stack: ["})
     assert r.status_code == 422, r.text
@@ -289,18 +300,82 @@ async def test_bad_inputs_and_an_app_the_ingress_has_no_backend_for(world: World
     r = await http.post("/v1/apps/nope/releases", headers=DEV, json={"image": "x/y:1", "env": ENV})
     assert r.status_code == 404, r.text
 
-    # An app HAProxy has no backend for: its rollouts fail at once, saying what to do.
-    r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "name": "nobackend"})
+    # Hostnames are checked where they enter, each named in the error.
+    for hosts, why in (
+        (["Shop.Example.com"], "must be lowercase"),
+        (["*.example.com"], "wildcards"),
+        (["a b.example.com"], "not a DNS name"),
+        (["x" * 64 + ".example.com"], "not a DNS name"),
+        (["new.example.com", "new.example.com"], "listed twice"),
+    ):
+        r = await http.post(
+            "/v1/apps", headers=DEV, json={**APP_BODY, "name": "new", "hosts": {ENV: hosts}}
+        )
+        assert r.status_code == 422, r.text
+        assert why in r.text
+        assert any(e["field"].startswith("hosts") for e in r.json()["errors"]), r.text
+    assert (await http.get("/v1/apps", headers=DEV)).json()["items"] == []
+
+
+async def test_a_brand_new_app_is_routed_by_host_and_header_on_both_instances(
+    world: World,
+) -> None:
+    """Nobody declares a backend: the first release of an app gets its route by itself."""
+    http = world.release
+    body = {**APP_BODY, "name": "fresh", "hosts": {ENV: ["fresh.example.com"]}}
+    r = await http.post("/v1/apps", headers=DEV, json=body)
     assert r.status_code == 201, r.text
-    r = await http.post(
-        "/v1/apps/nobackend/releases",
+    clash = await http.post(
+        "/v1/apps",
         headers=DEV,
-        json={"image": "nb/app:1", "env": ENV, "options": {"timeout_s": 120}},
+        json={**APP_BODY, "name": "thief", "hosts": {"test": ["fresh.example.com"]}},
+    )
+    assert clash.status_code == 422, clash.text
+    assert clash.json()["errors"] == [
+        {"field": "hosts.test", "message": "'fresh.example.com' is routed to fresh (prod) already"}
+    ]
+    r = await http.post(
+        "/v1/apps/fresh/releases", headers=DEV, json={"image": "f/app:1", "env": ENV}
     )
     assert r.status_code == 202, r.text
-    failed = await _finished(http, r.headers["Location"], timeout_s=30)
-    assert failed["phase"] == "failed", failed
-    assert all("no backend nobackend.prod" in c["error"] for c in failed["clusters"]), failed
+    done = await _finished(http, r.headers["Location"], timeout_s=60)
+    assert done["phase"] == "succeeded", done
+    pods = set()
+    for haproxy in (world.haproxy, world.haproxy_b):
+        for headers in (
+            {"host": "fresh.prod.apps.test"},
+            {"host": "fresh.example.com:80"},
+            {"x-flotilla-app": "fresh.prod"},
+        ):
+            async with httpx.AsyncClient(timeout=5) as client_:
+                for _ in range(12):
+                    answer = await client_.get(f"http://127.0.0.1:{haproxy.port}/", headers=headers)
+                    assert answer.status_code == 200, (headers, answer.text)
+                    assert answer.json()["pod"].startswith("fresh-")
+                    pods.add(answer.json()["pod"])
+    assert len(pods) == 2 * len(CLUSTERS)  # every pod of every cluster answered
+    routes = (await world.sync.get("/v1/ingress/routes", headers=ADMIN)).json()["routes"]
+    assert {
+        "app": "fresh",
+        "env": ENV,
+        "backend": "fresh.prod",
+        "gray_twin": None,
+        "hosts": ["fresh.example.com", "fresh.prod.apps.test"],
+        "errors": [],
+    } in routes
+    instances = (await world.sync.get("/v1/ingress/instances", headers=ADMIN)).json()
+    assert [(i["name"], i["up"], i["last_reload"]["outcome"]) for i in instances] == [
+        ("ingress-a", True, "ok"),
+        ("ingress-b", True, "ok"),
+    ]
+    # Archived, the app frees its hostname for another.
+    assert (await http.delete("/v1/apps/fresh", headers=DEV)).status_code == 200
+    r = await http.post(
+        "/v1/apps",
+        headers=DEV,
+        json={**APP_BODY, "name": "heir", "hosts": {ENV: ["fresh.example.com"]}},
+    )
+    assert r.status_code == 201, r.text
 
 
 async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: World) -> None:
@@ -368,7 +443,8 @@ async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: 
             CLUSTERS, "succeeded"
         )
         servers = (await world.sync.get(f"/v1/sync/apps/{APP}/{ENV}", headers=ADMIN)).json()
-        assert len([s for s in servers["applied"] if s["state"] == "ready"]) == 6
+        for on in servers["instances"]:  # both ingress instances hold all six pods
+            assert len([s for s in on["applied"] if s["state"] == "ready"]) == 6, on
 
         # Second release: rel-c's new pods never become ready → rel-c rolls back alone,
         # while traffic flows through HAProxy without a failed request.
@@ -557,9 +633,16 @@ async def _until_phases(
 
 
 async def _served_pods(world: World, app: str) -> dict[str, str]:
-    """pod → stage of what HAProxy serves for the app (read back through k8s-sync)."""
+    """pod → state of what the ingress serves for the app (read back through k8s-sync); both
+    instances must serve the same (every wait the rollout passed confirmed each of them)."""
     body = (await world.sync.get(f"/v1/sync/apps/{app}/{ENV}", headers=ADMIN)).json()
-    return {s["pod"]: s["state"] for s in body["applied"] if s["state"] == "ready"}
+    each = [
+        {s["pod"]: s["state"] for s in on["applied"] if s["state"] == "ready"}
+        for on in body["instances"]
+    ]
+    assert len(each) == 2
+    assert each[0] == each[1], body
+    return each[0]
 
 
 async def _pods(world: World, cluster: str, selector: str) -> set[str]:

@@ -23,7 +23,7 @@ from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.routes import DomainTemplates
 
-from .conftest import instance_for
+from .ingress_helpers import instance_for
 
 pytestmark = pytest.mark.integration
 BACKEND = "web.prod"
@@ -61,7 +61,8 @@ async def start_engine(world: World, **tuning: Any) -> tuple[IngressSync, list[a
         [c.connection() for c in world.kubesim.clusters.values()],
         templates=DomainTemplates({"*": "{app}.{env}.apps.test"}),
     )
-    tasks = [asyncio.create_task(w.run(), name=w.name) for w in (engine, *instances)]
+    tasks = [asyncio.create_task(engine.run(), name=engine.name)]
+    tasks += [asyncio.create_task(i.run(), name=i.name) for i in instances]
     return engine, tasks
 
 
@@ -522,3 +523,45 @@ async def test_service_weight_label_reaches_haproxy(world: World, engine: Ingres
             "web", "default", {"metadata": {"labels": {"flotilla.io/weight": "30"}}}
         )
     await until(lambda: weights(30), timeout_s=10)
+
+
+async def test_a_service_switching_pods_refills_the_slots_it_frees(
+    world: World, engine: IngressSync
+) -> None:
+    """Blue-green's switch with 6 of 8 slots in use: 2 new pods fit at once, the other 4 take
+    the slots the old pods leave once drained — without waiting for a reload."""
+    cluster = world.kubesim.clusters["sync-a"]
+    await deploy(cluster, replicas=6)
+    await until(lambda: everywhere(engine, 6))
+    async with await api_client(cluster.connection()) as api:
+        _, blue = manifests("web", 6, stage="blue")
+        await client.AppsV1Api(api).create_namespaced_deployment("default", blue)
+        blue_pods = await _ready_pods(api, "stage=blue", 6)
+        await client.CoreV1Api(api).patch_namespaced_service(
+            "web", "default", {"spec": {"selector": {"app": "web", "stage": "blue"}}}
+        )
+
+        async def switched() -> bool:
+            want = {f"sync-a/{p}" for p in blue_pods}
+            return all([await served(engine, i) == want for i in engine.instances])
+
+        await until(switched, timeout_s=20)
+    a = engine.instances[0]
+    assert a.running is not None
+    assert a.running.layout.backends[BACKEND] == 8  # no resize was needed
+
+
+async def _ready_pods(api: client.ApiClient, selector: str, n: int) -> set[str]:
+    async def ready() -> bool:
+        pods = await client.CoreV1Api(api).list_namespaced_pod("default", label_selector=selector)
+        return (
+            sum(
+                1
+                for p in pods.items
+                if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+            )
+            == n
+        )
+
+    await until(ready, timeout_s=20)
+    return await live_pods(api, selector)

@@ -19,7 +19,7 @@ from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyRuntime
 from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.ingress.master import parse_show_proc
 
-from .conftest import StaticDesired, instance_for
+from .ingress_helpers import StaticDesired, instance_for
 
 pytestmark = pytest.mark.integration
 BACKEND = "shop.prod"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from k8s_sync.ingress.config import (
 from k8s_sync.ingress.generations import ConfigInvalid
 from k8s_sync.sync.routes import (
     DomainTemplates,
+    RouteTable,
     ServiceRoute,
     build_routes,
     route_of_service,
@@ -28,8 +30,10 @@ from k8s_sync.sync.routes import (
 TEMPLATES = DomainTemplates({"*": "{app}.{env}.apps.example.com", "prod": "{app}.example.com"})
 
 
-def svc(app: str, env: str = "prod", stage: str = "stable", hosts: str | None = None) -> dict:
-    meta: dict = {
+def svc(
+    app: str, env: str = "prod", stage: str = "stable", hosts: str | None = None
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
         "name": app,
         "namespace": "ns",
         "labels": {"flotilla.io/app": app, "flotilla.io/env": env, "flotilla.io/stage": stage},
@@ -39,7 +43,7 @@ def svc(app: str, env: str = "prod", stage: str = "stable", hosts: str | None = 
     return {"metadata": meta}
 
 
-def routes_of(*services: dict, owners: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def routes_of(*services: dict[str, Any], owners: dict[str, str] | None = None) -> RouteTable:
     found = [r for s in services if (r := route_of_service(s)) is not None]
     return build_routes(found, TEMPLATES, owners=owners)
 

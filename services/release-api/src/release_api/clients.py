@@ -23,7 +23,8 @@ from release_api.errors import UnknownEnvironment
 
 
 class IngressNotConfigured(Exception):
-    """The ingress has no backend for the app and env: no wait can make it serve."""
+    """The ingress cannot route the app and env at all (k8s-sync refused the route): no wait
+    can make it serve. A backend still being created is not this: the wait goes on."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,6 @@ class IngressSync:
             detail = problem.get("detail", r.text)
         except ValueError:
             problem, detail = {}, r.text
-        if str(problem.get("type", "")).endswith("backend-not-configured"):
+        if str(problem.get("type", "")).endswith("route-not-rendered"):
             raise IngressNotConfigured(str(detail))
         return False, f"ingress not in step ({r.status_code}): {str(detail)[:500]}"

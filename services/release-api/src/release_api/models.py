@@ -29,7 +29,15 @@ from flotilla_runtime.db import Base
 NOW = text("now()")
 ACTIVE_PHASES = ("pending", "running", "paused")
 
-__all__ = ["ACTIVE_PHASES", "App", "AuditEntry", "Release", "ReleaseEvent", "Rollout"]
+__all__ = [
+    "ACTIVE_PHASES",
+    "App",
+    "AppHost",
+    "AuditEntry",
+    "Release",
+    "ReleaseEvent",
+    "Rollout",
+]
 
 
 class App(Base):
@@ -43,6 +51,17 @@ class App(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+
+
+class AppHost(Base):
+    """Which app (and environment) a hostname is routed to: the primary key makes a hostname
+    belong to one app, even when two requests claim it at once."""
+
+    __tablename__ = "app_hosts"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    app: Mapped[str] = mapped_column(ForeignKey("apps.name"), index=True)
+    env: Mapped[str] = mapped_column(String(63))
 
 
 class Release(Base):

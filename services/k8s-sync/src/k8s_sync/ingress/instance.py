@@ -597,6 +597,8 @@ class IngressInstance:
     async def _applied(self, backend: str, plan: Plan, readback: list[ServerState]) -> None:
         if plan.drained:
             self._draining.add(backend)
+        if plan.freed and plan.missing:
+            self._dirty.add(backend)  # endpoints were waiting for these slots: at once
         if self.on_synced is not None:
             await self.on_synced(self, backend, readback)
 

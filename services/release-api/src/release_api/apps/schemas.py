@@ -18,9 +18,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flotilla_contracts.enums import AppType
+from flotilla_contracts.hostnames import hostname_problem
 from flotilla_runtime.kube import quantity
 
 PORT_BY_TYPE: dict[AppType, int] = {
@@ -41,6 +42,17 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=DNS_LABEL)]
 EnvName = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS_LABEL)]
 Strict = ConfigDict(extra="forbid")
+MAX_HOSTS_PER_ENV = 16
+
+
+def _hostname(value: str) -> str:
+    problem = hostname_problem(value)
+    if problem:
+        raise ValueError(f"{value[:80]!r} {problem}")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
 
 
 class AppYaml(BaseModel):
@@ -196,6 +208,26 @@ class AppSpec(BaseModel):
     env: list[EnvVar] = Field(default_factory=list, max_length=128)
     config_refs: list[ConfigRef] = Field(default_factory=list, max_length=16)
     pod_annotations: dict[str, str] = Field(default_factory=dict, max_length=32)
+    hosts: dict[EnvName, list[Hostname]] = Field(
+        default_factory=dict,
+        description="hostnames the ingress routes to the app, per environment, beside the "
+        "environment's own `<app>.<env>...` name; each hostname belongs to one app and one "
+        f"environment (at most {MAX_HOSTS_PER_ENV} per environment)",
+        examples=[{"prod": ["shop.example.com", "www.shop.example.com"]}],
+    )
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        for env, hosts in value.items():
+            if len(hosts) > MAX_HOSTS_PER_ENV:
+                raise ValueError(f"at most {MAX_HOSTS_PER_ENV} hostnames for {env}")
+            for host in hosts:
+                if host in seen:
+                    raise ValueError(f"{host!r} is listed twice ({seen[host]} and {env})")
+                seen[host] = env
+        return value
 
     @field_validator("replicas")
     @classmethod
@@ -241,6 +273,9 @@ class _AppFields(BaseModel):
     env: list[EnvVar] | None = None
     config_refs: list[ConfigRef] | None = None
     pod_annotations: dict[str, str] | None = None
+    hosts: dict[EnvName, list[str]] | None = Field(
+        None, description="hostnames per environment (validated in the spec)"
+    )
 
 
 class AppCreate(_AppFields):
@@ -263,6 +298,7 @@ class AppCreate(_AppFields):
                     },
                     "replicas": {"prod": 4, "test": 1},
                     "health_check": {"path": "/health"},
+                    "hosts": {"prod": ["shop.example.com"]},
                 }
             ]
         },

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts.enums import AppType
@@ -13,7 +14,7 @@ from flotilla_runtime.auth import Principal
 from flotilla_runtime.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from release_api.apps.schemas import AppCreate, AppOut, AppSpec, AppUpdate, build_spec
 from release_api.errors import InvalidSpec
-from release_api.models import App
+from release_api.models import App, AppHost
 
 
 def etag(app: App) -> str:
@@ -50,6 +51,35 @@ def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None) -> A
         raise InvalidSpec(str(exc)) from None
 
 
+async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
+    """Make the spec's hostnames this app's: refused, naming the field, when another app has
+    one (the table's primary key settles two requests claiming the same hostname at once)."""
+    wanted = {host: env for env, hosts in spec.hosts.items() for host in hosts}
+    taken = (
+        await session.execute(
+            select(AppHost).where(AppHost.host.in_(list(wanted)), AppHost.app != app)
+        )
+    ).scalars()
+    errors = [
+        {
+            "field": f"hosts.{wanted[row.host]}",
+            "message": f"{row.host!r} is routed to {row.app} ({row.env}) already",
+        }
+        for row in taken
+    ]
+    if errors:
+        raise InvalidSpec("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+    await session.execute(delete(AppHost).where(AppHost.app == app))
+    session.add_all(AppHost(host=host, app=app, env=env) for host, env in wanted.items())
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise InvalidSpec(
+            "a hostname of this spec was claimed by another app at the same moment; retry",
+            errors=[{"field": "hosts", "message": "claimed concurrently by another app"}],
+        ) from None
+
+
 async def get(session: AsyncSession, name: str, *, for_update: bool = False) -> App:
     query = select(App).where(App.name == name)
     if for_update:
@@ -82,6 +112,7 @@ async def create(session: AsyncSession, principal: Principal, data: AppCreate) -
     )
     session.add(app)
     await session.flush()
+    await claim_hosts(session, app.name, spec)
     await session.refresh(app)
     return app
 
@@ -107,6 +138,8 @@ async def update(
     app.version += 1
     app.updated_at = datetime.now(UTC)
     await session.flush()
+    if spec.hosts != before.hosts:
+        await claim_hosts(session, name, spec)
     return app, before
 
 
@@ -116,5 +149,6 @@ async def archive(session: AsyncSession, principal: Principal, name: str) -> App
     app.archived = True
     app.version += 1
     app.updated_at = datetime.now(UTC)
+    await session.execute(delete(AppHost).where(AppHost.app == name))  # free its hostnames
     await session.flush()
     return app

@@ -7,7 +7,9 @@ Per (app, env, cluster, stage) one Deployment and one Service, both carrying eve
   ReplicaSet let go of it (and replace it) and its Service stop sending it traffic, while the pod
   lives on for a post-mortem.
 - The Service carries the labels k8s-sync needs (managed-by, app, env, stage; Kubernetes copies
-  a Service's labels onto its EndpointSlices), and the gray weight when there is one.
+  a Service's labels onto its EndpointSlices), the gray weight when there is one, and the
+  hostnames the app declares for the environment (annotation `flotilla.io/hosts`): k8s-sync
+  builds the ingress's routes from these Services, so a release is what changes a route.
 - Rolling updates never take capacity away first: maxUnavailable 0, maxSurge 25 %.
 - preStop runs offline, then sleeps for the ingress to stop sending (the measured propagation
   plus a margin), then stop; terminationGracePeriodSeconds leaves room for all of it.
@@ -101,14 +103,18 @@ def service(spec: AppSpec, target: Target, *, name: str | None = None) -> dict[s
     meta_labels = common_labels(target)
     if target.weight is not None:
         meta_labels[labels.WEIGHT] = str(target.weight)
+    metadata: dict[str, Any] = {
+        "name": name or object_name(target.app, target.stage),
+        "namespace": target.namespace,
+        "labels": meta_labels,
+    }
+    if hosts := spec.hosts.get(target.env):
+        # k8s-sync routes these hostnames to the app (k8s_sync.sync.routes).
+        metadata["annotations"] = {labels.HOSTS: ",".join(hosts)}
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {
-            "name": name or object_name(target.app, target.stage),
-            "namespace": target.namespace,
-            "labels": meta_labels,
-        },
+        "metadata": metadata,
         "spec": {
             "type": "ClusterIP",
             "selector": selector(target.app, target.env, target.stage),

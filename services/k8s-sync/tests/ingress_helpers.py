@@ -21,8 +21,8 @@ class StaticDesired:
     endpoints: dict[str, list[Endpoint]] = field(default_factory=dict)
 
     def set_apps(self, *backends: str, gray: tuple[str, ...] = ()) -> None:
-        services = [ServiceRoute(*b.split("."), "stable") for b in backends]
-        services += [ServiceRoute(*b.split("."), "gray") for b in gray]
+        services = [_service(b, "stable") for b in backends]
+        services += [_service(b, "gray") for b in gray]
         self.routes = build_routes(services, DomainTemplates({"*": "{app}.{env}.test"}))
 
     def desired(self, backend: str) -> list[Endpoint]:
@@ -36,6 +36,11 @@ class StaticDesired:
 
     def record_lag(self, cluster: str, lag_s: float) -> None:
         pass
+
+
+def _service(backend: str, stage: str) -> ServiceRoute:
+    app, _, env = backend.partition(".")
+    return ServiceRoute(app, env, stage)
 
 
 def instance_for(haproxy: HAProxyProcess, **tuning: float) -> IngressInstance:
