@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from flotilla_devstack.procs import free_block, free_port
-from flotilla_devstack.stack import LocalStack
+from flotilla_devstack.stack import KUBESIM_CLUSTERS, LocalStack
 
 pytestmark = pytest.mark.e2e
 
@@ -36,11 +36,10 @@ def test_release_api_killed_mid_rollout_finishes_every_cluster_once(
         base_port=free_block(4),
         postgres_port=free_port(),
         kafka_port=free_port(),
-        kubesim_port=free_block(2),
-        ingress_port=free_port(),
+        kubesim_port=free_block(3),
+        ingress_port=free_block(2),
         prometheus_port=free_port(),
         cache_dir=flotilla_cache_dir,
-        ingress_backends=("slow.prod",),
         environments=("prod",),
     )
     stack.start()
@@ -93,7 +92,7 @@ def test_release_api_killed_mid_rollout_finishes_every_cluster_once(
         per_cluster = Counter((c["cluster"], c["phase"]) for c in changes)
         assert per_cluster == {
             (cluster, phase): 1
-            for cluster in ("idc-a", "idc-b")
+            for cluster in KUBESIM_CLUSTERS
             for phase in ("applying", "waiting-ready", "waiting-ingress", "succeeded")
         }, per_cluster
         http.close()

@@ -27,7 +27,7 @@ PACKAGES = {s.name: s.name.replace("-", "_") for s in SERVICES}
 @pytest.fixture(scope="module")
 def haproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HAProxyProcess]:
     """k8s-sync is ready only when its ingress answers."""
-    process = HAProxyProcess(tmp_path_factory.mktemp("haproxy"), backends=("demo.dev",))
+    process = HAProxyProcess(tmp_path_factory.mktemp("haproxy"))
     process.start()
     yield process
     process.stop()
@@ -64,8 +64,8 @@ async def test_service_migrates_starts_and_is_ready(
     assert {"flotilla_outbox", "flotilla_processed_events", "flotilla_dead_letters"} <= tables
 
     extra = (
-        {"haproxy_runtime": str(haproxy.socket)}
-        if "haproxy_runtime" in settings_type.model_fields
+        {"ingresses": [haproxy.ingress_settings()]}
+        if "ingresses" in settings_type.model_fields
         else {}
     )
     settings = settings_type(database_url=url, kafka_bootstrap_servers=kafka_bootstrap, **extra)

@@ -91,10 +91,45 @@ def release_demo(release_api: str, ingress: str) -> None:
             assert time.monotonic() < deadline, body
             time.sleep(0.2)
         assert body["phase"] == "succeeded", body
-        assert len(body["clusters"]) == 2
+        assert len(body["clusters"]) == 3
     answer = httpx.get(ingress, headers={"x-flotilla-app": "demo.prod"}, timeout=5)
     assert answer.status_code == 200, answer.text
     assert answer.json()["pod"].startswith("demo-")
+
+
+def release_second_app(release_api: str, ingresses: list[str]) -> None:
+    """The README's second app: its own hostname, no file edited, answered by both instances."""
+    headers = admin_headers()
+    with httpx.Client(base_url=release_api, headers=headers, timeout=30) as http:
+        r = http.post(
+            "/v1/apps",
+            json={
+                "name": "shop",
+                "team": "commerce",
+                "type": "node",
+                "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},
+                "replicas": {"prod": 1},
+                "hosts": {"prod": ["shop.example.com"]},
+                "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = http.post("/v1/apps/shop/releases", json={"image": "shop/web:1.0", "env": "prod"})
+        assert r.status_code == 202, r.text
+        location = r.headers["Location"]
+        deadline = time.monotonic() + 60
+        while (body := http.get(location).json())["phase"] == "running":
+            assert time.monotonic() < deadline, body
+            time.sleep(0.2)
+        assert body["phase"] == "succeeded", body
+    for ingress in ingresses:
+        for host in ("shop.prod.apps.localhost", "shop.example.com"):
+            answer = httpx.get(ingress, headers={"host": host}, timeout=5)
+            assert answer.status_code == 200, (ingress, host, answer.text)
+            assert answer.json()["pod"].startswith("shop-")
+        unknown = httpx.get(ingress, headers={"host": "nobody.example.com"}, timeout=5)
+        assert unknown.status_code == 404
+        assert unknown.json()["title"] == "No application is routed here"
 
 
 def metrics_of_demo(monitor: str) -> None:
@@ -108,7 +143,7 @@ def metrics_of_demo(monitor: str) -> None:
             timeout=10,
         )
         assert r.status_code == 200, r.text
-        if len(r.json()["series"]) == 4:  # 2 pods in each of the 2 clusters
+        if len(r.json()["series"]) == 6:  # 2 pods in each of the 3 clusters
             return
         assert time.monotonic() < deadline, r.json()
         time.sleep(1)
@@ -141,9 +176,9 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
         "--kafka-port",
         str(free_port()),
         "--ingress-port",
-        str(free_port()),
-        "--kubesim-port",
         str(free_block(2)),
+        "--kubesim-port",
+        str(free_block(3)),
         "--prometheus-port",
         str(free_port()),
     ]
@@ -157,13 +192,16 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
             assert ready.status_code == 200, ready.text
             openapi = httpx.get(f"{url}/openapi.json", timeout=5).json()
             assert openapi["info"]["title"].startswith("Flotilla")
-        release_demo(f"http://127.0.0.1:{base}", described["urls"]["ingress"].split()[0])
+        ingresses = [described["urls"][n].split()[0] for n in ("ingress-a", "ingress-b")]
+        release_demo(f"http://127.0.0.1:{base}", ingresses[0])
+        release_second_app(f"http://127.0.0.1:{base}", ingresses)
         metrics_of_demo(f"http://127.0.0.1:{base + 3}")
     finally:
         code = stop_stack(proc)
     assert code == 0
     pids = {name: pid for name, pid in described["pids"].items() if pid}
-    expected = {"postgres", "kafka", "kubesim", "haproxy", "prometheus"}
+    expected = {"postgres", "kafka", "kubesim", "haproxy-ingress-a", "haproxy-ingress-b"}
+    expected |= {"prometheus"}
     assert expected | {s.name for s in SERVICES} <= set(pids)
     time.sleep(0.5)
     survivors = {name: pid for name, pid in pids.items() if alive(pid)}
@@ -176,7 +214,7 @@ def test_stack_up_serves_every_service_and_stops_without_orphans(
     try:
         headers = admin_headers()
         apps = httpx.get(f"http://127.0.0.1:{base}/v1/apps", headers=headers, timeout=10).json()
-        assert [a["name"] for a in apps["items"]] == ["demo"]
+        assert [a["name"] for a in apps["items"]] == ["demo", "shop"]
     finally:
         assert stop_stack(proc) == 0
     second_log = (tmp_path / "second.log").read_text()

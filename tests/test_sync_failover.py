@@ -22,7 +22,7 @@ from kubernetes_asyncio import client
 import cluster_registry.main as registry_main
 import k8s_sync.main as sync_main
 from flotilla_contracts.enums import Role
-from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.haproxy import HAProxyProcess, ingresses_env
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.procs import ManagedProcess, free_port
 from flotilla_devstack.pytest_plugin import fresh_database
@@ -31,7 +31,7 @@ from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings
-from k8s_sync.ingress.haproxy import HAProxyRuntime
+from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyRuntime
 
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _ready(url: str) -> bool:
 
 @pytest.fixture
 def haproxy(tmp_path: Path) -> Iterator[HAProxyProcess]:
-    process = HAProxyProcess(tmp_path / "haproxy", backends=(BACKEND,))
+    process = HAProxyProcess(tmp_path / "haproxy")
     process.start()
     yield process
     process.stop()
@@ -131,7 +131,7 @@ async def test_killed_leader_is_replaced_and_nothing_is_written_twice(
                         "K8S_SYNC_PORT": str(port),
                         "K8S_SYNC_DATABASE_URL": sync_db,
                         "K8S_SYNC_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-                        "K8S_SYNC_HAPROXY_RUNTIME": str(haproxy.socket),
+                        "K8S_SYNC_INGRESSES": ingresses_env([haproxy]),
                         "K8S_SYNC_CLUSTER_REGISTRY_URL": registry,
                         "K8S_SYNC_SERVICE_TOKEN": mint_token(
                             AUTH, subject="k8s-sync", service=True
@@ -188,10 +188,16 @@ async def test_killed_leader_is_replaced_and_nothing_is_written_twice(
 
 
 async def _serves(driver: HAProxyRuntime, core: Any, namespace: str, n: int) -> bool:
+    """The ingress serves exactly the live pods (by address), and there are `n` of them."""
     pods = await core.list_namespaced_pod(namespace, label_selector=f"app={APP}")
-    live = {p.metadata.name for p in pods.items if not p.metadata.deletion_timestamp}
-    ready = {s.name.rsplit(".", 1)[-1] for s in await driver.servers(BACKEND) if s.state == "ready"}
-    return len(live) == n and ready == live
+    live = {p.status.pod_ip for p in pods.items if not p.metadata.deletion_timestamp}
+    await driver.close()  # a connection from before a reload would read the old worker
+    try:
+        servers = await driver.servers(BACKEND)
+    except HAProxyCommandError:
+        return False  # the backend is being created: its reload has not happened yet
+    ready = {s.address for s in servers if s.state == "ready"}
+    return len(live) == n and None not in live and ready == live
 
 
 async def _until(check: Any, timeout_s: float) -> None:

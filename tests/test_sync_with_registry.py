@@ -29,7 +29,7 @@ from flotilla_runtime.kube import api_client
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings
 from k8s_sync.main import MIGRATIONS, SPEC, build_workers, create_app
-from k8s_sync.settings import Settings
+from k8s_sync.settings import IngressInstanceSettings, Settings
 
 pytestmark = pytest.mark.integration
 APP = "websvc"
@@ -40,7 +40,7 @@ VIEWER = {"Authorization": "Bearer " + mint_token(AUTH, subject="v", roles=[Role
 
 @pytest.fixture
 def haproxy(tmp_path: Path) -> Iterator[HAProxyProcess]:
-    process = HAProxyProcess(tmp_path / "haproxy", backends=(f"{APP}.prod",))
+    process = HAProxyProcess(tmp_path / "haproxy")
     process.start()
     yield process
     process.stop()
@@ -92,7 +92,7 @@ async def sync(
     settings = Settings(
         database_url=url,
         kafka_bootstrap_servers=kafka_bootstrap,
-        haproxy_runtime=str(haproxy.socket),
+        ingresses=[IngressInstanceSettings.model_validate(haproxy.ingress_settings())],
         service_token=SecretStr(token),
         cluster_refresh_s=60,  # only the start and the registry's events re-read the list
         reconcile_s=0.5,
@@ -188,13 +188,15 @@ async def test_sync_status_wait_and_events(
             )
             assert timeout.status_code == 504
             assert timeout.json()["type"].endswith("sync-wait-timeout")
+            # An app no Service names yet: waited for (it may be being created), then 504
+            # saying why per instance.
             missing = await http.post(
                 "/v1/sync/apps/nobackend/prod/wait",
                 headers=VIEWER,
-                json={"cluster": "idc-a", "pods": [], "timeout_s": 5},
+                json={"cluster": "idc-a", "pods": ["p"], "timeout_s": 0.5},
             )
-            assert missing.status_code == 404, missing.text
-            assert missing.json()["type"].endswith("backend-not-configured")
+            assert missing.status_code == 504, missing.text
+            assert "backend being created" in missing.json()["detail"]
             async with engine.connect() as conn:
                 rows = (
                     (

@@ -204,18 +204,18 @@ class IngressInstance:
     async def run(self) -> None:
         try:
             while True:
-                await self._sleep()
-                if self.is_leader is not None and not self.is_leader():
-                    self._was_leader = False
-                    continue  # followers watch and plan nothing: one writer at a time
-                if not self._was_leader:
-                    self._was_leader = True
+                leader = self.is_leader is None or self.is_leader()
+                await self._sleep(leader)
+                if leader and not self._was_leader:
                     self._next_check = 0.0  # a new leader reads everything back first
+                    self._dirty |= self._layout_backends()
+                self._was_leader = leader
                 now = time.monotonic()
                 if now >= self._next_check:
-                    await self._check(now)
-                if not self.up:
-                    continue
+                    # Followers check too (read only): their status API answers from it.
+                    await self._check(now, write=leader)
+                if not leader or not self.up:
+                    continue  # followers plan nothing: one writer at a time
                 await self._maybe_reload()
                 if self.up:
                     await self._apply_dirty()
@@ -224,14 +224,14 @@ class IngressInstance:
         finally:
             await self.runtime.close()
 
-    async def _sleep(self) -> None:
+    async def _sleep(self, leader: bool) -> None:
         now = time.monotonic()
         until = [self._next_check]
         if self._reload_due is not None:
             until.append(self._reload_due)
         retries = [self._backends[b].retry_at for b in self._dirty if b in self._backends]
         until += [t for t in retries if t > now]
-        if self._dirty and not [t for t in retries if t > now] and self.up:
+        if leader and self.up and self._dirty and not [t for t in retries if t > now]:
             until.append(now)  # work is waiting (a backend re-dirtied itself)
         try:
             async with asyncio.timeout(max(0.0, min(until) - now)):
@@ -244,10 +244,10 @@ class IngressInstance:
 
     # --- 1. is it up, what does it run ------------------------------------------------------
 
-    async def _check(self, now: float) -> None:
+    async def _check(self, now: float, *, write: bool = True) -> None:
         try:
-            info = await self.runtime.info()
-        except HAProxyError as exc:
+            info = await self._current_worker_info()
+        except (HAProxyError, MasterError) as exc:
             self._down(str(exc))
             return
         pid = info.get("Pid")
@@ -259,6 +259,8 @@ class IngressInstance:
         self._next_check = now + self.tuning.reconcile_s
         self.running = self._running_generation(info.get("description", ""))
         GENERATION.labels(self.ingress).set(self.running.number if self.running else 0)
+        if not write:
+            return
         if restarted:
             log.info("ingress_read_back", ingress=self.ingress, pid=pid)
             self._dirty |= self._layout_backends()
@@ -267,6 +269,17 @@ class IngressInstance:
             await self._find_drift()
         self._next_drift = max(self._next_drift, now + self.tuning.drift_check_s)
         self._dirty |= self._draining  # come back to free drained slots once they are idle
+
+    async def _current_worker_info(self) -> dict[str, str]:
+        """`show info` of the current worker. A persistent connection opened before a reload
+        still reaches the old worker (and keeps it alive): when the master lists another
+        worker as current, reconnect."""
+        info = await self.runtime.info()
+        workers = (await self.master.processes()).workers
+        if workers and info.get("Pid", "").isdigit() and int(info["Pid"]) not in workers:
+            await self.runtime.close()
+            info = await self.runtime.info()
+        return info
 
     def _running_generation(self, description: str) -> Generation | None:
         parsed = parse_description(description)
