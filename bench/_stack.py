@@ -6,10 +6,12 @@ Benchmarks import it as `from _stack import components` (bench/ is on sys.path w
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +21,9 @@ import yaml
 
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kafka import KafkaBroker
-from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
 from flotilla_devstack.postgres import PostgresServer
+from flotilla_devstack.procs import die_with_parent
 from flotilla_devstack.stack import find_root
 
 
@@ -55,26 +58,132 @@ def components(*, postgres: bool = True, kafka: bool = True) -> Iterator[Compone
 
 @contextmanager
 def sync_world(
-    clusters: tuple[str, ...], services: int, *, pods_per_node: int
-) -> Iterator[tuple[KubesimProcess, HAProxyProcess]]:
-    """kubesim with big nodes (2 per cluster) and an HAProxy with backends `appNNN.prod`."""
+    clusters: tuple[str, ...],
+    *,
+    pods_per_node: int,
+    listeners: bool = False,
+    ingresses: int = 1,
+) -> Iterator[tuple[list[KubesimProcess], list[HAProxyProcess]]]:
+    """One kubesim process per cluster (big nodes, 2 each), so that the simulator does not share
+    one event loop between clusters, and `ingresses` HAProxy instances in master-worker mode
+    with k8s-sync's bootstrap configuration (no backend: k8s-sync renders them)."""
     with tempfile.TemporaryDirectory(prefix="flotilla-bench-sync-") as tmp:
-        scenario = Path(tmp) / "scenario.yaml"
         node = {"cpu": "1000", "memory": "4Ti", "pods": pods_per_node}
-        scenario.write_text(
-            yaml.safe_dump({"clusters": [{"name": n, "nodes": 2, "node": node} for n in clusters]})
-        )
-        kubesim = KubesimProcess(Path(tmp) / "ks", clusters=clusters, scenario=scenario)
-        haproxy = HAProxyProcess(
-            Path(tmp) / "haproxy", backends=tuple(f"app{s:03d}.prod" for s in range(services))
-        )
-        kubesim.start(timeout=120)
+        sims = []
+        for index, name in enumerate(clusters):
+            scenario = Path(tmp) / f"{name}.yaml"
+            entry = {"name": name, "nodes": 2, "node": node, "index": index}  # distinct pod IPs
+            scenario.write_text(yaml.safe_dump({"clusters": [entry]}))
+            sims.append(
+                KubesimProcess(
+                    Path(tmp) / f"ks-{name}",
+                    clusters=(name,),
+                    scenario=scenario,
+                    extra_args=("--pod-listeners",) if listeners else (),
+                )
+            )
+        haproxies = [
+            HAProxyProcess(Path(tmp) / f"ingress-{i}", name=f"ingress-{i}")
+            for i in range(ingresses)
+        ]
         try:
-            haproxy.start()
-            yield kubesim, haproxy
+            for sim in sims:
+                sim.start(timeout=120)
+            for haproxy in haproxies:
+                haproxy.start()
+            yield sims, haproxies
         finally:
-            haproxy.stop()
-            kubesim.stop()
+            for haproxy in haproxies:
+                haproxy.stop()
+            for sim in sims:
+                sim.stop()
+
+
+class EngineProcess:
+    """bench/_sync_engine.py as a child process; `events` receives its JSON lines."""
+
+    def __init__(
+        self,
+        clusters: list[SimulatedCluster],
+        haproxies: list[HAProxyProcess],
+        on_event: Callable[[dict[str, Any]], None],
+        **tuning: float,
+    ) -> None:
+        self.spec = {
+            "clusters": [c.connection().model_dump() for c in clusters],
+            "ingresses": [h.ingress_settings() for h in haproxies],
+            "tuning": tuning,
+        }
+        self.on_event = on_event
+        self.proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> EngineProcess:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).parent / "_sync_engine.py"),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**24,
+            preexec_fn=die_with_parent,
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(self.spec).encode())
+        self.proc.stdin.close()
+        ready = asyncio.get_running_loop().create_future()
+
+        async def read() -> None:
+            assert self.proc is not None
+            assert self.proc.stdout is not None
+            async for line in self.proc.stdout:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    sys.stderr.write(f"engine: {line.decode(errors='replace')}")
+                    continue
+                if event["ev"] == "ready" and not ready.done():
+                    ready.set_result(None)
+                else:
+                    self.on_event(event)
+
+        self._reader = asyncio.create_task(read())
+        await asyncio.wait_for(ready, 60)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await self.proc.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (from /proc; Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(*pids: int) -> float:
+    """Resident memory of these processes now, summed."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def haproxy_pids(haproxy: HAProxyProcess) -> list[int]:
+    """The master and its workers (children of the master)."""
+    assert haproxy.pid is not None
+    children = Path(f"/proc/{haproxy.pid}/task/{haproxy.pid}/children").read_text().split()
+    return [haproxy.pid, *(int(c) for c in children)]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,12 +1,16 @@
-"""k8s-sync propagation latency: kubesim write → HAProxy state read back, under churn.
+"""k8s-sync propagation latency: kubesim write → HAProxy state read back, under churn, measured
+the way k8s-sync is deployed.
 
-Setup: C kubesim clusters × S Flotilla services × P pods, one HAProxy with S backends, the
-k8s-sync engine (in this process) syncing all of them. Churn: pods deleted at R per second
-(grace 0; each deletion is two endpoint changes: the pod leaves, its replacement arrives).
-Latency of one change: from the delete call to the engine's read-back of HAProxy no longer
-showing that pod as ready. Floor, same run: a bare kubernetes-asyncio watch on the same
-cluster's EndpointSlices, from the delete call to the slice event without the pod.
-Keys: p50_ms, p99_ms, max_ms, floor_p99_ms, rss_mb, cpu_s (this process: the engine), changes.
+Processes: one kubesim per cluster; HAProxy (master-worker, k8s-sync's configuration); the
+k8s-sync engine alone in its own process (bench/_sync_engine.py); this process runs the load
+generator and the floor watcher. Setup: C clusters × S Flotilla services × P pods. Churn: pods
+deleted at R per second (grace 0; each deletion is two endpoint changes: the pod leaves, its
+replacement arrives). Latency of one deletion: from the delete call to k8s-sync's read-back of
+HAProxy no longer showing that pod ready. Floor, same run, same clusters: a bare
+kubernetes-asyncio watch on every cluster's EndpointSlices, from the delete call to the slice
+event without the pod. Times compare across processes on CLOCK_MONOTONIC.
+Keys: p50_ms, p99_ms, floor_p99_ms, ratio_p99 (k8s-sync / floor), rate_reached_per_s,
+cpu_ms_per_change (k8s-sync's own CPU per endpoint change), rss_mb (k8s-sync), changes.
 Usage: uv run python bench/sync_latency.py [--quick]
 """
 
@@ -14,27 +18,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
-import resource
+import sys
 import time
 from typing import Any
 
-from _stack import percentile, report, sync_world
-from kubernetes_asyncio import client, watch
+from _stack import EngineProcess, cpu_seconds, percentile, report, rss_mb, sync_world
+from kubernetes_asyncio import client
 
-from flotilla_devstack.haproxy import HAProxyProcess
-from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_runtime.kube import api_client
-from k8s_sync.ingress.haproxy import HAProxyRuntime, ServerState
-from k8s_sync.sync.desired import server_name
-from k8s_sync.sync.engine import IngressSync
 
 NS = "bench"
 LABELS = {"app.kubernetes.io/managed-by": "flotilla", "flotilla.io/env": "prod"}
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def progress(line: str) -> None:
+    sys.stderr.write(f"[sync_latency] {line}\n")
+
+
+def now() -> float:
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 async def populate(api: client.ApiClient, services: int, pods: int) -> None:
@@ -70,13 +75,71 @@ async def populate(api: client.ApiClient, services: int, pods: int) -> None:
         await apps.create_namespaced_deployment(NS, deployment)
 
 
+class Floor:
+    """Bare watches of every cluster's EndpointSlices: the floor latency, and which pods are
+    ready where (the generator's victims)."""
+
+    def __init__(self) -> None:
+        self.ready: dict[tuple[str, str], dict[str, str]] = {}  # (cluster, app) → addr → pod
+        self.pending: dict[str, float] = {}  # "cluster/pod" → delete time
+        self.latencies: list[float] = []
+
+    async def watch(self, cluster: str, api: client.ApiClient) -> None:
+        discovery = client.DiscoveryV1Api(api)
+        resource_version = ""
+        while True:
+            if not resource_version:
+                response = await discovery.list_namespaced_endpoint_slice(
+                    NS, _preload_content=False
+                )
+                listed = json.loads(await response.read())
+                for item in listed.get("items") or []:
+                    self._slice_dict(cluster, item, now())
+                resource_version = listed["metadata"]["resourceVersion"]
+            response = await discovery.list_namespaced_endpoint_slice(
+                NS,
+                watch=True,
+                resource_version=resource_version,
+                timeout_seconds=600,
+                _preload_content=False,
+                _request_timeout=660,
+            )
+            async with response:
+                async for line in response.content:
+                    event = json.loads(line)
+                    obj = event.get("object") or {}
+                    resource_version = (obj.get("metadata") or {}).get(
+                        "resourceVersion", resource_version
+                    )
+                    if event.get("type") in ("ADDED", "MODIFIED"):
+                        self._slice_dict(cluster, obj, now())
+
+    def _slice_dict(self, cluster: str, obj: dict[str, Any], at: float) -> None:
+        app = ((obj.get("metadata") or {}).get("labels") or {}).get("flotilla.io/app")
+        if not app:
+            return
+        port = next((p.get("port") for p in obj.get("ports") or []), 0)
+        ready = {}
+        for e in obj.get("endpoints") or []:
+            pod = (e.get("targetRef") or {}).get("name", "")
+            if (e.get("conditions") or {}).get("ready") and e.get("addresses"):
+                ready[f"{e['addresses'][0]}:{port}"] = pod
+        self.ready[(cluster, app)] = ready
+        present = {f"{cluster}/{p}" for p in ready.values()}
+        for key, started in list(self.pending.items()):
+            if key.startswith(f"{cluster}/{app}-") and key not in present:
+                self.latencies.append((at - started) * 1000)
+                del self.pending[key]
+
+
 async def main(quick: bool) -> None:
     clusters_n, services, pods, rate, seconds = (
         (2, 20, 5, 50, 15) if quick else (10, 100, 10, 200, 60)
     )
     names = tuple(f"k{i}" for i in range(clusters_n))
-    with sync_world(names, services, pods_per_node=5000) as (kubesim, haproxy):
-        result = await run(kubesim, haproxy, services, pods, rate, seconds)
+    with sync_world(names, pods_per_node=5000) as (sims, haproxies):
+        clusters = [c for sim in sims for c in sim.clusters.values()]
+        result = await run(clusters, haproxies, services, pods, rate, seconds)
     report(
         {
             "benchmark": "sync_latency",
@@ -84,7 +147,7 @@ async def main(quick: bool) -> None:
             "clusters": clusters_n,
             "services": services,
             "pods_per_service": pods,
-            "churn_per_s": rate,
+            "churn_asked_per_s": rate,
             "seconds": seconds,
             **result,
         }
@@ -92,124 +155,95 @@ async def main(quick: bool) -> None:
 
 
 async def run(
-    kubesim: KubesimProcess,
-    haproxy: HAProxyProcess,
+    clusters: list[SimulatedCluster],
+    haproxies: list[Any],
     services: int,
     pods: int,
     rate: int,
     seconds: int,
 ) -> dict[str, Any]:
-    clusters = list(kubesim.clusters.values())
     apis = [await api_client(c.connection()) for c in clusters]
-    for api in apis:
-        await populate(api, services, pods)
-    pending: dict[str, float] = {}  # server name → delete time
+    await asyncio.gather(*(populate(api, services, pods) for api in apis))
+    served: dict[str, set[str]] = {}  # backend → ready addresses, as k8s-sync read them back
+    pending: dict[str, tuple[str, float]] = {}  # address → (backend, delete time)
     latencies: list[float] = []
 
-    async def on_synced(backend: str, servers: list[ServerState]) -> None:
-        now = time.perf_counter()
-        present = {s.name for s in servers if s.state == "ready"}
-        for name, started in list(pending.items()):
-            if backend_of.get(name) == backend and name not in present:
-                latencies.append((now - started) * 1000)
-                del pending[name]
+    def on_event(event: dict[str, Any]) -> None:
+        if event["ev"] != "synced":
+            return
+        backend, ready = event["backend"], set(event["ready"])
+        served[backend] = ready
+        for address, (b, started) in list(pending.items()):
+            if b == backend and address not in ready:
+                latencies.append((event["t"] - started) * 1000)
+                del pending[address]
 
-    backend_of: dict[str, str] = {}
-
-    engine = IngressSync(
-        HAProxyRuntime(str(haproxy.socket)),
-        [c.connection() for c in clusters],
-        on_synced=on_synced,
-        reconcile_s=5.0,
-    )
-    task = asyncio.create_task(engine.run())
+    floor = Floor()
+    watches = [
+        asyncio.create_task(floor.watch(c.name, api)) for c, api in zip(clusters, apis, strict=True)
+    ]
     expected = len(clusters) * services * pods
-    start = time.monotonic()
-    while True:
-        served = sum(len(engine.desired(f"app{s:03d}.prod")) for s in range(services))
-        if served >= expected:
-            break
-        if time.monotonic() - start > 300:
-            raise TimeoutError(f"only {served} of {expected} endpoints known")
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(3)  # initial adds applied
-    floor: list[float] = []
-    floor_pending: dict[str, float] = {}
-    floor_task = asyncio.create_task(_floor(apis[0], floor_pending, floor))
-    cpu0 = time.process_time()
-    core = [client.CoreV1Api(api) for api in apis]
-    deadline = time.monotonic() + seconds
-    changes = 0
-    rng = random.Random(7)
-    while time.monotonic() < deadline:
-        tick = time.monotonic()
-        batch = []
-        for _ in range(max(1, rate // 10)):
-            i = rng.randrange(len(clusters))
-            app = f"app{rng.randrange(services):03d}"
-            listed = [
-                e
-                for e in engine.desired(f"{app}.prod")
-                if e.cluster == clusters[i].name and e.desired_state == "ready"
-            ]
-            if not listed:
-                continue
-            victim = rng.choice(listed)
-            name = server_name(victim.cluster, NS, victim.pod)
-            if name in pending:
-                continue
-            backend_of[name] = f"{app}.prod"
-            pending[name] = time.perf_counter()
-            if i == 0:
-                floor_pending[victim.pod] = pending[name]
-            batch.append(core[i].delete_namespaced_pod(victim.pod, NS, grace_period_seconds=0))
-            changes += 1
-        await asyncio.gather(*batch)
-        await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
-    await asyncio.sleep(5)
-    cpu = time.process_time() - cpu0
-    floor_task.cancel()
-    task.cancel()
-    await asyncio.gather(floor_task, task, return_exceptions=True)
+    async with EngineProcess(clusters, haproxies, on_event, reconcile_s=1.0) as engine:
+        start = time.monotonic()
+        while (have := sum(len(v) for v in served.values())) < expected:
+            if time.monotonic() - start > 600:
+                raise TimeoutError(f"only {have} of {expected} endpoints served")
+            progress(f"ingress serves {have} of {expected} endpoints")
+            await asyncio.sleep(2)
+        progress(f"all {expected} served after {time.monotonic() - start:.1f} s; churn")
+        await asyncio.sleep(3)
+        core = [client.CoreV1Api(api) for api in apis]
+        cpu0, began = cpu_seconds(engine.pid), now()
+        deadline = time.monotonic() + seconds
+        deletions = 0
+        rng = random.Random(7)
+        while time.monotonic() < deadline:
+            tick = time.monotonic()
+            batch = []
+            for _ in range(max(1, rate // 10)):
+                i = rng.randrange(len(clusters))
+                app = f"app{rng.randrange(services):03d}"
+                ready = floor.ready.get((clusters[i].name, app), {})
+                candidates = [a for a in ready if a not in pending]
+                if not candidates:
+                    continue
+                address = rng.choice(candidates)
+                pod = ready[address]
+                started = now()
+                pending[address] = (f"{app}.prod", started)
+                floor.pending[f"{clusters[i].name}/{pod}"] = started
+                batch.append(core[i].delete_namespaced_pod(pod, NS, grace_period_seconds=0))
+                deletions += 1
+            await asyncio.gather(*batch, return_exceptions=True)
+            await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
+        elapsed = now() - began
+        await asyncio.sleep(5)
+        cpu = cpu_seconds(engine.pid) - cpu0
+        engine_rss = rss_mb(engine.pid)
+    for task in watches:
+        task.cancel()
+    await asyncio.gather(*watches, return_exceptions=True)
     for api in apis:
         await api.close()
+    changes = 2 * deletions
+    p99, floor_p99 = percentile(latencies, 99), percentile(floor.latencies, 99)
     return {
         "p50_ms": round(percentile(latencies, 50), 2),
-        "p99_ms": round(percentile(latencies, 99), 2),
+        "p99_ms": round(p99, 2),
         "max_ms": round(max(latencies), 2),
-        "floor_p50_ms": round(percentile(floor, 50), 2),
-        "floor_p99_ms": round(percentile(floor, 99), 2),
+        "floor_p50_ms": round(percentile(floor.latencies, 50), 2),
+        "floor_p99_ms": round(floor_p99, 2),
+        "ratio_p99": round(p99 / floor_p99, 2),
+        "deletions": deletions,
         "changes": changes,
+        "rate_reached_per_s": round(deletions / elapsed, 1),
         "measured": len(latencies),
         "unconfirmed": len(pending),
-        "rss_mb": round(rss_mb(), 1),
         "cpu_s": round(cpu, 2),
+        "cpu_ms_per_change": round(cpu * 1000 / changes, 3),
+        "rss_mb": round(engine_rss, 1),
         "endpoints": expected,
     }
-
-
-async def _floor(api: client.ApiClient, pending: dict[str, float], out: list[float]) -> None:
-    """A bare kubernetes-asyncio watch on the same cluster's EndpointSlices."""
-    discovery = client.DiscoveryV1Api(api)
-    listed = await discovery.list_namespaced_endpoint_slice(NS)
-    async with watch.Watch() as w:
-        async for event in w.stream(
-            discovery.list_namespaced_endpoint_slice,
-            NS,
-            resource_version=listed.metadata.resource_version,
-            timeout_seconds=600,
-        ):
-            now = time.perf_counter()
-            present = {
-                e.target_ref.name for e in event["object"].endpoints or [] if e.conditions.ready
-            }
-            slice_pods = {e.target_ref.name for e in event["object"].endpoints or []}
-            for pod, started in list(pending.items()):
-                if pod not in present and (pod in slice_pods or event["type"] == "MODIFIED"):
-                    app = pod.rsplit("-", 2)[0]
-                    if event["object"].metadata.labels.get("flotilla.io/app") == app:
-                        out.append((now - started) * 1000)
-                        del pending[pod]
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: get SIGTERM when the parent dies, even by SIGKILL, so a
     crashed stack or test run leaves no orphans behind (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -113,7 +113,7 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,  # its own group: we can stop it and its children
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     @property

@@ -43,7 +43,9 @@ def configs_from_args(args: argparse.Namespace) -> list[ClusterConfig]:
         configs.append(
             ClusterConfig(
                 name=name,
-                index=index,
+                # Which 127.(10 + index).0.0/16 its pod IPs come from: a scenario sets it when
+                # clusters run in separate kubesim processes, so their pods never share an IP.
+                index=int(entry.get("index", index)),
                 idc=str(entry.get("idc", name)),
                 nodes=int(entry.get("nodes", args.nodes)),
                 node_shape=NodeShape(**entry["node"]) if "node" in entry else NodeShape(),

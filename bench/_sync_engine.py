@@ -1,0 +1,110 @@
+"""k8s-sync's engine as a process of its own, for the benchmarks (as it is deployed: its own
+cores, its own event loop), without the HTTP service around it.
+
+Reads one JSON document on stdin: {"clusters": [ClusterConnection...], "ingresses":
+[IngressInstanceSettings...], "templates": {...}, "tuning": {...}}. Writes JSON lines on
+stdout: `{"ev": "ready"}` once started; `{"ev": "synced", "t": <CLOCK_MONOTONIC s>, "ingress",
+"backend", "ready": ["ip:port", ...]}` after each applied batch; `{"ev": "reload", ...}` after
+each reload (duration, render time, outcome). CLOCK_MONOTONIC is one clock for every process
+on the machine, so the benchmark compares these times with its own. Stops on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from typing import Any
+
+from flotilla_contracts import ClusterConnection
+from flotilla_runtime.logging import configure_logging
+from k8s_sync.ingress.haproxy import HAProxyRuntime, ServerState
+from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
+from k8s_sync.ingress.master import MasterCLI
+from k8s_sync.settings import IngressInstanceSettings
+from k8s_sync.sync.engine import IngressSync
+from k8s_sync.sync.routes import DomainTemplates
+
+
+def emit(event: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def now() -> float:
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+async def on_synced(instance: IngressInstance, backend: str, servers: list[ServerState]) -> None:
+    ready = [f"{s.address}:{s.port}" for s in servers if s.state == "ready"]
+    emit(
+        {
+            "ev": "synced",
+            "t": now(),
+            "ingress": instance.ingress,
+            "backend": backend,
+            "ready": ready,
+        }
+    )
+
+
+def instrument(instance: IngressInstance) -> None:
+    reload = instance.reload
+
+    async def reload_and_report(layout: Any, reason: str) -> bool:
+        ok = await reload(layout, reason)
+        record = instance.last_reload
+        emit(
+            {
+                "ev": "reload",
+                "t": now(),
+                "ingress": instance.ingress,
+                "ok": ok,
+                "backends": len(layout.backends),
+                "duration_ms": round(record.duration_s * 1000, 1) if record else None,
+                "outcome": record.outcome if record else None,
+                "error": record.error if record else None,
+            }
+        )
+        return ok
+
+    instance.reload = reload_and_report  # type: ignore[method-assign]
+
+
+async def main() -> None:
+    configure_logging(level="warning", fmt="console", service="bench-sync-engine")  # stderr
+    spec = json.loads(sys.stdin.read())
+    tuning = InstanceTuning(**spec.get("tuning", {}))
+    instances = []
+    for raw in spec["ingresses"]:
+        settings = IngressInstanceSettings.model_validate(raw)
+        instance = IngressInstance(
+            settings.name,
+            settings.paths(),
+            runtime=HAProxyRuntime(settings.runtime_socket),
+            master=MasterCLI(settings.master_socket),
+            tuning=tuning,
+        )
+        instance.on_synced = on_synced
+        instrument(instance)
+        instances.append(instance)
+    engine = IngressSync(
+        instances,
+        [ClusterConnection.model_validate(c) for c in spec["clusters"]],
+        templates=DomainTemplates(spec.get("templates") or {"*": "{app}.{env}.bench"}),
+    )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    tasks = [asyncio.create_task(engine.run())]
+    tasks += [asyncio.create_task(i.run()) for i in instances]
+    emit({"ev": "ready"})
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
