@@ -115,6 +115,7 @@ class EngineProcess:
             "tuning": tuning,
         }
         self.on_event = on_event
+        self.error: Exception | None = None
         self.proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
 
@@ -141,10 +142,15 @@ class EngineProcess:
                 except ValueError:
                     sys.stderr.write(f"engine: {line.decode(errors='replace')}")
                     continue
-                if event["ev"] == "ready" and not ready.done():
-                    ready.set_result(None)
-                else:
+                if event["ev"] == "ready":
+                    if not ready.done():
+                        ready.set_result(None)
+                    continue
+                try:
                     self.on_event(event)
+                except Exception as exc:
+                    self.error = exc  # the benchmark's wait loops raise it (check())
+                    raise
 
         self._reader = asyncio.create_task(read())
         await asyncio.wait_for(ready, 60)
@@ -156,6 +162,13 @@ class EngineProcess:
             await self.proc.wait()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
+
+    def check(self) -> None:
+        """Raise what broke the event reader, or that the engine process died."""
+        if self.error is not None:
+            raise RuntimeError(f"engine event handler failed: {self.error!r}") from self.error
+        if self.proc is not None and self.proc.returncode is not None:
+            raise RuntimeError(f"the engine process exited ({self.proc.returncode})")
 
     @property
     def pid(self) -> int:

@@ -4,9 +4,10 @@ cores, its own event loop), without the HTTP service around it.
 Reads one JSON document on stdin: {"clusters": [ClusterConnection...], "ingresses":
 [IngressInstanceSettings...], "templates": {...}, "tuning": {...}}. Writes JSON lines on
 stdout: `{"ev": "ready"}` once started; `{"ev": "synced", "t": <CLOCK_MONOTONIC s>, "ingress",
-"backend", "ready": ["ip:port", ...]}` after each applied batch; `{"ev": "reload", ...}` after
-each reload (duration, render time, outcome). CLOCK_MONOTONIC is one clock for every process
-on the machine, so the benchmark compares these times with its own. Stops on SIGTERM.
+"backend", "added": ["ip:port", ...], "gone": [...]}` when a batch changed what is ready;
+`{"ev": "reload", ...}` after each reload (duration, render time, outcome). CLOCK_MONOTONIC
+is one clock for every process on the machine, so the benchmark compares these times with its
+own. Stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -37,17 +38,26 @@ def now() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
+_READY: dict[tuple[str, str], set[str]] = {}
+
+
 async def on_synced(instance: IngressInstance, backend: str, servers: list[ServerState]) -> None:
-    ready = [f"{s.address}:{s.port}" for s in servers if s.state == "ready"]
-    emit(
-        {
-            "ev": "synced",
-            "t": now(),
-            "ingress": instance.ingress,
-            "backend": backend,
-            "ready": ready,
-        }
-    )
+    """Only what changed since the last batch (the measuring costs k8s-sync's CPU too)."""
+    at = now()
+    ready = {f"{s.address}:{s.port}" for s in servers if s.state == "ready"}
+    before = _READY.get((instance.ingress, backend), set())
+    _READY[(instance.ingress, backend)] = ready
+    if ready != before:
+        emit(
+            {
+                "ev": "synced",
+                "t": at,
+                "ingress": instance.ingress,
+                "backend": backend,
+                "added": sorted(ready - before),
+                "gone": sorted(before - ready),
+            }
+        )
 
 
 def instrument(instance: IngressInstance) -> None:
@@ -64,6 +74,7 @@ def instrument(instance: IngressInstance) -> None:
                 "ok": ok,
                 "backends": len(layout.backends),
                 "duration_ms": round(record.duration_s * 1000, 1) if record else None,
+                "render_ms": round(record.render_s * 1000, 2) if record else None,
                 "outcome": record.outcome if record else None,
                 "error": record.error if record else None,
             }
@@ -107,4 +118,11 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import os
+
+    if profile := os.environ.get("BENCH_ENGINE_PROFILE"):  # a cProfile dump, for diagnosis
+        import cProfile
+
+        cProfile.run("asyncio.run(main())", profile)
+    else:
+        asyncio.run(main())

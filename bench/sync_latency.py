@@ -171,8 +171,10 @@ async def run(
     def on_event(event: dict[str, Any]) -> None:
         if event["ev"] != "synced":
             return
-        backend, ready = event["backend"], set(event["ready"])
-        served[backend] = ready
+        backend = event["backend"]
+        ready = served.setdefault(backend, set())
+        ready |= set(event["added"])
+        ready -= set(event["gone"])
         for address, (b, started) in list(pending.items()):
             if b == backend and address not in ready:
                 latencies.append((event["t"] - started) * 1000)
@@ -188,6 +190,7 @@ async def run(
         while (have := sum(len(v) for v in served.values())) < expected:
             if time.monotonic() - start > 600:
                 raise TimeoutError(f"only {have} of {expected} endpoints served")
+            engine.check()
             progress(f"ingress serves {have} of {expected} endpoints")
             await asyncio.sleep(2)
         progress(f"all {expected} served after {time.monotonic() - start:.1f} s; churn")

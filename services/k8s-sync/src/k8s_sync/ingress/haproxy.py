@@ -22,7 +22,7 @@ import asyncio
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROMPT = b"\n> "
@@ -46,7 +46,7 @@ class HAProxyCommandError(HAProxyError):
         self.reply = reply
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServerState:
     backend: str
     name: str
@@ -56,15 +56,13 @@ class ServerState:
     op_state: str
     admin_state: int
     weight: int
+    state: str = field(init=False, compare=False)
+    """ready | drain | maint, as Flotilla names the states it sets (from admin_state)."""
 
-    @property
-    def state(self) -> str:
-        """ready | drain | maint, as Flotilla names the states it sets."""
-        if self.admin_state & ADMIN_MAINT:
-            return "maint"
-        if self.admin_state & ADMIN_DRAIN:
-            return "drain"
-        return "ready"
+    def __post_init__(self) -> None:
+        admin = self.admin_state
+        state = "maint" if admin & ADMIN_MAINT else "drain" if admin & ADMIN_DRAIN else "ready"
+        object.__setattr__(self, "state", state)
 
 
 # Replies that mean success for the commands we send (everything else is an error).
@@ -139,7 +137,7 @@ class HAProxyRuntime:
     async def run(self, commands: Sequence[str]) -> None:
         """Execute and raise on the first reply that is not a success."""
         for command, reply in zip(commands, await self.execute(commands), strict=True):
-            if not _succeeded(command, reply):
+            if not succeeded(command, reply):
                 raise HAProxyCommandError(command, reply)
 
     # --- reading ----------------------------------------------------------------------------
@@ -156,6 +154,22 @@ class HAProxyRuntime:
     async def servers(self, backend: str) -> list[ServerState]:
         (reply,) = await self.execute([f"show servers state {backend}"])
         return parse_servers_state(reply, command=f"show servers state {backend}")
+
+    async def servers_of(
+        self, backends: Sequence[str]
+    ) -> dict[str, list[ServerState] | HAProxyCommandError]:
+        """`show servers state` of many backends in one pipelined round trip; a backend
+        HAProxy refuses (not in its configuration) maps to the error instead."""
+        out: dict[str, list[ServerState] | HAProxyCommandError] = {}
+        commands = [f"show servers state {b}" for b in backends]
+        for backend, command, reply in zip(
+            backends, commands, await self.execute(commands), strict=True
+        ):
+            try:
+                out[backend] = parse_servers_state(reply, command=command)
+            except HAProxyCommandError as exc:
+                out[backend] = exc
+        return out
 
     async def all_servers_state(self) -> str:
         """`show servers state` of every backend, as HAProxy's server-state file wants it."""
@@ -215,46 +229,87 @@ class HAProxyRuntime:
 
     async def connections(self, backend: str) -> dict[str, int]:
         """Current sessions plus queued requests per server (0 means the slot may be freed)."""
-        (reply,) = await self.execute([f"show stat {backend} 4 -1"])
-        lines = [ln for ln in reply.splitlines() if ln.strip()]
-        if not lines or not lines[0].startswith("#"):
-            return {}
-        columns = lines[0].lstrip("# ").split(",")
-        out = {}
-        for line in lines[1:]:
-            row = dict(zip(columns, line.split(","), strict=False))
-            out[row["svname"]] = int(row.get("scur") or 0) + int(row.get("qcur") or 0)
-        return out
+        return (await self.connections_of([backend]))[backend]
+
+    async def connections_of(self, backends: Sequence[str]) -> dict[str, dict[str, int]]:
+        """`connections` of many backends in one pipelined round trip."""
+        commands = [f"show stat {b} 4 -1" for b in backends]
+        replies = await self.execute(commands)
+        return {b: _parse_sessions(r) for b, r in zip(backends, replies, strict=True)}
 
 
-def parse_servers_state(reply: str, *, command: str = "show servers state") -> list[ServerState]:
-    """`show servers state` (one backend or all) → rows, columns mapped by the header."""
-    lines = [ln for ln in reply.splitlines() if ln.strip()]
-    if lines and not lines[0].startswith(("1", "#")):
-        raise HAProxyCommandError(command, reply[:300])
-    header = next((ln for ln in lines if ln.startswith("#")), None)
-    if header is None:
-        return []
-    columns = header.lstrip("# ").split()
-    out = []
-    for line in lines[lines.index(header) + 1 :]:
-        row = dict(zip(columns, line.split(), strict=False))
-        out.append(
-            ServerState(
-                backend=row["be_name"],
-                name=row["srv_name"],
-                address=row["srv_addr"],
-                port=int(row.get("srv_port", "0")),
-                server_id=int(row["srv_id"]),
-                op_state=OP_STATES.get(int(row["srv_op_state"]), row["srv_op_state"]),
-                admin_state=int(row["srv_admin_state"]),
-                weight=int(row["srv_uweight"]),
-            )
-        )
+def _parse_sessions(reply: str) -> dict[str, int]:
+    lines = reply.splitlines()
+    if not lines or not lines[0].startswith("#"):
+        return {}
+    columns = lines[0].lstrip("# ").split(",")
+    name, scur, qcur = columns.index("svname"), columns.index("scur"), columns.index("qcur")
+    out = {}
+    for line in lines[1:]:
+        if line:
+            row = line.split(",")
+            out[row[name]] = int(row[scur] or 0) + int(row[qcur] or 0)
     return out
 
 
-def _succeeded(command: str, reply: str) -> bool:
+def parse_servers_state(reply: str, *, command: str = "show servers state") -> list[ServerState]:
+    """`show servers state` (one backend or all) → rows, columns found by the header's names
+    (their order is HAProxy's, not ours to assume)."""
+    lines = reply.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    if first and not first.startswith(("1", "#")):
+        raise HAProxyCommandError(command, reply[:300])
+    at = next((i for i, ln in enumerate(lines) if ln.startswith("#")), None)
+    if at is None:
+        return []
+    columns = lines[at].lstrip("# ").split()
+    be, srv, addr, op, admin, weight, sid = (
+        columns.index(c)
+        for c in (
+            "be_name",
+            "srv_name",
+            "srv_addr",
+            "srv_op_state",
+            "srv_admin_state",
+            "srv_uweight",
+            "srv_id",
+        )
+    )
+    port = columns.index("srv_port")
+    out = []
+    cache = _ROWS
+    for line in lines[at + 1 :]:
+        row = line.split()
+        if len(row) <= port:
+            continue
+        # Most rows are the same as at the last read (a backend is read back after every
+        # batch): build each distinct row once. The key leaves out the columns that change
+        # on their own (time since the last change, check results).
+        key = (row[be], row[srv], row[addr], row[port], row[sid], row[op], row[admin], row[weight])
+        state = cache.get(key)
+        if state is None:
+            if len(cache) >= _ROWS_MAX:
+                cache.clear()
+            state = cache[key] = ServerState(
+                backend=row[be],
+                name=row[srv],
+                address=row[addr],
+                port=int(row[port]),
+                server_id=int(row[sid]),
+                op_state=OP_STATES.get(int(row[op]), row[op]),
+                admin_state=int(row[admin]),
+                weight=int(row[weight]),
+            )
+        out.append(state)
+    return out
+
+
+_ROWS: dict[tuple[str, ...], ServerState] = {}
+_ROWS_MAX = 500_000
+
+
+def succeeded(command: str, reply: str) -> bool:
+    """Whether `reply` means `command` did what it says."""
     if reply in _OK:
         return True
     return " addr " in command and reply.startswith(_ADDR_OK)

@@ -48,6 +48,7 @@ from k8s_sync.ingress.haproxy import (
     HAProxyRuntime,
     ServerState,
     parse_servers_state,
+    succeeded,
 )
 from k8s_sync.ingress.master import MasterCLI, MasterError
 from k8s_sync.metrics import (
@@ -103,6 +104,7 @@ class ReloadRecord:
     outcome: str  # ok | invalid | failed
     reason: str
     error: str | None = None
+    render_s: float = 0.0  # rendering the text (part of duration_s)
 
 
 @dataclass
@@ -128,6 +130,9 @@ class _BackendState:
     seen: dict[str, float] = field(default_factory=dict)  # cluster → first unapplied change
     attempts: int = 0
     retry_at: float = 0.0
+    # What was last applied and read back, as the plan sees it: a change that leaves this
+    # the same (a pod that is not ready yet joined a slice) needs no round trip to HAProxy.
+    signature: frozenset[tuple[object, ...]] | None = None
 
 
 class IngressInstance:
@@ -175,6 +180,10 @@ class IngressInstance:
         self._down_backoff = 0.0
         self._reload_due: float | None = None
         self._failed_layout: tuple[str, float] | None = None  # (digest, retry after)
+        self._render_s = 0.0
+        # Whether the layout may need another look: computing it reads every backend's
+        # endpoints, so it is done when something that can change it happened, not per pass.
+        self._layout_dirty = True
 
     # --- what the engine calls --------------------------------------------------------------
 
@@ -197,6 +206,7 @@ class IngressInstance:
 
     def routes_changed(self) -> None:
         self._maps_dirty = True
+        self._layout_dirty = True
         self._wake.set()
 
     # --- the loop ---------------------------------------------------------------------------
@@ -208,7 +218,7 @@ class IngressInstance:
                 await self._sleep(leader)
                 if leader and not self._was_leader:
                     self._next_check = 0.0  # a new leader reads everything back first
-                    self._dirty |= self._layout_backends()
+                    self._reread(self._layout_backends())
                 self._was_leader = leader
                 now = time.monotonic()
                 if now >= self._next_check:
@@ -257,15 +267,23 @@ class IngressInstance:
         self.up, self.pid, self.last_error, self._down_backoff = True, pid, None, 0.0
         UP.labels(self.ingress).set(1)
         self._next_check = now + self.tuning.reconcile_s
-        self.running = self._running_generation(info.get("description", ""))
+        running = self._running_generation(info.get("description", ""))
+        if running is None or running != self.running or restarted:
+            self._layout_dirty = True
+        self.running = running
         GENERATION.labels(self.ingress).set(self.running.number if self.running else 0)
+        BACKENDS.labels(self.ingress).set(len(self._layout_backends()))
+        used, total = self.slots()
+        SLOTS.labels(self.ingress, "used").set(used)
+        SLOTS.labels(self.ingress, "free").set(total - used)
         if not write:
             return
         if restarted:
             log.info("ingress_read_back", ingress=self.ingress, pid=pid)
-            self._dirty |= self._layout_backends()
+            self._reread(self._layout_backends())
             self._maps_dirty = True
         elif now >= self._next_drift:
+            self._layout_dirty = True  # the safety net: shrinking and pruning wait for it
             await self._find_drift()
         self._next_drift = max(self._next_drift, now + self.tuning.drift_check_s)
         self._dirty |= self._draining  # come back to free drained slots once they are idle
@@ -305,7 +323,7 @@ class IngressInstance:
             by_backend.setdefault(row.backend, []).append(row)
         for backend in self._layout_backends():
             if by_backend.get(backend, []) != self._state(backend).actual:
-                self._dirty.add(backend)
+                self._reread({backend})
 
     def _down(self, error: str) -> None:
         if self.up:
@@ -314,6 +332,20 @@ class IngressInstance:
         UP.labels(self.ingress).set(0)
         self._down_backoff = min(5.0, max(0.2, self._down_backoff * 2))
         self._next_check = time.monotonic() + self._down_backoff
+
+    def _reread(self, backends: set[str]) -> None:
+        """Plan these against HAProxy's state even if nothing desired changed."""
+        for backend in backends:
+            self._state(backend).signature = None
+        self._dirty |= backends
+
+    def _signature(self, backend: str, desired: list[Endpoint]) -> frozenset[tuple[object, ...]]:
+        assert self.desired is not None
+        stale = self.desired.stale_clusters() | self.desired.unlisted_clusters()
+        return frozenset(
+            [(e.address, e.port, e.desired_state, e.weight) for e in desired if e.desired_state]
+            + [("stale", c) for c in stale]
+        )
 
     def _layout_backends(self) -> set[str]:
         return set(self.running.layout.backends) if self.running else set()
@@ -380,10 +412,13 @@ class IngressInstance:
         return max(used, default=0)
 
     async def _maybe_reload(self) -> None:
+        if not self._layout_dirty:
+            return
         layout, urgent, _ = self.wanted_layout()
         now = time.monotonic()
         if self.running is not None and layout == self.running.layout:
             self._reload_due = None
+            self._layout_dirty = False
             return
         if self._failed_layout is not None:
             digest, retry_after = self._failed_layout
@@ -402,6 +437,7 @@ class IngressInstance:
     async def reload(self, layout: Layout, reason: str) -> bool:
         """Install `layout` as the next generation; True when the new worker runs it."""
         assert self.desired is not None
+        self._layout_dirty = True  # whatever happens, look again afterwards
         started = time.monotonic()
         running = self.running
         number = max(generations.latest_number(self.paths), running.number if running else 0) + 1
@@ -425,7 +461,8 @@ class IngressInstance:
             apps=routes.header_values(),
             addresses=held,
         )
-        RENDER_SECONDS.labels(self.ingress).observe(time.perf_counter() - render_started)
+        self._render_s = time.perf_counter() - render_started
+        RENDER_SECONDS.labels(self.ingress).observe(self._render_s)
         generation = await asyncio.to_thread(
             generations.write, self.paths, number, rendered, layout
         )
@@ -458,9 +495,18 @@ class IngressInstance:
         # k8s-sync) rather than from a state that may be hours old, with pod IPs since reused.
         self.paths.state_file.unlink(missing_ok=True)
         self.running = generation
-        self._record(ReloadRecord(number, time.time(), time.monotonic() - started, "ok", reason))
+        self._record(
+            ReloadRecord(
+                number,
+                time.time(),
+                time.monotonic() - started,
+                "ok",
+                reason,
+                render_s=self._render_s,
+            )
+        )
         GENERATION.labels(self.ingress).set(number)
-        self._dirty |= set(layout.backends)
+        self._reread(set(layout.backends))
         self._maps_dirty = True
         for state_ in self._backends.values():
             state_.short = 0
@@ -512,7 +558,15 @@ class IngressInstance:
     ) -> None:
         """Record it; `report`: tell the new backends' apps (their routes cannot be had)."""
         self._record(
-            ReloadRecord(number, time.time(), time.monotonic() - started, outcome, reason, error)
+            ReloadRecord(
+                number,
+                time.time(),
+                time.monotonic() - started,
+                outcome,
+                reason,
+                error,
+                render_s=self._render_s,
+            )
         )
         self._failed_layout = (layout.digest(), time.monotonic() + FAILED_LAYOUT_RETRY_S)
         log.error("ingress_reload_failed", ingress=self.ingress, outcome=outcome, error=error[:500])
@@ -532,80 +586,149 @@ class IngressInstance:
     # --- 3. applying endpoint changes -------------------------------------------------------
 
     async def _apply_dirty(self) -> None:
+        """Every dirty backend in three pipelined round trips, however many there are: read
+        them all back, send every plan's commands together, read back those that changed."""
+        assert self.desired is not None
         dirty, self._dirty = self._dirty, set()
         allow, self._allow_empty = self._allow_empty, set()
         layout = self._layout_backends()
+        routed = self.desired.routes.backends()
         now = time.monotonic()
-        for backend in sorted(dirty):
-            if backend not in layout:
-                continue  # being created (comes back after the reload) or gone
-            if self._state(backend).retry_at > now:
+        batch = []
+        for backend in sorted(dirty & layout):  # the rest: being created, or gone
+            state = self._state(backend)
+            if state.retry_at > now:
                 self._dirty.add(backend)  # backing off after a failure
                 if backend in allow:
                     self._allow_empty.add(backend)
-                continue
-            if not self.up:
-                self._dirty.add(backend)
+            elif (
+                state.signature is None
+                or state.short
+                or backend in self._draining
+                or backend in self.failures
+                or state.signature != self._signature(backend, self.desired.desired(backend))
+            ):
+                batch.append(backend)
+            else:
+                state.seen.clear()  # nothing the ingress serves changed
+        if not batch:
+            return
+        try:
+            await self._apply_batch(batch, allow, routed)
+        except HAProxyError as exc:  # unreachable or stalled: the instance, not a backend
+            self._down(str(exc))
+            self._dirty |= set(batch)
+            self._allow_empty |= allow & set(batch)
+
+    async def _apply_batch(self, batch: list[str], allow: set[str], routed: set[str]) -> None:
+        assert self.desired is not None
+        # Plan against the last read back unless asked to look again: k8s-sync is the only
+        # writer, every batch is read back after it is sent, and the drift check reads
+        # everything on its period — so a read before planning would find nothing new.
+        reread = [b for b in batch if self._state(b).signature is None]
+        actuals: dict[str, list[ServerState] | HAProxyCommandError] = {
+            b: self._state(b).actual for b in batch
+        }
+        if reread:
+            actuals.update(await self.runtime.servers_of(reread))
+        draining = [
+            b
+            for b, a in actuals.items()
+            if isinstance(a, list) and any(s.state == "drain" for s in a)
+        ]
+        sessions = await self.runtime.connections_of(draining) if draining else {}
+        plans: dict[str, tuple[Plan, list[Endpoint]]] = {}
+        for backend in batch:
+            actual = actuals[backend]
+            desired = self.desired.desired(backend)
+            if isinstance(actual, HAProxyCommandError):
+                await self._failed(backend, actual, desired)
                 continue
             # A backend whose route is gone (no Service left, a gray stage ended) may empty.
-            routed = backend in self.desired.routes.backends() if self.desired else True
-            await self._apply(backend, allow_empty=backend in allow or not routed)
-        BACKENDS.labels(self.ingress).set(len(layout))
-        used, total = self.slots()
-        SLOTS.labels(self.ingress, "used").set(used)
-        SLOTS.labels(self.ingress, "free").set(total - used)
-
-    async def _apply(self, backend: str, *, allow_empty: bool) -> None:
-        assert self.desired is not None
-        state = self._state(backend)
-        desired = self.desired.desired(backend)
-        try:
-            actual = await self.runtime.servers(backend)
-            draining = any(s.state == "drain" for s in actual)
-            sessions = await self.runtime.connections(backend) if draining else {}
-            plan = plan_backend(
+            plan = self._plan(
                 backend,
                 desired,
                 actual,
-                sessions=sessions,
-                stale=self._left_alone(backend, actual, desired),
-                allow_empty=allow_empty,
+                sessions.get(backend, {}),
+                allow_empty=backend in allow or backend not in routed,
             )
-            state.actual = actual
-            if plan.missing != state.short:
-                state.short = plan.missing
-                if plan.missing:
-                    log.info(
-                        "ingress_slots_short",
-                        ingress=self.ingress,
-                        backend=backend,
-                        missing=plan.missing,
-                    )
-            if plan.refused:
-                log.warning(
-                    "sync_refused", ingress=self.ingress, backend=backend, reason=plan.refused
-                )
-                return
+            if plan is None:
+                continue
             if plan.empty:
                 self._succeeded(backend, actual, desired)
-                return
-            await self.runtime.run(plan.commands)
-            readback = await self.runtime.servers(backend)
+            else:
+                plans[backend] = (plan, desired)
+        if not plans:
+            return
+        commands = [c for plan, _ in plans.values() for c in plan.commands]
+        replies = await self.runtime.execute(commands)
+        sent, at = [], 0
+        for backend, (plan, desired) in plans.items():
+            mine, at = replies[at : at + len(plan.commands)], at + len(plan.commands)
+            refused = [
+                HAProxyCommandError(c, r)
+                for c, r in zip(plan.commands, mine, strict=True)
+                if not succeeded(c, r)
+            ]
+            if refused:
+                await self._failed(backend, refused[0], desired)
+            else:
+                sent.append(backend)
+        readbacks = await self.runtime.servers_of(sent) if sent else {}
+        for backend in sent:
+            plan, desired = plans[backend]
+            readback = readbacks[backend]
+            if isinstance(readback, HAProxyCommandError):
+                await self._failed(backend, readback, desired)
+                continue
             if wrong := unapplied(plan, readback):
-                raise ReadBackMismatch(
-                    f"batch on {backend}", f"read back differs from the batch applied: {wrong}"
+                await self._failed(
+                    backend,
+                    ReadBackMismatch(
+                        f"batch on {backend}", f"read back differs from the batch applied: {wrong}"
+                    ),
+                    desired,
                 )
+                continue
             self.applied_batches += 1
             APPLIED.labels(self.ingress, backend).inc()
             self._succeeded(backend, readback, desired)
             await self._applied(backend, plan, readback)
-        except HAProxyCommandError as exc:
-            await self._failed(backend, exc, desired)
-        except HAProxyError as exc:
-            self._down(str(exc))
-            self._dirty.add(backend)
-            if allow_empty:
-                self._allow_empty.add(backend)
+
+    def _plan(
+        self,
+        backend: str,
+        desired: list[Endpoint],
+        actual: list[ServerState],
+        sessions: dict[str, int],
+        *,
+        allow_empty: bool,
+    ) -> Plan | None:
+        """The backend's plan, or None when it is refused (it would empty a serving backend)."""
+        state = self._state(backend)
+        plan = plan_backend(
+            backend,
+            desired,
+            actual,
+            sessions=sessions,
+            stale=self._left_alone(backend, actual, desired),
+            allow_empty=allow_empty,
+        )
+        state.actual = actual
+        if plan.missing != state.short:
+            state.short = plan.missing
+            self._layout_dirty = True
+            if plan.missing:
+                log.info(
+                    "ingress_slots_short",
+                    ingress=self.ingress,
+                    backend=backend,
+                    missing=plan.missing,
+                )
+        if plan.refused:
+            log.warning("sync_refused", ingress=self.ingress, backend=backend, reason=plan.refused)
+            return None
+        return plan
 
     async def _applied(self, backend: str, plan: Plan, readback: list[ServerState]) -> None:
         if plan.drained:
@@ -645,6 +768,7 @@ class IngressInstance:
         state = self._state(backend)
         state.actual = readback
         state.attempts, state.retry_at = 0, 0.0
+        state.signature = self._signature(backend, desired)
         self.failures.pop(backend, None)
         known = {(e.address, e.port): e.cluster for e in desired}
         state.owners = {
@@ -670,6 +794,7 @@ class IngressInstance:
     ) -> None:
         """Retry with exponential backoff (0.2 s doubling to 10 s); report once per streak."""
         state = self._state(backend)
+        state.signature = None  # read it back before planning again
         state.attempts += 1
         state.retry_at = time.monotonic() + min(10.0, 0.2 * 2 ** (state.attempts - 1))
         self._dirty.add(backend)

@@ -18,7 +18,8 @@ router = APIRouter(tags=["ingress"], responses=PROBLEM_RESPONSES)
 class ReloadOut(BaseModel):
     generation: int
     at: datetime
-    duration_ms: float
+    duration_ms: float = Field(description="render, check, save state, reload, new worker up")
+    render_ms: float = Field(description="rendering the configuration's text")
     outcome: str = Field(description="ok | invalid (refused by haproxy -c) | failed")
     reason: str = Field(description="what changed: new, resized, shrunk or removed backends")
     error: str | None
@@ -80,6 +81,7 @@ def _instance(instance: IngressInstance) -> InstanceOut:
             generation=reload.generation,
             at=datetime.fromtimestamp(reload.at, UTC),
             duration_ms=round(reload.duration_s * 1000, 1),
+            render_ms=round(reload.render_s * 1000, 2),
             outcome=reload.outcome,
             reason=reload.reason,
             error=reload.error,
