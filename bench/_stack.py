@@ -25,6 +25,10 @@ from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
 from flotilla_devstack.postgres import PostgresServer
 from flotilla_devstack.procs import die_with_parent
 from flotilla_devstack.stack import find_root
+from k8s_sync.ingress.haproxy import HAProxyRuntime
+from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
+from k8s_sync.ingress.master import MasterCLI
+from k8s_sync.settings import IngressInstanceSettings
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,18 @@ class EngineProcess:
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+
+def ingress_instance(settings: dict[str, Any], **tuning: float) -> IngressInstance:
+    """An IngressInstance for one element of `K8S_SYNC_INGRESSES`, as k8s-sync builds it."""
+    instance = IngressInstanceSettings.model_validate(settings)
+    return IngressInstance(
+        instance.name,
+        instance.paths(),
+        runtime=HAProxyRuntime(instance.runtime_socket),
+        master=MasterCLI(instance.master_socket),
+        tuning=InstanceTuning(**tuning),  # type: ignore[arg-type]
+    )
 
 
 def cpu_seconds(pid: int) -> float:

@@ -19,12 +19,12 @@ import sys
 import time
 from typing import Any
 
+from _stack import ingress_instance
+
 from flotilla_contracts import ClusterConnection
 from flotilla_runtime.logging import configure_logging
-from k8s_sync.ingress.haproxy import HAProxyRuntime, ServerState
-from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
-from k8s_sync.ingress.master import MasterCLI
-from k8s_sync.settings import IngressInstanceSettings
+from k8s_sync.ingress.haproxy import ServerState
+from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.routes import DomainTemplates
 
@@ -87,17 +87,9 @@ def instrument(instance: IngressInstance) -> None:
 async def main() -> None:
     configure_logging(level="warning", fmt="console", service="bench-sync-engine")  # stderr
     spec = json.loads(sys.stdin.read())
-    tuning = InstanceTuning(**spec.get("tuning", {}))
     instances = []
     for raw in spec["ingresses"]:
-        settings = IngressInstanceSettings.model_validate(raw)
-        instance = IngressInstance(
-            settings.name,
-            settings.paths(),
-            runtime=HAProxyRuntime(settings.runtime_socket),
-            master=MasterCLI(settings.master_socket),
-            tuning=tuning,
-        )
+        instance = ingress_instance(raw, **spec.get("tuning", {}))
         instance.on_synced = on_synced
         instrument(instance)
         instances.append(instance)

@@ -90,11 +90,10 @@ def main(quick: bool) -> None:
             base_port=free_block(4),
             postgres_port=free_port(),
             kafka_port=free_port(),
-            kubesim_port=free_block(2),
-            ingress_port=free_port(),
+            kubesim_port=free_block(3),
+            ingress_port=free_block(2),
             prometheus_port=free_port(),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
-            ingress_backends=("reads.prod",),
             environments=("prod",),
         )
         stack.start()

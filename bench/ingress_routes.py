@@ -43,7 +43,7 @@ def progress(line: str) -> None:
     sys.stderr.write(f"[ingress_routes] {line}\n")
 
 
-def service(name: str) -> dict[str, Any]:
+def service(name: str) -> Any:
     labels = {
         "app.kubernetes.io/managed-by": "flotilla",
         "flotilla.io/app": name,
@@ -55,7 +55,7 @@ def service(name: str) -> dict[str, Any]:
     }
 
 
-def deployment(name: str, replicas: int = 1) -> dict[str, Any]:
+def deployment(name: str, replicas: int = 1) -> Any:
     return {
         "metadata": {"name": name},
         "spec": {
@@ -79,9 +79,9 @@ def deployment(name: str, replicas: int = 1) -> dict[str, Any]:
 async def first_ready_slices(api: client.ApiClient, seen: dict[str, float]) -> None:
     """app → when its first EndpointSlice with a ready endpoint was seen."""
     discovery = client.DiscoveryV1Api(api)
-    response = await discovery.list_namespaced_endpoint_slice(NS, _preload_content=False)
-    version = json.loads(await response.read())["metadata"]["resourceVersion"]
-    response = await discovery.list_namespaced_endpoint_slice(
+    listed: Any = await discovery.list_namespaced_endpoint_slice(NS, _preload_content=False)
+    version = json.loads(await listed.read())["metadata"]["resourceVersion"]
+    response: Any = await discovery.list_namespaced_endpoint_slice(
         NS,
         watch=True,
         resource_version=version,

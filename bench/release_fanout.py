@@ -56,11 +56,10 @@ def main(quick: bool) -> None:
             postgres_port=free_port(),
             kafka_port=free_port(),
             kubesim_port=free_block(many),
-            ingress_port=free_port(),
+            ingress_port=free_block(2),
             prometheus_port=free_port(),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
             kubesim_clusters=clusters,
-            ingress_backends=("fan.one", "fan.many"),
             environments=(),
         )
         stack.start()

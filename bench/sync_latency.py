@@ -89,7 +89,7 @@ class Floor:
         resource_version = ""
         while True:
             if not resource_version:
-                response = await discovery.list_namespaced_endpoint_slice(
+                response: Any = await discovery.list_namespaced_endpoint_slice(
                     NS, _preload_content=False
                 )
                 listed = json.loads(await response.read())
@@ -168,7 +168,10 @@ async def run(
     pending: dict[str, tuple[str, float]] = {}  # address → (backend, delete time)
     latencies: list[float] = []
 
+    counts: dict[str, int] = {"synced": 0, "reload": 0}
+
     def on_event(event: dict[str, Any]) -> None:
+        counts[event["ev"]] = counts.get(event["ev"], 0) + 1
         if event["ev"] != "synced":
             return
         backend = event["backend"]
@@ -191,7 +194,7 @@ async def run(
             if time.monotonic() - start > 600:
                 raise TimeoutError(f"only {have} of {expected} endpoints served")
             engine.check()
-            progress(f"ingress serves {have} of {expected} endpoints")
+            progress(f"ingress serves {have} of {expected} endpoints ({counts})")
             await asyncio.sleep(2)
         progress(f"all {expected} served after {time.monotonic() - start:.1f} s; churn")
         await asyncio.sleep(3)

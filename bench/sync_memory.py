@@ -1,12 +1,12 @@
 """k8s-sync memory: RSS growth per 10,000 endpoints synced.
 
-Setup: kubesim with C clusters × S Flotilla services, one HAProxy with S backends, the k8s-sync
-engine in this process. Baseline, same run: RSS with the engine running and every informer
-watching but no endpoints. Then each step scales every Deployment up so that `step` more
-endpoints exist, waits until HAProxy serves all of them (read back), collects garbage and reads
-VmRSS. Growth per 10,000 endpoints = (final RSS − baseline) / endpoints × 10,000.
-The traced Python heap (tracemalloc, started at the baseline) is reported beside it: RSS
-understates growth while the allocator reuses memory freed earlier.
+Setup: kubesim with C clusters × S Flotilla services, one HAProxy (k8s-sync renders its S
+backends), the k8s-sync engine in this process (the heap is traced here). Baseline, same run:
+RSS with the engine running and every informer watching but no endpoints. Then each step scales
+every Deployment up so that `step` more endpoints exist, waits until HAProxy serves all of them
+(read back), collects garbage and reads VmRSS. Growth per 10,000 endpoints = (final RSS −
+baseline) / endpoints × 10,000. The traced Python heap (tracemalloc, started at the baseline) is
+reported beside it: RSS understates growth while the allocator reuses memory freed earlier.
 Keys: rss_base_mb, rss_mb, endpoints, mb_per_10k_endpoints, heap_mb_per_10k_endpoints, steps.
 Usage: uv run python bench/sync_memory.py [--quick]
 """
@@ -21,11 +21,11 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from _stack import report, sync_world
+from _stack import ingress_instance, report, sync_world
 from kubernetes_asyncio import client
 
 from flotilla_devstack.haproxy import HAProxyProcess
-from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_runtime.kube import api_client
 from k8s_sync.ingress.haproxy import HAProxyRuntime
 from k8s_sync.sync.engine import IngressSync
@@ -77,32 +77,38 @@ async def scale(api: client.ApiClient, services: int, replicas: int) -> None:
 
 
 async def served(driver: HAProxyRuntime, services: int) -> int:
+    await driver.close()  # reach the current worker (a reload may have happened)
     total = 0
-    for s in range(services):
-        total += sum(1 for x in await driver.servers(f"app{s:03d}.prod") if x.state == "ready")
+    backends = [f"app{s:03d}.prod" for s in range(services)]
+    for servers in (await driver.servers_of(backends)).values():
+        if isinstance(servers, list):
+            total += sum(1 for x in servers if x.state == "ready")
     return total
 
 
 async def main(quick: bool) -> None:
     clusters_n, services, per_step, steps = (1, 20, 25, 2) if quick else (2, 50, 100, 2)
     names = tuple(f"m{i}" for i in range(clusters_n))
-    with sync_world(names, services, pods_per_node=20000) as (kubesim, haproxy):
-        result = await run(kubesim, haproxy, services, per_step, steps)
+    with sync_world(names, pods_per_node=20000) as (sims, haproxies):
+        clusters = [c for sim in sims for c in sim.clusters.values()]
+        result = await run(clusters, haproxies[0], services, per_step, steps)
     report({"benchmark": "sync_memory", "quick": quick, "clusters": clusters_n, **result})
 
 
 async def run(
-    kubesim: KubesimProcess, haproxy: HAProxyProcess, services: int, per_step: int, steps: int
+    clusters: list[SimulatedCluster],
+    haproxy: HAProxyProcess,
+    services: int,
+    per_step: int,
+    steps: int,
 ) -> dict[str, Any]:
-    clusters = list(kubesim.clusters.values())
     apis = [await api_client(c.connection()) for c in clusters]
     for api in apis:
         await create(api, services)
     driver = HAProxyRuntime(str(haproxy.socket))
-    engine = IngressSync(
-        HAProxyRuntime(str(haproxy.socket)), [c.connection() for c in clusters], reconcile_s=5.0
-    )
-    task = asyncio.create_task(engine.run())
+    instance = ingress_instance(haproxy.ingress_settings(), reconcile_s=5.0)
+    engine = IngressSync([instance], [c.connection() for c in clusters])
+    tasks = [asyncio.create_task(engine.run()), asyncio.create_task(instance.run())]
     for _ in range(600):  # every informer watching, within a minute
         if len(engine.views) == len(clusters) and not any(v.stale for v in engine.views.values()):
             break
@@ -137,8 +143,9 @@ async def run(
                 }
             )
     finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await driver.close()
         for api in apis:
             await api.close()

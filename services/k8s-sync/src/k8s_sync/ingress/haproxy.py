@@ -3,6 +3,8 @@
 Facts this driver relies on (HAProxy 2.6.12, measured; the README's "The unified ingress"):
 - One persistent connection in `prompt` mode; commands are pipelined, one per line, and every
   reply ends with `\\n> `. Replies are split on that and stripped (trailing blank lines vary).
+  Pipelined in chunks of at most 32 KB: a bigger write would wait for HAProxy to read, while
+  HAProxy waits for its replies to be read (measured: 30,000 commands at once never finished).
 - Servers are the slots of the rendered configuration (`server s<i> ... disabled`), so
   nothing is added or deleted at run time: a slot gets a pod with `set server B/S addr A port P`,
   its weight, then `state ready`; it is drained with `state drain` and freed with `state maint`.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,8 +114,11 @@ class HAProxyRuntime:
                 try:
                     if self._writer is None:
                         await self._connect()
-                    async with asyncio.timeout(self.timeout_s + 0.001 * len(commands)):
-                        return await self._roundtrip(commands)
+                    replies: list[str] = []
+                    for chunk in _chunks(commands):
+                        async with asyncio.timeout(self.timeout_s + 0.001 * len(chunk)):
+                            replies += await self._roundtrip(chunk)
+                    return replies
                 except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
                     await self.close()
                     if attempt == 2:
@@ -156,17 +161,20 @@ class HAProxyRuntime:
         return parse_servers_state(reply, command=f"show servers state {backend}")
 
     async def servers_of(
-        self, backends: Sequence[str]
+        self, backends: Sequence[str], only: Mapping[str, set[str]] | None = None
     ) -> dict[str, list[ServerState] | HAProxyCommandError]:
         """`show servers state` of many backends in one pipelined round trip; a backend
-        HAProxy refuses (not in its configuration) maps to the error instead."""
+        HAProxy refuses (not in its configuration) maps to the error instead. `only`: parse
+        just these servers of a backend (the others' rows are skipped unsplit)."""
         out: dict[str, list[ServerState] | HAProxyCommandError] = {}
         commands = [f"show servers state {b}" for b in backends]
         for backend, command, reply in zip(
             backends, commands, await self.execute(commands), strict=True
         ):
             try:
-                out[backend] = parse_servers_state(reply, command=command)
+                out[backend] = parse_servers_state(
+                    reply, command=command, only=(only or {}).get(backend)
+                )
             except HAProxyCommandError as exc:
                 out[backend] = exc
         return out
@@ -231,14 +239,20 @@ class HAProxyRuntime:
         """Current sessions plus queued requests per server (0 means the slot may be freed)."""
         return (await self.connections_of([backend]))[backend]
 
-    async def connections_of(self, backends: Sequence[str]) -> dict[str, dict[str, int]]:
-        """`connections` of many backends in one pipelined round trip."""
+    async def connections_of(
+        self, backends: Sequence[str], only: dict[str, set[str]] | None = None
+    ) -> dict[str, dict[str, int]]:
+        """`connections` of many backends in one pipelined round trip (`only`: of these
+        servers per backend; a row has ~100 columns, so the others are not split)."""
         commands = [f"show stat {b} 4 -1" for b in backends]
         replies = await self.execute(commands)
-        return {b: _parse_sessions(r) for b, r in zip(backends, replies, strict=True)}
+        return {
+            b: _parse_sessions(r, (only or {}).get(b))
+            for b, r in zip(backends, replies, strict=True)
+        }
 
 
-def _parse_sessions(reply: str) -> dict[str, int]:
+def _parse_sessions(reply: str, only: set[str] | None = None) -> dict[str, int]:
     lines = reply.splitlines()
     if not lines or not lines[0].startswith("#"):
         return {}
@@ -246,13 +260,36 @@ def _parse_sessions(reply: str) -> dict[str, int]:
     name, scur, qcur = columns.index("svname"), columns.index("scur"), columns.index("qcur")
     out = {}
     for line in lines[1:]:
-        if line:
-            row = line.split(",")
-            out[row[name]] = int(row[scur] or 0) + int(row[qcur] or 0)
+        if not line:
+            continue
+        if only is not None and line.split(",", name + 1)[name] not in only:
+            continue
+        row = line.split(",")
+        out[row[name]] = int(row[scur] or 0) + int(row[qcur] or 0)
     return out
 
 
-def parse_servers_state(reply: str, *, command: str = "show servers state") -> list[ServerState]:
+# A chunk of pipelined commands must fit the socket's buffer whole: HAProxy stops reading
+# commands while its replies wait to be read, so writing more than the buffer holds before
+# reading would block both sides.
+_CHUNK_BYTES = 32 * 1024
+
+
+def _chunks(commands: Sequence[str]) -> list[Sequence[str]]:
+    out: list[Sequence[str]] = []
+    start, size = 0, 0
+    for i, command in enumerate(commands):
+        size += len(command) + 1
+        if size > _CHUNK_BYTES and i > start:
+            out.append(commands[start:i])
+            start, size = i, len(command) + 1
+    out.append(commands[start:])
+    return out
+
+
+def parse_servers_state(
+    reply: str, *, command: str = "show servers state", only: set[str] | None = None
+) -> list[ServerState]:
     """`show servers state` (one backend or all) → rows, columns found by the header's names
     (their order is HAProxy's, not ours to assume)."""
     lines = reply.splitlines()
@@ -279,6 +316,10 @@ def parse_servers_state(reply: str, *, command: str = "show servers state") -> l
     out = []
     cache = _ROWS
     for line in lines[at + 1 :]:
+        if only is not None:
+            head = line.split(maxsplit=srv + 1)
+            if len(head) <= srv or head[srv] not in only:
+                continue
         row = line.split()
         if len(row) <= port:
             continue

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -125,7 +126,6 @@ FailedCallback = Callable[["IngressInstance", str, str], Awaitable[None]]
 @dataclass
 class _BackendState:
     actual: list[ServerState] = field(default_factory=list)  # last read back
-    owners: dict[Key, str] = field(default_factory=dict)  # slot address → cluster it came from
     short: int = 0  # ready endpoints that found no free slot
     seen: dict[str, float] = field(default_factory=dict)  # cluster → first unapplied change
     attempts: int = 0
@@ -133,6 +133,25 @@ class _BackendState:
     # What was last applied and read back, as the plan sees it: a change that leaves this
     # the same (a pod that is not ready yet joined a slice) needs no round trip to HAProxy.
     signature: frozenset[tuple[object, ...]] | None = None
+
+
+@dataclass
+class _Work:
+    """One dirty backend in a pass: what it should serve, and its plan once made."""
+
+    backend: str
+    desired: list[Endpoint]
+    signature: frozenset[tuple[object, ...]] | None = None
+    allow_empty: bool = False
+    plan: Plan | None = None
+
+    @property
+    def commands(self) -> list[str]:
+        return self.plan.commands if self.plan else []
+
+    def touched(self) -> set[str]:
+        """Slots the plan's commands name (`set server <backend>/<slot> ...`)."""
+        return {c.split(maxsplit=3)[2].rpartition("/")[2] for c in self.commands}
 
 
 class IngressInstance:
@@ -177,6 +196,7 @@ class IngressInstance:
         self._was_leader = False
         self._next_check = 0.0
         self._next_drift = 0.0
+        self._next_gauges = 0.0
         self._down_backoff = 0.0
         self._reload_due: float | None = None
         self._failed_layout: tuple[str, float] | None = None  # (digest, retry after)
@@ -272,10 +292,12 @@ class IngressInstance:
             self._layout_dirty = True
         self.running = running
         GENERATION.labels(self.ingress).set(self.running.number if self.running else 0)
-        BACKENDS.labels(self.ingress).set(len(self._layout_backends()))
-        used, total = self.slots()
-        SLOTS.labels(self.ingress, "used").set(used)
-        SLOTS.labels(self.ingress, "free").set(total - used)
+        if now >= self._next_gauges:  # counting every slot is not for every second
+            self._next_gauges = now + self.tuning.drift_check_s
+            BACKENDS.labels(self.ingress).set(len(self._layout_backends()))
+            used, total = self.slots()
+            SLOTS.labels(self.ingress, "used").set(used)
+            SLOTS.labels(self.ingress, "free").set(total - used)
         if not write:
             return
         if restarted:
@@ -339,7 +361,7 @@ class IngressInstance:
             self._state(backend).signature = None
         self._dirty |= backends
 
-    def _signature(self, backend: str, desired: list[Endpoint]) -> frozenset[tuple[object, ...]]:
+    def _signature(self, desired: list[Endpoint]) -> frozenset[tuple[object, ...]]:
         assert self.desired is not None
         stale = self.desired.stale_clusters() | self.desired.unlisted_clusters()
         return frozenset(
@@ -586,8 +608,9 @@ class IngressInstance:
     # --- 3. applying endpoint changes -------------------------------------------------------
 
     async def _apply_dirty(self) -> None:
-        """Every dirty backend in three pipelined round trips, however many there are: read
-        them all back, send every plan's commands together, read back those that changed."""
+        """Every dirty backend in at most four pipelined round trips, however many there are:
+        read back those we were asked to look at again, the sessions of draining slots, send
+        every plan's commands together, read back the slots they touched."""
         assert self.desired is not None
         dirty, self._dirty = self._dirty, set()
         allow, self._allow_empty = self._allow_empty, set()
@@ -601,110 +624,116 @@ class IngressInstance:
                 self._dirty.add(backend)  # backing off after a failure
                 if backend in allow:
                     self._allow_empty.add(backend)
-            elif (
+                continue
+            work = _Work(backend, self.desired.desired(backend))
+            work.signature = self._signature(work.desired)
+            if (
                 state.signature is None
                 or state.short
                 or backend in self._draining
                 or backend in self.failures
-                or state.signature != self._signature(backend, self.desired.desired(backend))
+                or state.signature != work.signature
             ):
-                batch.append(backend)
+                work.allow_empty = backend in allow or backend not in routed
+                batch.append(work)
             else:
                 state.seen.clear()  # nothing the ingress serves changed
         if not batch:
             return
         try:
-            await self._apply_batch(batch, allow, routed)
+            await self._apply_batch(batch)
         except HAProxyError as exc:  # unreachable or stalled: the instance, not a backend
             self._down(str(exc))
-            self._dirty |= set(batch)
-            self._allow_empty |= allow & set(batch)
+            for work in batch:
+                self._dirty.add(work.backend)
+                if work.allow_empty and work.backend in allow:
+                    self._allow_empty.add(work.backend)
 
-    async def _apply_batch(self, batch: list[str], allow: set[str], routed: set[str]) -> None:
-        assert self.desired is not None
+    async def _apply_batch(self, batch: list[_Work]) -> None:
         # Plan against the last read back unless asked to look again: k8s-sync is the only
         # writer, every batch is read back after it is sent, and the drift check reads
         # everything on its period — so a read before planning would find nothing new.
-        reread = [b for b in batch if self._state(b).signature is None]
+        reread = [w.backend for w in batch if self._state(w.backend).signature is None]
         actuals: dict[str, list[ServerState] | HAProxyCommandError] = {
-            b: self._state(b).actual for b in batch
+            w.backend: self._state(w.backend).actual for w in batch
         }
         if reread:
             actuals.update(await self.runtime.servers_of(reread))
-        draining = [
-            b
+        draining = {
+            b: {s.name for s in a if s.state == "drain"}
             for b, a in actuals.items()
             if isinstance(a, list) and any(s.state == "drain" for s in a)
-        ]
-        sessions = await self.runtime.connections_of(draining) if draining else {}
-        plans: dict[str, tuple[Plan, list[Endpoint]]] = {}
-        for backend in batch:
-            actual = actuals[backend]
-            desired = self.desired.desired(backend)
+        }
+        sessions = (
+            await self.runtime.connections_of(list(draining), only=draining) if draining else {}
+        )
+        planned: list[_Work] = []
+        for work in batch:
+            actual = actuals[work.backend]
             if isinstance(actual, HAProxyCommandError):
-                await self._failed(backend, actual, desired)
+                await self._failed(work.backend, actual, work.desired)
                 continue
             # A backend whose route is gone (no Service left, a gray stage ended) may empty.
-            plan = self._plan(
-                backend,
-                desired,
-                actual,
-                sessions.get(backend, {}),
-                allow_empty=backend in allow or backend not in routed,
-            )
-            if plan is None:
+            work.plan = self._plan(work, actual, sessions.get(work.backend, {}))
+            if work.plan is None:
                 continue
-            if plan.empty:
-                self._succeeded(backend, actual, desired)
+            if work.plan.empty:
+                self._succeeded(work, actual)
             else:
-                plans[backend] = (plan, desired)
-        if not plans:
-            return
-        commands = [c for plan, _ in plans.values() for c in plan.commands]
+                planned.append(work)
+        if planned:
+            await self._send(planned, actuals)
+
+    async def _send(
+        self, planned: list[_Work], actuals: dict[str, list[ServerState] | HAProxyCommandError]
+    ) -> None:
+        commands = [c for w in planned for c in w.commands]
         replies = await self.runtime.execute(commands)
         sent, at = [], 0
-        for backend, (plan, desired) in plans.items():
-            mine, at = replies[at : at + len(plan.commands)], at + len(plan.commands)
+        for work in planned:
+            mine, at = replies[at : at + len(work.commands)], at + len(work.commands)
             refused = [
                 HAProxyCommandError(c, r)
-                for c, r in zip(plan.commands, mine, strict=True)
+                for c, r in zip(work.commands, mine, strict=True)
                 if not succeeded(c, r)
             ]
             if refused:
-                await self._failed(backend, refused[0], desired)
+                await self._failed(work.backend, refused[0], work.desired)
             else:
-                sent.append(backend)
-        readbacks = await self.runtime.servers_of(sent) if sent else {}
-        for backend in sent:
-            plan, desired = plans[backend]
-            readback = readbacks[backend]
-            if isinstance(readback, HAProxyCommandError):
-                await self._failed(backend, readback, desired)
+                sent.append(work)
+        # Read back only the slots the batch touched; the others are as last read.
+        touched = {w.backend: w.touched() for w in sent}
+        readbacks = await self.runtime.servers_of(list(touched), only=touched) if sent else {}
+        for work in sent:
+            rows = readbacks[work.backend]
+            before = actuals[work.backend]
+            assert work.plan is not None
+            assert isinstance(before, list)
+            if isinstance(rows, HAProxyCommandError):
+                await self._failed(work.backend, rows, work.desired)
                 continue
-            if wrong := unapplied(plan, readback):
+            fresh = {r.name: r for r in rows}
+            readback = [fresh.get(s.name, s) for s in before]
+            if wrong := unapplied(work.plan, readback):
                 await self._failed(
-                    backend,
+                    work.backend,
                     ReadBackMismatch(
-                        f"batch on {backend}", f"read back differs from the batch applied: {wrong}"
+                        f"batch on {work.backend}",
+                        f"read back differs from the batch applied: {wrong}",
                     ),
-                    desired,
+                    work.desired,
                 )
                 continue
             self.applied_batches += 1
-            APPLIED.labels(self.ingress, backend).inc()
-            self._succeeded(backend, readback, desired)
-            await self._applied(backend, plan, readback)
+            APPLIED.labels(self.ingress, work.backend).inc()
+            self._succeeded(work, readback)
+            await self._applied(work.backend, work.plan, readback)
 
     def _plan(
-        self,
-        backend: str,
-        desired: list[Endpoint],
-        actual: list[ServerState],
-        sessions: dict[str, int],
-        *,
-        allow_empty: bool,
+        self, work: _Work, actual: list[ServerState], sessions: dict[str, int]
     ) -> Plan | None:
         """The backend's plan, or None when it is refused (it would empty a serving backend)."""
+        backend, desired = work.backend, work.desired
         state = self._state(backend)
         plan = plan_backend(
             backend,
@@ -712,7 +741,7 @@ class IngressInstance:
             actual,
             sessions=sessions,
             stale=self._left_alone(backend, actual, desired),
-            allow_empty=allow_empty,
+            allow_empty=work.allow_empty,
         )
         state.actual = actual
         if plan.missing != state.short:
@@ -741,43 +770,36 @@ class IngressInstance:
     def _left_alone(
         self, backend: str, actual: list[ServerState], desired: list[Endpoint]
     ) -> frozenset[Key]:
-        """Slots no plan may touch: those of stale clusters, and — while some cluster was
-        never listed — those nobody can place (they may be that cluster's)."""
+        """Slots no plan may touch: those of stale clusters (their views keep the endpoints
+        they last listed), and — while some cluster was never listed since this process
+        started — those no view explains (they may be that cluster's). A pod that left a
+        cluster before it went stale is not kept: it was leaving anyway."""
         assert self.desired is not None
         stale = self.desired.stale_clusters()
         unlisted = self.desired.unlisted_clusters()
         if not stale and not unlisted:
             return frozenset()
         known = {(e.address, e.port): e.cluster for e in desired}
-        owners = self._state(backend).owners
         left = {key for key, cluster in known.items() if cluster in stale}
-        for slot in actual:
-            if slot.state == "maint":
-                continue
-            key = (slot.address, slot.port)
-            cluster = known.get(key) or owners.get(key)
-            if (cluster is not None and cluster in stale) or (cluster is None and unlisted):
-                left.add(key)
+        if unlisted:
+            left |= {
+                key
+                for slot in actual
+                if slot.state != "maint" and (key := (slot.address, slot.port)) not in known
+            }
         return frozenset(left)
 
-    def _succeeded(
-        self, backend: str, readback: list[ServerState], desired: list[Endpoint]
-    ) -> None:
+    def _succeeded(self, work: _Work, readback: list[ServerState]) -> None:
         """The backend is applied and read back: record it and how long its changes took."""
         assert self.desired is not None
+        backend = work.backend
         state = self._state(backend)
         state.actual = readback
         state.attempts, state.retry_at = 0, 0.0
-        state.signature = self._signature(backend, desired)
+        state.signature = work.signature
         self.failures.pop(backend, None)
-        known = {(e.address, e.port): e.cluster for e in desired}
-        state.owners = {
-            key: cluster
-            for s in readback
-            if s.state != "maint"
-            and (cluster := known.get(key := (s.address, s.port)) or state.owners.get(key))
-        }
-        if not any(s.state == "drain" for s in readback):
+        counts = Counter(s.state for s in readback)
+        if not counts["drain"]:
             self._draining.discard(backend)
         now = time.monotonic()
         for cluster, seen in state.seen.items():
@@ -785,9 +807,7 @@ class IngressInstance:
             self.desired.record_lag(cluster, now - seen)
         state.seen.clear()
         for name in ("ready", "drain", "maint"):
-            SERVERS.labels(self.ingress, backend, name).set(
-                sum(1 for s in readback if s.state == name)
-            )
+            SERVERS.labels(self.ingress, backend, name).set(counts[name])
 
     async def _failed(
         self, backend: str, exc: HAProxyCommandError, desired: list[Endpoint]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flotilla_contracts import labels
@@ -32,22 +32,22 @@ class Endpoint:
     serving: bool
     terminating: bool
     weight: int = labels.DEFAULT_WEIGHT
+    # Derived once (they are read on every plan): `<app>.<env>`, and ready | drain | None.
+    backend: str = field(init=False, compare=False)
+    desired_state: str | None = field(init=False, compare=False)
 
-    @property
-    def backend(self) -> str:
-        return backend_name(self.app, self.env)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "backend", sys.intern(backend_name(self.app, self.env)))
+        if self.ready and not self.terminating:
+            state: str | None = "ready"
+        elif self.terminating and self.serving:
+            state = "drain"
+        else:
+            state = None  # not served
+        object.__setattr__(self, "desired_state", state)
 
     def with_weight(self, weight: int) -> Endpoint:
         return self if weight == self.weight else dataclasses.replace(self, weight=weight)
-
-    @property
-    def desired_state(self) -> str | None:
-        """ready, drain, or None (not served)."""
-        if self.ready and not self.terminating:
-            return "ready"
-        if self.terminating and self.serving:
-            return "drain"
-        return None
 
 
 def backend_name(app: str, env: str) -> str:

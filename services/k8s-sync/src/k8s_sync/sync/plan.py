@@ -50,28 +50,24 @@ def plan_backend(
     *,
     sessions: Mapping[str, int] | None = None,
     stale: frozenset[Key] = frozenset(),
-    keep_unknown: bool = False,
     allow_empty: bool = False,
 ) -> Plan:
-    """`stale`: endpoints of stale clusters (left alone); `keep_unknown`: also leave alone the
-    slots that hold an address no cluster's view explains (some cluster was never listed)."""
+    """`actual`: the backend's slots as HAProxy lists them (in id order); `stale`: addresses
+    no plan may touch (endpoints of stale clusters, slots nobody can place yet)."""
     plan = Plan(backend)
     sessions = sessions or {}
-    slots = sorted(actual, key=lambda s: s.server_id)
+    slots = list(actual)
     wanted: dict[Key, Endpoint] = {}
-    known: set[Key] = set(stale)
     for endpoint in desired:
         key = (endpoint.address, endpoint.port)
-        known.add(key)
         if endpoint.desired_state is not None and key not in stale:
             wanted[key] = endpoint
 
-    def left_alone(key: Key) -> bool:
-        return key in stale or (keep_unknown and key not in known)
-
     serving_now = [s for s in slots if s.state == "ready"]
     ready_after = sum(1 for e in wanted.values() if e.desired_state == "ready")
-    ready_after += sum(1 for s in serving_now if left_alone(_key(s)) and _key(s) not in wanted)
+    ready_after += sum(
+        1 for s in serving_now if (k := (s.address, s.port)) in stale and k not in wanted
+    )
     if serving_now and not ready_after and not allow_empty:
         plan.refused = (
             f"would leave {backend} serving nothing ({len(serving_now)} servers ready now); "
@@ -82,15 +78,18 @@ def plan_backend(
     placed: set[Key] = set()
     free: list[ServerState] = []
     for slot in slots:
-        key = _key(slot)
         if slot.state == "maint":
             free.append(slot)
             continue
+        key = (slot.address, slot.port)
         match = wanted.get(key) if key not in placed else None
         if match is not None:
             placed.add(key)
-            _adjust(plan, slot, match)
-        elif left_alone(key) and key not in placed:
+            if slot.state != match.desired_state or (
+                match.desired_state == "ready" and slot.weight != match.weight
+            ):
+                _adjust(plan, slot, match)
+        elif key in stale and key not in placed:
             placed.add(key)
         elif slot.state == "ready":
             plan.commands.append(HAProxyRuntime.state_command(backend, slot.name, "drain"))
@@ -99,17 +98,24 @@ def plan_backend(
             plan.commands.append(HAProxyRuntime.state_command(backend, slot.name, "maint"))
             plan.freed.append(slot.name)
 
-    # The slot that last held an address is reused for it (keeps its stats and id stable).
-    by_key = {_key(s): s for s in free}
-    for key, endpoint in sorted(wanted.items()):
-        if key in placed or endpoint.desired_state != "ready":
-            continue  # placed already, or never filled only to be drained
-        target = by_key.pop(key, None) or next((s for s in free if _key(s) not in wanted), None)
+    to_fill = sorted(
+        (k, e) for k, e in wanted.items() if k not in placed and e.desired_state == "ready"
+    )  # the rest are placed already, or never filled only to be drained
+    if not to_fill:
+        return plan
+    # The slot that last held an address is reused for it (keeps its stats and id stable);
+    # otherwise the first free slot no wanted address last held.
+    by_key = {(s.address, s.port): s for s in free}
+    spare = iter([s for s in free if (s.address, s.port) not in wanted])
+    taken: set[str] = set()
+    for key, endpoint in to_fill:
+        target = by_key.get(key)
+        if target is None or target.name in taken:
+            target = next((s for s in spare if s.name not in taken), None)
         if target is None:
             plan.missing += 1
             continue
-        free.remove(target)
-        by_key.pop(_key(target), None)
+        taken.add(target.name)
         plan.commands += HAProxyRuntime.fill_commands(
             backend, target.name, endpoint.address, endpoint.port, endpoint.weight
         )
@@ -130,17 +136,15 @@ def _adjust(plan: Plan, slot: ServerState, endpoint: Endpoint) -> None:
         plan.reweighted[slot.name] = endpoint.weight
 
 
-def _key(slot: ServerState) -> Key:
-    return (slot.address, slot.port)
-
-
 def unapplied(plan: Plan, readback: Iterable[ServerState]) -> list[str]:
     """What the batch meant to do that HAProxy does not show (empty: all of it took)."""
     by_name = {s.name: s for s in readback}
     wrong = [
         n
         for n, key in plan.filled.items()
-        if n not in by_name or by_name[n].state != "ready" or _key(by_name[n]) != key
+        if n not in by_name
+        or by_name[n].state != "ready"
+        or (by_name[n].address, by_name[n].port) != key
     ]
     wrong += [n for n in plan.drained if n in by_name and by_name[n].state != "drain"]
     wrong += [n for n in plan.freed if n in by_name and by_name[n].state != "maint"]
