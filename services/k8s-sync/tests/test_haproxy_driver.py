@@ -230,3 +230,21 @@ async def test_restart_is_detectable_and_starts_empty(
     assert after["Pid"] != before["Pid"]
     assert after["description"] == before["description"]  # the same generation, cold
     assert {s.state for s in await runtime.servers(BACKEND)} == {"maint"}
+
+
+async def test_a_pipeline_bigger_than_the_socket_buffer_completes(
+    instance: IngressInstance,
+) -> None:
+    """20,000 address changes (~1 MB of commands, ~2 MB of replies) in one call: written in
+    chunks that fit the socket, since HAProxy stops reading commands while its replies wait to
+    be read (one write of it all never finished)."""
+    runtime = instance.runtime
+    commands = [
+        c
+        for i in range(10_000)
+        for c in runtime.fill_commands(BACKEND, f"s{i % 8 + 1}", f"127.0.0.{i % 2 + 2}", 80, 1)[:1]
+    ]
+    commands += commands
+    replies = await asyncio.wait_for(runtime.execute(commands), 60)
+    assert len(replies) == 20_000
+    assert all(r.startswith(("IP changed from", "no need to change")) for r in replies)
