@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,7 +38,7 @@ def test_overlay_renders_every_service(overlay: str, tag: str, replicas: int) ->
         spec = deployment["spec"]
         assert spec["replicas"] == replicas
         pod = spec["template"]["spec"]
-        (container,) = pod["containers"]
+        container = next(c for c in pod["containers"] if c["name"] == name)
         assert container["image"] == f"flotilla/{name}:{tag}"
         assert container["ports"] == [{"name": "http", "containerPort": port}]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -51,8 +52,10 @@ def test_overlay_renders_every_service(overlay: str, tag: str, replicas: int) ->
         assert {f"{prefix}PORT", f"{prefix}DATABASE_URL"} <= env
         service = by_kind["Service"][name]
         assert service["spec"]["ports"][0]["port"] == port
+        assert pod["containers"][0] is container  # the overlays patch containers/0
         assert by_kind["PodDisruptionBudget"][name]["spec"]["minAvailable"] == 1
         assert name in by_kind["ServiceAccount"]
+    _ingress_pod_is_k8s_sync_beside_haproxy(by_kind)
     api = by_kind["Deployment"]["monitor-gateway"]["spec"]["template"]["spec"]["containers"][0]
     assert {"name": "MONITOR_GATEWAY_LOGS_INGEST", "value": "false"} in api["env"]
     ingest = by_kind["Deployment"]["monitor-gateway-ingest"]["spec"]
@@ -65,6 +68,36 @@ def test_overlay_renders_every_service(overlay: str, tag: str, replicas: int) ->
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == namespaces
 
 
+def _ingress_pod_is_k8s_sync_beside_haproxy(by_kind: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Each ingress pod: HAProxy in master-worker mode and the k8s-sync that drives it, sharing
+    the configuration and the unix sockets (never a TCP admin port), its own leader lock."""
+    pod = by_kind["Deployment"]["k8s-sync"]["spec"]["template"]["spec"]
+    sync, haproxy = pod["containers"]
+    assert haproxy["name"] == "haproxy"
+    command = haproxy["command"]
+    assert command[:2] == ["haproxy", "-W"]
+    assert command[command.index("-S") + 1].startswith("/run/haproxy/master.sock")
+    assert command[command.index("-f") + 1] == "/etc/haproxy/flotilla/haproxy.cfg"
+    assert [p["containerPort"] for p in haproxy["ports"]] == [8080]
+    mounts = {m["mountPath"] for m in haproxy["volumeMounts"]}
+    assert (
+        mounts
+        == {m["mountPath"] for m in sync["volumeMounts"]}
+        == {
+            "/etc/haproxy/flotilla",
+            "/run/haproxy",
+        }
+    )
+    env = {e["name"]: e.get("value") for e in sync["env"]}
+    (ingress,) = json.loads(str(env["K8S_SYNC_INGRESSES"]))
+    assert ingress["runtime_socket"].startswith("/run/haproxy/")
+    assert not ingress.get("allow_tcp_runtime")
+    assert env["K8S_SYNC_LEADER_LOCK"] == "k8s-sync/$(POD_NAME)"
+    assert [c["name"] for c in pod["initContainers"]] == ["migrate", "ingress-config"]
+    assert by_kind["Service"]["k8s-sync"]["spec"]["clusterIP"] == "None"  # release-api asks all
+    assert by_kind["Service"]["flotilla-ingress"]["spec"]["ports"][0]["targetPort"] == "ingress"
+
+
 def test_prod_has_no_inline_secrets_and_uses_jwks() -> None:
     docs = render("prod")
     assert not [d for d in docs if d["kind"] == "Secret"]
@@ -75,7 +108,13 @@ def test_prod_has_no_inline_secrets_and_uses_jwks() -> None:
 def test_compose_has_every_component_and_service_port() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"postgres", "kafka", "prometheus", "haproxy"} <= set(services)
+    assert {"postgres", "kafka", "prometheus", "haproxy-a", "haproxy-b"} <= set(services)
+    ingresses = json.loads(services["k8s-sync"]["environment"]["K8S_SYNC_INGRESSES"])
+    assert [i["name"] for i in ingresses] == ["ingress-a", "ingress-b"]
+    for ingress, name in zip(ingresses, ("haproxy-a", "haproxy-b"), strict=True):
+        assert ingress["runtime_socket"].startswith("/run/haproxy/")  # no TCP admin socket
+        assert "-W" in services[name]["command"]
+        assert [p.split(":")[-1] for p in services[name]["ports"]] == ["8080"]
     for name, port in PORTS.items():
         svc = services[name]
         assert svc["build"]["dockerfile"] == f"services/{name}/Dockerfile"

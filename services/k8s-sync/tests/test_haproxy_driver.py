@@ -145,7 +145,7 @@ async def test_refusals_are_errors_with_haproxys_words(instance: IngressInstance
 async def test_pipelined_batch_of_200_slots(instance: IngressInstance) -> None:
     desired = instance.desired
     assert isinstance(desired, StaticDesired)
-    instance.tuning.slots_min = 200
+    instance.tuning.slots_min = 1000
     desired.set_apps(BACKEND, "other.prod", "big.prod")
     assert await instance.reload(*_layout(instance))
     commands = []
@@ -157,6 +157,10 @@ async def test_pipelined_batch_of_200_slots(instance: IngressInstance) -> None:
     assert len(replies) == 600
     await instance.runtime.run([])  # nothing to send is fine
     assert sum(1 for s in await instance.runtime.servers("big.prod") if s.state == "ready") == 200
+    # One reply of more than the stream's default 64 KB limit (1,016 slots, ~80 KB).
+    state = await instance.runtime.all_servers_state()
+    assert len(state) > 65_536
+    assert len(state.splitlines()) == 2 + 8 + 8 + 1000
 
 
 async def test_a_reload_keeps_every_slot_and_its_state(

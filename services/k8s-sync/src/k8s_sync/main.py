@@ -57,7 +57,7 @@ def build_workers(
     resources: Resources, *, registry: httpx.AsyncClient | None = None
 ) -> Sequence[Worker]:
     settings = cast(Settings, resources.settings)
-    leader = LeaderLock(settings.database_url, "k8s-sync")
+    leader = LeaderLock(settings.database_url, settings.leader_lock)
     instances = build_instances(settings, is_leader=lambda: leader.is_leader)
     engine = IngressSync(instances, templates=DomainTemplates(settings.domain_templates))
     synced = SyncEventPublisher(engine, resources.sessionmaker)

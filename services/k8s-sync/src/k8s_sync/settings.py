@@ -135,6 +135,14 @@ class Settings(FullServiceSettings):
     slots_headroom: float = Field(
         2.0, ge=1.0, le=10.0, description="Slots per server needed, when a backend is sized."
     )
+    leader_lock: str = Field(
+        "k8s-sync",
+        min_length=1,
+        max_length=200,
+        description="Replicas sharing this lock name elect one writer for the instances they "
+        "list. Where each pod drives only its own HAProxy (k8s-sync beside it in the pod), "
+        "every pod needs its own: set it to the pod's name.",
+    )
     cluster_refresh_s: float = Field(
         60.0,
         gt=0,

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -102,26 +105,76 @@ class Clusters:
 
 
 class IngressSync:
-    """k8s-sync's wait API."""
+    """k8s-sync's wait API — on every k8s-sync that answers `K8S_SYNC_URL`.
+
+    Where each ingress pod runs its own k8s-sync (deploy/: a headless Service), the URL's name
+    resolves to every pod, and the ingress holds the new pods only when each of them says so;
+    one that cannot be reached is skipped, as an instance that is down (it is repaired in full
+    when it returns), but at least one must answer. A name with one address, or an address,
+    is one k8s-sync (which itself waits on every instance it drives).
+    """
+
+    RESOLVE_EVERY_S = 5.0
 
     def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
         self.http = http
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._targets: list[str] = [""]
+        self._resolved_at = -1e9
+
+    async def targets(self) -> list[str]:
+        """Base URLs to ask: "" (the client's own base URL) or one per address of its name."""
+        now = time.monotonic()
+        if now - self._resolved_at < self.RESOLVE_EVERY_S:
+            return self._targets
+        self._resolved_at = now
+        url = self.http.base_url
+        host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
+        try:
+            ipaddress.ip_address(host)
+            addresses: list[str] = []
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM
+                )
+                addresses = sorted({str(info[4][0]) for info in infos})
+            except OSError:
+                addresses = []
+        if len(addresses) <= 1 or url.scheme != "http":
+            self._targets = [""]
+        else:
+            self._targets = [f"http://{f'[{a}]' if ':' in a else a}:{port}" for a in addresses]
+        return self._targets
 
     async def wait(
         self, app: str, env: str, cluster: str, pods: list[str], timeout_s: float
     ) -> tuple[bool, str]:
         """(True, "") once the ingress serves exactly `pods` of `cluster`; else (False, why).
         Raises IngressNotConfigured when waiting longer cannot help."""
+        targets = await self.targets()
+        answers = await asyncio.gather(
+            *(self._wait_one(t, app, env, cluster, pods, timeout_s) for t in targets)
+        )
+        reached = [a for a in answers if a is not None]
+        if not reached:
+            return False, "k8s-sync unreachable"
+        failed = [why for ok, why in reached if not ok]
+        return (not failed), "; ".join(failed)
+
+    async def _wait_one(
+        self, base: str, app: str, env: str, cluster: str, pods: list[str], timeout_s: float
+    ) -> tuple[bool, str] | None:
+        """One k8s-sync's answer, or None when it cannot be reached."""
         try:
             r = await self.http.post(
-                f"/v1/sync/apps/{app}/{env}/wait",
+                f"{base}/v1/sync/apps/{app}/{env}/wait",
                 json={"cluster": cluster, "pods": pods, "timeout_s": timeout_s},
                 headers=self._headers,
                 timeout=timeout_s + 10,
             )
-        except httpx.HTTPError as exc:
-            return False, f"k8s-sync unreachable: {exc!r}"
+        except httpx.HTTPError:
+            return None
         if r.status_code == 200:
             return True, ""
         try:
@@ -131,4 +184,5 @@ class IngressSync:
             problem, detail = {}, r.text
         if str(problem.get("type", "")).endswith("route-not-rendered"):
             raise IngressNotConfigured(str(detail))
-        return False, f"ingress not in step ({r.status_code}): {str(detail)[:500]}"
+        where = f" at {base}" if base else ""
+        return False, f"ingress not in step{where} ({r.status_code}): {str(detail)[:500]}"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROMPT = b"\n> "
+REPLY_LIMIT = 256 * 2**20
 NAME = re.compile(r"^[A-Za-z0-9._:-]{1,127}$")
 MAP_WORD = re.compile(r"^[a-z0-9._:-]{1,253}$")
 ADMIN_MAINT = 0x01 | 0x02 | 0x20
@@ -82,11 +83,13 @@ class HAProxyRuntime:
         self._lock = asyncio.Lock()
 
     async def _connect(self) -> None:
+        # One reply can be megabytes (`show servers state` of 20,000 slots is ~2 MB): the
+        # stream's limit must be above the largest, or readuntil() fails.
         if "/" in self.address or Path(self.address).suffix == ".sock":
-            reader, writer = await asyncio.open_unix_connection(self.address)
+            reader, writer = await asyncio.open_unix_connection(self.address, limit=REPLY_LIMIT)
         else:
             host, _, port = self.address.rpartition(":")
-            reader, writer = await asyncio.open_connection(host, int(port))
+            reader, writer = await asyncio.open_connection(host, int(port), limit=REPLY_LIMIT)
         writer.write(b"prompt\n")
         await writer.drain()
         await reader.readuntil(b"> ")
@@ -119,7 +122,12 @@ class HAProxyRuntime:
                         async with asyncio.timeout(self.timeout_s + 0.001 * len(chunk)):
                             replies += await self._roundtrip(chunk)
                     return replies
-                except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+                except (
+                    ConnectionError,
+                    OSError,
+                    asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError,
+                ) as exc:
                     await self.close()
                     if attempt == 2:
                         raise HAProxyError(f"runtime API at {self.address}: {exc!r}") from exc
