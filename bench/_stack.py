@@ -192,6 +192,42 @@ def ingress_instance(settings: dict[str, Any], **tuning: float) -> IngressInstan
     )
 
 
+def app_service(name: str) -> Any:
+    """A Service as release-api renders it, as far as k8s-sync reads it (env `prod`)."""
+    labels = {
+        "app.kubernetes.io/managed-by": "flotilla",
+        "flotilla.io/app": name,
+        "flotilla.io/env": "prod",
+    }
+    return {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+
+
+def app_deployment(name: str, replicas: int, *, ready_after_s: float = 0.0) -> Any:
+    """Its Deployment: pods ready `ready_after_s` after they start, gone at once when deleted."""
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {
+                    "labels": {"app": name},
+                    "annotations": {"kubesim.flotilla.io/ready-after-seconds": str(ready_after_s)},
+                },
+                "spec": {
+                    "terminationGracePeriodSeconds": 0,
+                    "containers": [
+                        {"name": "c", "image": "c:1", "ports": [{"containerPort": 8080}]}
+                    ],
+                },
+            },
+        },
+    }
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (from /proc; Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -26,7 +26,16 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from _stack import EngineProcess, haproxy_pids, percentile, report, rss_mb, sync_world
+from _stack import (
+    EngineProcess,
+    app_deployment,
+    app_service,
+    haproxy_pids,
+    percentile,
+    report,
+    rss_mb,
+    sync_world,
+)
 from kubernetes_asyncio import client
 
 from flotilla_runtime.kube import api_client
@@ -41,39 +50,6 @@ def now() -> float:
 
 def progress(line: str) -> None:
     sys.stderr.write(f"[ingress_routes] {line}\n")
-
-
-def service(name: str) -> Any:
-    labels = {
-        "app.kubernetes.io/managed-by": "flotilla",
-        "flotilla.io/app": name,
-        "flotilla.io/env": "prod",
-    }
-    return {
-        "metadata": {"name": name, "labels": labels},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
-    }
-
-
-def deployment(name: str, replicas: int = 1) -> Any:
-    return {
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {
-                "metadata": {
-                    "labels": {"app": name},
-                    "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.5"},
-                },
-                "spec": {
-                    "containers": [
-                        {"name": "c", "image": "c:1", "ports": [{"containerPort": 8080}]}
-                    ]
-                },
-            },
-        },
-    }
 
 
 async def first_ready_slices(api: client.ApiClient, seen: dict[str, float]) -> None:
@@ -143,8 +119,10 @@ async def main(quick: bool) -> None:
         async with await api_client(cluster.connection()) as api:
             core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
             await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=NS)))
-            await core.create_namespaced_service(NS, service("steady"))
-            await apps.create_namespaced_deployment(NS, deployment("steady", 2))
+            await core.create_namespaced_service(NS, app_service("steady"))
+            await apps.create_namespaced_deployment(
+                NS, app_deployment("steady", 2, ready_after_s=0.5)
+            )
             seen: dict[str, float] = {}
             watcher = asyncio.create_task(first_ready_slices(api, seen))
             async with EngineProcess([cluster], haproxies, on_event) as engine:
@@ -155,8 +133,10 @@ async def main(quick: bool) -> None:
                 for wave in range(10):
                     names = [f"new{wave}x{i}" for i in range(5)]
                     for name in names:
-                        await core.create_namespaced_service(NS, service(name))
-                        await apps.create_namespaced_deployment(NS, deployment(name))
+                        await core.create_namespaced_service(NS, app_service(name))
+                        await apps.create_namespaced_deployment(
+                            NS, app_deployment(name, 1, ready_after_s=0.5)
+                        )
                     answered = await asyncio.gather(*(first_200(haproxy.port, n) for n in names))
                     latencies += [
                         (t - seen[n]) * 1000 for n, t in zip(names, answered, strict=True)
@@ -165,13 +145,15 @@ async def main(quick: bool) -> None:
                 first_reloads = len(reloads)
                 progress(f"adding Services up to {total} backends")
                 for i in range(total - 51):
-                    await core.create_namespaced_service(NS, service(f"bulk{i:04d}"))
+                    await core.create_namespaced_service(NS, app_service(f"bulk{i:04d}"))
                 while not reloads or reloads[-1]["backends"] < total:  # noqa: ASYNC110
                     engine.check()
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(3)  # old workers finish
-                await core.create_namespaced_service(NS, service("last"))
-                await apps.create_namespaced_deployment(NS, deployment("last"))
+                await core.create_namespaced_service(NS, app_service("last"))
+                await apps.create_namespaced_deployment(
+                    NS, app_deployment("last", 1, ready_after_s=0.5)
+                )
                 await first_200(haproxy.port, "last")
                 last = reloads[-1]
                 await asyncio.sleep(max(5.0, 2 * last["duration_ms"] / 1000))  # old worker gone

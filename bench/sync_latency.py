@@ -24,14 +24,22 @@ import sys
 import time
 from typing import Any
 
-from _stack import EngineProcess, cpu_seconds, percentile, report, rss_mb, sync_world
+from _stack import (
+    EngineProcess,
+    app_deployment,
+    app_service,
+    cpu_seconds,
+    percentile,
+    report,
+    rss_mb,
+    sync_world,
+)
 from kubernetes_asyncio import client
 
 from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_runtime.kube import api_client
 
 NS = "bench"
-LABELS = {"app.kubernetes.io/managed-by": "flotilla", "flotilla.io/env": "prod"}
 
 
 def progress(line: str) -> None:
@@ -46,33 +54,8 @@ async def populate(api: client.ApiClient, services: int, pods: int) -> None:
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     await core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=NS)))
     for s in range(services):
-        name = f"app{s:03d}"
-        labels = {**LABELS, "flotilla.io/app": name}
-        service: Any = {
-            "metadata": {"name": name, "labels": labels},
-            "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
-        }
-        deployment: Any = {
-            "metadata": {"name": name},
-            "spec": {
-                "replicas": pods,
-                "selector": {"matchLabels": {"app": name}},
-                "template": {
-                    "metadata": {
-                        "labels": {"app": name},
-                        "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0"},
-                    },
-                    "spec": {
-                        "terminationGracePeriodSeconds": 0,
-                        "containers": [
-                            {"name": "c", "image": "c:1", "ports": [{"containerPort": 8080}]}
-                        ],
-                    },
-                },
-            },
-        }
-        await core.create_namespaced_service(NS, service)
-        await apps.create_namespaced_deployment(NS, deployment)
+        await core.create_namespaced_service(NS, app_service(f"app{s:03d}"))
+        await apps.create_namespaced_deployment(NS, app_deployment(f"app{s:03d}", pods))
 
 
 class Floor:

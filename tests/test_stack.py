@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -63,35 +64,40 @@ def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def release_demo(release_api: str, ingress: str) -> None:
-    """What a user does first: an app, a release to prod, a request through the ingress."""
-    headers = admin_headers()
-    with httpx.Client(base_url=release_api, headers=headers, timeout=30) as http:
-        r = http.post(
-            "/v1/apps",
-            json={
-                "name": "demo",
-                "team": "platform",
-                "type": "python",
-                "app_yaml": {
-                    "stack": "debian-12",
-                    "runtime": "python-3.11",
-                    "entrypoint": "gunicorn app:wsgi",
-                },
-                "replicas": {"prod": 2},
-                "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
-            },
-        )
+def create_and_release(release_api: str, app: dict[str, Any], image: str) -> dict[str, Any]:
+    """An app, its release to prod, waited for: the body of the finished release."""
+    with httpx.Client(base_url=release_api, headers=admin_headers(), timeout=30) as http:
+        r = http.post("/v1/apps", json=app)
         assert r.status_code == 201, r.text
-        r = http.post("/v1/apps/demo/releases", json={"image": "demo/web:1.0", "env": "prod"})
+        r = http.post(f"/v1/apps/{app['name']}/releases", json={"image": image, "env": "prod"})
         assert r.status_code == 202, r.text
         location = r.headers["Location"]
         deadline = time.monotonic() + 60
-        while (body := http.get(location).json())["phase"] == "running":
+        body: dict[str, Any] = http.get(location).json()
+        while body["phase"] == "running":
             assert time.monotonic() < deadline, body
             time.sleep(0.2)
-        assert body["phase"] == "succeeded", body
-        assert len(body["clusters"]) == 3
+            body = http.get(location).json()
+    assert body["phase"] == "succeeded", body
+    return body
+
+
+def release_demo(release_api: str, ingress: str) -> None:
+    """What a user does first: an app, a release to prod, a request through the ingress."""
+    app = {
+        "name": "demo",
+        "team": "platform",
+        "type": "python",
+        "app_yaml": {
+            "stack": "debian-12",
+            "runtime": "python-3.11",
+            "entrypoint": "gunicorn app:wsgi",
+        },
+        "replicas": {"prod": 2},
+        "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
+    }
+    body = create_and_release(release_api, app, "demo/web:1.0")
+    assert len(body["clusters"]) == 3
     answer = httpx.get(ingress, headers={"x-flotilla-app": "demo.prod"}, timeout=5)
     assert answer.status_code == 200, answer.text
     assert answer.json()["pod"].startswith("demo-")
@@ -99,29 +105,16 @@ def release_demo(release_api: str, ingress: str) -> None:
 
 def release_second_app(release_api: str, ingresses: list[str]) -> None:
     """The README's second app: its own hostname, no file edited, answered by both instances."""
-    headers = admin_headers()
-    with httpx.Client(base_url=release_api, headers=headers, timeout=30) as http:
-        r = http.post(
-            "/v1/apps",
-            json={
-                "name": "shop",
-                "team": "commerce",
-                "type": "node",
-                "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},
-                "replicas": {"prod": 1},
-                "hosts": {"prod": ["shop.example.com"]},
-                "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
-            },
-        )
-        assert r.status_code == 201, r.text
-        r = http.post("/v1/apps/shop/releases", json={"image": "shop/web:1.0", "env": "prod"})
-        assert r.status_code == 202, r.text
-        location = r.headers["Location"]
-        deadline = time.monotonic() + 60
-        while (body := http.get(location).json())["phase"] == "running":
-            assert time.monotonic() < deadline, body
-            time.sleep(0.2)
-        assert body["phase"] == "succeeded", body
+    app = {
+        "name": "shop",
+        "team": "commerce",
+        "type": "node",
+        "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},
+        "replicas": {"prod": 1},
+        "hosts": {"prod": ["shop.example.com"]},
+        "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
+    }
+    create_and_release(release_api, app, "shop/web:1.0")
     for ingress in ingresses:
         for host in ("shop.prod.apps.localhost", "shop.example.com"):
             answer = httpx.get(ingress, headers={"host": host}, timeout=5)

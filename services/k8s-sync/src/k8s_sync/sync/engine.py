@@ -218,19 +218,26 @@ class IngressSync:
         self, connection: ClusterConnection, api: client.ApiClient
     ) -> list[Informer]:
         view = self.views.setdefault(connection.cluster, ClusterView(connection.cluster))
-        view.informer = Informer(
-            f"slices:{connection.cluster}",
-            client.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces,
-            handler=_SliceHandler(self, view),
-            label_selector=SELECTOR,
-            max_backoff_s=2.0,
-        )
-        view.service_informer = Informer(
-            f"services:{connection.cluster}",
-            client.CoreV1Api(api).list_service_for_all_namespaces,
-            handler=_ServiceHandler(self, view),
-            label_selector=SELECTOR,
-            max_backoff_s=2.0,
+        view.informer, view.service_informer = (
+            Informer(
+                f"{what}:{connection.cluster}",
+                list_function,
+                handler=handler,
+                label_selector=SELECTOR,
+                max_backoff_s=2.0,
+            )
+            for what, list_function, handler in (
+                (
+                    "slices",
+                    client.DiscoveryV1Api(api).list_endpoint_slice_for_all_namespaces,
+                    _SliceHandler(self, view),
+                ),
+                (
+                    "services",
+                    client.CoreV1Api(api).list_service_for_all_namespaces,
+                    _ServiceHandler(self, view),
+                ),
+            )
         )
         return [view.informer, view.service_informer]
 
