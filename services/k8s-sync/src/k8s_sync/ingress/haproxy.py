@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,7 +170,10 @@ class HAProxyRuntime:
         return parse_servers_state(reply, command=f"show servers state {backend}")
 
     async def servers_of(
-        self, backends: Sequence[str], only: Mapping[str, set[str]] | None = None
+        self,
+        backends: Sequence[str],
+        only: Mapping[str, set[str]] | None = None,
+        previous: Mapping[tuple[str, str], ServerState] | None = None,
     ) -> dict[str, list[ServerState] | HAProxyCommandError]:
         """`show servers state` of many backends in one pipelined round trip; a backend
         HAProxy refuses (not in its configuration) maps to the error instead. `only`: parse
@@ -181,7 +185,7 @@ class HAProxyRuntime:
         ):
             try:
                 out[backend] = parse_servers_state(
-                    reply, command=command, only=(only or {}).get(backend)
+                    reply, command=command, only=(only or {}).get(backend), previous=previous
                 )
             except HAProxyCommandError as exc:
                 out[backend] = exc
@@ -296,10 +300,16 @@ def _chunks(commands: Sequence[str]) -> list[Sequence[str]]:
 
 
 def parse_servers_state(
-    reply: str, *, command: str = "show servers state", only: set[str] | None = None
+    reply: str,
+    *,
+    command: str = "show servers state",
+    only: set[str] | None = None,
+    previous: Mapping[tuple[str, str], ServerState] | None = None,
 ) -> list[ServerState]:
     """`show servers state` (one backend or all) → rows, columns found by the header's names
-    (their order is HAProxy's, not ours to assume)."""
+    (their order is HAProxy's, not ours to assume). `previous`: the rows last read, by
+    (backend, server): an unchanged row is that same object again, so reading a backend back
+    after every batch builds only what changed."""
     lines = reply.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     if first and not first.startswith(("1", "#")):
@@ -308,7 +318,7 @@ def parse_servers_state(
     if at is None:
         return []
     columns = lines[at].lstrip("# ").split()
-    be, srv, addr, op, admin, weight, sid = (
+    be, srv, addr, op, admin, weight, sid, port = (
         columns.index(c)
         for c in (
             "be_name",
@@ -318,11 +328,11 @@ def parse_servers_state(
             "srv_admin_state",
             "srv_uweight",
             "srv_id",
+            "srv_port",
         )
     )
-    port = columns.index("srv_port")
+    previous = previous or {}
     out = []
-    cache = _ROWS
     for line in lines[at + 1 :]:
         if only is not None:
             head = line.split(maxsplit=srv + 1)
@@ -331,30 +341,30 @@ def parse_servers_state(
         row = line.split()
         if len(row) <= port:
             continue
-        # Most rows are the same as at the last read (a backend is read back after every
-        # batch): build each distinct row once. The key leaves out the columns that change
-        # on their own (time since the last change, check results).
-        key = (row[be], row[srv], row[addr], row[port], row[sid], row[op], row[admin], row[weight])
-        state = cache.get(key)
-        if state is None:
-            if len(cache) >= _ROWS_MAX:
-                cache.clear()
-            state = cache[key] = ServerState(
-                backend=row[be],
-                name=row[srv],
+        op_state = OP_STATES.get(int(row[op]), row[op])
+        numbers = (int(row[port]), int(row[sid]), int(row[admin]), int(row[weight]))
+        prev = previous.get((row[be], row[srv]))
+        if (
+            prev is not None
+            and prev.address == row[addr]
+            and prev.op_state == op_state
+            and (prev.port, prev.server_id, prev.admin_state, prev.weight) == numbers
+        ):
+            out.append(prev)
+            continue
+        out.append(
+            ServerState(
+                backend=sys.intern(row[be]),
+                name=sys.intern(row[srv]),
                 address=row[addr],
-                port=int(row[port]),
-                server_id=int(row[sid]),
-                op_state=OP_STATES.get(int(row[op]), row[op]),
-                admin_state=int(row[admin]),
-                weight=int(row[weight]),
+                port=numbers[0],
+                server_id=numbers[1],
+                op_state=op_state,
+                admin_state=numbers[2],
+                weight=numbers[3],
             )
-        out.append(state)
+        )
     return out
-
-
-_ROWS: dict[tuple[str, ...], ServerState] = {}
-_ROWS_MAX = 500_000
 
 
 def succeeded(command: str, reply: str) -> bool:

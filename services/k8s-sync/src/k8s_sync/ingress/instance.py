@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -336,7 +336,10 @@ class IngressInstance:
     async def _find_drift(self) -> None:
         """One read of every slot; a backend that differs from its last read back is dirty."""
         try:
-            rows = parse_servers_state(await self.runtime.all_servers_state())
+            rows = parse_servers_state(
+                await self.runtime.all_servers_state(),
+                previous=self._last_read(self._layout_backends()),
+            )
         except HAProxyError as exc:
             self._down(str(exc))
             return
@@ -368,6 +371,9 @@ class IngressInstance:
             [(e.address, e.port, e.desired_state, e.weight) for e in desired if e.desired_state]
             + [("stale", c) for c in stale]
         )
+
+    def _last_read(self, backends: Iterable[str]) -> dict[tuple[str, str], ServerState]:
+        return {(s.backend, s.name): s for b in backends for s in self._state(b).actual}
 
     def _layout_backends(self) -> set[str]:
         return set(self.running.layout.backends) if self.running else set()
@@ -658,7 +664,7 @@ class IngressInstance:
             w.backend: self._state(w.backend).actual for w in batch
         }
         if reread:
-            actuals.update(await self.runtime.servers_of(reread))
+            actuals.update(await self.runtime.servers_of(reread, previous=self._last_read(reread)))
         draining = {
             b: {s.name for s in a if s.state == "drain"}
             for b, a in actuals.items()
