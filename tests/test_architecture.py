@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import tomllib
 from pathlib import Path
 
@@ -57,17 +58,7 @@ def test_contracts_depend_on_pydantic_only() -> None:
     assert [d.split(">")[0].split("=")[0] for d in project["dependencies"]] == ["pydantic"]
     imports = imported_top_modules(ROOT / "libs/contracts/src")
     third_party = set(imports) - {"flotilla_contracts", "pydantic", "__future__"}
-    stdlib = {
-        "argparse",
-        "json",
-        "sys",
-        "pathlib",
-        "typing",
-        "datetime",
-        "uuid",
-        "enum",
-        "collections",
-    }
+    stdlib = set(sys.stdlib_module_names)
     assert third_party <= stdlib, f"contracts import more than pydantic: {third_party - stdlib}"
 
 
