@@ -38,6 +38,7 @@ from _stack import (
 )
 from kubernetes_asyncio import client
 
+from flotilla_devstack.haproxy import count_answers
 from flotilla_runtime.kube import api_client
 
 NS = "bench"
@@ -77,18 +78,7 @@ async def first_ready_slices(api: client.ApiClient, seen: dict[str, float]) -> N
 
 
 async def steady_traffic(port: int, stop: asyncio.Event) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    async with httpx.AsyncClient(timeout=5) as http:
-        while not stop.is_set():
-            try:
-                r = await http.get(
-                    f"http://127.0.0.1:{port}/", headers={"host": f"steady.{DOMAIN}"}
-                )
-                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
-            except httpx.HTTPError as exc:
-                seen[type(exc).__name__] += 1
-            await asyncio.sleep(0.02)
-    return seen
+    return await count_answers(port, stop, headers={"host": f"steady.{DOMAIN}"}, rate=50.0)
 
 
 async def first_200(port: int, app: str, deadline_s: float = 60) -> float:

@@ -28,7 +28,7 @@ import release_api.main as release_main
 from cluster_registry.settings import Settings as RegistrySettings
 from flotilla_contracts import topics
 from flotilla_contracts.enums import Role
-from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.haproxy import HAProxyProcess, count_answers
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.app import Resources
@@ -264,18 +264,7 @@ async def _finished(http: httpx.AsyncClient, location: str, timeout_s: float = 6
 
 
 async def _traffic(haproxy: HAProxyProcess, stop: asyncio.Event) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    async with httpx.AsyncClient(timeout=3) as http:
-        while not stop.is_set():
-            try:
-                r = await http.get(
-                    f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": f"{APP}.{ENV}"}
-                )
-                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
-            except httpx.HTTPError as exc:
-                seen[type(exc).__name__] += 1
-            await asyncio.sleep(0.01)
-    return seen
+    return await _traffic_to(haproxy, APP, stop)
 
 
 async def _images(world: World) -> dict[str, str]:
@@ -785,15 +774,4 @@ async def _images_of(world: World, app: str) -> dict[str, str]:
 
 
 async def _traffic_to(haproxy: HAProxyProcess, app: str, stop: asyncio.Event) -> Counter[str]:
-    seen: Counter[str] = Counter()
-    async with httpx.AsyncClient(timeout=3) as http:
-        while not stop.is_set():
-            try:
-                r = await http.get(
-                    f"http://127.0.0.1:{haproxy.port}/", headers={"x-flotilla-app": f"{app}.{ENV}"}
-                )
-                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
-            except httpx.HTTPError as exc:
-                seen[type(exc).__name__] += 1
-            await asyncio.sleep(0.01)
-    return seen
+    return await count_answers(haproxy.port, stop, headers={"x-flotilla-app": f"{app}.{ENV}"})

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from kubernetes_asyncio import client
 
-from flotilla_devstack.haproxy import HAProxyProcess
+from flotilla_devstack.haproxy import HAProxyProcess, count_answers
 from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
 from flotilla_runtime.kube import api_client
 from k8s_sync.ingress.instance import IngressInstance
@@ -163,19 +163,7 @@ async def everywhere(engine: IngressSync, want: int, backend: str = BACKEND) -> 
 async def traffic(
     haproxy: HAProxyProcess, stop: asyncio.Event, rate: float = 100.0, **headers: str
 ) -> Counter[str]:
-    """Requests at `rate`/s through the ingress until `stop`; counts answers by status, on
-    keep-alive connections (which see a reload's connection hand-over)."""
-    seen: Counter[str] = Counter()
-    headers = headers or {"host": HOST}
-    async with httpx.AsyncClient(timeout=3) as http:
-        while not stop.is_set():
-            try:
-                r = await http.get(f"http://127.0.0.1:{haproxy.port}/", headers=headers)
-                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
-            except httpx.HTTPError as exc:
-                seen[type(exc).__name__] += 1
-            await asyncio.sleep(1 / rate)
-    return seen
+    return await count_answers(haproxy.port, stop, headers=headers or {"host": HOST}, rate=rate)
 
 
 async def test_pods_appear_in_both_instances_by_host_and_by_header(

@@ -9,14 +9,18 @@ reloads through the master socket. `ingress_settings()` is this instance as an e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open
 
@@ -107,3 +111,21 @@ class HAProxyProcess:
 def ingresses_env(instances: Sequence[HAProxyProcess]) -> str:
     """`K8S_SYNC_INGRESSES` for these instances."""
     return json.dumps([i.ingress_settings() for i in instances])
+
+
+async def count_answers(
+    port: int, stop: asyncio.Event, *, headers: Mapping[str, str], rate: float = 100.0
+) -> Counter[str]:
+    """Requests at `rate`/s through the ingress on `port` until `stop`; answers counted by
+    status (`ok` for a 200, `http-<code>` otherwise, the exception's name when none came), on
+    keep-alive connections, which see a reload's connection hand-over."""
+    seen: Counter[str] = Counter()
+    async with httpx.AsyncClient(timeout=3) as http:
+        while not stop.is_set():
+            try:
+                r = await http.get(f"http://127.0.0.1:{port}/", headers=dict(headers))
+                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                seen[type(exc).__name__] += 1
+            await asyncio.sleep(1 / rate)
+    return seen
