@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from flotilla_contracts import labels
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kafka import KafkaBroker
 from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
@@ -194,13 +195,13 @@ def ingress_instance(settings: dict[str, Any], **tuning: float) -> IngressInstan
 
 def app_service(name: str) -> Any:
     """A Service as release-api renders it, as far as k8s-sync reads it (env `prod`)."""
-    labels = {
-        "app.kubernetes.io/managed-by": "flotilla",
-        "flotilla.io/app": name,
-        "flotilla.io/env": "prod",
+    carried = {
+        labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
+        labels.APP: name,
+        labels.ENV: "prod",
     }
     return {
-        "metadata": {"name": name, "labels": labels},
+        "metadata": {"name": name, "labels": carried},
         "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
     }
 

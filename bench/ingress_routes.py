@@ -38,6 +38,7 @@ from _stack import (
 )
 from kubernetes_asyncio import client
 
+from flotilla_contracts import labels
 from flotilla_devstack.haproxy import count_answers
 from flotilla_runtime.kube import api_client
 
@@ -69,7 +70,7 @@ async def first_ready_slices(api: client.ApiClient, seen: dict[str, float]) -> N
     async with response:
         async for line in response.content:
             obj = json.loads(line).get("object") or {}
-            app = ((obj.get("metadata") or {}).get("labels") or {}).get("flotilla.io/app")
+            app = ((obj.get("metadata") or {}).get("labels") or {}).get(labels.APP)
             ready = any(
                 (e.get("conditions") or {}).get("ready") for e in obj.get("endpoints") or []
             )

@@ -36,6 +36,7 @@ import httpx
 from _stack import components, percentile, report
 from asgi_lifespan import LifespanManager
 
+from flotilla_contracts import labels
 from flotilla_contracts.enums import Role
 from flotilla_devstack.databases import create_database
 from flotilla_devstack.kafka import produce
@@ -67,11 +68,11 @@ def templates() -> list[dict[str, Any]]:
                     "namespace": "bench",
                     "uid": f"{app}-{p}",
                     "labels": {
-                        "flotilla.io/app": app,
-                        "flotilla.io/env": "prod",
-                        "flotilla.io/cluster": f"idc-{'ab'[p % 2]}",
-                        "flotilla.io/idc": f"idc-{'ab'[p % 2]}",
-                        "flotilla.io/stage": "stable",
+                        labels.APP: app,
+                        labels.ENV: "prod",
+                        labels.CLUSTER: f"idc-{'ab'[p % 2]}",
+                        labels.IDC: f"idc-{'ab'[p % 2]}",
+                        labels.STAGE: "stable",
                     },
                 },
                 "spec": {"containers": [{"name": app}], "nodeName": "n1"},

@@ -36,6 +36,7 @@ from _stack import (
 )
 from kubernetes_asyncio import client
 
+from flotilla_contracts import labels
 from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_runtime.kube import api_client
 
@@ -98,7 +99,7 @@ class Floor:
                         self._slice_dict(cluster, obj, now())
 
     def _slice_dict(self, cluster: str, obj: dict[str, Any], at: float) -> None:
-        app = ((obj.get("metadata") or {}).get("labels") or {}).get("flotilla.io/app")
+        app = ((obj.get("metadata") or {}).get("labels") or {}).get(labels.APP)
         if not app:
             return
         port = next((p.get("port") for p in obj.get("ports") or []), 0)

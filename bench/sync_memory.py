@@ -24,14 +24,15 @@ from typing import Any
 from _stack import ingress_instance, report, sync_world
 from kubernetes_asyncio import client
 
+from flotilla_contracts import labels
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_runtime.kube import api_client
 from k8s_sync.ingress.haproxy import HAProxyRuntime
-from k8s_sync.sync.engine import IngressSync
+from k8s_sync.workers.ingress_sync import IngressSync
 
 NS = "bench"
-LABELS = {"app.kubernetes.io/managed-by": "flotilla", "flotilla.io/env": "prod"}
+LABELS = {labels.MANAGED_BY: labels.MANAGED_BY_VALUE, labels.ENV: "prod"}
 
 
 def rss_now_mb() -> float:
@@ -48,7 +49,7 @@ async def create(api: client.ApiClient, services: int) -> None:
     for s in range(services):
         name = f"app{s:03d}"
         service: Any = {
-            "metadata": {"name": name, "labels": {**LABELS, "flotilla.io/app": name}},
+            "metadata": {"name": name, "labels": {**LABELS, labels.APP: name}},
             "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]},
         }
         deployment: Any = {

@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from flotilla_contracts import problems
 from release_api.clients import IngressNotConfigured, IngressSync
 
 PODS = ["web-1", "web-2"]
@@ -21,7 +22,9 @@ def client(answers: dict[str, int | str]) -> IngressSync:
         if answer == "down":
             raise httpx.ConnectError("refused", request=request)
         if answer == 409:
-            return httpx.Response(409, json={"type": "/problems/route-not-rendered", "detail": "x"})
+            return httpx.Response(
+                409, json={"type": problems.uri(problems.ROUTE_NOT_RENDERED), "detail": "x"}
+            )
         return httpx.Response(int(answer), json={"detail": f"{request.url.host} says {answer}"})
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handle), base_url="http://k8s-sync:8082")

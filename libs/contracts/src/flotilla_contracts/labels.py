@@ -1,4 +1,8 @@
-"""Label keys Flotilla puts on every Kubernetes object it creates (DESIGN.md, Contracts)."""
+"""Every label and annotation key Flotilla writes on Kubernetes objects, or reads from them.
+
+The services only name these constants: a key that one service writes and another reads is a
+contract, and a typo in a string literal would break it without any test or type check seeing.
+"""
 
 from typing import Final
 
@@ -20,5 +24,15 @@ DEFAULT_WEIGHT: Final = 100
 # Annotation on each Service of an (app, env): the extra hostnames the app declares for that
 # environment, comma-separated; k8s-sync routes them (beside the environment's domain template).
 HOSTS: Final = "flotilla.io/hosts"
+
+PREFIX: Final = "flotilla.io/"  # keys an app's own labels may not use
+# On a pod template: the release that rendered it (release-api tells its own rollout apart).
+RELEASE: Final = "flotilla.io/release"
+# On a pod template: debug mode (probes and hooks off), set by release-api.
+DEBUG: Final = "flotilla.io/debug"
+# Annotations on an isolated pod (with the ISOLATED label): who isolated it and when (ISO 8601);
+# monitor-gateway's alerts leave a pod alone from that time.
+ISOLATED_BY: Final = "flotilla.io/isolated-by"
+ISOLATED_AT: Final = "flotilla.io/isolated-at"
 
 ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)

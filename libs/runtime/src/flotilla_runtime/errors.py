@@ -12,8 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from flotilla_contracts import problems
+
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "https://flotilla.io/problems/"
+PROBLEM_BASE = problems.BASE
 
 log = structlog.get_logger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from kubernetes_asyncio import client
 
-from flotilla_contracts import ClusterConnection
+from flotilla_contracts import ClusterConnection, problems
 from flotilla_runtime.errors import DependencyFailed
 from flotilla_runtime.kube import api_client
 from release_api.errors import UnknownEnvironment
@@ -182,7 +182,7 @@ class IngressSync:
             detail = problem.get("detail", r.text)
         except ValueError:
             problem, detail = {}, r.text
-        if str(problem.get("type", "")).endswith("route-not-rendered"):
+        if problem.get("type") == problems.uri(problems.ROUTE_NOT_RENDERED):
             raise IngressNotConfigured(str(detail))
         where = f" at {base}" if base else ""
         return False, f"ingress not in step{where} ({r.status_code}): {str(detail)[:500]}"

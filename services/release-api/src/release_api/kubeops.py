@@ -14,7 +14,6 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from flotilla_contracts import labels
 from flotilla_contracts.enums import Stage
-from release_api.manifests.render import RELEASE_ANNOTATION
 
 Obj = dict[str, Any]
 
@@ -160,9 +159,7 @@ async def release_pods(
     stuck: list[str] = []
     for pod in pods.items:
         meta = pod.metadata
-        if meta.deletion_timestamp or (meta.annotations or {}).get(RELEASE_ANNOTATION) != (
-            release_id
-        ):
+        if meta.deletion_timestamp or (meta.annotations or {}).get(labels.RELEASE) != (release_id):
             continue
         conditions = {c.type: c.status for c in (pod.status.conditions or [])}
         if conditions.get("Ready") == "True":
@@ -260,7 +257,7 @@ async def isolate_pod(
     body: Any = {
         "metadata": {
             "labels": {labels.ISOLATED: "true"},
-            "annotations": {"flotilla.io/isolated-by": by, "flotilla.io/isolated-at": at},
+            "annotations": {labels.ISOLATED_BY: by, labels.ISOLATED_AT: at},
         }
     }
     return _sanitize(api, await core.patch_namespaced_pod(pod, namespace, body))

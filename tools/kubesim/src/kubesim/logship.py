@@ -1,6 +1,6 @@
 """Pods' log lines to a Kafka topic in Filebeat's Kafka output format (codec.json).
 
-One compact JSON object per line, as shared/reference/observability-formats.md describes:
+One compact JSON object per line, as docs/reference/observability-formats.md describes:
 `@timestamp`, `@metadata`, `message`, `stream`, `log`, `input`, `container`, `kubernetes.*`
 (labels dedotted: `.` → `_`), `orchestrator.cluster.name`. Keys are null, as Filebeat's default.
 """
@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError
 from kubesim.store import Obj
 
 if TYPE_CHECKING:
-    from kubesim.cluster import Cluster
+    from kubesim.protocols import SimCluster
 
 log = logging.getLogger("kubesim")
 
@@ -78,7 +78,7 @@ def filebeat_event(
 class LogShipper:
     """Sends queued log lines in batches; a broker outage delays lines, never drops them."""
 
-    def __init__(self, cluster: Cluster, *, bootstrap: str, topic: str) -> None:
+    def __init__(self, cluster: SimCluster, *, bootstrap: str, topic: str) -> None:
         self.cluster = cluster
         self.bootstrap = bootstrap
         self.topic = topic

@@ -1,6 +1,7 @@
 """HAProxy runtime API driver: fill, drain, weigh and free server slots, and edit maps.
 
-Facts this driver relies on (HAProxy 2.6.12, measured; the README's "The unified ingress"):
+Facts this driver relies on (HAProxy 2.6.12, measured; docs/reference/haproxy.md has them all
+with their sources):
 - One persistent connection in `prompt` mode; commands are pipelined, one per line, and every
   reply ends with `\\n> `. Replies are split on that and stripped (trailing blank lines vary).
   Pipelined in chunks of at most 32 KB: a bigger write would wait for HAProxy to read, while

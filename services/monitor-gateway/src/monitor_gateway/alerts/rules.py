@@ -114,7 +114,7 @@ def evaluate(pod: Obj, now: float, thresholds: Thresholds, restarts: list[float]
     owned = any(r.get("controller") for r in meta.get("ownerReferences") or [])
     if not owned and not deleting:
         pod_labels = meta.get("labels") or {}
-        isolated_at = _epoch((meta.get("annotations") or {}).get("flotilla.io/isolated-at"))
+        isolated_at = _epoch((meta.get("annotations") or {}).get(labels.ISOLATED_AT))
         if pod_labels.get(labels.ISOLATED) == "true":
             since = isolated_at or _epoch(meta.get("creationTimestamp")) or now
             if now - since > thresholds.isolated_retention_s:

@@ -1,16 +1,17 @@
 """Filebeat's Kafka output (codec.json) → one log row. Pure functions, no I/O.
 
 The reference for the ingest's native encoder (`flotilla_logcopy`, libs/logcopy), which must
-store exactly these rows and refuse exactly these records (tests/test_logcopy.py); used as is by
-the live tail.
+store exactly these rows and refuse exactly these records
+(services/monitor-gateway/tests/test_logcopy.py); used as is by the live tail.
 
-Fields used (shared/reference/observability-formats.md): `@timestamp`; `message`; `log.level`
-when Filebeat or the app's JSON set one, else `level`/`lvl`/`severity` inside a JSON message,
-else a level word near the start of the line, else `info`; `kubernetes.namespace`,
-`kubernetes.pod.name`, `kubernetes.container.name`; `kubernetes.labels.*` for app, env,
-cluster, IDC and stage (dedotted `flotilla_io/app` or nested `{"flotilla": {"io/app": ...}}`,
-both accepted; the app falls back to `app.kubernetes.io/name`); the cluster falls back to
-`orchestrator.cluster.name`. Everything else is ignored, as it varies between versions.
+The format and its sources: docs/reference/observability-formats.md. Fields used: `@timestamp`;
+`message`; `log.level` when Filebeat or the app's JSON set one, else `level`/`lvl`/`severity`
+inside a JSON message, else a level word near the start of the line, else `info`;
+`kubernetes.namespace`, `kubernetes.pod.name`, `kubernetes.container.name`;
+`kubernetes.labels.*` for app, env, cluster, IDC and stage (dedotted `flotilla_io/app` or nested
+`{"flotilla": {"io/app": ...}}`, both accepted; the app falls back to `app.kubernetes.io/name`);
+the cluster falls back to `orchestrator.cluster.name`. Everything else is ignored, as it varies
+between versions.
 """
 
 from __future__ import annotations

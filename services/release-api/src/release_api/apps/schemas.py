@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Self
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from flotilla_contracts import labels
 from flotilla_contracts.enums import AppType
 from flotilla_contracts.hostnames import hostname_problem
 from flotilla_runtime.kube import quantity
@@ -251,7 +252,7 @@ class AppSpec(BaseModel):
         for key in value:
             if not re.match(r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", key):
                 raise ValueError(f"{key!r} is not a valid annotation key")
-            if key.startswith("flotilla.io/"):
+            if key.startswith(labels.PREFIX):
                 raise ValueError(f"{key!r}: flotilla.io/ annotations are Flotilla's own")
         return value
 
@@ -354,3 +355,19 @@ def build_spec(app_type: AppType, fields: _AppFields, base: AppSpec | None = Non
             f"runtime {spec.app_yaml.runtime!r} does not fit a {app_type} app (want {wanted})"
         )
     return spec
+
+
+class ScaleRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"replicas": 6}, {"replicas": 0}]}
+    )
+
+    replicas: int = Field(ge=0, le=1000)
+    cluster: str | None = Field(None, description="one cluster of the env; default: all")
+
+
+class ScaleOut(BaseModel):
+    app: str
+    env: str
+    replicas: int
+    clusters: dict[str, str] = Field(description="cluster → ok, or the error")

@@ -33,8 +33,6 @@ from flotilla_contracts.enums import AppType, Stage
 from flotilla_runtime.kube import quantity
 from release_api.apps.schemas import AppSpec
 
-DEBUG_LABEL = "flotilla.io/debug"
-RELEASE_ANNOTATION = "flotilla.io/release"
 STOP_MARGIN_S = 10
 
 
@@ -124,10 +122,10 @@ def service(spec: AppSpec, target: Target, *, name: str | None = None) -> dict[s
 
 
 def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
-    meta_labels = {**common_labels(target), DEBUG_LABEL: str(target.debug).lower()}
+    meta_labels = {**common_labels(target), labels.DEBUG: str(target.debug).lower()}
     pod_labels = {**meta_labels, labels.ISOLATED: "false"}
     template_release = target.template_release_id or target.release_id
-    pod_annotations = {**spec.pod_annotations, RELEASE_ANNOTATION: template_release}
+    pod_annotations = {**spec.pod_annotations, labels.RELEASE: template_release}
     drain = math.ceil(target.drain_s + spec.lifecycle.drain_extra_s)
     init_containers = [
         {
@@ -160,7 +158,7 @@ def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
             "name": object_name(target.app, target.stage),
             "namespace": target.namespace,
             "labels": meta_labels,
-            "annotations": {RELEASE_ANNOTATION: target.release_id},
+            "annotations": {labels.RELEASE: target.release_id},
         },
         "spec": {
             "replicas": target.replicas,
