@@ -1,7 +1,7 @@
 """The Kubernetes REST API of one simulated cluster, over aiohttp.
 
 Paths, verbs, Status errors, list paging and watch streams follow the real API server closely
-enough for kubernetes-asyncio and kubectl (see shared/reference/kubernetes-api.md).
+enough for kubernetes-asyncio and kubectl (docs/reference/kubernetes-watch.md).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from kubesim.selectors import SelectorError, parse_field_selector, parse_label_s
 from kubesim.store import ApiError, Obj, Watcher, conflict, not_found
 
 if TYPE_CHECKING:
-    from kubesim.cluster import Cluster
+    from kubesim.protocols import SimCluster
 
 TRUE = {"true", "1", "yes"}
 DEFAULT_WATCH_TIMEOUT_S = 1800
@@ -100,7 +100,7 @@ def parse_path(path: str) -> Route | None:
 
 
 class ClusterAPI:
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: SimCluster) -> None:
         self.cluster = cluster
         self.store = cluster.store
 

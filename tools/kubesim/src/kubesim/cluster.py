@@ -1,30 +1,34 @@
-"""One simulated cluster: its store, controllers, API server, knobs and admin API."""
+"""One simulated cluster: its store, controllers, API server, knobs and admin API.
+
+`Cluster` builds and owns the pieces; they see it only as `kubesim.protocols.SimCluster`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import ipaddress
 import json
 import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 
+from kubesim import admin, kubeconfig
+from kubesim.addresses import AddressPool
 from kubesim.api import ClusterAPI
+from kubesim.config import ClusterConfig, NodeShape
 from kubesim.controllers.base import Controller
 from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController, budget_numbers, pods_of
 from kubesim.controllers.endpoints import EndpointsController
 from kubesim.controllers.kubelet import PREFIX, Kubelet
 from kubesim.controllers.replicaset import ReplicaSetController
-from kubesim.knobs import POD_FAULTS, InjectedError, Knobs
+from kubesim.knobs import Knobs
+from kubesim.kubeconfig import KUBERNETES_VERSION
 from kubesim.listeners import PodListeners
 from kubesim.logship import LogShipper
 from kubesim.objects import is_terminating
@@ -40,30 +44,6 @@ EVENT = resource("Event")
 PDB = resource("PodDisruptionBudget")
 MAX_EVENTS = 2000
 MAX_LOG_LINES = 1000
-KUBERNETES_VERSION = "v1.32.0"
-
-
-@dataclass
-class NodeShape:
-    cpu: str = "8"
-    memory: str = "32Gi"
-    pods: int = 110
-
-
-@dataclass
-class ClusterConfig:
-    name: str
-    index: int  # pod IPs are 127.(10 + index).x.y
-    idc: str = ""
-    nodes: int = 3
-    node_shape: NodeShape = field(default_factory=NodeShape)
-    port: int = 0
-    token: str = ""
-    image_faults: dict[str, str] = field(default_factory=dict)
-    pod_listeners: bool = False  # each running pod serves HTTP on its IP
-    kafka_bootstrap: str | None = None  # ship pod logs (Filebeat format) to Kafka
-    log_topic: str = "flotilla.logs.v1"
-    log_interval_s: float = 0.0  # > 0: running pods write an application log line this often
 
 
 class Cluster:
@@ -79,10 +59,7 @@ class Cluster:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._ip_next = 2
-        self._ips: dict[str, str] = {}  # pod uid → IP
-        self._used_ips: set[str] = set()
-        self._cluster_ip_next = 10
+        self.addresses = AddressPool(config.index)
         self._event_names: collections.deque[tuple[str, str]] = collections.deque()
         self.pod_logs: dict[tuple[str, str], collections.deque[str]] = {}
         self.pod_faults: dict[tuple[str, str], str] = {}
@@ -159,51 +136,15 @@ class Cluster:
         return f"https://127.0.0.1:{self.port}"
 
     def version_info(self) -> Obj:
-        return {
-            "major": "1",
-            "minor": "32",
-            "gitVersion": KUBERNETES_VERSION,
-            "gitCommit": "kubesim",
-            "gitTreeState": "clean",
-            "buildDate": "2026-01-01T00:00:00Z",
-            "goVersion": "go1.23",
-            "compiler": "gc",
-            "platform": "linux/amd64",
-        }
+        return kubeconfig.version_info()
 
     def kubeconfig(self) -> Obj:
-        return {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "current-context": self.name,
-            "clusters": [
-                {
-                    "name": self.name,
-                    "cluster": {
-                        "server": self.url,
-                        "certificate-authority-data": self.certificates.ca_data,
-                    },
-                }
-            ],
-            "users": [{"name": f"{self.name}-admin", "user": {"token": self.token}}],
-            "contexts": [
-                {
-                    "name": self.name,
-                    "context": {
-                        "cluster": self.name,
-                        "user": f"{self.name}-admin",
-                        "namespace": "default",
-                    },
-                }
-            ],
-        }
+        return kubeconfig.kubeconfig(
+            self.name, url=self.url, ca_data=self.certificates.ca_data, token=self.token
+        )
 
     def write_kubeconfig(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.name}.kubeconfig"
-        path.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
-        path.chmod(0o600)
-        return path
+        return kubeconfig.write(directory, self.name, self.kubeconfig())
 
     # --- writes every path goes through ----------------------------------------------------
 
@@ -380,24 +321,10 @@ class Cluster:
         return updated
 
     def pod_ip(self, pod: Obj) -> str:
-        uid = pod["metadata"]["uid"]
-        if uid not in self._ips:
-            base = int(ipaddress.IPv4Address(f"127.{10 + self.config.index}.0.0"))
-            used = self._used_ips
-            while True:
-                n = self._ip_next
-                self._ip_next = 2 if self._ip_next >= 65533 else self._ip_next + 1
-                if n % 256 in (0, 255):
-                    continue
-                ip = str(ipaddress.IPv4Address(base + n))
-                if ip not in used:
-                    break
-            self._ips[uid] = ip
-            used.add(ip)
-        return self._ips[uid]
+        return self.addresses.pod_ip(pod["metadata"]["uid"])
 
     def release_pod(self, pod: Obj) -> None:
-        self._used_ips.discard(self._ips.pop(pod["metadata"]["uid"], ""))
+        self.addresses.release(pod["metadata"]["uid"])
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
         self.pod_logs.pop(key, None)
         self.pod_faults.pop(key, None)
@@ -405,9 +332,7 @@ class Cluster:
             hook("gone", pod)
 
     def allocate_cluster_ip(self) -> str:
-        n = self._cluster_ip_next
-        self._cluster_ip_next += 1
-        return f"10.96.{n // 256}.{n % 256}"
+        return self.addresses.cluster_ip()
 
     def fault_for(self, pod: Obj) -> str | None:
         key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
@@ -533,96 +458,17 @@ class Cluster:
     # --- admin API --------------------------------------------------------------------------
 
     async def admin(self, request: web.Request) -> web.Response:
-        try:
-            return await self._admin(request)
-        except ApiError as err:
-            return web.json_response(err.status(), status=err.code)
-        except (KeyError, ValueError, TypeError) as exc:
-            return web.json_response({"error": f"bad request: {exc!r}"}, status=400)
+        return await admin.handle(self, request)
 
-    async def _admin(self, request: web.Request) -> web.Response:
-        parts = [p for p in request.path.split("/") if p][1:]
-        body: Obj = {}
-        if request.can_read_body:
-            raw = await request.read()
-            body = json.loads(raw) if raw else {}
-        method = request.method
-        if not parts and method == "GET":
-            return web.json_response(self.describe())
-        what = parts[0] if parts else ""
-        if what == "outage" and method == "POST":
-            await self.start_outage(body.get("mode", "503"), float(body.get("seconds", 5)))
-        elif what == "latency" and method == "POST":
-            self.knobs.latency_s = float(body.get("seconds", 0))
-        elif what == "errors" and method == "POST":
-            self.knobs.errors.append(
-                InjectedError(
-                    verb=body["verb"],
-                    code=int(body["code"]),
-                    resource=body.get("resource"),
-                    count=int(body.get("count", 1)),
-                )
-            )
-        elif what == "errors" and method == "DELETE":
-            self.knobs.errors.clear()
-        elif what == "watches" and method == "POST":
-            action = body.get("action", "close")
-            if action == "expire":
-                self.store.expire_watches()
-            elif action == "close":
-                self.store.close_watches()
-            if "max_seconds" in body:
-                self.knobs.watch_max_s = body["max_seconds"]
-            if "drop_after_seconds" in body:
-                self.knobs.watch_drop_after_s = body["drop_after_seconds"]
-            if "bookmark_interval_seconds" in body:
-                self.knobs.bookmark_interval_s = float(body["bookmark_interval_seconds"])
-        elif what == "compact" and method == "POST":
-            self.store.compact()
-        elif what == "faults" and method == "POST":
-            fault = body["fault"]
-            if fault not in POD_FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; one of {POD_FAULTS}")
-            if "image" in body:
-                self.knobs.image_faults[body["image"]] = fault
-            else:
-                ns, _, pod_name = body["pod"].rpartition("/")
-                self.pod_faults[(ns or "default", pod_name)] = fault
-                self._kick_pod(ns or "default", pod_name)
-            self._kick_all_pods()
-        elif what == "faults" and method == "DELETE":
-            self.knobs.image_faults.clear()
-            self.pod_faults.clear()
-        elif what == "nodes" and method == "POST" and len(parts) == 1:
-            self.add_node(
-                body["name"],
-                labels=body.get("labels"),
-                shape=NodeShape(**body["shape"]) if "shape" in body else None,
-            )
-        elif what == "nodes" and method == "DELETE" and len(parts) == 2:
-            self.delete(NODE, None, parts[1], {})
-            for pod in list(self.store.list(POD)):
-                if (pod.get("spec") or {}).get("nodeName") == parts[1]:
-                    self.store.remove(POD, pod["metadata"]["namespace"], pod["metadata"]["name"])
-        elif what == "nodes" and method == "POST" and len(parts) == 3 and parts[2] == "ready":
-            self.set_node_ready(parts[1], bool(body.get("ready", True)))
-        elif what == "reset" and method == "POST":
-            self.knobs = Knobs()
-            self.pod_faults.clear()
-        else:
-            return web.json_response(
-                {"error": f"no admin route {method} {request.path}"}, status=404
-            )
-        return web.json_response(self.describe())
-
-    def _kick_pod(self, ns: str, name: str) -> None:
+    def kick_pods(self, keys: list[tuple[str, str]] | None = None) -> None:
+        if keys is None:
+            keys = [
+                (p["metadata"]["namespace"], p["metadata"]["name"]) for p in self.store.list(POD)
+            ]
         for controller in self.controllers:
             if isinstance(controller, Kubelet):
-                controller.enqueue((ns, name))
-
-    def _kick_all_pods(self) -> None:
-        for pod in self.store.list(POD):
-            self._kick_pod(pod["metadata"]["namespace"], pod["metadata"]["name"])
+                for key in keys:
+                    controller.enqueue(key)
 
     async def start_outage(self, mode: str, seconds: float) -> None:
         if mode not in ("refuse", "503", "hang"):

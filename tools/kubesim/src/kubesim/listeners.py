@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 from kubesim.store import Obj
 
 if TYPE_CHECKING:
-    from kubesim.cluster import Cluster
+    from kubesim.protocols import SimCluster
 
 log = logging.getLogger("kubesim")
 VERSION_LABEL = "app.kubernetes.io/version"
 
 
 class PodListeners:
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: SimCluster) -> None:
         self.cluster = cluster
         self._servers: dict[str, list[asyncio.Server]] = {}  # pod uid → servers
         self._connections: dict[str, set[asyncio.StreamWriter]] = {}  # pod uid → open ones

@@ -27,7 +27,8 @@ from typing import Any
 
 import yaml
 
-from kubesim.cluster import Cluster, ClusterConfig, NodeShape
+from kubesim.cluster import Cluster
+from kubesim.config import ClusterConfig, NodeShape
 from kubesim.tls import generate
 
 

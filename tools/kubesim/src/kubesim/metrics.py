@@ -15,7 +15,7 @@ from kubesim.objects import controller_of, pod_is_ready
 from kubesim.resources import resource
 
 if TYPE_CHECKING:
-    from kubesim.cluster import Cluster
+    from kubesim.protocols import SimCluster
     from kubesim.store import Obj
 
 POD = resource("Pod")
@@ -79,7 +79,7 @@ def _sanitize(key: str) -> str:
     return "label_" + "".join(ch if ch.isalnum() else "_" for ch in key)
 
 
-def render(cluster: Cluster) -> str:
+def render(cluster: SimCluster) -> str:
     families: dict[str, list[str]] = {name: [] for name in HELP}
     now = time.time()
     store = cluster.store
@@ -114,7 +114,7 @@ def render(cluster: Cluster) -> str:
     return "\n".join(out) + "\n"
 
 
-def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: Cluster) -> None:
+def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: SimCluster) -> None:
     meta = pod["metadata"]
     ns, name, uid = meta["namespace"], meta["name"], meta["uid"]
     base = {"namespace": ns, "pod": name, "uid": uid}

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kubesim.cluster import Cluster
+    from kubesim.protocols import SimCluster
     from kubesim.store import Obj
 
 log = logging.getLogger("kubesim")
@@ -20,7 +20,7 @@ class Controller:
 
     name = "controller"
 
-    def __init__(self, cluster: Cluster) -> None:
+    def __init__(self, cluster: SimCluster) -> None:
         self.cluster = cluster
         self.store = cluster.store
         self._queue: asyncio.Queue[Key] = asyncio.Queue()
