@@ -25,8 +25,8 @@ from flotilla_contracts import ClusterConnection
 from flotilla_runtime.logging import configure_logging
 from k8s_sync.ingress.haproxy import ServerState
 from k8s_sync.ingress.instance import IngressInstance
-from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.routes import DomainTemplates
+from k8s_sync.workers.ingress_sync import IngressSync
 
 
 def emit(event: dict[str, Any]) -> None:

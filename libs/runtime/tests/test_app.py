@@ -104,6 +104,21 @@ async def test_readyz_names_an_unreachable_broker(db_engine: AsyncEngine) -> Non
     )
 
 
+async def test_service_state_may_not_shadow_the_runtimes(
+    db_engine: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    """k8s-sync once put its sync engine under "engine", hiding the database engine."""
+    spec = ServiceSpec(
+        name="test", title="T", version="1", description="d", state=lambda _: {"engine": 1}
+    )
+    app = create_service_app(spec, settings_for(db_engine, kafka_bootstrap))
+    with pytest.raises(
+        RuntimeError, match=r"request state keys taken by the runtime: \['engine'\]"
+    ):
+        async with LifespanManager(app):
+            pass
+
+
 async def test_a_crashed_worker_turns_readyz_red(
     db_engine: AsyncEngine, kafka_bootstrap: str
 ) -> None:

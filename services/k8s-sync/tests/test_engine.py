@@ -20,8 +20,8 @@ from flotilla_devstack.haproxy import HAProxyProcess, count_answers
 from flotilla_devstack.kubesim import KubesimProcess, SimulatedCluster
 from flotilla_runtime.kube import api_client
 from k8s_sync.ingress.instance import IngressInstance
-from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.routes import DomainTemplates
+from k8s_sync.workers.ingress_sync import IngressSync
 
 from .ingress_helpers import instance_for
 

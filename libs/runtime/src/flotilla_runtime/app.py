@@ -99,16 +99,22 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         }
         await supervisor.start()
         log.info("service_started", service=spec.name, port=settings.port)
+        state: dict[str, Any] = {
+            "settings": settings,
+            "engine": engine,
+            "sessionmaker": resources.sessionmaker,
+            "authenticator": resources.authenticator,
+            "supervisor": supervisor,
+            "readiness": resources.readiness,
+        }
+        extra = spec.state(resources)
+        if shadowed := sorted(set(extra) & set(state)):
+            await supervisor.stop()
+            await engine.dispose()
+            raise RuntimeError(f"{spec.name}: request state keys taken by the runtime: {shadowed}")
+        state.update(extra)
         try:
-            yield {
-                "settings": settings,
-                "engine": engine,
-                "sessionmaker": resources.sessionmaker,
-                "authenticator": resources.authenticator,
-                "supervisor": supervisor,
-                "readiness": resources.readiness,
-                **spec.state(resources),
-            }
+            yield state
         finally:
             await supervisor.stop()
             await engine.dispose()

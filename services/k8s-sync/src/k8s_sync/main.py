@@ -23,9 +23,9 @@ from k8s_sync.ingress.master import MasterCLI
 from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.status.ingress import router as ingress_router
-from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
 from k8s_sync.sync.routes import DomainTemplates
+from k8s_sync.workers.ingress_sync import IngressSync
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -89,7 +89,8 @@ def build_workers(
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
-    return {"engine": resources.extras["engine"], "leader": resources.extras["leader"]}
+    # Not "engine": that is the runtime's database engine in the same request state.
+    return {"ingress_sync": resources.extras["engine"], "leader": resources.extras["leader"]}
 
 
 SPEC = ServiceSpec(

@@ -4,99 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
 
 from flotilla_runtime.auth import Viewer
-from flotilla_runtime.errors import PROBLEM_RESPONSES, FlotillaError
+from flotilla_runtime.errors import PROBLEM_RESPONSES
+from k8s_sync.deps import EngineDep
+from k8s_sync.errors import RouteNotRendered, WaitTimedOut
 from k8s_sync.ingress.haproxy import HAProxyError
 from k8s_sync.ingress.instance import IngressInstance
+from k8s_sync.status.schemas import (
+    AppSyncStatus,
+    ClusterSyncStatus,
+    InstanceAppStatus,
+    ReplicaStatus,
+    ServerOut,
+    WaitRequest,
+)
 from k8s_sync.sync.desired import Endpoint, backend_name
-from k8s_sync.sync.engine import IngressSync
+from k8s_sync.workers.ingress_sync import IngressSync
 
 router = APIRouter(tags=["sync"], responses=PROBLEM_RESPONSES)
-
-
-def get_engine(request: Request) -> IngressSync:
-    return cast(IngressSync, request.state.engine)
-
-
-EngineDep = Annotated[IngressSync, Depends(get_engine)]
-
-
-class WaitTimedOut(FlotillaError):
-    status = 504
-    type_ = "sync-wait-timeout"
-    title = "The ingress did not reach the wanted state in time"
-
-
-class RouteNotRendered(FlotillaError):
-    status = 409
-    type_ = "route-not-rendered"
-    title = "The ingress cannot route this app and environment"
-
-
-class ClusterSyncStatus(BaseModel):
-    cluster: str
-    state: str
-    stale: bool
-    resource_version: str
-    seconds_since_last_event: float | None
-    relists: int
-    reconnects: int
-    last_error: str | None
-    endpoints: int
-    services: int = Field(description="Flotilla Services seen (the cluster's part of the routes)")
-    lag_ms: float | None = Field(
-        description="propagation latency of the latest change applied (seen → read back)"
-    )
-
-
-class ServerOut(BaseModel):
-    slot: str | None = Field(None, description="the HAProxy server slot holding it")
-    cluster: str
-    pod: str
-    address: str
-    port: int
-    state: str
-
-
-class InstanceAppStatus(BaseModel):
-    ingress: str
-    up: bool = Field(description="the instance's runtime API answers")
-    configured: bool = Field(description="its running configuration has the backend")
-    pending: str | None = Field(description="why it does not serve the desired state yet")
-    applied: list[ServerOut] = Field(description="read back from this instance now")
-    in_sync: bool
-
-
-class AppSyncStatus(BaseModel):
-    app: str
-    env: str
-    backend: str
-    hosts: list[str] = Field(description="hostnames routed to it")
-    route_errors: list[str] = Field(description="what in its route was refused, and why")
-    desired: list[ServerOut]
-    instances: list[InstanceAppStatus]
-    in_sync: bool = Field(description="every instance that is up serves exactly `desired`")
-    last_error: str | None
-
-
-class WaitRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"cluster": "idc-a", "pods": ["web-7d9f-abcde", "web-7d9f-fghij"], "timeout_s": 30}
-            ]
-        },
-    )
-
-    cluster: str = Field(min_length=1, max_length=63)
-    pods: list[str] = Field(max_length=10_000)
-    timeout_s: float = Field(30.0, gt=0, le=600)
 
 
 @router.get("/sync/clusters", operation_id="syncClusters", summary="Watch health per cluster")
@@ -123,13 +51,6 @@ async def clusters(engine: EngineDep, _: Viewer) -> list[ClusterSyncStatus]:
             )
         )
     return out
-
-
-class ReplicaStatus(BaseModel):
-    leader: bool = Field(description="this replica holds the lock and writes to the ingress")
-    applied_batches: int = Field(description="batches this replica applied since it started")
-    failing_backends: dict[str, str] = Field(description="`<ingress>/<backend>` → last error")
-    clusters: int
 
 
 @router.get("/sync/replica", operation_id="syncReplica", summary="This replica: leader or follower")

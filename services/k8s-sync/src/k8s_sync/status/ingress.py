@@ -5,61 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from k8s_sync.deps import EngineDep
 from k8s_sync.ingress.instance import IngressInstance
-from k8s_sync.status.endpoints import EngineDep
+from k8s_sync.status.schemas import InstanceOut, ReloadOut, RouteErrorOut, RouteOut, RoutesOut
 
 router = APIRouter(tags=["ingress"], responses=PROBLEM_RESPONSES)
-
-
-class ReloadOut(BaseModel):
-    generation: int
-    at: datetime
-    duration_ms: float = Field(description="render, check, save state, reload, new worker up")
-    render_ms: float = Field(description="rendering the configuration's text")
-    outcome: str = Field(description="ok | invalid (refused by haproxy -c) | failed")
-    reason: str = Field(description="what changed: new, resized, shrunk or removed backends")
-    error: str | None
-
-
-class InstanceOut(BaseModel):
-    name: str
-    up: bool
-    pid: str | None = Field(description="the worker's pid (changes on reload and restart)")
-    last_error: str | None
-    generation: int | None = Field(description="configuration generation it runs")
-    layout_digest: str | None
-    pending_reload: bool = Field(description="the layout it needs differs from the running one")
-    last_reload: ReloadOut | None
-    backends: int
-    slots_used: int
-    slots_free: int
-    failing_backends: dict[str, str]
-    applied_batches: int
-
-
-class RouteOut(BaseModel):
-    app: str
-    env: str
-    backend: str
-    hosts: list[str]
-    gray_twin: str | None = Field(description="backend `x-flotilla-stage: gray` reaches")
-    errors: list[str]
-
-
-class RouteErrorOut(BaseModel):
-    backend: str
-    errors: list[str]
-
-
-class RoutesOut(BaseModel):
-    routes: list[RouteOut]
-    refused: list[RouteErrorOut] = Field(
-        description="backends whose route could not be rendered at all, and why"
-    )
 
 
 def _instance(instance: IngressInstance) -> InstanceOut:

@@ -20,8 +20,8 @@ from flotilla_runtime.db import session_scope
 from flotilla_runtime.outbox import add_event
 from k8s_sync.ingress.haproxy import ServerState
 from k8s_sync.ingress.instance import IngressInstance
-from k8s_sync.sync.engine import IngressSync
 from k8s_sync.sync.routes import GRAY_SUFFIX
+from k8s_sync.workers.ingress_sync import IngressSync
 
 SOURCE = "/flotilla/k8s-sync"
 _STAGES = {s.value for s in Stage}

@@ -1,0 +1,122 @@
+"""What k8s-sync's API answers and accepts (/v1/sync, /v1/ingress)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ClusterSyncStatus(BaseModel):
+    cluster: str
+    state: str
+    stale: bool
+    resource_version: str
+    seconds_since_last_event: float | None
+    relists: int
+    reconnects: int
+    last_error: str | None
+    endpoints: int
+    services: int = Field(description="Flotilla Services seen (the cluster's part of the routes)")
+    lag_ms: float | None = Field(
+        description="propagation latency of the latest change applied (seen → read back)"
+    )
+
+
+class ServerOut(BaseModel):
+    slot: str | None = Field(None, description="the HAProxy server slot holding it")
+    cluster: str
+    pod: str
+    address: str
+    port: int
+    state: str
+
+
+class InstanceAppStatus(BaseModel):
+    ingress: str
+    up: bool = Field(description="the instance's runtime API answers")
+    configured: bool = Field(description="its running configuration has the backend")
+    pending: str | None = Field(description="why it does not serve the desired state yet")
+    applied: list[ServerOut] = Field(description="read back from this instance now")
+    in_sync: bool
+
+
+class AppSyncStatus(BaseModel):
+    app: str
+    env: str
+    backend: str
+    hosts: list[str] = Field(description="hostnames routed to it")
+    route_errors: list[str] = Field(description="what in its route was refused, and why")
+    desired: list[ServerOut]
+    instances: list[InstanceAppStatus]
+    in_sync: bool = Field(description="every instance that is up serves exactly `desired`")
+    last_error: str | None
+
+
+class WaitRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"cluster": "idc-a", "pods": ["web-7d9f-abcde", "web-7d9f-fghij"], "timeout_s": 30}
+            ]
+        },
+    )
+
+    cluster: str = Field(min_length=1, max_length=63)
+    pods: list[str] = Field(max_length=10_000)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+
+
+class ReplicaStatus(BaseModel):
+    leader: bool = Field(description="this replica holds the lock and writes to the ingress")
+    applied_batches: int = Field(description="batches this replica applied since it started")
+    failing_backends: dict[str, str] = Field(description="`<ingress>/<backend>` → last error")
+    clusters: int
+
+
+class ReloadOut(BaseModel):
+    generation: int
+    at: datetime
+    duration_ms: float = Field(description="render, check, save state, reload, new worker up")
+    render_ms: float = Field(description="rendering the configuration's text")
+    outcome: str = Field(description="ok | invalid (refused by haproxy -c) | failed")
+    reason: str = Field(description="what changed: new, resized, shrunk or removed backends")
+    error: str | None
+
+
+class InstanceOut(BaseModel):
+    name: str
+    up: bool
+    pid: str | None = Field(description="the worker's pid (changes on reload and restart)")
+    last_error: str | None
+    generation: int | None = Field(description="configuration generation it runs")
+    layout_digest: str | None
+    pending_reload: bool = Field(description="the layout it needs differs from the running one")
+    last_reload: ReloadOut | None
+    backends: int
+    slots_used: int
+    slots_free: int
+    failing_backends: dict[str, str]
+    applied_batches: int
+
+
+class RouteOut(BaseModel):
+    app: str
+    env: str
+    backend: str
+    hosts: list[str]
+    gray_twin: str | None = Field(description="backend `x-flotilla-stage: gray` reaches")
+    errors: list[str]
+
+
+class RouteErrorOut(BaseModel):
+    backend: str
+    errors: list[str]
+
+
+class RoutesOut(BaseModel):
+    routes: list[RouteOut]
+    refused: list[RouteErrorOut] = Field(
+        description="backends whose route could not be rendered at all, and why"
+    )
