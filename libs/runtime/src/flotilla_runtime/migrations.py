@@ -88,3 +88,20 @@ def drop_runtime_tables() -> None:
 
     for name in reversed(RUNTIME_TABLES):
         op.drop_table(name)
+
+
+def create_audit_log() -> None:
+    """For the revision that adds auditing to a service: the `audit_log` table
+    (flotilla_runtime.audit.AuditEntry) with its indexes, as the runtime defines it."""
+    from alembic import op
+
+    from flotilla_runtime import audit  # noqa: F401  (registers the table)
+    from flotilla_runtime.db import Base
+
+    Base.metadata.tables["audit_log"].create(op.get_bind())
+
+
+def drop_audit_log() -> None:
+    from alembic import op
+
+    op.drop_table("audit_log")  # its indexes go with it

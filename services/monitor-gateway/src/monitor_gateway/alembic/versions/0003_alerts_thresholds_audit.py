@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
+
+from flotilla_runtime.migrations import create_audit_log, drop_audit_log
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -62,22 +63,7 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("resolved_at IS NULL"),
     )
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column(
-            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.Column("actor", sa.String(length=255), nullable=False),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("target", sa.String(length=255), nullable=False),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("request_id", sa.String(length=128), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )
-    op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"], unique=False)
-    op.create_index(op.f("ix_audit_log_target"), "audit_log", ["target"], unique=False)
+    create_audit_log()
     # ### end Alembic commands ###
 
 
@@ -86,6 +72,4 @@ def downgrade() -> None:
     op.drop_index("ix_alerts_app_fired", table_name="alerts")
     op.drop_table("alerts")
     op.drop_table("alert_thresholds")
-    op.drop_index(op.f("ix_audit_log_target"), table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
-    op.drop_table("audit_log")
+    drop_audit_log()

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from flotilla_runtime.migrations import create_audit_log, drop_audit_log
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -42,22 +44,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_apps")),
     )
     op.create_index(op.f("ix_apps_team"), "apps", ["team"], unique=False)
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column(
-            "at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
-        sa.Column("actor", sa.String(length=255), nullable=False),
-        sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("target", sa.String(length=255), nullable=False),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("request_id", sa.String(length=128), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )
-    op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"], unique=False)
-    op.create_index(op.f("ix_audit_log_target"), "audit_log", ["target"], unique=False)
+    create_audit_log()
     op.create_table(
         "release_events",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -154,9 +141,7 @@ def downgrade() -> None:
     op.drop_table("releases")
     op.drop_index(op.f("ix_release_events_release_id"), table_name="release_events")
     op.drop_table("release_events")
-    op.drop_index(op.f("ix_audit_log_target"), table_name="audit_log")
-    op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
-    op.drop_table("audit_log")
+    drop_audit_log()
     op.drop_index(op.f("ix_apps_team"), table_name="apps")
     op.drop_table("apps")
     # ### end Alembic commands ###
