@@ -19,7 +19,10 @@ from flotilla_runtime.readcache import ReadCache
 from flotilla_runtime.supervisor import Worker
 from release_api import __version__
 from release_api.apps.endpoints import router as apps_router
+from release_api.apps.scale import router as scale_router
 from release_api.clients import Clusters, IngressSync, Registry
+from release_api.manifests.endpoints import router as manifests_router
+from release_api.pods.endpoints import router as pods_router
 from release_api.reads import CachedReads
 from release_api.releases.endpoints import router as releases_router
 from release_api.settings import Settings
@@ -85,13 +88,21 @@ SPEC = ServiceSpec(
         "machine, gated on the ingress serving the new pods; scale, rollback, debug mode and "
         "pod isolation."
     ),
-    routers=[apps_router, releases_router, audit_router],
+    routers=[
+        apps_router,
+        scale_router,
+        manifests_router,
+        releases_router,
+        pods_router,
+        audit_router,
+    ],
     openapi_tags=[
         {"name": "apps", "description": "Applications and their deployment spec"},
         {
             "name": "releases",
             "description": "Releases to every cluster of an environment, per-cluster rollouts",
         },
+        {"name": "pods", "description": "Pods isolated for a post-mortem"},
         {"name": "audit", "description": "Who did what, when, before → after"},
     ],
     workers=build_workers,

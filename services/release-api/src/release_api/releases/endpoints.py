@@ -1,4 +1,4 @@
-"""/v1/apps/{app}/releases, scale, isolated pods, manifest preview."""
+"""/v1/apps/{app}/releases: create, list, follow, control, roll back, restart."""
 
 from __future__ import annotations
 
@@ -6,55 +6,37 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from kubernetes_asyncio.client.exceptions import ApiException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flotilla_contracts.enums import AppType, ReleasePhase, Stage, Strategy
-from flotilla_contracts.events import AppScaledV1, PodIsolatedV1
+from flotilla_contracts.enums import ReleasePhase, Strategy
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
-from flotilla_runtime.errors import PROBLEM_RESPONSES, DependencyFailed, NotFound
-from flotilla_runtime.outbox import add_event
-from release_api import kubeops
+from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from release_api.apps import service as apps
-from release_api.apps.schemas import AppSpec
-from release_api.clients import Clusters, Registry
-from release_api.manifests.render import Target, object_name, render
+from release_api.deps import ClustersDep, RegistryDep
 from release_api.models import Release, ReleaseEvent
 from release_api.reads import cached, changed, history_key, release_key
 from release_api.releases import service
 from release_api.releases.schemas import (
     ControlAction,
-    IsolatedPod,
     ReleaseCreate,
     ReleaseOptions,
     ReleaseOut,
     ReleasePage,
-    ScaleOut,
-    ScaleRequest,
 )
-from release_api.settings import Settings
+from release_api.rollouts.state import RunOptions
 
 router = APIRouter(tags=["releases"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[
     str | None,
     Header(max_length=255, description="retrying with the same key returns the same release"),
 ]
-
-
-def _registry(request: Request) -> Registry:
-    return cast(Registry, request.state.registry)
-
-
-def _clusters(request: Request) -> Clusters:
-    return cast(Clusters, request.state.clusters)
 
 
 @router.post(
@@ -70,13 +52,14 @@ async def create_release(
     response: Response,
     session: SessionDep,
     who: Developer,
+    registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
     changed(request, app)
     async with audited(
         request, session, who, "release.create", app, {"env": data.env, "image": data.image}
     ) as detail:
-        placements = await _registry(request).placements(data.env)
+        placements = await registry.placements(data.env)
         release, created = await service.create(
             session, who, app, data, placements, idempotency_key=idempotency_key
         )
@@ -218,6 +201,7 @@ async def rollback_to(
     response: Response,
     session: SessionDep,
     who: Developer,
+    registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
     earlier = await service.get(session, app, release_id)
@@ -225,23 +209,21 @@ async def rollback_to(
     async with audited(
         request, session, who, "release.rollback", app, {"to": str(release_id)}
     ) as detail:
-        placements = await _registry(request).placements(earlier.env)
-        earlier_options = earlier.options or {}
+        placements = await registry.placements(earlier.env)
+        earlier_options = RunOptions.of(earlier.options)
         data = ReleaseCreate(
             image=earlier.image,
             env=earlier.env,
             strategy=Strategy(earlier.strategy),
-            options=ReleaseOptions.model_validate(
-                {
-                    "timeout_s": earlier_options.get("timeout_s", 600),
-                    "promote": "auto",
-                    "scale_down_delay_s": earlier_options.get("scale_down_delay_s", 30),
-                    "gray_replicas": earlier_options.get("gray_replicas"),
-                    "gray_percent": earlier_options.get("gray_percent"),
-                }
+            options=ReleaseOptions(
+                timeout_s=earlier_options.timeout_s,
+                promote="auto",
+                scale_down_delay_s=earlier_options.scale_down_delay_s,
+                gray_replicas=earlier_options.gray_replicas,
+                gray_percent=earlier_options.gray_percent,
             ),
         )
-        template = earlier_options.get("template_release") or str(earlier.id)
+        template = earlier_options.template_release or str(earlier.id)
         release, _ = await service.create(
             session,
             who,
@@ -276,12 +258,13 @@ async def control(
     request: Request,
     session: SessionDep,
     who: Developer,
+    clusters: ClustersDep,
 ) -> ReleaseOut:
     changed(request, app)
     async with audited(
         request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
     ):
-        release = await service.control(session, who, app, release_id, action, _clusters(request))
+        release = await service.control(session, who, app, release_id, action, clusters)
     return await service.render(session, release)
 
 
@@ -298,6 +281,7 @@ async def restart(
     response: Response,
     session: SessionDep,
     who: Developer,
+    registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
     last = (
@@ -313,11 +297,11 @@ async def restart(
         raise NotFound(f"{app} was never released to {env}: nothing to restart")
     changed(request, app)
     async with audited(request, session, who, "app.restart", app, {"env": env}) as detail:
-        placements = await _registry(request).placements(env)
+        placements = await registry.placements(env)
         data = ReleaseCreate(
             image=last.image,
             env=env,
-            options=ReleaseOptions(timeout_s=(last.options or {}).get("timeout_s", 600)),
+            options=ReleaseOptions(timeout_s=RunOptions.of(last.options).timeout_s),
         )
         release, _ = await service.create(
             session, who, app, data, placements, idempotency_key=idempotency_key
@@ -325,222 +309,3 @@ async def restart(
         detail["release"] = str(release.id)
     response.headers["Location"] = f"/v1/apps/{app}/releases/{release.id}"
     return await service.render(session, release)
-
-
-@router.put(
-    "/apps/{app}/envs/{env}/scale",
-    operation_id="scaleApp",
-    summary="Set the replicas of an app in every cluster of an env (or one)",
-)
-async def scale_app(
-    app: str,
-    env: str,
-    data: ScaleRequest,
-    request: Request,
-    session: SessionDep,
-    who: Developer,
-) -> ScaleOut:
-    record = await apps.get(session, app, for_update=True)
-    apps.check_access(who, record)
-    placements = await _registry(request).placements(env)
-    if data.cluster is not None:
-        placements = [p for p in placements if p.cluster == data.cluster]
-        if not placements:
-            raise NotFound(f"{env} has no cluster {data.cluster!r}")
-    results: dict[str, str] = {}
-    changed(request, app)
-    async with audited(
-        request, session, who, "app.scale", app, {"env": env, "replicas": data.replicas}
-    ) as detail:
-        for placement in placements:
-            try:
-                api = await _clusters(request).api(placement.cluster)
-                await kubeops.scale(
-                    api, placement.namespace, object_name(app, Stage.STABLE), data.replicas
-                )
-                results[placement.cluster] = "ok"
-            except ApiException as exc:
-                results[placement.cluster] = f"Kubernetes API {exc.status}: {exc.reason}"
-        detail["clusters"] = results
-        if not any(r == "ok" for r in results.values()):
-            raise DependencyFailed(f"no cluster could be scaled: {results}")
-        if data.cluster is None:
-            spec = dict(record.spec)
-            spec["replicas"] = {**(spec.get("replicas") or {}), env: data.replicas}
-            record.spec = spec
-            record.version += 1
-        await add_event(
-            session,
-            AppScaledV1(
-                app=app,
-                env=env,
-                replicas=data.replicas,
-                clusters=tuple(c for c, r in results.items() if r == "ok"),
-                by=who.subject,
-            ),
-            source=service.SOURCE,
-            key=app,
-        )
-    return ScaleOut(app=app, env=env, replicas=data.replicas, clusters=results)
-
-
-@router.post(
-    "/apps/{app}/envs/{env}/clusters/{cluster}/pods/{pod}/isolate",
-    operation_id="isolatePod",
-    summary="Detach a pod from its Deployment and Service; keep it for a post-mortem",
-)
-async def isolate_pod(
-    app: str,
-    env: str,
-    cluster: str,
-    pod: str,
-    request: Request,
-    session: SessionDep,
-    who: Developer,
-) -> IsolatedPod:
-    apps.check_access(who, await apps.get(session, app))
-    placement = await _placement(request, env, cluster)
-    async with audited(request, session, who, "pod.isolate", app, {"cluster": cluster, "pod": pod}):
-        api = await _clusters(request).api(cluster)
-        try:
-            obj = await kubeops.isolate_pod(
-                api,
-                placement.namespace,
-                pod,
-                app=app,
-                by=who.subject,
-                at=datetime.now(UTC).isoformat(),
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                raise NotFound(f"no pod {pod} in {cluster}/{placement.namespace}") from None
-            raise
-        except LookupError as exc:
-            raise NotFound(str(exc)) from None
-        await add_event(
-            session,
-            PodIsolatedV1(
-                app=app,
-                env=env,
-                cluster=cluster,
-                namespace=placement.namespace,
-                pod=pod,
-                by=who.subject,
-            ),
-            source=service.SOURCE,
-            key=app,
-        )
-    return _isolated(cluster, obj)
-
-
-@router.get(
-    "/apps/{app}/envs/{env}/isolated-pods",
-    operation_id="listIsolatedPods",
-    summary="Pods isolated for a post-mortem, in every cluster of the env",
-)
-async def list_isolated(
-    app: str, env: str, request: Request, session: SessionDep, _: Viewer
-) -> list[IsolatedPod]:
-    await apps.get(session, app)
-    out: list[IsolatedPod] = []
-    for placement in await _registry(request).placements(env):
-        api = await _clusters(request).api(placement.cluster)
-        for obj in await kubeops.isolated_pods(api, placement.namespace, app, env):
-            out.append(_isolated(placement.cluster, obj))
-    return out
-
-
-@router.delete(
-    "/apps/{app}/envs/{env}/clusters/{cluster}/isolated-pods/{pod}",
-    status_code=204,
-    operation_id="deleteIsolatedPod",
-    summary="Delete an isolated pod once the post-mortem is done",
-)
-async def delete_isolated(
-    app: str,
-    env: str,
-    cluster: str,
-    pod: str,
-    request: Request,
-    session: SessionDep,
-    who: Developer,
-) -> Response:
-    apps.check_access(who, await apps.get(session, app))
-    placement = await _placement(request, env, cluster)
-    async with audited(request, session, who, "pod.delete", app, {"cluster": cluster, "pod": pod}):
-        api = await _clusters(request).api(cluster)
-        isolated = {
-            (o.get("metadata") or {}).get("name")
-            for o in await kubeops.isolated_pods(api, placement.namespace, app, env)
-        }
-        if pod not in isolated:
-            raise NotFound(f"{pod} is not an isolated pod of {app} in {cluster}")
-        await kubeops.delete_pod(api, placement.namespace, pod)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/apps/{app}/manifests",
-    operation_id="previewManifests",
-    summary="Exactly what a release of this app would apply to one cluster",
-)
-async def preview_manifests(
-    app: str,
-    request: Request,
-    session: SessionDep,
-    _: Viewer,
-    env: Annotated[str, Query(max_length=63)],
-    cluster: Annotated[str, Query(max_length=63)],
-    image: Annotated[str, Query(max_length=512, description="default: the image released last")]
-    | None = None,
-    debug: bool = False,
-) -> dict[str, Any]:
-    record = await apps.get(session, app)
-    placement = await _placement(request, env, cluster)
-    if image is None:
-        image = (
-            await session.execute(
-                select(Release.image)
-                .where(Release.app == app, Release.env == env)
-                .order_by(Release.seq.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none() or f"{app}:latest"
-    spec = AppSpec.model_validate(record.spec)
-    settings = cast(Settings, request.state.settings)
-    return render(
-        spec,
-        Target(
-            app=app,
-            app_type=AppType(record.type),
-            env=env,
-            cluster=cluster,
-            idc=placement.idc,
-            namespace=placement.namespace,
-            image=image,
-            replicas=int((spec.replicas or {}).get(env, service.DEFAULT_REPLICAS)),
-            release_id="preview",
-            debug=debug,
-            drain_s=settings.ingress_propagation_s + settings.drain_margin_s,
-        ),
-    )
-
-
-async def _placement(request: Request, env: str, cluster: str) -> Any:
-    for placement in await _registry(request).placements(env):
-        if placement.cluster == cluster:
-            return placement
-    raise NotFound(f"environment {env} has no cluster {cluster!r}")
-
-
-def _isolated(cluster: str, obj: dict[str, Any]) -> IsolatedPod:
-    meta = obj.get("metadata") or {}
-    annotations = meta.get("annotations") or {}
-    return IsolatedPod(
-        cluster=cluster,
-        namespace=meta.get("namespace", ""),
-        pod=meta.get("name", ""),
-        phase=(obj.get("status") or {}).get("phase", ""),
-        isolated_at=annotations.get("flotilla.io/isolated-at"),
-        isolated_by=annotations.get("flotilla.io/isolated-by"),
-    )

@@ -111,28 +111,3 @@ class ReleaseOut(BaseModel):
 class ReleasePage(BaseModel):
     items: list[ReleaseOut]
     next_cursor: str | None
-
-
-class ScaleRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"replicas": 6}, {"replicas": 0}]}
-    )
-
-    replicas: int = Field(ge=0, le=1000)
-    cluster: str | None = Field(None, description="one cluster of the env; default: all")
-
-
-class ScaleOut(BaseModel):
-    app: str
-    env: str
-    replicas: int
-    clusters: dict[str, str] = Field(description="cluster → ok, or the error")
-
-
-class IsolatedPod(BaseModel):
-    cluster: str
-    namespace: str
-    pod: str
-    phase: str
-    isolated_at: str | None
-    isolated_by: str | None

@@ -14,49 +14,30 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Stage, Strategy
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 from flotilla_contracts.events import (
     DebugModeChangedV1,
-    EventPayload,
-    ReleaseAbortedV1,
     ReleaseControlledV1,
     ReleaseCreatedV1,
-    ReleaseFailedV1,
-    ReleasePartiallyFailedV1,
-    ReleaseRolledBackV1,
-    ReleaseSucceededV1,
-    RolloutPhaseChangedV1,
 )
 from flotilla_runtime.auth import Principal
 from flotilla_runtime.errors import Conflict, NotFound
-from flotilla_runtime.outbox import add_event
 from release_api import kubeops
 from release_api.apps import service as apps
 from release_api.clients import Clusters, Placement
 from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
 from release_api.manifests.render import object_name
-from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent, Rollout
+from release_api.models import ACTIVE_PHASES, Release, Rollout
+from release_api.releases.events import record
 from release_api.releases.schemas import ControlAction, ReleaseCreate, ReleaseOut, RolloutOut
+from release_api.rollouts.machine import stage_of
+from release_api.rollouts.state import RunOptions
 
-SOURCE = "/flotilla/release-api"
 DEFAULT_REPLICAS = 2
-
-
-async def record(session: AsyncSession, release_id: uuid.UUID, payload: EventPayload) -> None:
-    """The event to Kafka (outbox, key = app) and to the release's own stream."""
-    app = getattr(payload, "app", "")
-    await add_event(session, payload, source=SOURCE, key=app, subject=str(release_id))
-    session.add(
-        ReleaseEvent(
-            release_id=release_id,
-            type=payload.event_type,
-            data=payload.model_dump(mode="json"),
-        )
-    )
 
 
 def request_hash(data: ReleaseCreate) -> str:
@@ -188,16 +169,22 @@ def release_options(
     data: ReleaseCreate, rollback_of: uuid.UUID | None, template_release: uuid.UUID | None
 ) -> dict[str, Any]:
     """The options as the runner reads them, with the strategy's defaults made explicit."""
-    opts = data.options.model_dump(mode="json")
-    promote = opts.pop("promote") or ("auto" if data.strategy == Strategy.BLUE_GREEN else "manual")
-    if data.strategy == Strategy.ROLLING or promote == "manual":
-        opts["auto_promote_s"] = None
-    opts["promote"] = promote
-    if template_release is not None:
-        opts["template_release"] = str(template_release)
-    if rollback_of is not None:
-        opts["rollback_of"] = str(rollback_of)
-    return opts
+    asked = data.options
+    promote = asked.promote or ("auto" if data.strategy == Strategy.BLUE_GREEN else "manual")
+    manual = data.strategy == Strategy.ROLLING or promote == "manual"
+    return RunOptions(
+        replicas=asked.replicas,
+        timeout_s=asked.timeout_s,
+        debug=asked.debug,
+        promote=promote,
+        auto_promote_s=None if manual else asked.auto_promote_s,
+        scale_down_delay_s=asked.scale_down_delay_s,
+        gray_replicas=asked.gray_replicas,
+        gray_percent=asked.gray_percent,
+        gray_weight=asked.gray_weight,
+        template_release=str(template_release) if template_release is not None else None,
+        rollback_of=str(rollback_of) if rollback_of is not None else None,
+    ).stored()
 
 
 async def get(session: AsyncSession, app: str, release_id: uuid.UUID) -> Release:
@@ -242,94 +229,6 @@ async def render(session: AsyncSession, release: Release) -> ReleaseOut:
     )
 
 
-async def transition(
-    session: AsyncSession,
-    release: Release,
-    rollout: Rollout,
-    to: RolloutPhase,
-    *,
-    reason: str | None = None,
-    timeout_s: float | None = None,
-) -> bool:
-    """Compare-and-set the rollout's phase; False (and nothing written) if it moved meanwhile."""
-    now = datetime.now(UTC)
-    values: dict[str, object] = {"phase": to.value, "updated_at": now}
-    if reason is not None:
-        values["error"] = reason[:2000]
-    if timeout_s is not None:
-        values["deadline"] = now + timedelta(seconds=timeout_s)
-    result = await session.execute(
-        update(Rollout)
-        .where(Rollout.id == rollout.id, Rollout.phase == rollout.phase)
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    previous = RolloutPhase(rollout.phase)
-    await record(
-        session,
-        release.id,
-        RolloutPhaseChangedV1(
-            release_id=release.id,
-            app=release.app,
-            env=release.env,
-            cluster=rollout.cluster,
-            phase=to,
-            previous_phase=previous,
-            reason=reason[:2000] if reason else None,
-        ),
-    )
-    return True
-
-
-OUTCOME_EVENTS = {
-    ReleasePhase.SUCCEEDED: ReleaseSucceededV1,
-    ReleasePhase.PARTIALLY_FAILED: ReleasePartiallyFailedV1,
-    ReleasePhase.FAILED: ReleaseFailedV1,
-    ReleasePhase.ABORTED: ReleaseAbortedV1,
-    ReleasePhase.ROLLED_BACK: ReleaseRolledBackV1,
-}
-
-
-async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> ReleasePhase | None:
-    """When every rollout is terminal: the release's outcome, once (compare-and-set)."""
-    release = (
-        await session.execute(select(Release).where(Release.id == release_id).with_for_update())
-    ).scalar_one()
-    if ReleasePhase(release.phase).is_terminal:
-        return None
-    rollouts = list(
-        (await session.execute(select(Rollout).where(Rollout.release_id == release_id))).scalars()
-    )
-    phases = {r.cluster: RolloutPhase(r.phase) for r in rollouts}
-    if not all(p.is_terminal for p in phases.values()):
-        return None
-    succeeded = [c for c, p in phases.items() if p == RolloutPhase.SUCCEEDED]
-    if (release.options or {}).get("abort_requested"):
-        outcome = ReleasePhase.ABORTED
-    elif len(succeeded) == len(phases):
-        outcome = ReleasePhase.ROLLED_BACK if release.rollback_of else ReleasePhase.SUCCEEDED
-    elif succeeded:
-        outcome = ReleasePhase.PARTIALLY_FAILED
-    else:
-        outcome = ReleasePhase.FAILED
-    release.phase = outcome.value
-    release.finished_at = datetime.now(UTC)
-    await record(
-        session,
-        release.id,
-        OUTCOME_EVENTS[outcome](
-            release_id=release.id,
-            app=release.app,
-            env=release.env,
-            image=release.image,
-            clusters=phases,
-            errors={r.cluster: r.error for r in rollouts if r.error},
-        ),
-    )
-    return outcome
-
-
 async def control(
     session: AsyncSession,
     principal: Principal,
@@ -348,7 +247,7 @@ async def control(
     phase = ReleasePhase(release.phase)
     if phase.is_terminal:
         raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}")
-    opts = dict(release.options or {})
+    opts = RunOptions.of(release.options)
     rollouts = list(
         (await session.execute(select(Rollout).where(Rollout.release_id == release.id))).scalars()
     )
@@ -356,7 +255,7 @@ async def control(
     if action == ControlAction.PROMOTE:
         if release.strategy == Strategy.ROLLING.value:
             raise InvalidState("a rolling release has nothing to promote")
-        opts["promoted"] = True
+        opts.promoted = True
     elif action == ControlAction.PAUSE:
         if phase != ReleasePhase.RUNNING:
             raise InvalidState(f"release {release_id} is {phase.value}, not running")
@@ -366,16 +265,16 @@ async def control(
         if phase != ReleasePhase.PAUSED:
             raise InvalidState(f"release {release_id} is {phase.value}, not paused")
         release.phase = ReleasePhase.RUNNING.value
-        deadline = datetime.now(UTC) + timedelta(seconds=float(opts.get("timeout_s", 600)))
+        deadline = datetime.now(UTC) + timedelta(seconds=opts.timeout_s)
         for rollout in unfinished:
             rollout.deadline = deadline
         await _set_paused(release, unfinished, clusters, paused=False)
     else:  # abort
-        opts["abort_requested"] = True
+        opts.abort_requested = True
         if phase == ReleasePhase.PAUSED:
             release.phase = ReleasePhase.RUNNING.value
             await _set_paused(release, unfinished, clusters, paused=False)
-    release.options = opts
+    release.options = opts.stored()
     await record(
         session,
         release.id,
@@ -401,13 +300,3 @@ async def _set_paused(
         api = await clusters.api(rollout.cluster)
         name = object_name(release.app, stage_of(release, rollout))
         await kubeops.set_paused(api, rollout.namespace, name, paused)
-
-
-def stage_of(release: Release, rollout: Rollout) -> Stage:
-    """Which Deployment this step of the rollout works on."""
-    progress = rollout.progress or {}
-    if release.strategy == Strategy.BLUE_GREEN.value:
-        return Stage(progress.get("idle", Stage.BLUE.value))
-    if release.strategy == Strategy.GRAY.value and progress.get("step", "gray") == "gray":
-        return Stage.GRAY
-    return Stage.STABLE

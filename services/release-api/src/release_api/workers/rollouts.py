@@ -1,4 +1,4 @@
-"""The rollout runner: drives every unfinished per-cluster rollout, each on its own.
+"""The rollout runner: schedules every unfinished per-cluster rollout, each on its own.
 
 State lives in PostgreSQL, so a restarted release-api picks every unfinished rollout up from its
 last phase. A step does one unit of work and returns; the driver re-reads the rollout and its
@@ -6,32 +6,13 @@ release before each step (so pause, abort and promote are seen at once). Steps a
 repeat: applying writes the rendered objects with create-or-replace, waiting steps only read.
 Phase changes are compare-and-set with their event in the same transaction, so no event is
 doubled. One replica runs rollouts at a time (PostgreSQL advisory lock).
-
-Per strategy, in one cluster:
-- rolling: applying (Deployment `<app>`) → waiting-ready (the rules of `kubectl rollout
-  status`) → waiting-ingress (k8s-sync's wait: the ingress serves exactly this release's ready
-  pods of this cluster) → succeeded.
-- blue-green: applying (the idle colour's Deployment beside the live one) → waiting-ready →
-  waiting-promote (manual promote, or automatic after `auto_promote_s`) → switch the Service's
-  selector → waiting-ingress (exactly the new colour's pods) → succeeded; the old colour is
-  scaled down `scale_down_delay_s` later, so a rollback meanwhile is a switch back.
-- gray: applying (`<app>-gray` with N pods and its Service, optionally weighted) → waiting-ready
-  → waiting-ingress (stable + gray served) → waiting-promote → applying (stable, the new image)
-  → waiting-ready → waiting-ingress (gray removed first; exactly the new stable pods) →
-  succeeded.
-A failure, the cluster's deadline, pods stuck in ImagePullBackOff/CrashLoopBackOff or an
-`io.flotilla.sync.failed` for the cluster: that cluster is put back (rolled-back) — the previous
-Deployment restored, the Service switched back, the gray stage removed — and the others go on.
-An abort does the same to every unfinished cluster (aborted). Transient API errors (5xx,
-connection refused) are retried until the deadline.
+What each phase does per strategy is release_api.rollouts.steps.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import aiohttp
 import structlog
@@ -39,58 +20,16 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flotilla_contracts.enums import AppType, ReleasePhase, RolloutPhase, Stage, Strategy
-from flotilla_contracts.events import RolloutProgressedV1
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
-from release_api import kubeops
-from release_api.apps.schemas import AppSpec
-from release_api.clients import Clusters, IngressNotConfigured, IngressSync
-from release_api.manifests.render import Target, object_name, render, selector, service
-from release_api.models import App, Release, Rollout
-from release_api.releases import service as release_service
+from release_api.clients import Clusters, IngressSync
+from release_api.models import Release, Rollout
+from release_api.rollouts import machine
+from release_api.rollouts.steps import RolloutSteps, StepFailed, options, time_left, why
 
 log = structlog.get_logger(__name__)
 IDLE_SLEEP_S = 0.5
-
-
-class StepFailed(Exception):
-    """This cluster's rollout cannot go on; the message says why."""
-
-
-def options(release: Release) -> dict[str, Any]:
-    return dict(release.options or {})
-
-
-def gray_replicas(release: Release, rollout: Rollout) -> int:
-    opts = options(release)
-    if opts.get("gray_replicas") is not None:
-        return max(1, int(opts["gray_replicas"]))
-    percent = float(opts.get("gray_percent") or 10)
-    return max(1, round(rollout.replicas * percent / 100))
-
-
-def target_of(
-    release: Release, rollout: Rollout, app_type: AppType, drain_s: float, stage: Stage
-) -> Target:
-    opts = options(release)
-    gray = stage == Stage.GRAY
-    return Target(
-        app=release.app,
-        app_type=app_type,
-        env=release.env,
-        cluster=rollout.cluster,
-        idc=rollout.idc,
-        namespace=rollout.namespace,
-        image=release.image,
-        replicas=gray_replicas(release, rollout) if gray else rollout.replicas,
-        stage=stage,
-        release_id=str(release.id),
-        template_release_id=str(opts.get("template_release") or release.id),
-        debug=release.debug,
-        drain_s=drain_s,
-        weight=int(opts["gray_weight"]) if gray and opts.get("gray_weight") is not None else None,
-    )
 
 
 class RolloutRunner:
@@ -109,7 +48,7 @@ class RolloutRunner:
         self._sessionmaker = sessionmaker
         self._clusters = clusters
         self._ingress = ingress
-        self._drain_s = drain_s
+        self._steps = RolloutSteps(sessionmaker, clusters, ingress, drain_s=drain_s)
         self._poll_s = poll_s
         self._is_leader = is_leader
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -120,7 +59,7 @@ class RolloutRunner:
                 if self._is_leader is None or self._is_leader():
                     try:
                         await self._start_unfinished()
-                        await self._scale_down_old_colours()
+                        await self._steps.scale_down_old_colours()
                     except OSError as exc:  # the database is away: try again
                         log.warning("runner_db_unavailable", error=repr(exc))
                 await asyncio.sleep(self._poll_s)
@@ -149,41 +88,33 @@ class RolloutRunner:
                         self._drive(rollout_id), name=f"rollout:{rollout_id}"
                     )
 
-    async def _load(self, rollout_id: int) -> tuple[Release, Rollout, AppType]:
-        async with session_scope(self._sessionmaker) as session:
-            rollout = await session.get(Rollout, rollout_id)
-            assert rollout is not None
-            release = await session.get(Release, rollout.release_id)
-            assert release is not None
-            app = await session.get(App, release.app)
-            assert app is not None
-            return release, rollout, AppType(app.type)
-
     async def _drive(self, rollout_id: int) -> None:
         try:
             while True:
-                release, rollout, app_type = await self._load(rollout_id)
+                release, rollout, app_type = await self._steps.load(rollout_id)
                 if release.phase != ReleasePhase.RUNNING.value:
                     return  # paused or finished: picked up again when it runs
                 phase = RolloutPhase(rollout.phase)
                 if phase.is_terminal:
                     async with session_scope(self._sessionmaker) as session:
-                        await release_service.finish_if_done(session, release.id)
+                        await machine.finish_if_done(session, release.id)
                     return
                 try:
-                    if options(release).get("abort_requested"):
-                        await self._undo(release, rollout, "aborted by an operator", aborted=True)
+                    if options(release).abort_requested:
+                        await self._steps.undo(
+                            release, rollout, "aborted by an operator", aborted=True
+                        )
                         continue
-                    if not await self._step(release, rollout, app_type, phase):
+                    if not await self._steps.step(release, rollout, app_type, phase):
                         await asyncio.sleep(IDLE_SLEEP_S)
                 except (ApiException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                    if _transient(exc) and _remaining(rollout) > 0:
-                        log.warning("rollout_retrying", cluster=rollout.cluster, error=_reason(exc))
+                    if _transient(exc) and time_left(rollout) > 0:
+                        log.warning("rollout_retrying", cluster=rollout.cluster, error=why(exc))
                         await asyncio.sleep(1.0)
                         continue
-                    await self._undo(release, rollout, _reason(exc))
+                    await self._steps.undo(release, rollout, why(exc))
                 except (StepFailed, FlotillaError) as exc:
-                    await self._undo(release, rollout, _reason(exc))
+                    await self._steps.undo(release, rollout, why(exc))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -192,344 +123,8 @@ class RolloutRunner:
         finally:
             self._tasks.pop(rollout_id, None)
 
-    async def _step(
-        self, release: Release, rollout: Rollout, app_type: AppType, phase: RolloutPhase
-    ) -> bool:
-        """One unit of work; True if the rollout moved on."""
-        if phase == RolloutPhase.PENDING:
-            return await self._move(release, rollout, RolloutPhase.APPLYING)
-        if phase == RolloutPhase.APPLYING:
-            return await self._apply(release, rollout, app_type)
-        if phase == RolloutPhase.WAITING_READY:
-            return await self._wait_ready(release, rollout, app_type)
-        if phase == RolloutPhase.WAITING_PROMOTE:
-            return await self._wait_promote(release, rollout, app_type)
-        if phase == RolloutPhase.WAITING_INGRESS:
-            return await self._wait_ingress(release, rollout)
-        raise StepFailed(f"phase {phase} has no step")
-
-    async def _move(
-        self,
-        release: Release,
-        rollout: Rollout,
-        to: RolloutPhase,
-        *,
-        reason: str | None = None,
-        timeout_s: float | None = None,
-        progress: dict[str, Any] | None = None,
-        **fields: Any,
-    ) -> bool:
-        async with session_scope(self._sessionmaker) as session:
-            current = await session.get(Rollout, rollout.id, with_for_update=True)
-            assert current is not None
-            if current.phase != rollout.phase:
-                return False
-            for key, value in fields.items():
-                setattr(current, key, value)
-            if progress:
-                current.progress = {**(current.progress or {}), **progress}
-            moved = await release_service.transition(
-                session, release, current, to, reason=reason, timeout_s=timeout_s
-            )
-            if moved and to.is_terminal:
-                await release_service.finish_if_done(session, release.id)
-            return moved
-
-    async def _save_progress(self, rollout: Rollout, **progress: Any) -> None:
-        async with session_scope(self._sessionmaker) as session:
-            current = await session.get(Rollout, rollout.id, with_for_update=True)
-            assert current is not None
-            current.progress = {**(current.progress or {}), **progress}
-
-    def _timeout(self, release: Release) -> float:
-        return float(options(release).get("timeout_s", 600))
-
-    # --- applying ---------------------------------------------------------------------------
-
-    async def _apply(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
-        api = await self._clusters.api(rollout.cluster)
-        spec = AppSpec.model_validate(release.spec)
-        progress: dict[str, Any] = {}
-        if release.strategy == Strategy.BLUE_GREEN.value and "idle" not in (rollout.progress or {}):
-            live = await kubeops.live_stage(api, rollout.namespace, release.app)
-            idle = Stage.GREEN if live == Stage.BLUE else Stage.BLUE
-            progress = {"live": live.value if live else None, "idle": idle.value}
-            rollout.progress = {**(rollout.progress or {}), **progress}
-        stage = release_service.stage_of(release, rollout)
-        manifests = render(spec, target_of(release, rollout, app_type, self._drain_s, stage))
-        name = object_name(release.app, stage)
-        previous = rollout.previous
-        if stage == Stage.STABLE and previous is None:
-            current = await kubeops.read_deployment(api, rollout.namespace, name)
-            carries = ((current or {}).get("metadata") or {}).get("annotations") or {}
-            if current is not None and carries.get("flotilla.io/release") != str(release.id):
-                previous = kubeops.rollback_target(current)
-        if stage == Stage.GRAY:
-            await kubeops.apply_service(api, manifests["service"])
-        elif stage == Stage.STABLE:
-            live = await kubeops.live_stage(api, rollout.namespace, release.app)
-            if live in (None, Stage.STABLE):
-                await kubeops.apply_service(api, manifests["service"])
-            else:  # a colour is live: switch to stable only once stable is ready
-                progress["switch_to_stable"] = True
-        # blue-green: the live Service is switched at promote
-        generation = await kubeops.apply_deployment(api, manifests["deployment"])
-        return await self._move(
-            release,
-            rollout,
-            RolloutPhase.WAITING_READY,
-            timeout_s=self._timeout(release),
-            progress=progress,
-            generation=generation,
-            previous=previous,
-        )
-
-    # --- waiting for the Deployment ---------------------------------------------------------
-
-    async def _wait_ready(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
-        _check_deadline(rollout, "timed out waiting for the deployment to roll out")
-        api = await self._clusters.api(rollout.cluster)
-        stage = release_service.stage_of(release, rollout)
-        name = object_name(release.app, stage)
-        deployment = await kubeops.read_deployment(api, rollout.namespace, name)
-        if deployment is None:
-            raise StepFailed(f"deployment {rollout.namespace}/{name} disappeared")
-        status = kubeops.rollout_status(deployment, rollout.generation or 1)
-        if status.failed:
-            raise StepFailed(status.failed)
-        seen = (rollout.progress or {}).get("seen")
-        if [status.updated, status.ready] != seen:
-            await self._progress(release, rollout, status)
-        if status.done:
-            if stage == Stage.STABLE and (rollout.progress or {}).get("switch_to_stable"):
-                stable = target_of(release, rollout, app_type, self._drain_s, Stage.STABLE)
-                main = service(AppSpec.model_validate(release.spec), stable)
-                await kubeops.apply_service(api, main)
-            nxt = RolloutPhase.WAITING_INGRESS
-            if release.strategy == Strategy.BLUE_GREEN.value:
-                nxt = RolloutPhase.WAITING_PROMOTE
-            return await self._move(
-                release, rollout, nxt, progress={"promote_wait_from": _now().isoformat()}
-            )
-        _, stuck = await kubeops.release_pods(
-            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
-        )
-        if stuck:
-            raise StepFailed("pods cannot start: " + "; ".join(stuck[:5]))
-        return False
-
-    async def _progress(
-        self, release: Release, rollout: Rollout, status: kubeops.RolloutStatus
-    ) -> None:
-        async with session_scope(self._sessionmaker) as session:
-            current = await session.get(Rollout, rollout.id, with_for_update=True)
-            assert current is not None
-            current.progress = {
-                **(current.progress or {}),
-                "desired": status.desired,
-                "updated": status.updated,
-                "ready": status.ready,
-                "message": status.message,
-                "seen": [status.updated, status.ready],
-            }
-            await release_service.record(
-                session,
-                release.id,
-                RolloutProgressedV1(
-                    release_id=release.id,
-                    app=release.app,
-                    env=release.env,
-                    cluster=rollout.cluster,
-                    desired=status.desired,
-                    updated=status.updated,
-                    ready=status.ready,
-                ),
-            )
-
-    # --- promote ----------------------------------------------------------------------------
-
-    async def _wait_promote(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
-        opts = options(release)
-        progress = rollout.progress or {}
-        promoted = bool(opts.get("promoted"))
-        auto_after = opts.get("auto_promote_s")
-        if not promoted and auto_after is not None:
-            since = datetime.fromisoformat(progress.get("promote_wait_from", _now().isoformat()))
-            promoted = _now() >= since + timedelta(seconds=float(auto_after))
-        if not promoted:
-            return False
-        api = await self._clusters.api(rollout.cluster)
-        if release.strategy == Strategy.BLUE_GREEN.value:
-            idle = Stage(progress["idle"])
-            colour = target_of(release, rollout, app_type, self._drain_s, idle)
-            live = service(AppSpec.model_validate(release.spec), colour, name=release.app)
-            await kubeops.apply_service(api, live)
-            return await self._move(
-                release,
-                rollout,
-                RolloutPhase.WAITING_INGRESS,
-                timeout_s=self._timeout(release),
-                progress={"switched": True},
-            )
-        # gray: promote → roll stable to the new image
-        return await self._move(
-            release,
-            rollout,
-            RolloutPhase.APPLYING,
-            timeout_s=self._timeout(release),
-            progress={"step": "stable", "seen": None},
-        )
-
-    # --- waiting for the ingress ------------------------------------------------------------
-
-    async def _wait_ingress(self, release: Release, rollout: Rollout) -> bool:
-        progress = rollout.progress or {}
-        if progress.get("sync_failed"):
-            raise StepFailed(f"k8s-sync could not apply: {progress['sync_failed']}")
-        remaining = _remaining(rollout)
-        if remaining <= 0:
-            raise StepFailed("timed out before the ingress confirmed the new pods")
-        api = await self._clusters.api(rollout.cluster)
-        stage = release_service.stage_of(release, rollout)
-        gray = release.strategy == Strategy.GRAY.value
-        if gray and stage == Stage.STABLE:
-            await kubeops.remove_stage(api, rollout.namespace, release.app, Stage.GRAY)
-        want, _ = await kubeops.release_pods(
-            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
-        )
-        if gray and stage == Stage.GRAY:  # gray beside the pods the main Service serves now
-            live = await kubeops.live_stage(api, rollout.namespace, release.app) or Stage.STABLE
-            want += await kubeops.ready_pods(
-                api, rollout.namespace, selector(release.app, release.env, live)
-            )
-        try:
-            ok, why = await self._ingress.wait(
-                release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
-            )
-        except IngressNotConfigured as exc:
-            raise StepFailed(str(exc)) from None
-        if not ok:
-            if _remaining(rollout) <= 0:
-                raise StepFailed(why)
-            return False  # the ready set may have changed (a pod restarted): look again
-        if gray and stage == Stage.GRAY:
-            return await self._move(
-                release,
-                rollout,
-                RolloutPhase.WAITING_PROMOTE,
-                progress={"promote_wait_from": _now().isoformat()},
-            )
-        done: dict[str, Any] = {}
-        if stage == Stage.STABLE:  # colours of an earlier blue-green release are not live now
-            for colour in (Stage.BLUE, Stage.GREEN):
-                await kubeops.scale_if_present(
-                    api, rollout.namespace, object_name(release.app, colour), 0
-                )
-        if release.strategy == Strategy.BLUE_GREEN.value and progress.get("live"):
-            delay = float(options(release).get("scale_down_delay_s", 30))
-            done = {"scale_down_at": (_now() + timedelta(seconds=delay)).isoformat()}
-        return await self._move(release, rollout, RolloutPhase.SUCCEEDED, progress=done)
-
-    async def _scale_down_old_colours(self) -> None:
-        """Blue-green: the old colour, kept for an instant rollback, goes after its delay."""
-        async with session_scope(self._sessionmaker) as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(Rollout, Release)
-                        .join(Release, Release.id == Rollout.release_id)
-                        .where(
-                            Rollout.phase == RolloutPhase.SUCCEEDED.value,
-                            Rollout.progress.has_key("scale_down_at"),
-                            ~Rollout.progress.has_key("scaled_down"),
-                        )
-                    )
-                ).all()
-            )
-        for rollout, release in rows:
-            progress = rollout.progress or {}
-            if datetime.fromisoformat(progress["scale_down_at"]) > _now():
-                continue
-            old = Stage(progress["live"])
-            api = await self._clusters.api(rollout.cluster)
-            if await kubeops.live_stage(api, rollout.namespace, release.app) != old:
-                await kubeops.scale(api, rollout.namespace, object_name(release.app, old), 0)
-            await self._save_progress(rollout, scaled_down=_now().isoformat())
-
-    # --- putting a cluster back -------------------------------------------------------------
-
-    async def _undo(
-        self, release: Release, rollout: Rollout, reason: str, *, aborted: bool = False
-    ) -> None:
-        log.warning("rollout_undo", release=str(release.id), cluster=rollout.cluster, reason=reason)
-        release, fresh, _ = await self._load(rollout.id)
-        if fresh.phase != rollout.phase or RolloutPhase(fresh.phase).is_terminal:
-            return
-        progress = fresh.progress or {}
-        put_back = False
-        try:
-            api = await self._clusters.api(fresh.cluster)
-            if release.strategy == Strategy.BLUE_GREEN.value:
-                idle = Stage(progress.get("idle", Stage.BLUE.value))
-                live = Stage(progress["live"]) if progress.get("live") else None
-                if progress.get("switched") and live is not None:
-                    await kubeops.switch_service(api, fresh.namespace, release.app, live)
-                if live is not None:
-                    await kubeops.scale(api, fresh.namespace, object_name(release.app, idle), 0)
-                put_back = live is not None
-            else:
-                if release.strategy == Strategy.GRAY.value:
-                    await kubeops.remove_stage(api, fresh.namespace, release.app, Stage.GRAY)
-                    put_back = progress.get("step", "gray") == "gray"
-                if fresh.previous:
-                    await kubeops.restore_deployment(
-                        api,
-                        fresh.namespace,
-                        object_name(release.app, Stage.STABLE),
-                        fresh.previous,
-                    )
-                    put_back = True
-        except (ApiException, aiohttp.ClientError, OSError, FlotillaError) as exc:
-            await self._move(
-                release,
-                fresh,
-                RolloutPhase.FAILED,
-                reason=f"{reason}; putting it back failed too: {_reason(exc)}",
-            )
-            return
-        if aborted:
-            to = RolloutPhase.ABORTED
-        else:
-            to = RolloutPhase.ROLLED_BACK if put_back else RolloutPhase.FAILED
-        await self._move(release, fresh, to, reason=reason)
-
-
-def _template_id(release: Release) -> str:
-    return str(options(release).get("template_release") or release.id)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _remaining(rollout: Rollout) -> float:
-    if rollout.deadline is None:
-        return 600.0
-    return (rollout.deadline - _now()).total_seconds()
-
-
-def _check_deadline(rollout: Rollout, message: str) -> None:
-    if _remaining(rollout) <= 0:
-        raise StepFailed(message)
-
 
 def _transient(exc: BaseException) -> bool:
     if isinstance(exc, ApiException):
         return exc.status in (0, 409, 429) or exc.status >= 500
     return True  # connection refused or reset, timeouts
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ApiException):
-        return f"Kubernetes API {exc.status}: {exc.reason}"
-    return str(exc) or type(exc).__name__

@@ -13,6 +13,7 @@ from flotilla_contracts import CloudEvent
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_contracts.events import SyncFailedV1
 from release_api.models import Release, Rollout
+from release_api.rollouts.state import with_changes
 
 
 async def on_sync_event(session: AsyncSession, event: CloudEvent) -> None:
@@ -34,4 +35,4 @@ async def on_sync_event(session: AsyncSession, event: CloudEvent) -> None:
         )
     ).scalars()
     for rollout in rollouts:
-        rollout.progress = {**(rollout.progress or {}), "sync_failed": failed.reason}
+        rollout.progress = with_changes(rollout.progress, {"sync_failed": failed.reason})

@@ -1,0 +1,69 @@
+"""/v1/apps/{app}/manifests: exactly what a release would apply to one cluster."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from flotilla_contracts.enums import AppType
+from flotilla_runtime.auth import Viewer
+from flotilla_runtime.db import SessionDep
+from flotilla_runtime.errors import PROBLEM_RESPONSES
+from release_api.apps import service as apps
+from release_api.apps.schemas import AppSpec
+from release_api.deps import RegistryDep, SettingsDep, placement_of
+from release_api.manifests.render import Target, render
+from release_api.models import Release
+from release_api.releases import service
+
+router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "/apps/{app}/manifests",
+    operation_id="previewManifests",
+    summary="Exactly what a release of this app would apply to one cluster",
+)
+async def preview_manifests(
+    app: str,
+    request: Request,
+    session: SessionDep,
+    _: Viewer,
+    env: Annotated[str, Query(max_length=63)],
+    cluster: Annotated[str, Query(max_length=63)],
+    registry: RegistryDep,
+    settings: SettingsDep,
+    image: Annotated[str, Query(max_length=512, description="default: the image released last")]
+    | None = None,
+    debug: bool = False,
+) -> dict[str, Any]:
+    record = await apps.get(session, app)
+    placement = await placement_of(registry, env, cluster)
+    if image is None:
+        image = (
+            await session.execute(
+                select(Release.image)
+                .where(Release.app == app, Release.env == env)
+                .order_by(Release.seq.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none() or f"{app}:latest"
+    spec = AppSpec.model_validate(record.spec)
+    return render(
+        spec,
+        Target(
+            app=app,
+            app_type=AppType(record.type),
+            env=env,
+            cluster=cluster,
+            idc=placement.idc,
+            namespace=placement.namespace,
+            image=image,
+            replicas=int((spec.replicas or {}).get(env, service.DEFAULT_REPLICAS)),
+            release_id="preview",
+            debug=debug,
+            drain_s=settings.ingress_propagation_s + settings.drain_margin_s,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Pods of a released app: isolation for a post-mortem, and deleting them afterwards."""

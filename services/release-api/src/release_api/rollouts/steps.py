@@ -1,0 +1,455 @@
+"""What each phase of a rollout does in one cluster, for each strategy.
+
+Per strategy, in one cluster:
+- rolling: applying (Deployment `<app>`) → waiting-ready (the rules of `kubectl rollout
+  status`) → waiting-ingress (k8s-sync's wait: the ingress serves exactly this release's ready
+  pods of this cluster) → succeeded.
+- blue-green: applying (the idle colour's Deployment beside the live one) → waiting-ready →
+  waiting-promote (manual promote, or automatic after `auto_promote_s`) → switch the Service's
+  selector → waiting-ingress (exactly the new colour's pods) → succeeded; the old colour is
+  scaled down `scale_down_delay_s` later, so a rollback meanwhile is a switch back.
+- gray: applying (`<app>-gray` with N pods and its Service, optionally weighted) → waiting-ready
+  → waiting-ingress (stable + gray served) → waiting-promote → applying (stable, the new image)
+  → waiting-ready → waiting-ingress (gray removed first; exactly the new stable pods) →
+  succeeded.
+A failure, the cluster's deadline, pods stuck in ImagePullBackOff/CrashLoopBackOff or an
+`io.flotilla.sync.failed` for the cluster: that cluster is put back (rolled-back) — the previous
+Deployment restored, the Service switched back, the gray stage removed — and the others go on.
+An abort does the same to every unfinished cluster (aborted). Transient API errors (5xx,
+connection refused) are retried until the deadline.
+
+Each step does one unit of work and returns (True when the rollout moved on); steps are safe
+to repeat: applying writes the rendered objects with create-or-replace, waiting steps only
+read. The runner (release_api.workers.rollouts) decides when a step runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import structlog
+from kubernetes_asyncio.client.exceptions import ApiException
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flotilla_contracts import labels
+from flotilla_contracts.enums import AppType, RolloutPhase, Stage, Strategy
+from flotilla_contracts.events import RolloutProgressedV1
+from flotilla_runtime.db import session_scope
+from flotilla_runtime.errors import FlotillaError
+from release_api import kubeops
+from release_api.apps.schemas import AppSpec
+from release_api.clients import Clusters, IngressNotConfigured, IngressSync
+from release_api.manifests.render import Target, object_name, render, selector, service
+from release_api.models import App, Release, Rollout
+from release_api.releases.events import record
+from release_api.rollouts import machine
+from release_api.rollouts.state import (
+    ProgressChanges,
+    RolloutProgress,
+    RunOptions,
+    with_changes,
+)
+
+log = structlog.get_logger(__name__)
+
+
+class StepFailed(Exception):
+    """This cluster's rollout cannot go on; the message says why."""
+
+
+def options(release: Release) -> RunOptions:
+    return RunOptions.of(release.options)
+
+
+def progress_of(rollout: Rollout) -> RolloutProgress:
+    return RolloutProgress.of(rollout.progress)
+
+
+def gray_replicas(release: Release, rollout: Rollout) -> int:
+    opts = options(release)
+    if opts.gray_replicas is not None:
+        return max(1, opts.gray_replicas)
+    percent = opts.gray_percent or 10
+    return max(1, round(rollout.replicas * percent / 100))
+
+
+def target_of(
+    release: Release, rollout: Rollout, app_type: AppType, drain_s: float, stage: Stage
+) -> Target:
+    opts = options(release)
+    gray = stage == Stage.GRAY
+    return Target(
+        app=release.app,
+        app_type=app_type,
+        env=release.env,
+        cluster=rollout.cluster,
+        idc=rollout.idc,
+        namespace=rollout.namespace,
+        image=release.image,
+        replicas=gray_replicas(release, rollout) if gray else rollout.replicas,
+        stage=stage,
+        release_id=str(release.id),
+        template_release_id=opts.template_release or str(release.id),
+        debug=release.debug,
+        drain_s=drain_s,
+        weight=opts.gray_weight if gray else None,
+    )
+
+
+class RolloutSteps:
+    """The steps of every strategy, against the database, the clusters and k8s-sync."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clusters: Clusters,
+        ingress: IngressSync,
+        *,
+        drain_s: float,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clusters = clusters
+        self._ingress = ingress
+        self._drain_s = drain_s
+
+    async def load(self, rollout_id: int) -> tuple[Release, Rollout, AppType]:
+        async with session_scope(self._sessionmaker) as session:
+            rollout = await session.get(Rollout, rollout_id)
+            assert rollout is not None
+            release = await session.get(Release, rollout.release_id)
+            assert release is not None
+            app = await session.get(App, release.app)
+            assert app is not None
+            return release, rollout, AppType(app.type)
+
+    async def step(
+        self, release: Release, rollout: Rollout, app_type: AppType, phase: RolloutPhase
+    ) -> bool:
+        """One unit of work; True if the rollout moved on."""
+        if phase == RolloutPhase.PENDING:
+            return await self._move(release, rollout, RolloutPhase.APPLYING)
+        if phase == RolloutPhase.APPLYING:
+            return await self._apply(release, rollout, app_type)
+        if phase == RolloutPhase.WAITING_READY:
+            return await self._wait_ready(release, rollout, app_type)
+        if phase == RolloutPhase.WAITING_PROMOTE:
+            return await self._wait_promote(release, rollout, app_type)
+        if phase == RolloutPhase.WAITING_INGRESS:
+            return await self._wait_ingress(release, rollout)
+        raise StepFailed(f"phase {phase} has no step")
+
+    async def _move(
+        self,
+        release: Release,
+        rollout: Rollout,
+        to: RolloutPhase,
+        *,
+        reason: str | None = None,
+        timeout_s: float | None = None,
+        progress: ProgressChanges | None = None,
+        **fields: Any,
+    ) -> bool:
+        async with session_scope(self._sessionmaker) as session:
+            current = await session.get(Rollout, rollout.id, with_for_update=True)
+            assert current is not None
+            if current.phase != rollout.phase:
+                return False
+            for key, value in fields.items():
+                setattr(current, key, value)
+            if progress:
+                current.progress = with_changes(current.progress, progress)
+            moved = await machine.transition(
+                session, release, current, to, reason=reason, timeout_s=timeout_s
+            )
+            if moved and to.is_terminal:
+                await machine.finish_if_done(session, release.id)
+            return moved
+
+    async def _save_progress(self, rollout: Rollout, changes: ProgressChanges) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            current = await session.get(Rollout, rollout.id, with_for_update=True)
+            assert current is not None
+            current.progress = with_changes(current.progress, changes)
+
+    def _timeout(self, release: Release) -> float:
+        return options(release).timeout_s
+
+    async def _apply(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
+        api = await self._clusters.api(rollout.cluster)
+        spec = AppSpec.model_validate(release.spec)
+        progress: ProgressChanges = {}
+        if release.strategy == Strategy.BLUE_GREEN.value and progress_of(rollout).idle is None:
+            live = await kubeops.live_stage(api, rollout.namespace, release.app)
+            idle = Stage.GREEN if live == Stage.BLUE else Stage.BLUE
+            progress = {"live": live, "idle": idle}
+            rollout.progress = with_changes(rollout.progress, progress)
+        stage = machine.stage_of(release, rollout)
+        manifests = render(spec, target_of(release, rollout, app_type, self._drain_s, stage))
+        name = object_name(release.app, stage)
+        previous = rollout.previous
+        if stage == Stage.STABLE and previous is None:
+            current = await kubeops.read_deployment(api, rollout.namespace, name)
+            carries = ((current or {}).get("metadata") or {}).get("annotations") or {}
+            if current is not None and carries.get(labels.RELEASE) != str(release.id):
+                previous = kubeops.rollback_target(current)
+        if stage == Stage.GRAY:
+            await kubeops.apply_service(api, manifests["service"])
+        elif stage == Stage.STABLE:
+            live = await kubeops.live_stage(api, rollout.namespace, release.app)
+            if live in (None, Stage.STABLE):
+                await kubeops.apply_service(api, manifests["service"])
+            else:  # a colour is live: switch to stable only once stable is ready
+                progress["switch_to_stable"] = True
+        # blue-green: the live Service is switched at promote
+        generation = await kubeops.apply_deployment(api, manifests["deployment"])
+        return await self._move(
+            release,
+            rollout,
+            RolloutPhase.WAITING_READY,
+            timeout_s=self._timeout(release),
+            progress=progress,
+            generation=generation,
+            previous=previous,
+        )
+
+    async def _wait_ready(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
+        _check_deadline(rollout, "timed out waiting for the deployment to roll out")
+        api = await self._clusters.api(rollout.cluster)
+        stage = machine.stage_of(release, rollout)
+        name = object_name(release.app, stage)
+        deployment = await kubeops.read_deployment(api, rollout.namespace, name)
+        if deployment is None:
+            raise StepFailed(f"deployment {rollout.namespace}/{name} disappeared")
+        status = kubeops.rollout_status(deployment, rollout.generation or 1)
+        if status.failed:
+            raise StepFailed(status.failed)
+        if [status.updated, status.ready] != progress_of(rollout).seen:
+            await self._progress(release, rollout, status)
+        if status.done:
+            if stage == Stage.STABLE and progress_of(rollout).switch_to_stable:
+                stable = target_of(release, rollout, app_type, self._drain_s, Stage.STABLE)
+                main = service(AppSpec.model_validate(release.spec), stable)
+                await kubeops.apply_service(api, main)
+            nxt = RolloutPhase.WAITING_INGRESS
+            if release.strategy == Strategy.BLUE_GREEN.value:
+                nxt = RolloutPhase.WAITING_PROMOTE
+            return await self._move(release, rollout, nxt, progress={"promote_wait_from": _now()})
+        _, stuck = await kubeops.release_pods(
+            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
+        )
+        if stuck:
+            raise StepFailed("pods cannot start: " + "; ".join(stuck[:5]))
+        return False
+
+    async def _progress(
+        self, release: Release, rollout: Rollout, status: kubeops.RolloutStatus
+    ) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            current = await session.get(Rollout, rollout.id, with_for_update=True)
+            assert current is not None
+            current.progress = with_changes(
+                current.progress,
+                {
+                    "desired": status.desired,
+                    "updated": status.updated,
+                    "ready": status.ready,
+                    "message": status.message,
+                    "seen": [status.updated, status.ready],
+                },
+            )
+            await record(
+                session,
+                release.id,
+                RolloutProgressedV1(
+                    release_id=release.id,
+                    app=release.app,
+                    env=release.env,
+                    cluster=rollout.cluster,
+                    desired=status.desired,
+                    updated=status.updated,
+                    ready=status.ready,
+                ),
+            )
+
+    async def _wait_promote(self, release: Release, rollout: Rollout, app_type: AppType) -> bool:
+        opts = options(release)
+        progress = progress_of(rollout)
+        promoted = opts.promoted
+        if not promoted and opts.auto_promote_s is not None:
+            since = progress.promote_wait_from or _now()
+            promoted = _now() >= since + timedelta(seconds=opts.auto_promote_s)
+        if not promoted:
+            return False
+        api = await self._clusters.api(rollout.cluster)
+        if release.strategy == Strategy.BLUE_GREEN.value:
+            if progress.idle is None:
+                raise StepFailed("blue-green: no colour was deployed to promote")
+            colour = target_of(release, rollout, app_type, self._drain_s, progress.idle)
+            live = service(AppSpec.model_validate(release.spec), colour, name=release.app)
+            await kubeops.apply_service(api, live)
+            return await self._move(
+                release,
+                rollout,
+                RolloutPhase.WAITING_INGRESS,
+                timeout_s=self._timeout(release),
+                progress={"switched": True},
+            )
+        # gray: promote → roll stable to the new image
+        return await self._move(
+            release,
+            rollout,
+            RolloutPhase.APPLYING,
+            timeout_s=self._timeout(release),
+            progress={"step": "stable", "seen": None},
+        )
+
+    async def _wait_ingress(self, release: Release, rollout: Rollout) -> bool:
+        progress = progress_of(rollout)
+        if progress.sync_failed:
+            raise StepFailed(f"k8s-sync could not apply: {progress.sync_failed}")
+        remaining = time_left(rollout)
+        if remaining <= 0:
+            raise StepFailed("timed out before the ingress confirmed the new pods")
+        api = await self._clusters.api(rollout.cluster)
+        stage = machine.stage_of(release, rollout)
+        gray = release.strategy == Strategy.GRAY.value
+        if gray and stage == Stage.STABLE:
+            await kubeops.remove_stage(api, rollout.namespace, release.app, Stage.GRAY)
+        want, _ = await kubeops.release_pods(
+            api, rollout.namespace, selector(release.app, release.env, stage), _template_id(release)
+        )
+        if gray and stage == Stage.GRAY:  # gray beside the pods the main Service serves now
+            live = await kubeops.live_stage(api, rollout.namespace, release.app) or Stage.STABLE
+            want += await kubeops.ready_pods(
+                api, rollout.namespace, selector(release.app, release.env, live)
+            )
+        try:
+            ok, why = await self._ingress.wait(
+                release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
+            )
+        except IngressNotConfigured as exc:
+            raise StepFailed(str(exc)) from None
+        if not ok:
+            if time_left(rollout) <= 0:
+                raise StepFailed(why)
+            return False  # the ready set may have changed (a pod restarted): look again
+        if gray and stage == Stage.GRAY:
+            return await self._move(
+                release,
+                rollout,
+                RolloutPhase.WAITING_PROMOTE,
+                progress={"promote_wait_from": _now()},
+            )
+        done: ProgressChanges = {}
+        if stage == Stage.STABLE:  # colours of an earlier blue-green release are not live now
+            for colour in (Stage.BLUE, Stage.GREEN):
+                await kubeops.scale_if_present(
+                    api, rollout.namespace, object_name(release.app, colour), 0
+                )
+        if release.strategy == Strategy.BLUE_GREEN.value and progress.live is not None:
+            delay = options(release).scale_down_delay_s
+            done = {"scale_down_at": _now() + timedelta(seconds=delay)}
+        return await self._move(release, rollout, RolloutPhase.SUCCEEDED, progress=done)
+
+    async def scale_down_old_colours(self) -> None:
+        """Blue-green: the old colour, kept for an instant rollback, goes after its delay."""
+        async with session_scope(self._sessionmaker) as session:
+            rows = list(
+                (
+                    await session.execute(
+                        select(Rollout, Release)
+                        .join(Release, Release.id == Rollout.release_id)
+                        .where(
+                            Rollout.phase == RolloutPhase.SUCCEEDED.value,
+                            Rollout.progress.has_key("scale_down_at"),
+                            ~Rollout.progress.has_key("scaled_down"),
+                        )
+                    )
+                ).all()
+            )
+        for rollout, release in rows:
+            progress = progress_of(rollout)
+            if progress.scale_down_at is None or progress.scale_down_at > _now():
+                continue
+            old = progress.live
+            if old is None:
+                continue
+            api = await self._clusters.api(rollout.cluster)
+            if await kubeops.live_stage(api, rollout.namespace, release.app) != old:
+                await kubeops.scale(api, rollout.namespace, object_name(release.app, old), 0)
+            await self._save_progress(rollout, {"scaled_down": _now()})
+
+    async def undo(
+        self, release: Release, rollout: Rollout, reason: str, *, aborted: bool = False
+    ) -> None:
+        log.warning("rollout_undo", release=str(release.id), cluster=rollout.cluster, reason=reason)
+        release, fresh, _ = await self.load(rollout.id)
+        if fresh.phase != rollout.phase or RolloutPhase(fresh.phase).is_terminal:
+            return
+        progress = progress_of(fresh)
+        put_back = False
+        try:
+            api = await self._clusters.api(fresh.cluster)
+            if release.strategy == Strategy.BLUE_GREEN.value:
+                idle = progress.idle or Stage.BLUE
+                live = progress.live
+                if progress.switched and live is not None:
+                    await kubeops.switch_service(api, fresh.namespace, release.app, live)
+                if live is not None:
+                    await kubeops.scale(api, fresh.namespace, object_name(release.app, idle), 0)
+                put_back = live is not None
+            else:
+                if release.strategy == Strategy.GRAY.value:
+                    await kubeops.remove_stage(api, fresh.namespace, release.app, Stage.GRAY)
+                    put_back = progress.step == "gray"
+                if fresh.previous:
+                    await kubeops.restore_deployment(
+                        api,
+                        fresh.namespace,
+                        object_name(release.app, Stage.STABLE),
+                        fresh.previous,
+                    )
+                    put_back = True
+        except (ApiException, aiohttp.ClientError, OSError, FlotillaError) as exc:
+            await self._move(
+                release,
+                fresh,
+                RolloutPhase.FAILED,
+                reason=f"{reason}; putting it back failed too: {why(exc)}",
+            )
+            return
+        if aborted:
+            to = RolloutPhase.ABORTED
+        else:
+            to = RolloutPhase.ROLLED_BACK if put_back else RolloutPhase.FAILED
+        await self._move(release, fresh, to, reason=reason)
+
+
+def _template_id(release: Release) -> str:
+    return options(release).template_release or str(release.id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def time_left(rollout: Rollout) -> float:
+    """Seconds left before this cluster's deadline."""
+    if rollout.deadline is None:
+        return 600.0
+    return (rollout.deadline - _now()).total_seconds()
+
+
+def _check_deadline(rollout: Rollout, message: str) -> None:
+    if time_left(rollout) <= 0:
+        raise StepFailed(message)
+
+
+def why(exc: BaseException) -> str:
+    """A failure's reason as a rollout's error reads it."""
+    if isinstance(exc, ApiException):
+        return f"Kubernetes API {exc.status}: {exc.reason}"
+    return str(exc) or type(exc).__name__
