@@ -66,3 +66,131 @@ def test_runtime_never_imports_devstack_or_kubesim() -> None:
     imports = imported_top_modules(ROOT / "libs/runtime/src")
     assert "flotilla_devstack" not in imports
     assert "kubesim" not in imports
+
+
+def source_files() -> list[Path]:
+    """Every module the project ships or runs: services', libs' and tools' sources, benches."""
+    roots = [p / "src" for group in ("services", "libs", "tools") for p in (ROOT / group).iterdir()]
+    files = [f for r in roots if r.is_dir() for f in r.rglob("*.py")]
+    return sorted(files + list((ROOT / "bench").glob("*.py")))
+
+
+def test_label_and_annotation_keys_are_named_only_in_contracts() -> None:
+    """A key one service writes and another reads is a contract: flotilla_contracts.labels."""
+    contracts = ROOT / "libs/contracts/src"
+    found = []
+    for path in source_files():
+        if path.is_relative_to(contracts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.startswith("flotilla.io/"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert not found, "use flotilla_contracts.labels:\n" + "\n".join(found)
+
+
+def modules_of_tests() -> list[Path]:
+    folders = [ROOT / "tests"] + [
+        p / "tests" for group in ("services", "libs", "tools") for p in (ROOT / group).iterdir()
+    ]
+    return sorted(f for folder in folders if folder.is_dir() for f in folder.rglob("*.py"))
+
+
+# Modules still over the limit, each with the issue that splits it; an entry that is no longer
+# over the limit fails too, so the list only shrinks.
+LONG_MODULES: dict[str, str] = {
+    "tools/kubesim/src/kubesim/api.py": "issue 13: kubesim's admin routes",
+    "tools/kubesim/src/kubesim/controllers/kubelet.py": "issue 13",
+    "services/k8s-sync/tests/test_engine.py": "issue 13",
+}
+
+
+def test_no_module_over_500_lines() -> None:
+    lengths = {
+        str(p.relative_to(ROOT)): len(p.read_text().splitlines())
+        for p in source_files() + modules_of_tests()
+    }
+    too_long = {p: n for p, n in lengths.items() if n > 500 and p not in LONG_MODULES}
+    assert not too_long, f"split these (STYLE: modules under about 500 lines): {too_long}"
+    fixed = [p for p in LONG_MODULES if lengths.get(p, 0) <= 500]
+    assert not fixed, f"no longer over 500 lines: remove from LONG_MODULES: {fixed}"
+
+
+def _module_name(path: Path, src: Path) -> str:
+    parts = list(path.relative_to(src).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_of(path: Path, module: str, modules: set[str]) -> set[str]:
+    """Modules of `modules` that `path` imports, anywhere in it — under `if TYPE_CHECKING:`
+    too: a cycle kept alive only for type hints is still two modules that need each other."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from pkg import sub` imports the module pkg.sub (pkg is only its parent).
+            subs = {f"{base}.{alias.name}" for alias in node.names}
+            found |= (subs & modules) or {base}
+    return found
+
+
+def import_cycles(src: Path) -> list[list[str]]:
+    """Groups of modules under `src` that import each other (strongly connected, size > 1)."""
+    modules = {_module_name(p, src): p for p in src.rglob("*.py")}
+    names = set(modules)
+    graph = {m: sorted(_imports_of(p, m, names) & names - {m}) for m, p in modules.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg/__init__.py").write_text("")
+    (tmp_path / "pkg/a.py").write_text("from pkg.b import x\n")
+    (tmp_path / "pkg/b.py").write_text("from . import c\n")
+    (tmp_path / "pkg/c.py").write_text("import pkg.a\n")
+    (tmp_path / "pkg/d.py").write_text("import pkg.a\n")  # imports into a cycle: not in it
+    (tmp_path / "pkg/e.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.f\n"
+    )
+    (tmp_path / "pkg/f.py").write_text("from pkg import e\n")
+    assert import_cycles(tmp_path) == [["pkg.a", "pkg.b", "pkg.c"], ["pkg.e", "pkg.f"]]
+
+
+def test_no_import_cycle_inside_a_package() -> None:
+    roots = [p / "src" for group in ("services", "libs", "tools") for p in (ROOT / group).iterdir()]
+    found = {str(r.relative_to(ROOT)): c for r in roots if r.is_dir() and (c := import_cycles(r))}
+    assert not found, f"modules that import each other: {found}"
