@@ -20,15 +20,16 @@ from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.supervisor import Worker
 from monitor_gateway import __version__
 from monitor_gateway.alerts.endpoints import router as alerts_router
-from monitor_gateway.alerts.engine import AlertEngine
 from monitor_gateway.alerts.webhooks import WebhookSender
 from monitor_gateway.logs.endpoints import router as logs_router
-from monitor_gateway.logs.ingest import LogIngest
-from monitor_gateway.logs.partitions import Partitions, Retention
+from monitor_gateway.logs.partitions import Partitions
 from monitor_gateway.logs.pool import LogsPool
-from monitor_gateway.metrics.endpoints import Prometheus
+from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.metrics.endpoints import router as metrics_router
 from monitor_gateway.settings import Settings
+from monitor_gateway.workers.alert_engine import AlertEngine
+from monitor_gateway.workers.log_ingest import LogIngest
+from monitor_gateway.workers.log_retention import Retention
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 

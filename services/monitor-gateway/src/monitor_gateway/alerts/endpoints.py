@@ -4,63 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, tuple_
 
-from flotilla_contracts.enums import AlertReason, AlertSeverity
+from flotilla_contracts.enums import AlertReason
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, NotFound
-from monitor_gateway.alerts.engine import AlertEngine
 from monitor_gateway.alerts.rules import Thresholds
+from monitor_gateway.alerts.schemas import AlertOut, AlertPage, ThresholdsIn, ThresholdsOut
+from monitor_gateway.deps import AlertsDep
 from monitor_gateway.models import Alert, AlertThreshold
 
 router = APIRouter(tags=["alerts"], responses=PROBLEM_RESPONSES)
-
-
-class AlertOut(BaseModel):
-    id: uuid.UUID
-    app: str
-    env: str
-    cluster: str
-    namespace: str
-    pod: str
-    container: str
-    reason: AlertReason
-    severity: AlertSeverity
-    message: str
-    fired_at: datetime
-    resolved_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-
-
-class AlertPage(BaseModel):
-    items: list[AlertOut]
-    next_cursor: str | None
-
-
-class ThresholdsIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"restarts": 5, "restarts_window_s": 900}]},
-    )
-
-    restarts: int = Field(3, ge=1, le=1000, description="restarts within the window that alert")
-    restarts_window_s: float = Field(600, ge=10, le=86_400)
-    not_ready_s: float = Field(300, ge=1, le=86_400, description="not ready longer than this")
-    isolated_retention_s: float = Field(
-        86_400, ge=60, le=30 * 86_400, description="an isolated pod older than this is an orphan"
-    )
-
-
-class ThresholdsOut(ThresholdsIn):
-    app: str
-    default: bool = Field(description="no override stored: the defaults apply")
 
 
 def _out(alert: Alert) -> AlertOut:
@@ -157,7 +116,12 @@ async def get_thresholds(app: str, session: SessionDep, _: Viewer) -> Thresholds
     summary="Override the alert rules' thresholds for an app",
 )
 async def set_thresholds(
-    app: str, data: ThresholdsIn, request: Request, session: SessionDep, who: Developer
+    app: str,
+    data: ThresholdsIn,
+    request: Request,
+    session: SessionDep,
+    who: Developer,
+    alerts: AlertsDep,
 ) -> ThresholdsOut:
     async with audited(request, session, who, "alert.thresholds", app, data.model_dump()):
         row = await session.get(AlertThreshold, app, with_for_update=True)
@@ -168,5 +132,5 @@ async def set_thresholds(
             for key, value in data.model_dump().items():
                 setattr(row, key, value)
             row.updated_at = datetime.now(UTC)
-    cast(AlertEngine, request.state.alerts).thresholds_changed()
+    alerts.thresholds_changed()
     return ThresholdsOut(app=app, default=False, **data.model_dump())

@@ -7,17 +7,18 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from aiokafka import AIOKafkaConsumer
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
 from flotilla_runtime.kafka import start_or_stop
+from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
+from monitor_gateway.logs.schemas import LogLine, LogPage
 from monitor_gateway.settings import Settings
 from monitor_gateway.timerange import time_range
 
@@ -45,25 +46,6 @@ class LogFilter:
 Filter = Annotated[LogFilter, Depends()]
 
 
-class LogLine(BaseModel):
-    ts: datetime
-    app: str
-    env: str
-    cluster: str
-    idc: str
-    stage: str
-    namespace: str
-    pod: str
-    container: str
-    level: str
-    message: str
-
-
-class LogPage(BaseModel):
-    items: list[LogLine]
-    next_cursor: str | None = Field(description="pass back as `cursor` for older lines")
-
-
 def _line(row: Any) -> LogLine:
     return LogLine(**{k: row[k] for k in LogLine.model_fields})
 
@@ -88,7 +70,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
 )
 async def search_logs(
     app: str,
-    request: Request,
+    logs_pool: LogsPoolDep,
     _: Viewer,
     filters: Filter,
     since: Annotated[datetime | None, Query(description="default: an hour before `until`")] = None,
@@ -127,7 +109,7 @@ async def search_logs(
         + " AND ".join(where)
         + f" ORDER BY ts DESC, kpart DESC, koffset DESC LIMIT ${len(args)}"
     )
-    pool = await request.state.logs_pool()
+    pool = await logs_pool()
     async with pool.acquire() as conn:
         rows = await conn.fetch(sql, *args)
     more = len(rows) > limit
@@ -149,11 +131,11 @@ async def tail_logs(
     request: Request,
     _: Viewer,
     filters: Filter,
+    tails: TailsDep,
+    settings: SettingsDep,
 ) -> StreamingResponse:
-    tails: asyncio.Semaphore = request.state.tails
     if tails.locked():
         raise Unavailable("too many live tails on this replica; try again shortly")
-    settings = cast(Settings, request.state.settings)
     wanted = {"app": app, **filters.columns}
     levels = set(filters.levels or LEVELS)
     return StreamingResponse(

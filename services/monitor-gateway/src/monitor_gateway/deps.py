@@ -1,0 +1,41 @@
+"""Dependencies of monitor-gateway's endpoints, read from request state."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from monitor_gateway.logs.pool import LogsPool
+from monitor_gateway.metrics.client import Prometheus
+from monitor_gateway.settings import Settings
+from monitor_gateway.workers.alert_engine import AlertEngine
+
+
+def get_prometheus(request: Request) -> Prometheus:
+    return cast(Prometheus, request.state.prometheus)
+
+
+def get_alerts(request: Request) -> AlertEngine:
+    return cast(AlertEngine, request.state.alerts)
+
+
+def get_logs_pool(request: Request) -> LogsPool:
+    return cast(LogsPool, request.state.logs_pool)
+
+
+def get_tails(request: Request) -> asyncio.Semaphore:
+    """How many live tails this replica may still serve."""
+    return cast(asyncio.Semaphore, request.state.tails)
+
+
+def get_settings(request: Request) -> Settings:
+    return cast(Settings, request.state.settings)
+
+
+PrometheusDep = Annotated[Prometheus, Depends(get_prometheus)]
+AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]
+LogsPoolDep = Annotated[LogsPool, Depends(get_logs_pool)]
+TailsDep = Annotated[asyncio.Semaphore, Depends(get_tails)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
