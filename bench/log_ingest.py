@@ -48,8 +48,8 @@ from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings, KafkaSettings
 from kubesim.logship import filebeat_event
 from monitor_gateway.logs.filebeat import COLUMNS, LogRow, parse
-from monitor_gateway.logs.partitions import Partitions
 from monitor_gateway.logs.pool import LogsPool
+from monitor_gateway.logs.store import Partitions
 from monitor_gateway.main import MIGRATIONS, create_app
 from monitor_gateway.settings import Settings
 from monitor_gateway.workers.log_ingest import LogIngest

@@ -194,3 +194,49 @@ def test_no_import_cycle_inside_a_package() -> None:
     roots = [p / "src" for group in ("services", "libs", "tools") for p in (ROOT / group).iterdir()]
     found = {str(r.relative_to(ROOT)): c for r in roots if r.is_dir() and (c := import_cycles(r))}
     assert not found, f"modules that import each other: {found}"
+
+
+SQL_BUILDERS = {"select", "update", "insert", "delete", "text", "tuple_"}
+RAW_SQL = ("SELECT ", "INSERT INTO ", "UPDATE ", "DELETE FROM ", "COPY ", "CREATE TABLE", "DROP ")
+SQL_HOMES = {"repository.py", "store.py", "models.py"}
+
+
+def sql_outside_repositories(root: Path) -> list[str]:
+    """Places under `root` that build SQL (SQLAlchemy's constructors, or SQL text) in a module
+    that is not a repository, a store, the models or a migration."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name in SQL_HOMES or "alembic" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        builders = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+            for alias in node.names
+            if alias.name in SQL_BUILDERS
+        }
+        for node in ast.walk(tree):
+            built = isinstance(node, ast.Call) and getattr(node.func, "id", None) in builders
+            raw = isinstance(node, ast.Constant) and str(node.value).lstrip().startswith(RAW_SQL)
+            if built or raw:
+                found.append(f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}")
+    return found
+
+
+def test_the_sql_finder_finds_sql(tmp_path: Path) -> None:
+    (tmp_path / "endpoints.py").write_text(
+        "from sqlalchemy import select as s\nq = s(1)\nraw = 'SELECT 1'\nprose = 'Delete a pod'\n"
+    )
+    (tmp_path / "repository.py").write_text("from sqlalchemy import select\nq = select(1)\n")
+    assert sql_outside_repositories(tmp_path) == ["endpoints.py:2", "endpoints.py:3"]
+
+
+def test_queries_live_in_repositories() -> None:
+    """Every query of a service is in a domain's repository (or the log store)."""
+    found = [
+        f"{folder.name}: {place}"
+        for folder in sorted((ROOT / "services").iterdir())
+        for place in sql_outside_repositories(folder / "src")
+    ]
+    assert not found, "move these into a repository.py:\n" + "\n".join(found)

@@ -22,8 +22,8 @@ from monitor_gateway import __version__
 from monitor_gateway.alerts.endpoints import router as alerts_router
 from monitor_gateway.alerts.webhooks import WebhookSender
 from monitor_gateway.logs.endpoints import router as logs_router
-from monitor_gateway.logs.partitions import Partitions
 from monitor_gateway.logs.pool import LogsPool
+from monitor_gateway.logs.store import Partitions
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.metrics.endpoints import router as metrics_router
 from monitor_gateway.settings import Settings

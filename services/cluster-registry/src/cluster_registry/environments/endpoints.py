@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from cluster_registry.deps import CipherDep
 from cluster_registry.environments import service
+from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, PlacementSet
-from cluster_registry.models import Environment
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
@@ -44,7 +43,7 @@ async def create_environment(
 
 @router.get("/environments", operation_id="listEnvironments", summary="List environments")
 async def list_environments(session: SessionDep, _: Viewer) -> list[EnvironmentOut]:
-    rows = (await session.execute(select(Environment).order_by(Environment.name))).scalars()
+    rows = await EnvironmentRepository(session).all()
     return [await service.render(session, env) for env in rows]
 
 

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cluster_registry.clusters import service as clusters
 from cluster_registry.crypto import CredentialCipher
+from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, Placement
 from cluster_registry.errors import EnvironmentExists, EnvironmentNotFound
 from cluster_registry.kubeops import connected, ensure_namespace
-from cluster_registry.models import Cluster, Environment, EnvironmentCluster
+from cluster_registry.models import Environment, EnvironmentCluster
 from flotilla_contracts import labels
 from flotilla_contracts.events import EnvironmentChangedV1
 from flotilla_runtime.outbox import add_event
 
 
 async def _placements(session: AsyncSession, env: str) -> dict[str, str]:
-    rows = await session.execute(
-        select(Cluster.name, EnvironmentCluster.namespace)
-        .join(Cluster, Cluster.id == EnvironmentCluster.cluster_id)
-        .where(EnvironmentCluster.environment == env)
-        .order_by(Cluster.name)
-    )
-    return {name: namespace for name, namespace in rows}
+    return await EnvironmentRepository(session).placements(env)
 
 
 async def render(session: AsyncSession, env: Environment) -> EnvironmentOut:
@@ -56,11 +50,7 @@ async def _place(
     }
     async with connected(clusters.unseal(cipher, cluster)) as api:
         await ensure_namespace(api, placement.namespace, namespace_labels)
-    await session.execute(
-        delete(EnvironmentCluster).where(
-            EnvironmentCluster.environment == env, EnvironmentCluster.cluster_id == cluster.id
-        )
-    )
+    await EnvironmentRepository(session).unplace(env, cluster.id)
     session.add(
         EnvironmentCluster(environment=env, cluster_id=cluster.id, namespace=placement.namespace)
     )
@@ -108,11 +98,7 @@ async def place(
 async def unplace(session: AsyncSession, env: str, cluster: str) -> None:
     await get(session, env)
     target = await clusters.get(session, cluster)
-    await session.execute(
-        delete(EnvironmentCluster).where(
-            EnvironmentCluster.environment == env, EnvironmentCluster.cluster_id == target.id
-        )
-    )
+    await EnvironmentRepository(session).unplace(env, target.id)
     await _changed(session, env, "unmapped")
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cluster_registry.clusters import service as clusters
@@ -68,7 +67,7 @@ class ClusterProber:
 
     async def probe_round(self) -> int:
         async with self._sessionmaker() as session:
-            rows = list((await session.execute(select(Cluster))).scalars())
+            rows = list(await ClusterRepository(session).all())
         outcomes = await asyncio.gather(*(self._probe_one(c) for c in rows))
         async with session_scope(self._sessionmaker) as session:
             for cluster, outcome in zip(rows, outcomes, strict=True):

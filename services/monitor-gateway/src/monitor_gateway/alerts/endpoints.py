@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select, tuple_
 
 from flotilla_contracts.enums import AlertReason
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, NotFound
+from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.alerts.rules import Thresholds
 from monitor_gateway.alerts.schemas import AlertOut, AlertPage, ThresholdsIn, ThresholdsOut
 from monitor_gateway.deps import AlertsDep
@@ -38,24 +38,21 @@ async def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=64, description="a next_cursor")] = None,
 ) -> AlertPage:
-    query = select(Alert).order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(limit + 1)
-    for column, value in ((Alert.app, app), (Alert.env, env), (Alert.cluster, cluster)):
-        if value is not None:
-            query = query.where(column == value)
-    if reason is not None:
-        query = query.where(Alert.reason == reason.value)
-    if state == "active":
-        query = query.where(Alert.resolved_at.is_(None))
-    elif state == "resolved":
-        query = query.where(Alert.resolved_at.is_not(None))
+    before = None
     if cursor:
         try:
             at, _sep, ident = cursor.partition("_")
-            after = (datetime.fromtimestamp(float(at), UTC), uuid.UUID(ident))
+            before = (datetime.fromtimestamp(float(at), UTC), uuid.UUID(ident))
         except ValueError:
             raise BadRequest("cursor is not one this API returned") from None
-        query = query.where(tuple_(Alert.fired_at, Alert.id) < tuple_(*after))
-    rows = list((await session.execute(query)).scalars())
+    equal = {k: v for k, v in (("app", app), ("env", env), ("cluster", cluster)) if v is not None}
+    rows = await AlertRepository(session).page(
+        equal=equal,
+        reason=reason.value if reason is not None else None,
+        state=state,
+        before=before,
+        limit=limit + 1,
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return AlertPage(

@@ -17,6 +17,7 @@ from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
 from flotilla_runtime.kafka import start_or_stop
 from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
+from monitor_gateway.logs import store
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
 from monitor_gateway.logs.schemas import LogLine, LogPage
 from monitor_gateway.settings import Settings
@@ -83,35 +84,20 @@ async def search_logs(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> LogPage:
     since, until = time_range(since, until, names=("since", "until"))
-    where = ["app = $1", "ts >= $2", "ts < $3"]
-    args: list[Any] = [app, since, until]
-    for column, value in filters.columns.items():
-        args.append(value)
-        where.append(f"{column} = ${len(args)}")
-    if filters.levels is not None:
-        args.append(filters.levels)
-        where.append(f"level = ANY(${len(args)}::text[])")
-    if q:
-        args.append(q)
-        where.append(
-            f"to_tsvector('simple', message) @@ websearch_to_tsquery('simple', ${len(args)})"
-        )
-    if contains:
-        args.append(contains.lower())
-        where.append(f"strpos(lower(message), ${len(args)}) > 0")
-    if cursor:
-        args.extend(_decode_cursor(cursor))
-        n = len(args)
-        where.append(f"(ts, kpart, koffset) < (${n - 2}, ${n - 1}, ${n})")
-    args.append(limit + 1)
-    sql = (
-        "SELECT * FROM logs WHERE "
-        + " AND ".join(where)
-        + f" ORDER BY ts DESC, kpart DESC, koffset DESC LIMIT ${len(args)}"
-    )
     pool = await logs_pool()
     async with pool.acquire() as conn:
-        rows = await conn.fetch(sql, *args)
+        rows = await store.search(
+            conn,
+            app=app,
+            since=since,
+            until=until,
+            columns=filters.columns,
+            levels=filters.levels,
+            words=q,
+            contains=contains,
+            before=_decode_cursor(cursor) if cursor else None,
+            limit=limit + 1,
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     return LogPage(

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 
 import structlog
 from kubernetes_asyncio import client
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts import ClusterConnection, labels
@@ -33,8 +32,9 @@ from flotilla_contracts.events import AlertFiredV1, AlertResolvedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.informer import ClusterInformers, Informer, Obj
 from flotilla_runtime.outbox import add_event
+from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.alerts.rules import Finding, Thresholds, evaluate
-from monitor_gateway.models import Alert, AlertThreshold
+from monitor_gateway.models import Alert
 
 log = structlog.get_logger(__name__)
 SOURCE = "/flotilla/monitor-gateway"
@@ -195,9 +195,7 @@ class AlertEngine:
 
     async def _load_active(self) -> None:
         async with session_scope(self._sessionmaker) as session:
-            rows = (
-                await session.execute(select(Alert).where(Alert.resolved_at.is_(None)))
-            ).scalars()
+            rows = await AlertRepository(session).active()
             self.active = {(a.cluster, a.namespace, a.pod, a.reason): a.id for a in rows}
         self._loaded = True
 
@@ -205,7 +203,7 @@ class AlertEngine:
         if time.monotonic() - self._thresholds_at < self._thresholds_refresh_s:
             return
         async with session_scope(self._sessionmaker) as session:
-            rows = (await session.execute(select(AlertThreshold))).scalars()
+            rows = await AlertRepository(session).thresholds()
             self.thresholds = {
                 t.app: Thresholds(
                     t.restarts, t.restarts_window_s, t.not_ready_s, t.isolated_retention_s
@@ -298,14 +296,7 @@ class AlertEngine:
                 )
             for key, why in resolve:
                 alert_id = self.active[key]
-                row = (
-                    await session.execute(
-                        update(Alert)
-                        .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
-                        .values(resolved_at=now)
-                        .returning(Alert.app)
-                    )
-                ).scalar_one_or_none()
+                row = await AlertRepository(session).resolve(alert_id, now)
                 if row is None:
                     continue
                 await add_event(

@@ -37,9 +37,10 @@ from prometheus_client import Counter, Histogram
 
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.settings import KafkaSettings
+from monitor_gateway.logs import store
 from monitor_gateway.logs.fetch import Fetched, RawFetcher
 from monitor_gateway.logs.filebeat import COLUMNS
-from monitor_gateway.logs.partitions import Partitions
+from monitor_gateway.logs.store import Partitions
 
 log = structlog.get_logger(__name__)
 LINES = Counter("flotilla_logs_lines_total", "Log lines consumed, by outcome.", ["outcome"])
@@ -276,13 +277,7 @@ class LogIngest:
     async def _stored_offsets(
         self, conn: asyncpg.Connection, partitions: list[int]
     ) -> dict[int, int]:
-        rows = await conn.fetch(
-            "SELECT partition, next_offset FROM log_offsets WHERE topic = $1 "
-            "AND partition = ANY($2::int[])",
-            self.topic,
-            partitions,
-        )
-        return {row["partition"]: row["next_offset"] for row in rows}
+        return await store.stored_offsets(conn, self.topic, partitions)
 
     def _parse(self, fetched: list[Fetched]) -> list[_Batch]:
         """Batches of at most `max_batch` lines; advances the fetch positions."""
@@ -375,15 +370,9 @@ class LogIngest:
             await self._partitions.ensure(conn, batch.days)
             async with conn.transaction():
                 if batch.rows:
-                    await conn.copy_to_table(
-                        "logs", source=_copy_stream(batch.copy), columns=COLUMNS, format="binary"
-                    )
+                    await store.copy_lines(conn, _copy_stream(batch.copy), COLUMNS)
                 if batch.dead:
-                    await conn.executemany(
-                        'INSERT INTO log_dead_letters (topic, partition, "offset", value, error) '
-                        "VALUES ($1, $2, $3, $4, $5)",
-                        batch.dead,
-                    )
+                    await store.add_dead_letters(conn, batch.dead)
                 for partition, (owned, _, next_offset) in batch.spans.items():
                     await self._advance(conn, partition, owned, next_offset)
         for owned, _, next_offset in batch.spans.values():
@@ -400,24 +389,10 @@ class LogIngest:
     ) -> None:
         """Compare-and-set of the stored offset: from what this replica last stored (or read
         when it claimed the partition; no row yet for a new one) to `next_offset`."""
-        if not owned.recorded:
-            done = await conn.fetchval(
-                "INSERT INTO log_offsets (topic, partition, next_offset) VALUES ($1, $2, $3) "
-                "ON CONFLICT (topic, partition) DO NOTHING RETURNING 1",
-                self.topic,
-                partition,
-                next_offset,
-            )
-        else:
-            done = await conn.fetchval(
-                "UPDATE log_offsets SET next_offset = $3, updated_at = now() "
-                "WHERE topic = $1 AND partition = $2 AND next_offset = $4 RETURNING 1",
-                self.topic,
-                partition,
-                next_offset,
-                owned.stored,
-            )
-        if done is None:
+        expected = owned.stored if owned.recorded else None
+        if not await store.move_offset(
+            conn, self.topic, partition, expected=expected, to=next_offset
+        ):
             raise Fenced(partition)
 
     async def _reread(self, partitions: list[int]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from monitor_gateway.logs.partitions import Partitions
+from monitor_gateway.logs.store import Partitions
 
 log = structlog.get_logger(__name__)
 

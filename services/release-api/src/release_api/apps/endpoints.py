@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from sqlalchemy import select
 
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 from release_api.apps import service
+from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
-from release_api.models import App
 from release_api.reads import app_key, cached, changed
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
@@ -41,12 +40,9 @@ async def list_apps(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=63, description="a next_cursor")] = None,
 ) -> AppPage:
-    query = select(App).where(App.archived == archived).order_by(App.name).limit(limit + 1)
-    if team:
-        query = query.where(App.team == team)
-    if cursor:
-        query = query.where(App.name > cursor)
-    rows = list((await session.execute(query)).scalars())
+    rows = await AppRepository(session).page(
+        archived=archived, team=team, after=cursor, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return AppPage(

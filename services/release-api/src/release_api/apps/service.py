@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts.enums import AppType
 from flotilla_runtime.auth import Principal
 from flotilla_runtime.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppSpec, AppUpdate, build_spec
 from release_api.errors import InvalidSpec
 from release_api.models import App, AppHost
@@ -55,11 +55,7 @@ async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
     """Make the spec's hostnames this app's: refused, naming the field, when another app has
     one (the table's primary key settles two requests claiming the same hostname at once)."""
     wanted = {host: env for env, hosts in spec.hosts.items() for host in hosts}
-    taken = (
-        await session.execute(
-            select(AppHost).where(AppHost.host.in_(list(wanted)), AppHost.app != app)
-        )
-    ).scalars()
+    taken = await AppRepository(session).hosts_held_by_others(list(wanted), app)
     errors = [
         {
             "field": f"hosts.{wanted[row.host]}",
@@ -69,7 +65,7 @@ async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
     ]
     if errors:
         raise InvalidSpec("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
-    await session.execute(delete(AppHost).where(AppHost.app == app))
+    await AppRepository(session).free_hosts(app)
     session.add_all(AppHost(host=host, app=app, env=env) for host, env in wanted.items())
     try:
         await session.flush()
@@ -81,10 +77,7 @@ async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
 
 
 async def get(session: AsyncSession, name: str, *, for_update: bool = False) -> App:
-    query = select(App).where(App.name == name)
-    if for_update:
-        query = query.with_for_update()
-    app = (await session.execute(query)).scalar_one_or_none()
+    app = await AppRepository(session).find(name, for_update=for_update)
     if app is None:
         raise NotFound(f"no application named {name!r}")
     return app
@@ -149,6 +142,6 @@ async def archive(session: AsyncSession, principal: Principal, name: str) -> App
     app.archived = True
     app.version += 1
     app.updated_at = datetime.now(UTC)
-    await session.execute(delete(AppHost).where(AppHost.app == name))  # free its hostnames
+    await AppRepository(session).free_hosts(name)
     await session.flush()
     return app

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
 
 from flotilla_contracts.enums import AppType
 from flotilla_runtime.auth import Viewer
@@ -15,8 +14,8 @@ from release_api.apps import service as apps
 from release_api.apps.schemas import AppSpec
 from release_api.deps import RegistryDep, SettingsDep, placement_of
 from release_api.manifests.render import Target, render
-from release_api.models import Release
 from release_api.releases import service
+from release_api.releases.repository import ReleaseRepository
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
 
@@ -42,14 +41,8 @@ async def preview_manifests(
     record = await apps.get(session, app)
     placement = await placement_of(registry, env, cluster)
     if image is None:
-        image = (
-            await session.execute(
-                select(Release.image)
-                .where(Release.app == app, Release.env == env)
-                .order_by(Release.seq.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none() or f"{app}:latest"
+        last = await ReleaseRepository(session).latest(app, env)
+        image = last.image if last is not None else f"{app}:latest"
     spec = AppSpec.model_validate(record.spec)
     return render(
         spec,

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, Strategy
@@ -20,9 +19,9 @@ from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep
-from release_api.models import Release, ReleaseEvent
 from release_api.reads import cached, changed, history_key, release_key
 from release_api.releases import service
+from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
     ControlAction,
     ReleaseCreate,
@@ -95,12 +94,7 @@ async def _history(
     session: AsyncSession, app: str, env: str | None, limit: int, cursor: int | None
 ) -> ReleasePage:
     await apps.get(session, app)
-    query = select(Release).where(Release.app == app).order_by(Release.seq.desc()).limit(limit + 1)
-    if env:
-        query = query.where(Release.env == env)
-    if cursor:
-        query = query.where(Release.seq < cursor)
-    rows = list((await session.execute(query)).scalars())
+    rows = await ReleaseRepository(session).page(app, env=env, before_seq=cursor, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return ReleasePage(
@@ -160,19 +154,8 @@ async def _stream(
     idle = 0.0
     while not await request.is_disconnected():
         async with session_scope(sessionmaker) as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(ReleaseEvent)
-                        .where(ReleaseEvent.release_id == release_id, ReleaseEvent.id > after)
-                        .order_by(ReleaseEvent.id)
-                        .limit(500)
-                    )
-                ).scalars()
-            )
-            phase = (
-                await session.execute(select(Release.phase).where(Release.id == release_id))
-            ).scalar_one()
+            rows = await ReleaseRepository(session).events_after(release_id, after)
+            phase = await ReleaseRepository(session).phase_of(release_id)
         for row in rows:
             after = row.id
             yield (f"id: {row.id}\nevent: {row.type}\ndata: {json.dumps(row.data)}\n\n").encode()
@@ -284,14 +267,7 @@ async def restart(
     registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
-    last = (
-        await session.execute(
-            select(Release)
-            .where(Release.app == app, Release.env == env)
-            .order_by(Release.seq.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last = await ReleaseRepository(session).latest(app, env)
     if last is None:
         await apps.get(session, app)
         raise NotFound(f"{app} was never released to {env}: nothing to restart")

@@ -14,7 +14,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,10 +30,12 @@ from release_api.apps import service as apps
 from release_api.clients import Clusters, Placement
 from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
 from release_api.manifests.render import object_name
-from release_api.models import ACTIVE_PHASES, Release, Rollout
+from release_api.models import Release, Rollout
 from release_api.releases.events import record
+from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import ControlAction, ReleaseCreate, ReleaseOut, RolloutOut
 from release_api.rollouts.machine import stage_of
+from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import RunOptions
 
 DEFAULT_REPLICAS = 2
@@ -65,13 +66,7 @@ async def create(
         raise Conflict(f"{app_name} is archived: no new releases")
     digest = request_hash(data)
     if idempotency_key:
-        existing = (
-            await session.execute(
-                select(Release).where(
-                    Release.app == app_name, Release.idempotency_key == idempotency_key
-                )
-            )
-        ).scalar_one_or_none()
+        existing = await ReleaseRepository(session).by_idempotency_key(app_name, idempotency_key)
         if existing is not None:
             if existing.request_hash != digest:
                 raise IdempotencyMismatch(
@@ -100,28 +95,14 @@ async def create(
         request_hash=digest,
         requested_by=principal.subject,
     )
-    previous_debug = (
-        await session.execute(
-            select(Release.debug)
-            .where(Release.app == app_name, Release.env == data.env)
-            .order_by(Release.seq.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    last = await ReleaseRepository(session).latest(app_name, data.env)
+    previous_debug = last.debug if last is not None else None
     try:
         async with session.begin_nested():
             session.add(release)
             await session.flush()
     except IntegrityError:
-        active = (
-            await session.execute(
-                select(Release.id).where(
-                    Release.app == app_name,
-                    Release.env == data.env,
-                    Release.phase.in_(ACTIVE_PHASES),
-                )
-            )
-        ).scalar_one_or_none()
+        active = await ReleaseRepository(session).active_id(app_name, data.env)
         raise ActiveRelease(
             f"release {active} of {app_name} to {data.env} is still running",
             active_release=str(active),
@@ -195,11 +176,7 @@ async def get(session: AsyncSession, app: str, release_id: uuid.UUID) -> Release
 
 
 async def render(session: AsyncSession, release: Release) -> ReleaseOut:
-    rollouts = (
-        await session.execute(
-            select(Rollout).where(Rollout.release_id == release.id).order_by(Rollout.cluster)
-        )
-    ).scalars()
+    rollouts = await RolloutRepository(session).of_release(release.id)
     return ReleaseOut(
         id=release.id,
         app=release.app,
@@ -238,9 +215,7 @@ async def control(
     clusters: Clusters,
 ) -> Release:
     """promote, pause, resume or abort a running release (409 when it cannot)."""
-    release = (
-        await session.execute(select(Release).where(Release.id == release_id).with_for_update())
-    ).scalar_one_or_none()
+    release = await ReleaseRepository(session).for_update(release_id)
     if release is None or release.app != app:
         raise NotFound(f"no release {release_id} of {app}")
     apps.check_access(principal, await apps.get(session, app))
@@ -248,9 +223,7 @@ async def control(
     if phase.is_terminal:
         raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}")
     opts = RunOptions.of(release.options)
-    rollouts = list(
-        (await session.execute(select(Rollout).where(Rollout.release_id == release.id))).scalars()
-    )
+    rollouts = await RolloutRepository(session).of_release(release.id)
     unfinished = [r for r in rollouts if not RolloutPhase(r.phase).is_terminal]
     if action == ControlAction.PROMOTE:
         if release.strategy == Strategy.ROLLING.value:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Stage, Strategy
@@ -26,6 +25,8 @@ from flotilla_contracts.events import (
 )
 from release_api.models import Release, Rollout
 from release_api.releases.events import record
+from release_api.releases.repository import ReleaseRepository
+from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import RolloutProgress, RunOptions
 
 
@@ -47,12 +48,9 @@ async def transition(
         values["error"] = reason[:2000]
     if timeout_s is not None:
         values["deadline"] = now + timedelta(seconds=timeout_s)
-    result = await session.execute(
-        update(Rollout)
-        .where(Rollout.id == rollout.id, Rollout.phase == previous.value)
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await RolloutRepository(session).set_phase_if(
+        rollout.id, expected=previous, values=values
+    ):
         return False
     await record(
         session,
@@ -81,14 +79,11 @@ OUTCOME_EVENTS = {
 
 async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> ReleasePhase | None:
     """When every rollout is terminal: the release's outcome, once (compare-and-set)."""
-    release = (
-        await session.execute(select(Release).where(Release.id == release_id).with_for_update())
-    ).scalar_one()
+    release = await ReleaseRepository(session).for_update(release_id)
+    assert release is not None
     if ReleasePhase(release.phase).is_terminal:
         return None
-    rollouts = list(
-        (await session.execute(select(Rollout).where(Rollout.release_id == release_id))).scalars()
-    )
+    rollouts = await RolloutRepository(session).of_release(release_id)
     phases = {r.cluster: RolloutPhase(r.phase) for r in rollouts}
     if not all(p.is_terminal for p in phases.values()):
         return None

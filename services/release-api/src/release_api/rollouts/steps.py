@@ -31,7 +31,6 @@ from typing import Any
 import aiohttp
 import structlog
 from kubernetes_asyncio.client.exceptions import ApiException
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts import labels
@@ -46,6 +45,7 @@ from release_api.manifests.render import Target, object_name, render, selector, 
 from release_api.models import App, Release, Rollout
 from release_api.releases.events import record
 from release_api.rollouts import machine
+from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import (
     ProgressChanges,
     RolloutProgress,
@@ -357,19 +357,7 @@ class RolloutSteps:
     async def scale_down_old_colours(self) -> None:
         """Blue-green: the old colour, kept for an instant rollback, goes after its delay."""
         async with session_scope(self._sessionmaker) as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(Rollout, Release)
-                        .join(Release, Release.id == Rollout.release_id)
-                        .where(
-                            Rollout.phase == RolloutPhase.SUCCEEDED.value,
-                            Rollout.progress.has_key("scale_down_at"),
-                            ~Rollout.progress.has_key("scaled_down"),
-                        )
-                    )
-                ).all()
-            )
+            rows = await RolloutRepository(session).old_colours_pending()
         for rollout, release in rows:
             progress = progress_of(rollout)
             if progress.scale_down_at is None or progress.scale_down_at > _now():

@@ -17,15 +17,14 @@ from collections.abc import Callable
 import aiohttp
 import structlog
 from kubernetes_asyncio.client.exceptions import ApiException
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
 from release_api.clients import Clusters, IngressSync
-from release_api.models import Release, Rollout
 from release_api.rollouts import machine
+from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.steps import RolloutSteps, StepFailed, options, time_left, why
 
 log = structlog.get_logger(__name__)
@@ -72,16 +71,7 @@ class RolloutRunner:
 
     async def _start_unfinished(self) -> None:
         async with session_scope(self._sessionmaker) as session:
-            rows = (
-                await session.execute(
-                    select(Rollout.id)
-                    .join(Release, Release.id == Rollout.release_id)
-                    .where(
-                        Rollout.phase.notin_([p.value for p in RolloutPhase if p.is_terminal]),
-                        Release.phase == ReleasePhase.RUNNING.value,
-                    )
-                )
-            ).scalars()
+            rows = await RolloutRepository(session).unfinished_ids()
             for rollout_id in rows:
                 if rollout_id not in self._tasks:
                     self._tasks[rollout_id] = asyncio.create_task(

@@ -6,13 +6,11 @@ are not affected. Delivery is at least once; the consumer runner deduplicates by
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts import CloudEvent
-from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_contracts.events import SyncFailedV1
-from release_api.models import Release, Rollout
+from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import with_changes
 
 
@@ -20,19 +18,8 @@ async def on_sync_event(session: AsyncSession, event: CloudEvent) -> None:
     if event.type != SyncFailedV1.event_type:
         return
     failed = SyncFailedV1.model_validate(event.data)
-    rollouts = (
-        await session.execute(
-            select(Rollout)
-            .join(Release, Release.id == Rollout.release_id)
-            .where(
-                Release.app == failed.app,
-                Release.env == failed.env,
-                Release.phase.in_([ReleasePhase.RUNNING.value, ReleasePhase.PAUSED.value]),
-                Rollout.cluster == failed.cluster,
-                Rollout.phase == RolloutPhase.WAITING_INGRESS.value,
-            )
-            .with_for_update()
-        )
-    ).scalars()
+    rollouts = await RolloutRepository(session).waiting_ingress(
+        app=failed.app, env=failed.env, cluster=failed.cluster
+    )
     for rollout in rollouts:
         rollout.progress = with_changes(rollout.progress, {"sync_failed": failed.reason})

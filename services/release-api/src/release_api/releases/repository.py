@@ -1,0 +1,70 @@
+"""The queries of the releases domain: releases, their events."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flotilla_runtime.db import Repository
+from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent
+
+
+class ReleaseRepository(Repository[Release]):
+    model = Release
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+
+    async def page(
+        self, app: str, *, env: str | None, before_seq: int | None, limit: int
+    ) -> list[Release]:
+        """Up to `limit` releases of `app`, newest first, older than `before_seq`."""
+        query = select(Release).where(Release.app == app).order_by(Release.seq.desc()).limit(limit)
+        if env:
+            query = query.where(Release.env == env)
+        if before_seq:
+            query = query.where(Release.seq < before_seq)
+        return list((await self.session.execute(query)).scalars())
+
+    async def latest(self, app: str, env: str) -> Release | None:
+        """The last release of `app` to `env`, whatever its outcome."""
+        query = (
+            select(Release)
+            .where(Release.app == app, Release.env == env)
+            .order_by(Release.seq.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def for_update(self, release_id: uuid.UUID) -> Release | None:
+        query = select(Release).where(Release.id == release_id).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def by_idempotency_key(self, app: str, key: str) -> Release | None:
+        query = select(Release).where(Release.app == app, Release.idempotency_key == key)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def active_id(self, app: str, env: str) -> uuid.UUID | None:
+        """The release of `app` to `env` still running or paused, if any (at most one)."""
+        query = select(Release.id).where(
+            Release.app == app, Release.env == env, Release.phase.in_(ACTIVE_PHASES)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def phase_of(self, release_id: uuid.UUID) -> str:
+        query = select(Release.phase).where(Release.id == release_id)
+        return (await self.session.execute(query)).scalar_one()
+
+    async def events_after(
+        self, release_id: uuid.UUID, after: int, *, limit: int = 500
+    ) -> list[ReleaseEvent]:
+        """The release's own event stream, in order, after event id `after`."""
+        query = (
+            select(ReleaseEvent)
+            .where(ReleaseEvent.release_id == release_id, ReleaseEvent.id > after)
+            .order_by(ReleaseEvent.id)
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
