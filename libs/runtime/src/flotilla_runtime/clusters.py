@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
-import httpx
 import structlog
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
@@ -31,6 +30,7 @@ from flotilla_contracts.events import (
     ClusterUpdatedV1,
 )
 from flotilla_runtime.kafka import start_or_stop
+from flotilla_runtime.registry import RegistryClient, RegistryUnavailable
 from flotilla_runtime.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -45,16 +45,14 @@ class ClusterSource:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        registry: RegistryClient,
         apply: Callable[[list[ClusterConnection]], Awaitable[None]],
         *,
         refresh_s: float,
-        token: str | None,
     ) -> None:
-        self._http = http
+        self._registry = registry
         self._apply = apply
         self._refresh_s = refresh_s
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
 
@@ -68,34 +66,16 @@ class ClusterSource:
                 try:
                     await self._apply(await self.fetch())
                     self.synced.set()
-                except (httpx.HTTPError, ValueError) as exc:
+                except RegistryUnavailable as exc:
                     log.warning("cluster_list_unavailable", error=repr(exc)[:300])
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._refresh_s):
                         await self._refresh.wait()
         finally:
-            await self._http.aclose()
+            await self._registry.aclose()
 
     async def fetch(self) -> list[ClusterConnection]:
-        names: list[str] = []
-        cursor: str | None = None
-        while True:
-            params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
-            r = await self._http.get("/v1/clusters", params=params, headers=self._headers)
-            r.raise_for_status()
-            page = r.json()
-            names += [c["name"] for c in page["items"]]
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
-        connections = []
-        for name in names:
-            r = await self._http.get(
-                f"/v1/internal/clusters/{name}/connection", headers=self._headers
-            )
-            r.raise_for_status()
-            connections.append(ClusterConnection.model_validate(r.json()))
-        return connections
+        return await self._registry.connections()
 
 
 class ClusterEvents:

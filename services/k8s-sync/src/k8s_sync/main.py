@@ -14,6 +14,7 @@ from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.leader import LeaderLock
+from flotilla_runtime.registry import RegistryClient
 from flotilla_runtime.supervisor import Worker
 from k8s_sync import __version__
 from k8s_sync.ingress import bootstrap
@@ -65,10 +66,12 @@ def build_workers(
     for instance in instances:
         instance.on_synced, instance.on_failed = synced, failed
     source = ClusterSource(
-        registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
+        RegistryClient(
+            registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
+            token=settings.service_bearer(),
+        ),
         engine.set_clusters,
         refresh_s=settings.cluster_refresh_s,
-        token=settings.service_bearer(),
     )
     events = ClusterEvents(source, settings)
     resources.extras.update(engine=engine, leader=leader, source=source)

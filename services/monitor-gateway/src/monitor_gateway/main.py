@@ -17,6 +17,7 @@ from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.consumer import EventConsumer
 from flotilla_runtime.leader import LeaderLock
+from flotilla_runtime.registry import RegistryClient
 from flotilla_runtime.supervisor import Worker
 from monitor_gateway import __version__
 from monitor_gateway.alerts.endpoints import router as alerts_router
@@ -63,10 +64,12 @@ def build_workers(
     )
     token = settings.service_bearer()
     source = ClusterSource(
-        registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
+        RegistryClient(
+            registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
+            token=token,
+        ),
         alerts.set_clusters,
         refresh_s=settings.cluster_refresh_s,
-        token=token,
     )
     workers: list[Worker] = [
         pool,

@@ -14,7 +14,6 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 from kubernetes_asyncio import client
@@ -22,6 +21,7 @@ from kubernetes_asyncio import client
 from flotilla_contracts import ClusterConnection, problems
 from flotilla_runtime.errors import DependencyFailed
 from flotilla_runtime.kube import api_client
+from flotilla_runtime.registry import RegistryClient
 from release_api.errors import UnknownEnvironment
 
 
@@ -38,37 +38,28 @@ class Placement:
 
 
 class Registry:
-    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
-        self.http = http
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+    """What release-api asks cluster-registry (flotilla_runtime.registry's typed client); a
+    registry that cannot answer is RegistryUnavailable, a 503."""
 
-    async def _get(self, path: str) -> Any:
-        try:
-            r = await self.http.get(path, headers=self._headers)
-        except httpx.HTTPError as exc:
-            raise DependencyFailed(f"cluster-registry unreachable: {exc!r}") from None
-        if r.status_code == 404:
-            return None
-        if r.status_code >= 400:
-            raise DependencyFailed(f"cluster-registry answered {r.status_code} for {path}")
-        return r.json()
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
 
     async def placements(self, env: str) -> list[Placement]:
-        data = await self._get(f"/v1/environments/{env}")
-        if data is None or not data.get("clusters"):
+        environment = await self.client.environment(env)
+        if environment is None or not environment.clusters:
             raise UnknownEnvironment(f"environment {env!r} is unknown or maps to no cluster")
         out = []
-        for placement in data["clusters"]:
-            cluster = await self._get(f"/v1/clusters/{placement['cluster']}")
-            idc = cluster["idc"] if cluster else ""
-            out.append(Placement(placement["cluster"], idc, placement["namespace"]))
+        for placement in environment.clusters:
+            cluster = await self.client.cluster(placement.cluster)
+            idc = cluster.idc if cluster else ""
+            out.append(Placement(placement.cluster, idc, placement.namespace))
         return sorted(out, key=lambda p: p.cluster)
 
     async def connection(self, cluster: str) -> ClusterConnection:
-        data = await self._get(f"/v1/internal/clusters/{cluster}/connection")
-        if data is None:
+        connection = await self.client.connection(cluster)
+        if connection is None:
             raise DependencyFailed(f"cluster {cluster!r} is not registered any more")
-        return ClusterConnection.model_validate(data)
+        return connection
 
 
 class Clusters:
@@ -101,7 +92,7 @@ class Clusters:
         for _, api in self._clients.values():
             await api.close()
         self._clients.clear()
-        await self._registry.http.aclose()
+        await self._registry.client.aclose()
 
 
 class IngressSync:

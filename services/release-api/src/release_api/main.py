@@ -16,6 +16,7 @@ from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.consumer import EventConsumer
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.readcache import ReadCache
+from flotilla_runtime.registry import RegistryClient
 from flotilla_runtime.supervisor import Worker
 from release_api import __version__
 from release_api.apps.endpoints import router as apps_router
@@ -44,7 +45,10 @@ def build_workers(
     settings = cast(Settings, resources.settings)
     token = settings.service_bearer()
     registry_client = Registry(
-        registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=15), token
+        RegistryClient(
+            registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=15),
+            token=token,
+        )
     )
     ingress = IngressSync(
         k8s_sync or httpx.AsyncClient(base_url=settings.k8s_sync_url, timeout=15), token
