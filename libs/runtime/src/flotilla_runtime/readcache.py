@@ -3,8 +3,9 @@
 Entries are response bodies grouped by a tag (release-api: the app name). The service's tables
 carry triggers that `NOTIFY <channel>, '<tag>'` on every insert and update, which PostgreSQL
 delivers to every replica's listener only if and when the transaction commits; each drops that
-tag's entries. Endpoints that write also `drop(tag)` locally at once, so a client reading its
-own write from the same replica does not wait for the notification.
+tag's entries. On the replica that writes, `follow_commits` also drops the tags of every row a
+session wrote as soon as it commits, so a client reading its own write does not wait for the
+notification — done by SQLAlchemy's session events, so no code that writes has to remember it.
 
 - A response computed while a change to its tag was in flight is not stored: each tag has a
   version, taken before the read and checked at `put`.
@@ -19,11 +20,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import structlog
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session, UOWTransaction
 
 from flotilla_runtime.db import asyncpg_dsn
 
@@ -55,6 +60,7 @@ class ReadCache:
         self._max_age_s = max_age_s
         self._check_interval_s = check_interval_s
         self._entries: OrderedDict[str, tuple[str, Cached, float]] = OrderedDict()
+        self._session_events: list[tuple[str, Callable[..., None]]] = []
         self._versions: dict[str, int] = {}
         self._keys: dict[str, set[str]] = {}  # tag → its keys (a drop touches only those)
         self.listening = False
@@ -93,9 +99,52 @@ class ReadCache:
         self._entries.clear()
         self._keys.clear()
 
+    # --- this replica's own writes ----------------------------------------------------------
+
+    def follow_commits(
+        self, engine: AsyncEngine, tags_of: Callable[[object], Iterable[str]]
+    ) -> None:
+        """Drop the tags (`tags_of(row)`) of every ORM row a session on `engine` adds, changes
+        or deletes, once that session commits (nothing on a rollback). Until `run` ends."""
+        bind = engine.sync_engine
+        written = "flotilla_read_cache_tags"
+
+        def collect(session: Session, _flush: UOWTransaction) -> None:
+            if session.get_bind() is not bind:
+                return
+            tags = session.info.setdefault(written, set())
+            for row in (*session.new, *session.dirty, *session.deleted):
+                tags.update(tags_of(row))
+
+        def drop(session: Session) -> None:
+            for tag in session.info.pop(written, ()):
+                self.drop(tag)
+
+        def forget(session: Session, _previous: object) -> None:
+            session.info.pop(written, None)
+
+        self._session_events = [
+            ("after_flush", collect),
+            ("after_commit", drop),
+            ("after_soft_rollback", forget),
+        ]
+        for name, listener in self._session_events:
+            event.listen(Session, name, listener)
+
+    def _stop_following(self) -> None:
+        for name, listener in self._session_events:
+            event.remove(Session, name, listener)
+        self._session_events.clear()
+
     # --- the listener -----------------------------------------------------------------------
 
     async def run(self) -> None:
+        try:
+            await self._listen()
+        finally:
+            self._stop_following()
+
+    async def _listen(self) -> None:
         while True:
             conn: Any = None
             try:

@@ -24,7 +24,7 @@ from release_api.apps.scale import router as scale_router
 from release_api.clients import Clusters, IngressSync, Registry
 from release_api.manifests.endpoints import router as manifests_router
 from release_api.pods.endpoints import router as pods_router
-from release_api.reads import CachedReads
+from release_api.reads import CachedReads, cache_tags
 from release_api.releases.endpoints import router as releases_router
 from release_api.settings import Settings
 from release_api.workers.rollouts import RolloutRunner
@@ -72,6 +72,7 @@ def build_workers(
         settings=settings,
     )
     cache = ReadCache(settings.database_url, READS_CHANNEL)
+    cache.follow_commits(resources.engine, cache_tags)
     resources.extras.update(
         registry=registry_client, clusters=clusters, runner=runner, leader=leader, cache=cache
     )

@@ -1,7 +1,8 @@
 """Hot reads (an app, its release history, one release) served from the read cache.
 
 The console polls these while releases run; the cache is dropped per app by the tables'
-NOTIFY triggers (every replica) and at once by the endpoints that write (this replica).
+NOTIFY triggers (every replica) and, on this replica, as soon as a session that wrote an app's
+rows commits (`cache_tags`, followed by the ReadCache: nothing that writes calls it).
 
 A miss goes through the endpoint, which stores what it computed. A hit is answered by
 `CachedReads`, an ASGI middleware in front of the router: it checks the bearer token (viewer or
@@ -24,6 +25,7 @@ from flotilla_contracts.enums import Role
 from flotilla_runtime.auth import Authenticator
 from flotilla_runtime.errors import FlotillaError
 from flotilla_runtime.readcache import Cached, ReadCache
+from release_api.models import App, AppHost, Release
 
 
 def cache_of(request: Request) -> ReadCache:
@@ -46,9 +48,13 @@ async def cached(
     return Response(hit.body, media_type="application/json", headers=hit.headers)
 
 
-def changed(request: Request, app: str) -> None:
-    """This request writes `app`'s data: drop its cached reads here at once."""
-    cache_of(request).drop(app)
+def cache_tags(row: object) -> list[str]:
+    """The app whose cached reads a written row changes (the tag is the app's name)."""
+    if isinstance(row, App):
+        return [row.name]
+    if isinstance(row, Release | AppHost):
+        return [row.app]
+    return []  # rollouts and events: the release row changes with them, or NOTIFY tells
 
 
 def app_key(name: str) -> str:

@@ -13,7 +13,7 @@ from flotilla_runtime.errors import PROBLEM_RESPONSES
 from release_api.apps import service
 from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
-from release_api.reads import app_key, cached, changed
+from release_api.reads import app_key, cached
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -23,7 +23,6 @@ IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it c
 async def create_app(
     data: AppCreate, request: Request, response: Response, session: SessionDep, who: Developer
 ) -> AppOut:
-    changed(request, data.name)
     async with audited(request, session, who, "app.create", data.name) as detail:
         app = await service.create(session, who, data)
         detail["after"] = app.spec
@@ -71,7 +70,6 @@ async def update_app(
     who: Developer,
     if_match: IfMatch = None,
 ) -> AppOut:
-    changed(request, name)
     async with audited(request, session, who, "app.update", name) as detail:
         app, before = await service.update(session, who, name, data, if_match)
         detail["before"] = before.model_dump(mode="json")
@@ -86,7 +84,6 @@ async def update_app(
     summary="Archive an application (kept for history; no new releases)",
 )
 async def archive_app(name: str, request: Request, session: SessionDep, who: Developer) -> AppOut:
-    changed(request, name)
     async with audited(request, session, who, "app.archive", name):
         app = await service.archive(session, who, name)
     return service.render(app)

@@ -17,7 +17,6 @@ from release_api.apps import service as apps
 from release_api.apps.schemas import ScaleOut, ScaleRequest
 from release_api.deps import ClustersDep, RegistryDep
 from release_api.manifests.render import object_name
-from release_api.reads import changed
 from release_api.releases.events import SOURCE
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
@@ -46,7 +45,6 @@ async def scale_app(
         if not placements:
             raise NotFound(f"{env} has no cluster {data.cluster!r}")
     results: dict[str, str] = {}
-    changed(request, app)
     async with audited(
         request, session, who, "app.scale", app, {"env": env, "replicas": data.replicas}
     ) as detail:

@@ -19,7 +19,7 @@ from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep
-from release_api.reads import cached, changed, history_key, release_key
+from release_api.reads import cached, history_key, release_key
 from release_api.releases import service
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
@@ -54,7 +54,6 @@ async def create_release(
     registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
-    changed(request, app)
     async with audited(
         request, session, who, "release.create", app, {"env": data.env, "image": data.image}
     ) as detail:
@@ -188,7 +187,6 @@ async def rollback_to(
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
     earlier = await service.get(session, app, release_id)
-    changed(request, app)
     async with audited(
         request, session, who, "release.rollback", app, {"to": str(release_id)}
     ) as detail:
@@ -243,7 +241,6 @@ async def control(
     who: Developer,
     clusters: ClustersDep,
 ) -> ReleaseOut:
-    changed(request, app)
     async with audited(
         request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
     ):
@@ -271,7 +268,6 @@ async def restart(
     if last is None:
         await apps.get(session, app)
         raise NotFound(f"{app} was never released to {env}: nothing to restart")
-    changed(request, app)
     async with audited(request, session, who, "app.restart", app, {"env": env}) as detail:
         placements = await registry.placements(env)
         data = ReleaseCreate(
