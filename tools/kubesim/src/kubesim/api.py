@@ -16,87 +16,23 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from kubesim import openapi, tables
+from kubesim import openapi, tables, watch
 from kubesim.objects import apply_defaults, validate
 from kubesim.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kubesim.resources import (
     BY_KIND,
-    BY_PATH,
     ResourceType,
     api_group_list,
     api_resource_list,
     api_versions,
 )
+from kubesim.routes import Route, bad_request, parse_path, status_response
 from kubesim.selectors import SelectorError, parse_field_selector, parse_label_selector
-from kubesim.store import ApiError, Obj, Watcher, conflict, not_found
+from kubesim.store import ApiError, Obj, conflict, not_found
+from kubesim.watch import TRUE
 
 if TYPE_CHECKING:
     from kubesim.protocols import SimCluster
-
-TRUE = {"true", "1", "yes"}
-DEFAULT_WATCH_TIMEOUT_S = 1800
-JSON = "application/json"
-
-
-def status_response(err: ApiError) -> web.Response:
-    headers = {"Retry-After": "1"} if err.code == 429 else None
-    return web.json_response(err.status(), status=err.code, headers=headers)
-
-
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, "BadRequest", message)
-
-
-class Route:
-    """A parsed resource path."""
-
-    def __init__(
-        self,
-        rt: ResourceType,
-        namespace: str | None,
-        name: str | None,
-        sub: str | None,
-        watch: bool,
-    ) -> None:
-        self.rt = rt
-        self.namespace = namespace
-        self.name = name
-        self.sub = sub
-        self.watch = watch
-
-
-def parse_path(path: str) -> Route | None:
-    parts = [p for p in path.split("/") if p]
-    if len(parts) >= 2 and parts[0] == "api":
-        group, version, rest = "", parts[1], parts[2:]
-    elif len(parts) >= 3 and parts[0] == "apis":
-        group, version, rest = parts[1], parts[2], parts[3:]
-    else:
-        return None
-    watch = bool(rest) and rest[0] == "watch"
-    if watch:
-        rest = rest[1:]
-    namespace = None
-    if (
-        len(rest) >= 3
-        and rest[0] == "namespaces"
-        and not (len(rest) == 3 and rest[2] in ("status", "finalize"))
-    ):
-        namespace, rest = rest[1], rest[2:]
-    if not rest or len(rest) > 3:
-        return None
-    rt = BY_PATH.get((group, version, rest[0]))
-    if rt is None:
-        return None
-    name = rest[1] if len(rest) > 1 else None
-    sub = rest[2] if len(rest) > 2 else None
-    if namespace and not rt.namespaced:
-        return None
-    if rt.namespaced and name and not namespace:
-        return None
-    if sub and sub not in rt.subresources and not (rt.kind == "Namespace" and sub == "finalize"):
-        return None
-    return Route(rt, namespace, name, sub, watch)
 
 
 class ClusterAPI:
@@ -203,7 +139,7 @@ class ClusterAPI:
                 return await self.cluster.pod_log(request, route.namespace or "", route.name or "")
             if route.name is None:
                 if route.watch or q.get("watch", "").lower() in TRUE:
-                    return await self.watch(request, route)
+                    return await watch.stream(request, route, self.store, self.cluster.knobs)
                 listed = self.list(route, q)
                 if tables.wants_table(request.headers.get("Accept", "")):
                     return web.json_response(
@@ -420,94 +356,6 @@ class ClusterAPI:
             "items": deleted,
         }
 
-    # --- watch ------------------------------------------------------------------------------
-
-    async def watch(self, request: web.Request, route: Route) -> web.StreamResponse:
-        q = request.query
-        watcher = Watcher(
-            route.rt,
-            route.namespace,
-            parse_label_selector(q.get("labelSelector")),
-            parse_field_selector(q.get("fieldSelector")),
-        )
-        rv_param = q.get("resourceVersion", "")
-        try:
-            since = None if rv_param in ("", "0") else int(rv_param)
-        except ValueError as exc:
-            raise bad_request(f"invalid resourceVersion {rv_param!r}") from exc
-        bookmarks = q.get("allowWatchBookmarks", "").lower() in TRUE
-        timeout = float(q.get("timeoutSeconds") or DEFAULT_WATCH_TIMEOUT_S)
-        knobs = self.cluster.knobs
-        if knobs.watch_max_s is not None:
-            timeout = min(timeout, knobs.watch_max_s)
-        response = web.StreamResponse(status=200, headers={"Content-Type": JSON})
-        response.enable_chunked_encoding()
-        try:
-            first = self.store.watch(watcher, since)
-        except ApiError as err:
-            # An expired version is answered in the stream, as the real API server does.
-            await response.prepare(request)
-            await response.write(
-                json.dumps({"type": "ERROR", "object": err.status()}).encode() + b"\n"
-            )
-            await response.write_eof()
-            return response
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        drop_at = (
-            loop.time() + knobs.watch_drop_after_s if knobs.watch_drop_after_s is not None else None
-        )
-        try:
-            await response.prepare(request)
-            if first:
-                await response.write(b"".join(ev.line(t) for ev, t in first))
-            while True:
-                now = loop.time()
-                if drop_at is not None and now >= drop_at:
-                    assert request.transport is not None
-                    request.transport.abort()  # no final chunk: an abrupt drop
-                    return response
-                end = min(deadline, drop_at) if drop_at is not None else deadline
-                if now >= end:
-                    break
-                wait = min(end - now, knobs.bookmark_interval_s) if bookmarks else end - now
-                try:
-                    item = await asyncio.wait_for(watcher.queue.get(), wait)
-                except TimeoutError:
-                    if bookmarks and loop.time() < end:
-                        await response.write(self._bookmark(route.rt))
-                    continue
-                if item is None:
-                    break
-                lines = [item[0].line(item[1])]
-                closed = False
-                while not watcher.queue.empty() and len(lines) < 512:
-                    more = watcher.queue.get_nowait()
-                    if more is None:
-                        closed = True
-                        break
-                    lines.append(more[0].line(more[1]))
-                await response.write(b"".join(lines))
-                if closed:
-                    break
-            await response.write_eof()
-        except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
-            pass  # the client went away mid-stream
-        finally:
-            self.store.unwatch(watcher)
-        return response
-
-    def _bookmark(self, rt: ResourceType) -> bytes:
-        obj = {
-            "kind": rt.kind,
-            "apiVersion": rt.api_version,
-            "metadata": {
-                "resourceVersion": str(self.store.resource_version),
-                "annotations": {"k8s.io/initial-events-end": "true"},
-            },
-        }
-        return json.dumps({"type": "BOOKMARK", "object": obj}).encode() + b"\n"
-
 
 def scale_of(obj: Obj) -> Obj:
     meta = obj["metadata"]
@@ -536,8 +384,8 @@ def _verb(request: web.Request, route: Route) -> str:
     method = request.method
     if method == "GET":
         if route.name is None:
-            watch = route.watch or request.query.get("watch", "").lower() in TRUE
-            return "watch" if watch else "list"
+            watching = route.watch or request.query.get("watch", "").lower() in TRUE
+            return "watch" if watching else "list"
         return "get"
     return {
         "POST": "create",

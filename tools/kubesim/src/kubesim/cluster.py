@@ -25,7 +25,8 @@ from kubesim.controllers.base import Controller
 from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController, budget_numbers, pods_of
 from kubesim.controllers.endpoints import EndpointsController
-from kubesim.controllers.kubelet import PREFIX, Kubelet
+from kubesim.controllers.kubelet import Kubelet
+from kubesim.controllers.podspec import PREFIX
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.knobs import Knobs
 from kubesim.kubeconfig import KUBERNETES_VERSION

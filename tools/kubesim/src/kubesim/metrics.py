@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from kubesim.controllers.kubelet import PREFIX, _quantity
+from kubesim.controllers.podspec import PREFIX, quantity
 from kubesim.objects import controller_of, pod_is_ready
 from kubesim.resources import resource
 
@@ -103,7 +103,7 @@ def render(cluster: SimCluster) -> str:
             families["kube_node_status_allocatable"].append(
                 _labels({"node": node["metadata"]["name"], "resource": res, "unit": unit})
                 + " "
-                + _float(_quantity(alloc.get(res, "0")))
+                + _float(quantity(alloc.get(res, "0")))
             )
     out: list[str] = []
     for name, lines in families.items():
@@ -168,7 +168,7 @@ def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: S
                 families["kube_pod_container_resource_requests"].append(
                     _labels({**cbase, "node": node, "resource": res, "unit": unit})
                     + " "
-                    + _float(_quantity(requests[res]))
+                    + _float(quantity(requests[res]))
                 )
         if phase != "Running" or started is None:
             continue
@@ -190,7 +190,7 @@ def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: S
         families["container_memory_working_set_bytes"].append(
             _labels(cad) + " " + _float(_rate(pod, "memory-bytes"))
         )
-        limit = _quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
+        limit = quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
         families["container_spec_memory_limit_bytes"].append(_labels(cad) + " " + _float(limit))
         for family, rate in (
             ("container_fs_reads_bytes_total", "fs-read-bps"),

@@ -18,86 +18,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim.controllers.base import Controller, Key
+from kubesim.controllers.podspec import (
+    annotation_seconds,
+    condition_reason,
+    container_status,
+    hook_seconds,
+    host_ip,
+    node_ready,
+    pod_requests,
+    quantity,
+    ready_after,
+    set_condition,
+    tolerated,
+)
 from kubesim.objects import is_terminating
 from kubesim.resources import resource
 from kubesim.store import Obj, now_iso
 
 POD = resource("Pod")
 NODE = resource("Node")
-PREFIX = "kubesim.flotilla.io/"
 START_DELAY_S = 0.05  # scheduled → image present → container running
 CRASH_AFTER_S = 0.5  # how long a crashing container runs before it dies
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 5.0
-
-
-def _annotation_seconds(pod: Obj, name: str) -> float | None:
-    value = (pod["metadata"].get("annotations") or {}).get(PREFIX + name)
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _hook_seconds(pod: Obj, hook: str, annotation: str) -> float:
-    explicit = _annotation_seconds(pod, annotation)
-    if explicit is not None:
-        return explicit
-    longest = 0.0
-    for c in (pod.get("spec") or {}).get("containers") or []:
-        sleep = (((c.get("lifecycle") or {}).get(hook) or {}).get("sleep") or {}).get("seconds")
-        if sleep is not None:
-            longest = max(longest, float(sleep))
-    return longest
-
-
-def _ready_after(pod: Obj) -> float:
-    explicit = _annotation_seconds(pod, "ready-after-seconds")
-    if explicit is not None:
-        return explicit
-    delays = [
-        float(((c.get("readinessProbe") or {}).get("initialDelaySeconds")) or 0)
-        for c in (pod.get("spec") or {}).get("containers") or []
-    ]
-    return max(delays, default=0.0)
-
-
-def _quantity(value: Any) -> float:
-    """CPU in cores or memory in bytes from a Kubernetes quantity string."""
-    if value is None:
-        return 0.0
-    text = str(value)
-    units = {
-        "m": 1e-3,
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "k": 1e3,
-        "M": 1e6,
-        "G": 1e9,
-        "T": 1e12,
-    }
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * units[suffix]
-    return float(text)
-
-
-def pod_requests(pod: Obj) -> tuple[float, float]:
-    cpu = mem = 0.0
-    for c in (pod.get("spec") or {}).get("containers") or []:
-        req = (c.get("resources") or {}).get("requests") or {}
-        cpu += _quantity(req.get("cpu"))
-        mem += _quantity(req.get("memory"))
-    return cpu, mem
-
-
-def node_ready(node: Obj) -> bool:
-    for cond in (node.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "Ready":
-            return bool(cond.get("status") == "True")
-    return False
 
 
 @dataclass
@@ -186,8 +129,8 @@ class Kubelet(Controller):
             run.running_at = now + start
             run.ready_at = (
                 run.running_at
-                + _hook_seconds(pod, "postStart", "post-start-seconds")
-                + _ready_after(pod)
+                + hook_seconds(pod, "postStart", "post-start-seconds")
+                + ready_after(pod)
             )
             if fault in ("CrashLoopBackOff", "OOMKilled"):
                 run.next_crash_at = run.running_at + CRASH_AFTER_S
@@ -203,7 +146,7 @@ class Kubelet(Controller):
             def unschedulable(p: Obj) -> None:
                 status = p.setdefault("status", {})
                 status["phase"] = "Pending"
-                _set_condition(
+                set_condition(
                     status,
                     "PodScheduled",
                     "False",
@@ -213,7 +156,7 @@ class Kubelet(Controller):
 
             before = self.store.get(POD, ns, name)
             self.store.mutate(POD, ns, name, unschedulable)
-            if before is not None and _condition_reason(before, "PodScheduled") != "Unschedulable":
+            if before is not None and condition_reason(before, "PodScheduled") != "Unschedulable":
                 self.cluster.record_event(
                     pod,
                     "FailedScheduling",
@@ -228,7 +171,7 @@ class Kubelet(Controller):
             p["spec"]["nodeName"] = node_name
             status = p.setdefault("status", {})
             status["phase"] = "Pending"
-            _set_condition(status, "PodScheduled", "True")
+            set_condition(status, "PodScheduled", "True")
 
         self.store.mutate(POD, ns, name, bind)
         self.cluster.record_event(
@@ -250,15 +193,15 @@ class Kubelet(Controller):
             if any(labels.get(k) != v for k, v in selector.items()):
                 continue
             if not all(
-                _tolerated(t, tolerations)
+                tolerated(t, tolerations)
                 for t in nspec.get("taints") or []
                 if t.get("effect") in ("NoSchedule", "NoExecute")
             ):
                 continue
             alloc = (node.get("status") or {}).get("allocatable") or {}
             used_cpu, used_mem, count = load.get(node["metadata"]["name"], (0.0, 0.0, 0))
-            free_cpu = _quantity(alloc.get("cpu", "0")) - used_cpu
-            free_mem = _quantity(alloc.get("memory", "0")) - used_mem
+            free_cpu = quantity(alloc.get("cpu", "0")) - used_cpu
+            free_mem = quantity(alloc.get("memory", "0")) - used_mem
             if cpu > free_cpu + 1e-9 or mem > free_mem or count + 1 > int(alloc.get("pods", 110)):
                 continue
             score = count + used_cpu  # least loaded first: spreads pods
@@ -303,7 +246,7 @@ class Kubelet(Controller):
             and run.crashes == 0
             and fault not in ("CrashLoopBackOff", "OOMKilled")
         )
-        host_ip = _host_ip(node)
+        node_ip = host_ip(node)
         first_start = (pod.get("status") or {}).get("phase") != "Running"
 
         def running(p: Obj) -> None:
@@ -311,19 +254,19 @@ class Kubelet(Controller):
             status["phase"] = "Running"
             status["podIP"] = ip
             status["podIPs"] = [{"ip": ip}]
-            status["hostIP"] = host_ip
+            status["hostIP"] = node_ip
             status.setdefault("startTime", now_iso())
-            _set_condition(status, "PodScheduled", "True")
-            _set_condition(status, "Initialized", "True")
-            _set_condition(status, "ContainersReady", "True" if ready else "False")
-            _set_condition(
+            set_condition(status, "PodScheduled", "True")
+            set_condition(status, "Initialized", "True")
+            set_condition(status, "ContainersReady", "True" if ready else "False")
+            set_condition(
                 status,
                 "Ready",
                 "True" if ready else "False",
                 None if ready else "NodeNotReady" if not node_ready(node) else "ContainersNotReady",
             )
             status["containerStatuses"] = [
-                _container_status(
+                container_status(
                     c,
                     ready=ready,
                     restarts=run.crashes,
@@ -354,8 +297,8 @@ class Kubelet(Controller):
             status = p.setdefault("status", {})
             status["phase"] = "Running"
             status["podIP"] = self.cluster.pod_ip(p)
-            _set_condition(status, "Ready", "False", "ContainersNotReady")
-            _set_condition(status, "ContainersReady", "False", "ContainersNotReady")
+            set_condition(status, "Ready", "False", "ContainersNotReady")
+            set_condition(status, "ContainersReady", "False", "ContainersNotReady")
             statuses = []
             for c in (p.get("spec") or {}).get("containers") or []:
                 statuses.append(
@@ -402,7 +345,7 @@ class Kubelet(Controller):
         def waiting(p: Obj) -> None:
             status = p.setdefault("status", {})
             status["phase"] = "Pending"
-            _set_condition(status, "Ready", "False", "ContainersNotReady")
+            set_condition(status, "Ready", "False", "ContainersNotReady")
             status["containerStatuses"] = [
                 {
                     "name": c["name"],
@@ -440,8 +383,8 @@ class Kubelet(Controller):
                 )
             )
             started = (pod.get("status") or {}).get("phase") == "Running"
-            pre_stop = _hook_seconds(pod, "preStop", "pre-stop-seconds") if started else 0.0
-            shutdown = _annotation_seconds(pod, "shutdown-seconds") or 0.0
+            pre_stop = hook_seconds(pod, "preStop", "pre-stop-seconds") if started else 0.0
+            shutdown = annotation_seconds(pod, "shutdown-seconds") or 0.0
             run.terminate_at = now
             run.gone_at = now + min(grace, pre_stop + shutdown) if started else now
             if started:
@@ -449,8 +392,8 @@ class Kubelet(Controller):
 
             def not_ready(p: Obj) -> None:
                 status = p.setdefault("status", {})
-                _set_condition(status, "Ready", "False", "PodTerminating")
-                _set_condition(status, "ContainersReady", "False", "PodTerminating")
+                set_condition(status, "Ready", "False", "PodTerminating")
+                set_condition(status, "ContainersReady", "False", "PodTerminating")
                 for cs in status.get("containerStatuses") or []:
                     cs["ready"] = False
 
@@ -463,72 +406,3 @@ class Kubelet(Controller):
                 self.store.remove(POD, ns, name)
             return
         self.enqueue_after(key, run.gone_at - now)
-
-
-def _tolerated(taint: Obj, tolerations: list[Obj]) -> bool:
-    for tol in tolerations:
-        if tol.get("operator") == "Exists" and (not tol.get("key") or tol["key"] == taint["key"]):
-            return True
-        if (
-            tol.get("key") == taint.get("key")
-            and tol.get("value") == taint.get("value")
-            and tol.get("effect") in (None, "", taint.get("effect"))
-        ):
-            return True
-    return False
-
-
-def _host_ip(node: Obj) -> str:
-    for address in (node.get("status") or {}).get("addresses") or []:
-        if address.get("type") == "InternalIP":
-            return str(address["address"])
-    return "127.0.0.1"
-
-
-def _condition_reason(pod: Obj, type_: str) -> str | None:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == type_:
-            reason = cond.get("reason")
-            return str(reason) if reason is not None else None
-    return None
-
-
-def _set_condition(
-    status: Obj, type_: str, value: str, reason: str | None = None, message: str | None = None
-) -> None:
-    conditions = status.setdefault("conditions", [])
-    for cond in conditions:
-        if cond["type"] == type_:
-            if cond.get("status") != value:
-                cond["lastTransitionTime"] = now_iso()
-            cond["status"] = value
-            if reason:
-                cond["reason"] = reason
-            else:
-                cond.pop("reason", None)
-            if message:
-                cond["message"] = message
-            return
-    cond = {"type": type_, "status": value, "lastProbeTime": None, "lastTransitionTime": now_iso()}
-    if reason:
-        cond["reason"] = reason
-    if message:
-        cond["message"] = message
-    conditions.append(cond)
-
-
-def _container_status(container: Obj, *, ready: bool, restarts: int, previous: Obj) -> Obj:
-    started_at = ((previous.get("state") or {}).get("running") or {}).get("startedAt") or now_iso()
-    status: Obj = {
-        "name": container["name"],
-        "image": container.get("image", ""),
-        "imageID": f"docker-pullable://{container.get('image', '')}",
-        "containerID": f"containerd://{abs(hash((container['name'], started_at))):x}",
-        "ready": ready,
-        "started": True,
-        "restartCount": restarts,
-        "state": {"running": {"startedAt": started_at}},
-    }
-    if previous.get("lastState"):
-        status["lastState"] = previous["lastState"]
-    return status
