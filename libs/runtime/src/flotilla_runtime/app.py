@@ -41,8 +41,9 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    """Objects a service's worker factory builds and its request state shares."""
+    service: Any = None
+    """The service's own state, typed by the service (a dataclass of what its worker factory
+    built and its request state shares): set by `ServiceSpec.workers`, read by `.state`."""
 
 
 WorkerFactory = Callable[[Resources], Sequence[Worker]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -74,7 +75,7 @@ def build_workers(
         refresh_s=settings.cluster_refresh_s,
     )
     events = ClusterEvents(source, settings)
-    resources.extras.update(engine=engine, leader=leader, source=source)
+    resources.service = SyncState(engine, leader, source)
 
     async def ingress_reachable() -> None:
         """Ready while at least one instance's runtime API answers (each is driven alone)."""
@@ -91,9 +92,19 @@ def build_workers(
     return [leader, source, events, engine, *instances]
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """What k8s-sync's workers built that its endpoints read."""
+
+    engine: IngressSync
+    leader: LeaderLock
+    source: ClusterSource
+
+
 def _state(resources: Resources) -> Mapping[str, Any]:
+    state = cast(SyncState, resources.service)
     # Not "engine": that is the runtime's database engine in the same request state.
-    return {"ingress_sync": resources.extras["engine"], "leader": resources.extras["leader"]}
+    return {"ingress_sync": state.engine, "leader": state.leader}
 
 
 SPEC = ServiceSpec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -92,19 +93,31 @@ def build_workers(
         )
     prometheus = Prometheus(settings.prometheus_url, cache_s=settings.metrics_cache_s)
     workers.append(prometheus)
-    resources.extras.update(
-        prometheus=prometheus,
-        logs_pool=pool,
-        tails=asyncio.Semaphore(settings.logs_tail_max),
-        alerts=alerts,
-        leader=leader,
+    resources.service = MonitorState(
+        prometheus, pool, asyncio.Semaphore(settings.logs_tail_max), alerts, leader
     )
     return workers
 
 
+@dataclass(frozen=True)
+class MonitorState:
+    """What monitor-gateway's workers built that its endpoints read (monitor_gateway.deps)."""
+
+    prometheus: Prometheus
+    logs_pool: LogsPool
+    tails: asyncio.Semaphore
+    alerts: AlertEngine
+    leader: LeaderLock
+
+
 def _state(resources: Resources) -> Mapping[str, Any]:
-    keys = ("logs_pool", "tails", "alerts", "prometheus")
-    return {k: resources.extras[k] for k in keys}
+    state = cast(MonitorState, resources.service)
+    return {
+        "logs_pool": state.logs_pool,
+        "tails": state.tails,
+        "alerts": state.alerts,
+        "prometheus": state.prometheus,
+    }
 
 
 SPEC = ServiceSpec(

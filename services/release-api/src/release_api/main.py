@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -73,15 +74,29 @@ def build_workers(
     )
     cache = ReadCache(settings.database_url, READS_CHANNEL)
     cache.follow_commits(resources.engine, cache_tags)
-    resources.extras.update(
-        registry=registry_client, clusters=clusters, runner=runner, leader=leader, cache=cache
-    )
+    resources.service = ReleaseState(registry_client, clusters, runner, leader, cache)
     return [leader, runner, sync_events, cache]
 
 
+@dataclass(frozen=True)
+class ReleaseState:
+    """What release-api's workers built that its endpoints read (release_api.deps)."""
+
+    registry: Registry
+    clusters: Clusters
+    runner: RolloutRunner
+    leader: LeaderLock
+    cache: ReadCache
+
+
 def _state(resources: Resources) -> Mapping[str, Any]:
-    extras = resources.extras
-    return {k: extras[k] for k in ("registry", "clusters", "runner", "cache")}
+    state = cast(ReleaseState, resources.service)
+    return {
+        "registry": state.registry,
+        "clusters": state.clusters,
+        "runner": state.runner,
+        "cache": state.cache,
+    }
 
 
 SPEC = ServiceSpec(

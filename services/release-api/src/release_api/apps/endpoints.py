@@ -13,7 +13,7 @@ from flotilla_runtime.errors import PROBLEM_RESPONSES
 from release_api.apps import service
 from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
-from release_api.reads import app_key, cached
+from release_api.reads import cached
 
 router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -57,7 +57,7 @@ async def get_app(name: str, request: Request, session: SessionDep, _: Viewer) -
         app = await service.get(session, name)
         return service.render(app), {"ETag": service.etag(app)}
 
-    return await cached(request, name, app_key(name), build)
+    return await cached(request, name, build)
 
 
 @router.patch("/apps/{name}", operation_id="updateApp", summary="Change an application's spec")

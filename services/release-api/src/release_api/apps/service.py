@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from kubernetes_asyncio.client.exceptions import ApiException
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.enums import AppType
+from flotilla_contracts.enums import AppType, Stage
+from flotilla_contracts.events import AppScaledV1
 from flotilla_runtime.auth import Principal
-from flotilla_runtime.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from flotilla_runtime.errors import (
+    Conflict,
+    DependencyFailed,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+)
+from flotilla_runtime.outbox import add_event
+from release_api import kubeops
 from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppSpec, AppUpdate, build_spec
+from release_api.clients import Clusters, Placement
 from release_api.errors import InvalidSpec
+from release_api.manifests.render import object_name
 from release_api.models import App, AppHost
+from release_api.releases.events import SOURCE
 
 
 def etag(app: App) -> str:
@@ -145,3 +158,48 @@ async def archive(session: AsyncSession, principal: Principal, name: str) -> App
     await AppRepository(session).free_hosts(name)
     await session.flush()
     return app
+
+
+async def scale(
+    session: AsyncSession,
+    clusters: Clusters,
+    record: App,
+    placements: list[Placement],
+    *,
+    env: str,
+    replicas: int,
+    every_cluster: bool,
+    by: str,
+) -> dict[str, str]:
+    """Scale the app's stable Deployment in each placement: cluster → "ok" or the error. The
+    env's replicas in the spec change only when every cluster was asked; 502 when none could."""
+    results: dict[str, str] = {}
+    for placement in placements:
+        try:
+            api = await clusters.api(placement.cluster)
+            await kubeops.scale(
+                api, placement.namespace, object_name(record.name, Stage.STABLE), replicas
+            )
+            results[placement.cluster] = "ok"
+        except ApiException as exc:
+            results[placement.cluster] = f"Kubernetes API {exc.status}: {exc.reason}"
+    if not any(r == "ok" for r in results.values()):
+        raise DependencyFailed(f"no cluster could be scaled: {results}")
+    if every_cluster:
+        spec = dict(record.spec)
+        spec["replicas"] = {**(spec.get("replicas") or {}), env: replicas}
+        record.spec = spec
+        record.version += 1
+    await add_event(
+        session,
+        AppScaledV1(
+            app=record.name,
+            env=env,
+            replicas=replicas,
+            clusters=tuple(c for c, r in results.items() if r == "ok"),
+            by=by,
+        ),
+        source=SOURCE,
+        key=record.name,
+    )
+    return results

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
-from kubernetes_asyncio.client.exceptions import ApiException
 
-from flotilla_contracts import labels
-from flotilla_contracts.events import PodIsolatedV1
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
-from flotilla_runtime.outbox import add_event
-from release_api import kubeops
+from flotilla_runtime.errors import PROBLEM_RESPONSES
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, placement_of
+from release_api.pods import service
 from release_api.pods.schemas import IsolatedPod
-from release_api.releases.events import SOURCE
 
 router = APIRouter(tags=["pods"], responses=PROBLEM_RESPONSES)
 
@@ -43,36 +35,9 @@ async def isolate_pod(
     apps.check_access(who, await apps.get(session, app))
     placement = await placement_of(registry, env, cluster)
     async with audited(request, session, who, "pod.isolate", app, {"cluster": cluster, "pod": pod}):
-        api = await clusters.api(cluster)
-        try:
-            obj = await kubeops.isolate_pod(
-                api,
-                placement.namespace,
-                pod,
-                app=app,
-                by=who.subject,
-                at=datetime.now(UTC).isoformat(),
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                raise NotFound(f"no pod {pod} in {cluster}/{placement.namespace}") from None
-            raise
-        except LookupError as exc:
-            raise NotFound(str(exc)) from None
-        await add_event(
-            session,
-            PodIsolatedV1(
-                app=app,
-                env=env,
-                cluster=cluster,
-                namespace=placement.namespace,
-                pod=pod,
-                by=who.subject,
-            ),
-            source=SOURCE,
-            key=app,
+        return await service.isolate(
+            session, clusters, placement, app=app, env=env, pod=pod, by=who.subject
         )
-    return _isolated(cluster, obj)
 
 
 @router.get(
@@ -90,12 +55,7 @@ async def list_isolated(
     clusters: ClustersDep,
 ) -> list[IsolatedPod]:
     await apps.get(session, app)
-    out: list[IsolatedPod] = []
-    for placement in await registry.placements(env):
-        api = await clusters.api(placement.cluster)
-        for obj in await kubeops.isolated_pods(api, placement.namespace, app, env):
-            out.append(_isolated(placement.cluster, obj))
-    return out
+    return await service.isolated(clusters, await registry.placements(env), app=app, env=env)
 
 
 @router.delete(
@@ -118,25 +78,5 @@ async def delete_isolated(
     apps.check_access(who, await apps.get(session, app))
     placement = await placement_of(registry, env, cluster)
     async with audited(request, session, who, "pod.delete", app, {"cluster": cluster, "pod": pod}):
-        api = await clusters.api(cluster)
-        isolated = {
-            (o.get("metadata") or {}).get("name")
-            for o in await kubeops.isolated_pods(api, placement.namespace, app, env)
-        }
-        if pod not in isolated:
-            raise NotFound(f"{pod} is not an isolated pod of {app} in {cluster}")
-        await kubeops.delete_pod(api, placement.namespace, pod)
+        await service.delete(clusters, placement, app=app, env=env, pod=pod)
     return Response(status_code=204)
-
-
-def _isolated(cluster: str, obj: dict[str, Any]) -> IsolatedPod:
-    meta = obj.get("metadata") or {}
-    annotations = meta.get("annotations") or {}
-    return IsolatedPod(
-        cluster=cluster,
-        namespace=meta.get("namespace", ""),
-        pod=meta.get("name", ""),
-        phase=(obj.get("status") or {}).get("phase", ""),
-        isolated_at=annotations.get(labels.ISOLATED_AT),
-        isolated_by=annotations.get(labels.ISOLATED_BY),
-    )
