@@ -64,10 +64,13 @@ def route_template(scope: Scope) -> str:
 
     Built from the path and the matched `path_params` (not from router internals, which differ
     between FastAPI versions for included routers); requests that matched no route share one
-    label, so metric cardinality stays bounded.
+    label, and a middleware that answers before routing names its own (`scope["route"]` a
+    string), so metric cardinality stays bounded.
     """
     if "route" not in scope:
         return "unmatched"
+    if isinstance(scope["route"], str):
+        return scope["route"]  # answered before routing, under a label of its own
     by_value = {str(v): k for k, v in scope.get("path_params", {}).items()}
     segments = str(scope.get("path", "")).split("/")
     return "/".join("{" + by_value[s] + "}" if s in by_value else s for s in segments)

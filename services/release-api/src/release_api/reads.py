@@ -12,10 +12,9 @@ a database session. Anything it is not sure about (no token, an odd query) goes 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -35,10 +34,11 @@ def cache_of(request: Request) -> ReadCache:
 async def cached(
     request: Request,
     tag: str,
-    key: str,
     build: Callable[[], Awaitable[tuple[BaseModel, dict[str, str]]]],
 ) -> Response:
+    """The endpoint's answer for this URL: from the cache, or built and stored under `tag`."""
     cache = cache_of(request)
+    key = request_key(request.scope)
     hit = cache.get(key)
     if hit is None:
         version = cache.version(tag)
@@ -48,6 +48,15 @@ async def cached(
     return Response(hit.body, media_type="application/json", headers=hit.headers)
 
 
+def request_key(scope: Scope) -> str:
+    """A GET's cache key: its path and query parameters in one canonical order. The endpoint
+    that stores and the middleware that answers compute it alike, so neither parses the
+    other's routes: a URL the endpoint refused (a bad limit) was never stored, and misses."""
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    path: str = scope["path"]
+    return path + ("?" + urlencode(sorted(query)) if query else "")
+
+
 def cache_tags(row: object) -> list[str]:
     """The app whose cached reads a written row changes (the tag is the app's name)."""
     if isinstance(row, App):
@@ -55,48 +64,6 @@ def cache_tags(row: object) -> list[str]:
     if isinstance(row, Release | AppHost):
         return [row.app]
     return []  # rollouts and events: the release row changes with them, or NOTIFY tells
-
-
-def app_key(name: str) -> str:
-    return f"app:{name}"
-
-
-def history_key(app: str, env: str | None, limit: int, cursor: int | None) -> str:
-    return f"history:{app}:{env}:{limit}:{cursor}"
-
-
-def release_key(app: str, release_id: uuid.UUID) -> str:
-    return f"release:{app}:{release_id}"
-
-
-def _key_of(path: str, query: bytes) -> tuple[str, str, dict[str, str]] | None:
-    """(tag, key, path params) for a cacheable GET, as the endpoint would compute them."""
-    parts = path.split("/")
-    if len(parts) < 4 or parts[:3] != ["", "v1", "apps"] or not parts[3]:
-        return None
-    app = parts[3]
-    params = parse_qs(query.decode("latin-1"), keep_blank_values=True)
-    if len(parts) == 4 and not params:
-        return app, app_key(app), {"name": app}
-    if len(parts) == 5 and parts[4] == "releases":
-        if set(params) - {"env", "limit", "cursor"} or any(len(v) != 1 for v in params.values()):
-            return None
-        try:
-            limit = int(params.get("limit", ["50"])[0])
-            cursor = int(params["cursor"][0]) if "cursor" in params else None
-        except ValueError:
-            return None
-        env = params["env"][0] if "env" in params else None
-        if not 1 <= limit <= 200 or (cursor is not None and cursor < 1):
-            return None
-        return app, history_key(app, env, limit, cursor), {"app": app}
-    if len(parts) == 6 and parts[4] == "releases" and not params:
-        try:
-            release_id = uuid.UUID(parts[5])
-        except ValueError:
-            return None
-        return app, release_key(app, release_id), {"app": app, "release_id": parts[5]}
-    return None
 
 
 class CachedReads:
@@ -111,13 +78,12 @@ class CachedReads:
             return
         state = scope.get("state") or {}
         cache: ReadCache | None = state.get("cache")
-        found = _key_of(scope["path"], scope.get("query_string", b""))
-        hit = cache.get(found[1]) if cache is not None and found is not None else None
-        if hit is None or found is None or not await _may_read(scope, state):
+        cacheable = scope["path"].startswith("/v1/apps/")
+        hit = cache.get(request_key(scope)) if cache is not None and cacheable else None
+        if hit is None or not await _may_read(scope, state):
             await self.app(scope, receive, send)
             return
-        scope["route"] = "read-cache"  # the metrics label the request by its route template
-        scope["path_params"] = found[2]
+        scope["route"] = "read-cache"  # its metrics label (flotilla_runtime.metrics)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(hit.body)).encode()),

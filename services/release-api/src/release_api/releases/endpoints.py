@@ -19,7 +19,7 @@ from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep
-from release_api.reads import cached, history_key, release_key
+from release_api.reads import cached
 from release_api.releases import service
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
@@ -86,7 +86,7 @@ async def list_releases(
     async def build() -> tuple[ReleasePage, dict[str, str]]:
         return await _history(session, app, env, limit, cursor), {}
 
-    return await cached(request, app, history_key(app, env, limit, cursor), build)
+    return await cached(request, app, build)
 
 
 async def _history(
@@ -115,7 +115,7 @@ async def get_release(
         release = await service.get(session, app, release_id)
         return await service.render(session, release), {}
 
-    return await cached(request, app, release_key(app, release_id), build)
+    return await cached(request, app, build)
 
 
 @router.get(
