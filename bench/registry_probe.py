@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from cluster_registry.clusters import service
 from cluster_registry.clusters.schemas import ClusterCreate, KubeconfigCredentials
+from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.main import MIGRATIONS
 from cluster_registry.settings import DEV_CREDENTIAL_KEYS, Settings
@@ -59,6 +60,7 @@ async def main(quick: bool) -> None:
             engine = create_engine(settings)
             sessions = create_sessionmaker(engine)
             cipher = CredentialCipher(DEV_CREDENTIAL_KEYS)
+            targets = TargetPolicy.of([], dev_mode=True)  # kubesim is on loopback
             for name in names:
                 cluster = kubesim.clusters[name]
                 async with session_scope(sessions) as session:
@@ -74,10 +76,12 @@ async def main(quick: bool) -> None:
                             ),
                         ),
                         timeout_s=settings.probe_timeout_s,
+                        targets=targets,
                     )
             prober = ClusterProber(
                 sessions,
                 cipher,
+                targets,
                 interval_s=interval_s,
                 timeout_s=settings.probe_timeout_s,
                 concurrency=settings.probe_concurrency,

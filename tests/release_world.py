@@ -49,7 +49,9 @@ OTHER_DEV = {
     "Authorization": "Bearer "
     + mint_token(AUTH, subject="olaf", roles=[Role.DEVELOPER], teams=["search"])
 }
-SERVICE = mint_token(AUTH, subject="svc", service=True)
+# one identity per service, as cluster-registry allows only these to read credentials
+SYNC_TOKEN = mint_token(AUTH, subject="k8s-sync", service=True)
+RELEASE_TOKEN = mint_token(AUTH, subject="release-api", service=True)
 
 
 @dataclass
@@ -157,7 +159,7 @@ async def world_fixture(
                 for h in (haproxy, haproxy_b)
             ],
             domain_templates={"*": "{app}.{env}.apps.test"},
-            service_token=SecretStr(SERVICE),
+            service_token=SecretStr(SYNC_TOKEN),
             reconcile_s=0.5,
         )
 
@@ -178,7 +180,7 @@ async def world_fixture(
         release_settings = ReleaseSettings(
             database_url=dbs["rel"],
             kafka_bootstrap_servers=kafka_bootstrap,
-            service_token=SecretStr(SERVICE),
+            service_token=SecretStr(RELEASE_TOKEN),
             ingress_propagation_s=0.5,
             drain_margin_s=0.5,
         )

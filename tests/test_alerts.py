@@ -10,6 +10,7 @@ import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import text
 
 import cluster_registry.main as registry_main
 import monitor_gateway.main as monitor_main
+import release_api.main as release_main
 from cluster_registry.settings import Settings as RegistrySettings
 from flotilla_contracts.enums import Role
 from flotilla_devstack.kubesim import KubesimProcess
@@ -33,28 +35,40 @@ from flotilla_runtime.kube import api_client
 from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings
 from monitor_gateway.settings import Settings as MonitorSettings
+from release_api.settings import Settings as ReleaseSettings
+
+from .release_world import APP_BODY, running_release_api
 
 pytestmark = pytest.mark.integration
 AUTH = AuthSettings()
 ADMIN = {"Authorization": "Bearer " + mint_token(AUTH, subject="ops", roles=[Role.ADMIN])}
 CLUSTER = "chaos"
+TEAM_APP = "al-owned"  # of team "commerce" (APP_BODY), in release-api
+
+
+def developer(*teams: str) -> dict[str, str]:
+    token = mint_token(AUTH, subject=f"dev-{'-'.join(teams)}", roles=[Role.DEVELOPER], teams=teams)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 async def monitor(
     postgres_url: str, kafka_bootstrap: str, kubesim: KubesimProcess
 ) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """monitor-gateway with cluster-registry and release-api (where apps and teams are)."""
     suffix = uuid.uuid4().hex[:8]
     reg_url = await fresh_database(postgres_url, f"al_reg_{suffix}")
     mon_url = await fresh_database(postgres_url, f"al_mon_{suffix}")
+    rel_url = await fresh_database(postgres_url, f"al_rel_{suffix}")
     await upgrade_async(reg_url, registry_main.MIGRATIONS)
     await upgrade_async(mon_url, monitor_main.MIGRATIONS)
+    await upgrade_async(rel_url, release_main.MIGRATIONS)
     registry_app = registry_main.create_app(
         RegistrySettings(
             database_url=reg_url, kafka_bootstrap_servers=kafka_bootstrap, probe_interval_s=60
         )
     )
-    async with LifespanManager(registry_app) as registry:
+    async with LifespanManager(registry_app) as registry, AsyncExitStack() as stack:
         transport = httpx.ASGITransport(app=registry.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://r") as http:
             r = await http.post(
@@ -72,15 +86,28 @@ async def monitor(
             )
             assert r.status_code == 201, r.text
 
+        release_settings = ReleaseSettings(
+            database_url=rel_url,
+            kafka_bootstrap_servers=kafka_bootstrap,
+            service_token=SecretStr(mint_token(AUTH, subject="release-api", service=True)),
+        )
+        release = await stack.enter_async_context(
+            running_release_api(release_settings, transport, transport)
+        )
+        r = await release.post("/v1/apps", headers=ADMIN, json=APP_BODY | {"name": TEAM_APP})
+        assert r.status_code == 201, r.text
+
         def workers(resources: Resources) -> Any:
             return monitor_main.build_workers(
-                resources, registry=httpx.AsyncClient(transport=transport, base_url="http://r")
+                resources,
+                registry=httpx.AsyncClient(transport=transport, base_url="http://r"),
+                release_api=httpx.AsyncClient(transport=release._transport, base_url="http://rel"),
             )
 
         settings = MonitorSettings(
             database_url=mon_url,
             kafka_bootstrap_servers=kafka_bootstrap,
-            service_token=SecretStr(mint_token(AUTH, subject="monitor", service=True)),
+            service_token=SecretStr(mint_token(AUTH, subject="monitor-gateway", service=True)),
             alert_tick_s=0.5,
             alert_resolve_hold_s=2.0,
             logs_topic=f"unused-{suffix}",
@@ -303,3 +330,44 @@ async def _events(url: str, app: str) -> list[tuple[str, str, str]]:
 
 def _any(manifest: Any) -> Any:
     return manifest
+
+
+async def test_only_the_apps_team_changes_its_alerts(
+    monitor: tuple[httpx.AsyncClient, str],
+) -> None:
+    """Thresholds and acknowledgements are for the app's team (release-api says which) and
+    admins; another team's developer gets 403, an unknown app 404, and nothing changes."""
+    mon, url = monitor
+    path = f"/v1/apps/{TEAM_APP}/alert-thresholds"
+    body = {"restarts": 7, "restarts_window_s": 600, "not_ready_s": 30}
+    other = await mon.put(path, headers=developer("payments"), json=body)
+    assert other.status_code == 403, other.text
+    assert (await mon.get(path, headers=ADMIN)).json()["default"] is True
+    owner = await mon.put(path, headers=developer("commerce"), json=body)
+    assert owner.status_code == 200, owner.text
+    assert owner.json()["restarts"] == 7
+    unknown = await mon.put(
+        "/v1/apps/al-nobody/alert-thresholds", headers=developer("commerce"), json=body
+    )
+    assert unknown.status_code == 404, unknown.text
+    engine = engine_for(url)
+    try:
+        async with engine.begin() as conn:
+            alert_id = await conn.scalar(
+                text(
+                    "INSERT INTO alerts (id, cluster, namespace, pod, container, app, env, reason, "
+                    "severity, message, fired_at) VALUES (gen_random_uuid(), 'chaos', 'ns', 'p', "
+                    "'', :app, 'prod', 'restarts', 'warning', 'm', now()) RETURNING id"
+                ),
+                {"app": TEAM_APP},
+            )
+    finally:
+        await engine.dispose()
+    ack = f"/v1/alerts/{alert_id}/ack"
+    assert (await mon.post(ack, headers=developer("payments"))).status_code == 403
+    assert (await mon.get(f"/v1/alerts/{alert_id}", headers=ADMIN)).json()[
+        "acknowledged_at"
+    ] is None
+    r = await mon.post(ack, headers=developer("commerce"))
+    assert r.status_code == 200, r.text
+    assert r.json()["acknowledged_by"] == "dev-commerce"

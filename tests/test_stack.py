@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,54 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from flotilla_contracts.enums import Role
-from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import SERVICES
-from flotilla_runtime.auth import mint_token
-from flotilla_runtime.settings import AuthSettings
+
+from .stack_world import admin_headers, run_stack, stack_args, stop_stack
 
 pytestmark = pytest.mark.e2e
-
-READY_LINE = "Ctrl-C stops everything."
-
-
-def run_stack(args: list[str], log: Path) -> tuple[subprocess.Popen[str], list[str]]:
-    script = Path(sys.executable).parent / "flotilla-dev"
-    with open(log, "w") as stderr:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(
-            [str(script), "up", *args],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            start_new_session=True,
-        )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip())
-        if line.strip() == READY_LINE:
-            return proc, lines
-    proc.kill()
-    proc.wait()
-    proc.stdout.close()
-    pytest.fail(f"stack did not come up:\n{log.read_text()}\n" + "\n".join(lines))
-
-
-def stop_stack(proc: subprocess.Popen[str]) -> int:
-    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    code = proc.wait(timeout=90)
-    if proc.stdout is not None:
-        proc.stdout.close()
-    return code
-
-
-def admin_headers() -> dict[str, str]:
-    token = mint_token(AuthSettings(), subject="test", roles=[Role.ADMIN])
-    return {"Authorization": f"Bearer {token}"}
 
 
 def create_and_release(release_api: str, app: dict[str, Any], image: str) -> dict[str, Any]:
@@ -156,25 +110,7 @@ def alive(pid: int) -> bool:
 def test_stack_up_serves_every_service_and_stops_without_orphans(
     tmp_path: Path, flotilla_cache_dir: Path
 ) -> None:
-    base = free_block(4)
-    args = [
-        "--state-dir",
-        str(tmp_path / "state"),
-        "--cache-dir",
-        str(flotilla_cache_dir),
-        "--base-port",
-        str(base),
-        "--postgres-port",
-        str(free_port()),
-        "--kafka-port",
-        str(free_port()),
-        "--ingress-port",
-        str(free_block(2)),
-        "--kubesim-port",
-        str(free_block(3)),
-        "--prometheus-port",
-        str(free_port()),
-    ]
+    base, args = stack_args(tmp_path / "state", flotilla_cache_dir)
     proc, summary = run_stack(args, tmp_path / "first.log")
     try:
         described = json.loads((tmp_path / "state" / "stack.json").read_text())

@@ -220,6 +220,40 @@ async def test_sync_status_wait_and_events(
             await core.delete_namespace(namespace)
 
 
+async def test_names_are_checked_and_waits_are_bounded_per_caller(
+    sync: tuple[httpx.AsyncClient, Any],
+) -> None:
+    """Path names are checked before anything reaches HAProxy (422, never a 500); one caller
+    holds at most 16 waits (429 with Retry-After), while another caller is still served."""
+    http, _ = sync
+    for app in ("a%20b", "shop%20%3C%3C", "%C3%A9", "Shop", "a" * 64):
+        r = await http.get(f"/v1/sync/apps/{app}/prod", headers=VIEWER)
+        assert r.status_code == 422, (app, r.status_code, r.text)
+        r = await http.post(
+            f"/v1/sync/apps/{app}/prod/wait",
+            headers=VIEWER,
+            json={"cluster": "idc-a", "pods": [], "timeout_s": 1},
+        )
+        assert r.status_code == 422, (app, r.text)
+
+    async def wait(headers: dict[str, str], timeout_s: float) -> httpx.Response:
+        return await http.post(
+            "/v1/sync/apps/nobackend/prod/wait",
+            headers=headers,
+            json={"cluster": "idc-a", "pods": ["p"], "timeout_s": timeout_s},
+        )
+
+    held = [asyncio.create_task(wait(VIEWER, 2.0)) for _ in range(16)]
+    await asyncio.sleep(0.3)
+    refused = await wait(VIEWER, 0.2)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["retry-after"] == "1"
+    other = {"Authorization": "Bearer " + mint_token(AUTH, subject="w", roles=[Role.VIEWER])}
+    assert (await wait(other, 0.2)).status_code == 504  # another caller is still served
+    assert {r.status_code for r in await asyncio.gather(*held)} == {504}
+    assert (await wait(VIEWER, 0.2)).status_code == 504  # released once they ended
+
+
 async def test_registry_events_start_and_stop_informers(
     sync: tuple[httpx.AsyncClient, Any],
     kubesim: KubesimProcess,

@@ -15,9 +15,13 @@ from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flotilla_contracts.enums import Role
 from flotilla_devstack.procs import free_port
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
-from flotilla_runtime.settings import FullServiceSettings
+from flotilla_runtime.auth import mint_token
+from flotilla_runtime.settings import AuthSettings, FullServiceSettings
+
+VIEWER = {"Authorization": "Bearer " + mint_token(AuthSettings(), subject="v", roles=[Role.VIEWER])}
 
 router = APIRouter(tags=["things"])
 
@@ -93,7 +97,10 @@ async def test_readyz_names_an_unreachable_broker(db_engine: AsyncEngine) -> Non
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://t"
         ) as c:
-            r = await c.get("/readyz")
+            anonymous = await c.get("/readyz")
+            r = await c.get("/readyz", headers=VIEWER)
+    assert anonymous.status_code == 503
+    assert anonymous.json()["checks"] == {"database": "ok", "broker": "failing", "workers": "ok"}
     assert r.status_code == 503
     body = r.json()
     assert body["status"] == "unavailable"
@@ -137,7 +144,7 @@ async def test_a_crashed_worker_turns_readyz_red(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://t"
         ) as c:
             await asyncio.sleep(0.3)
-            r = await c.get("/readyz")
+            r = await c.get("/readyz", headers=VIEWER)
     assert crashes == ["crasher"]
     assert r.status_code == 503
     assert r.json()["checks"]["workers"] == "crashed workers: crasher"

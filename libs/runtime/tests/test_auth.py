@@ -13,7 +13,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import SecretStr
 
 from flotilla_contracts.enums import Role
@@ -26,10 +26,11 @@ from flotilla_runtime.auth import (
     ServiceCaller,
     Viewer,
     mint_token,
+    require_service,
 )
 from flotilla_runtime.auth_cli import main as token_cli
 from flotilla_runtime.errors import Unauthenticated, install_problem_handlers
-from flotilla_runtime.settings import AuthSettings
+from flotilla_runtime.settings import DEV_JWT_SECRET, AuthSettings, ServiceSettings, UnsafeSettings
 
 SETTINGS = AuthSettings()
 
@@ -58,6 +59,10 @@ def build() -> FastAPI:
     @app.get("/internal")
     async def internal(p: ServiceCaller) -> dict[str, str]:
         return {"sub": p.subject}
+
+    @app.get("/internal/sync-only", dependencies=[Depends(require_service("k8s-sync"))])
+    async def sync_only() -> dict[str, bool]:
+        return {"ok": True}
 
     @app.get("/me")
     async def me(p: CurrentPrincipal) -> Principal:
@@ -222,3 +227,60 @@ async def test_production_tokens_are_verified_against_the_jwks(
         await authenticator.authenticate(
             jwt.encode(claims, other, algorithm="RS256", headers={"kid": "k1"})
         )
+
+
+def _signed(claims: dict[str, Any]) -> dict[str, str]:
+    base = {"iss": "flotilla", "exp": int(time.time()) + 600}
+    token = jwt.encode(base | claims, SETTINGS.auth_jwt_secret.get_secret_value(), "HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_kind_claim_does_not_make_a_service(client: httpx.AsyncClient) -> None:
+    """Only the service audience makes a service token: a person's token (audience `flotilla`)
+    that says `kind: service` is still a person's, and without roles it reads nothing."""
+    forged = _signed({"sub": "mallory", "aud": "flotilla", "kind": "service"})
+    assert (await client.get("/internal", headers=forged)).status_code == 403
+    assert (await client.get("/read", headers=forged)).status_code == 403
+    assert (await client.get("/me", headers=forged)).json()["kind"] == "user"
+
+
+async def test_service_tokens_carry_no_roles_and_name_the_service(
+    client: httpx.AsyncClient,
+) -> None:
+    svc = _signed({"sub": "release-api", "aud": "flotilla-services", "roles": ["admin"]})
+    assert (await client.get("/me", headers=svc)).json() == {
+        "subject": "release-api",
+        "roles": [],
+        "teams": [],
+        "kind": "service",
+    }
+    assert (await client.delete("/cluster", headers=svc)).status_code == 403  # no admin by claim
+    both = _signed({"sub": "x", "aud": ["flotilla", "flotilla-services"], "roles": ["admin"]})
+    assert (await client.get("/read", headers=both)).status_code == 401
+
+
+async def test_internal_endpoints_name_the_services_they_serve(client: httpx.AsyncClient) -> None:
+    assert (
+        await client.get("/internal/sync-only", headers=bearer(subject="k8s-sync", service=True))
+    ).status_code == 200
+    r = await client.get("/internal/sync-only", headers=bearer(subject="release-api", service=True))
+    assert r.status_code == 403
+    assert "release-api" in r.json()["detail"]
+
+
+def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside development mode a service will not start on the repository's secret, nor on a
+    short one, and says which variable to set; with a real secret or JWKS it starts."""
+    monkeypatch.delenv("FLOTILLA_DEV_MODE")
+
+    class Settings(ServiceSettings, AuthSettings):
+        model_config = {"env_prefix": "SHOP_"}
+        service_name: str = "shop"
+
+    for secret in (DEV_JWT_SECRET, "short"):
+        with pytest.raises(UnsafeSettings, match="SHOP_AUTH_JWT_SECRET"):
+            Settings(auth_jwt_secret=SecretStr(secret)).check_production()
+    Settings(auth_jwt_secret=SecretStr("x" * 40)).check_production()
+    Settings(auth_jwks_url="https://idp.example/jwks").check_production()
+    monkeypatch.setenv("SHOP_DEV_MODE", "true")
+    Settings().check_production()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +57,11 @@ class Registry:
             return [json.loads(bytes(r[0])) for r in rows]
 
 
-@pytest.fixture
-async def registry(postgres_url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
+@asynccontextmanager
+async def running_registry(
+    postgres_url: str, kafka_bootstrap: str, **overrides: Any
+) -> AsyncIterator[Registry]:
+    """cluster-registry on a fresh database, in-process; `overrides` are Settings fields."""
     url = await fresh_database(postgres_url, f"registry_{uuid.uuid4().hex[:8]}")
     await upgrade_async(url, MIGRATIONS)
     settings = Settings(
@@ -66,6 +70,7 @@ async def registry(postgres_url: str, kafka_bootstrap: str) -> AsyncIterator[Reg
         probe_interval_s=PROBE_INTERVAL_S,
         probe_timeout_s=1.0,
         max_body_bytes=65536,
+        **overrides,
     )
     engine = engine_for(url)
     app = create_app(settings)
@@ -76,6 +81,12 @@ async def registry(postgres_url: str, kafka_bootstrap: str) -> AsyncIterator[Reg
         ) as http:
             yield Registry(http, engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def registry(postgres_url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
+    async with running_registry(postgres_url, kafka_bootstrap) as running:
+        yield running
 
 
 def kubeconfig_body(

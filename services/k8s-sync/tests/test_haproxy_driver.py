@@ -136,8 +136,12 @@ async def test_refusals_are_errors_with_haproxys_words(instance: IngressInstance
         runtime.fill_commands(BACKEND, "bad/name", "127.0.0.1", 1, 100)
     with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 address"):
         runtime.fill_commands(BACKEND, "s1", "pod.example.com", 1, 100)
-    with pytest.raises(ValueError, match="one command per entry"):
-        await runtime.execute(["show info; show stat"])
+    for smuggled in ("show info; show stat", "show servers state a <<", "show info\r", "show é"):
+        with pytest.raises(ValueError, match="not one plain runtime-API command"):
+            await runtime.execute([smuggled])
+    for backend in ("a b", "shop.prod <<", ""):
+        with pytest.raises(ValueError, match="invalid HAProxy name"):
+            await runtime.servers(backend)
     with pytest.raises(ValueError, match="refusing map entry"):
         runtime.map_commands("/m", {}, {"a b": "shop.prod"})
 

@@ -22,8 +22,9 @@ from flotilla_contracts.enums import (
     Stage,
     Strategy,
 )
+from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 
-Name = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+Name = Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
 
 
 class EventPayload(BaseModel):

@@ -15,11 +15,14 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp
 
 from flotilla_runtime import db, health
-from flotilla_runtime.auth import Authenticator
+from flotilla_runtime.auth import Authenticator, access_of
 from flotilla_runtime.errors import BodyLimitMiddleware, install_problem_handlers
 from flotilla_runtime.health import ReadinessCheck
 from flotilla_runtime.kafka import BrokerProbe
@@ -71,6 +74,7 @@ class ServiceSpec:
 def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        settings.check_production()  # development values only in development mode
         engine = db.create_engine(settings)
         resources = Resources(
             settings=settings,
@@ -137,4 +141,51 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
     app.include_router(health.router)
     for router in spec.routers:
         app.include_router(router, prefix="/v1")
+    document_access(app, [("", health.router), *(("/v1", r) for r in spec.routers)])
     return app
+
+
+def _requirements(dependant: Dependant) -> list[str]:
+    found = []
+    for dependency in dependant.dependencies:
+        access = access_of(dependency.call)
+        if access is not None:
+            found.append(access)
+        found += _requirements(dependency)
+    return found
+
+
+def document_access(app: FastAPI, routers: Sequence[tuple[str, APIRouter]]) -> None:
+    """Each operation's OpenAPI entry says who may call it: `x-flotilla-access` and a line of
+    its description, from the role/service dependencies it actually runs (so it cannot drift
+    from the code). Team rules (a developer acts on their team's apps) are in the endpoint's
+    own description."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        routes = [(prefix, r) for prefix, router in routers for r in router.routes]
+        for prefix, route in routes:
+            if not isinstance(route, APIRoute):
+                continue
+            needs = _requirements(route.dependant)
+            path = schema["paths"].get(prefix + route.path_format, {})
+            for method in route.methods or ():
+                operation = path.get(method.lower())
+                if operation is None:
+                    continue
+                access = "; ".join(dict.fromkeys(needs)) if needs else "anyone (no token)"
+                operation["x-flotilla-access"] = access
+                described = operation.get("description", "")
+                operation["description"] = f"**Access:** {access}.\n\n{described}".strip()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,8 +1,15 @@
 """Bearer-token authentication (PyJWT) and role checks.
 
-Tokens carry `sub`, `roles` (viewer < developer < admin), `teams`, and `kind` (`user` or
-`service`). Development and tests sign with an HS256 secret from settings; production verifies
-RS256/ES256 tokens against a JWKS URL. Services call each other with a `service` token.
+Tokens carry `sub`, `roles` (viewer < developer < admin) and `teams`. Development and tests
+sign with an HS256 secret from settings; production verifies RS256/ES256 tokens against a JWKS
+URL.
+
+Services call each other with service tokens: a token is a service's only when its audience is
+the service audience (`AUTH_SERVICE_AUDIENCE`, "flotilla-services"), which an identity provider
+issues to the services' own clients (OAuth2 client credentials), never to people — a `kind`
+claim is not trusted. Its subject names the service (`release-api`, `k8s-sync`, ...), and an
+internal endpoint names the services it serves (`require_service("k8s-sync", ...)`). A service
+token holds no role: it passes only internal endpoints and viewer checks.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Annotated, Literal
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from flotilla_contracts.enums import Role
@@ -58,6 +66,9 @@ class Authenticator:
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        if settings.auth_audience == settings.auth_service_audience:
+            raise ValueError("AUTH_AUDIENCE and AUTH_SERVICE_AUDIENCE must differ")
+        self._audiences = [settings.auth_audience, settings.auth_service_audience]
 
     async def authenticate(self, token: str) -> Principal:
         known = self._verified.get(token)
@@ -81,7 +92,7 @@ class Authenticator:
                     token,
                     key.key,
                     algorithms=["RS256", "ES256"],
-                    audience=self._settings.auth_audience,
+                    audience=self._audiences,
                     issuer=self._settings.auth_issuer,
                     leeway=_LEEWAY_S,
                     options={"require": ["exp", "sub"]},
@@ -91,7 +102,7 @@ class Authenticator:
                     token,
                     self._settings.auth_jwt_secret.get_secret_value(),
                     algorithms=["HS256"],
-                    audience=self._settings.auth_audience,
+                    audience=self._audiences,
                     issuer=self._settings.auth_issuer,
                     leeway=_LEEWAY_S,
                     options={"require": ["exp", "sub"]},
@@ -100,12 +111,17 @@ class Authenticator:
             raise Unauthenticated("token expired") from exc
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
             raise Unauthenticated(f"invalid token: {exc}") from exc
+        audience = claims.get("aud")
+        audiences = {audience} if isinstance(audience, str) else set(audience or ())
+        if self._settings.auth_service_audience in audiences:
+            if self._settings.auth_audience in audiences:
+                raise Unauthenticated("a token is for people or for services, not both")
+            return Principal(subject=str(claims["sub"]), kind="service"), float(claims["exp"])
         try:
             principal = Principal(
                 subject=str(claims["sub"]),
                 roles=frozenset(Role(r) for r in claims.get("roles", [])),
                 teams=frozenset(str(t) for t in claims.get("teams", [])),
-                kind="service" if claims.get("kind") == "service" else "user",
             )
             return principal, float(claims["exp"])
         except (ValueError, TypeError) as exc:
@@ -121,24 +137,38 @@ def mint_token(
     service: bool = False,
     ttl_s: int = 3600,
 ) -> str:
-    """Sign an HS256 token with the development secret (tests and `flotilla-token`)."""
+    """Sign an HS256 token with the configured secret (tests, the local stack, `flotilla-token`).
+    A service token (`service=True`) is for the service audience and names the service."""
     now = int(time.time())
     claims = {
         "sub": subject,
         "roles": sorted(str(r) for r in roles),
         "teams": sorted(teams),
-        "kind": "service" if service else "user",
         "iss": settings.auth_issuer,
-        "aud": settings.auth_audience,
+        "aud": settings.auth_service_audience if service else settings.auth_audience,
         "iat": now,
         "exp": now + ttl_s,
     }
     return jwt.encode(claims, settings.auth_jwt_secret.get_secret_value(), algorithm="HS256")
 
 
-async def current_principal(request: Request) -> Principal:
+# Declares `bearerAuth` in every OpenAPI document and on each operation that needs a token,
+# so Swagger UI's Authorize and generated clients send it; the check itself is below.
+bearer_scheme = HTTPBearer(
+    scheme_name="bearerAuth",
+    bearerFormat="JWT",
+    description="A JWT from your identity provider (people: audience AUTH_AUDIENCE; Flotilla's "
+    "services: AUTH_SERVICE_AUDIENCE). The local stack mints one: `uv run flotilla-token`.",
+    auto_error=False,
+)
+
+
+async def current_principal(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+) -> Principal:
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     authenticator: Authenticator = request.state.authenticator
@@ -156,17 +186,37 @@ def require_role(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
             return principal
         raise Forbidden(f"requires role {role.value}")
 
+    check.access = (  # type: ignore[attr-defined]
+        f"role {role.value} or stronger"
+        + (", or any Flotilla service token" if role is Role.VIEWER else "")
+    )
     return check
 
 
-async def require_service(principal: CurrentPrincipal) -> Principal:
-    """Dependency for internal endpoints: only another Flotilla service may call."""
-    if not principal.is_service:
-        raise Forbidden("internal endpoint: requires a service token")
-    return principal
+def require_service(*services: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """Dependency for internal endpoints: only a service token, and when `services` are named,
+    only theirs."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.is_service:
+            raise Forbidden("internal endpoint: requires a service token")
+        if services and principal.subject not in services:
+            raise Forbidden(f"internal endpoint: not for service {principal.subject!r}")
+        return principal
+
+    check.access = "a service token" + (  # type: ignore[attr-defined]
+        f" of {', '.join(services)}" if services else ""
+    )
+    return check
 
 
 Viewer = Annotated[Principal, Depends(require_role(Role.VIEWER))]
 Developer = Annotated[Principal, Depends(require_role(Role.DEVELOPER))]
 Admin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
-ServiceCaller = Annotated[Principal, Depends(require_service)]
+ServiceCaller = Annotated[Principal, Depends(require_service())]
+
+
+def access_of(call: object) -> str | None:
+    """What a dependency requires of the caller, for the OpenAPI documents (or None)."""
+    access = getattr(call, "access", None)
+    return access if isinstance(access, str) else None

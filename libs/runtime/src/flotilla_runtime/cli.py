@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from flotilla_runtime.logging import configure_logging
 from flotilla_runtime.migrations import upgrade
-from flotilla_runtime.settings import FullServiceSettings
+from flotilla_runtime.settings import FullServiceSettings, UnsafeSettings
 
 S = TypeVar("S", bound=FullServiceSettings)
 
@@ -47,6 +47,12 @@ def run_service_cli(
         json.dump(create_app(settings).openapi(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    if command != "migrate":  # migrations need only the database
+        try:
+            settings.check_production()
+        except UnsafeSettings as exc:
+            sys.stderr.write(f"{prog}: refusing to start: {exc}\n")
+            return 2
     configure_logging(level=settings.log_level, fmt=settings.log_format, service=prog)
     if command == "migrate" or getattr(args, "migrate", False):
         upgrade(settings.database_url, migrations)

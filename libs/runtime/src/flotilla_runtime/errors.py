@@ -84,6 +84,18 @@ class Unprocessable(FlotillaError):
     title = "Request cannot be processed"
 
 
+class TooManyRequests(FlotillaError):
+    """The caller holds as many of a bounded resource as it may; try again later."""
+
+    status = 429
+    type_ = "too-many-requests"
+    title = "Too many requests"
+    retry_after_s = 1
+
+    def headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class DependencyFailed(FlotillaError):
     status = 502
     type_ = "dependency-failed"

@@ -1,7 +1,9 @@
 """`/livez`, `/readyz` and `/metrics`, outside `/v1`.
 
 `/readyz` runs every readiness check concurrently (database, broker, supervised workers, and any
-the service adds) with a per-check timeout and answers 503 naming the failing ones.
+the service adds) with a per-check timeout and answers 503 naming the failing ones. Anyone (a
+kubelet) learns which check fails; why — an error that names hosts, sockets and internals — is
+told only to a caller with a viewer or service token, and logged.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 
+import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from flotilla_contracts.enums import Role
+from flotilla_runtime.errors import FlotillaError
+
+log = structlog.get_logger(__name__)
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns when healthy; raises with a readable message when not."""
 
@@ -52,10 +59,27 @@ async def readyz(request: Request) -> JSONResponse:
     checks: Mapping[str, ReadinessCheck] = request.state.readiness
     results = await run_checks(checks)
     ready = all(v == "ok" for v in results.values())
+    if not ready:
+        failing = {k: v for k, v in results.items() if v != "ok"}
+        log.warning("not_ready", checks=failing)
+        if not await _may_see_details(request):
+            results = {k: "ok" if v == "ok" else "failing" for k, v in results.items()}
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": results},
         status_code=200 if ready else 503,
     )
+
+
+async def _may_see_details(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    authenticator = getattr(request.state, "authenticator", None)
+    if scheme.lower() != "bearer" or not token.strip() or authenticator is None:
+        return False
+    try:
+        principal = await authenticator.authenticate(token.strip())
+    except FlotillaError:
+        return False
+    return bool(principal.is_service or principal.has_role(Role.VIEWER))
 
 
 @router.get(

@@ -2,62 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
-import yaml
 from kubernetes_asyncio import client, config
 
 from flotilla_contracts import ClusterConnection
+from flotilla_runtime.kubeconfig import (
+    KubeconfigError,
+    check_server,
+    parse_kubeconfig,
+    server_of,
+    with_server,
+)
 
-
-class KubeconfigError(ValueError):
-    """The kubeconfig cannot be used: not YAML, or no usable cluster/user/context."""
-
-
-def parse_kubeconfig(text: str) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KubeconfigError(f"not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict) or not doc.get("clusters") or not doc.get("users"):
-        raise KubeconfigError("a kubeconfig needs `clusters` and `users`")
-    context = _current_context(doc)
-    cluster = _named(doc, "clusters", context.get("cluster"))
-    if not str((cluster.get("cluster") or {}).get("server", "")).startswith(
-        ("https://", "http://")
-    ):
-        raise KubeconfigError("the current cluster has no https:// server")
-    _named(doc, "users", context.get("user"))
-    return doc
-
-
-def _current_context(doc: dict[str, Any]) -> dict[str, Any]:
-    contexts = doc.get("contexts") or []
-    current = doc.get("current-context")
-    for ctx in contexts:
-        if ctx.get("name") == current or current is None:
-            return dict(ctx.get("context") or {})
-    if contexts:
-        raise KubeconfigError(f"current-context {current!r} is not among the contexts")
-    return {"cluster": doc["clusters"][0].get("name"), "user": doc["users"][0].get("name")}
-
-
-def _named(doc: dict[str, Any], section: str, name: str | None) -> dict[str, Any]:
-    for entry in doc.get(section) or []:
-        if name is None or entry.get("name") == name:
-            return dict(entry)
-    raise KubeconfigError(f"no {section[:-1]} named {name!r}")
-
-
-def server_of(kubeconfig: dict[str, Any]) -> str:
-    context = _current_context(kubeconfig)
-    return str(_named(kubeconfig, "clusters", context.get("cluster"))["cluster"]["server"])
+__all__ = ["KubeconfigError", "api_client", "kubeconfig_of", "parse_kubeconfig", "server_of"]
 
 
 def kubeconfig_of(connection: ClusterConnection) -> dict[str, Any]:
+    """The kubeconfig a client is built from: a stored kubeconfig checked again and pointed at
+    the registry's `api_server`, or one made from a token (see flotilla_runtime.kubeconfig)."""
     if connection.kubeconfig:
-        return parse_kubeconfig(connection.kubeconfig)
-    cluster: dict[str, Any] = {"server": connection.api_server}
+        return with_server(parse_kubeconfig(connection.kubeconfig), connection.api_server)
+    cluster: dict[str, Any] = {"server": check_server(connection.api_server, "api_server")}
     if connection.ca_data:
         cluster["certificate-authority-data"] = connection.ca_data
     if connection.insecure_skip_tls_verify:
@@ -83,24 +51,50 @@ async def api_client(connection: ClusterConnection) -> client.ApiClient:
     return client.ApiClient(configuration)
 
 
+# Kubernetes' quantity grammar (k8s.io/apimachinery/pkg/api/resource/quantity.go):
+#   <quantity> ::= <signedNumber><suffix>
+#   <suffix>   ::= Ki | Mi | Gi | Ti | Pi | Ei | n | u | m | "" | k | M | G | T | P | E
+#                | e<signedNumber> | E<signedNumber>
+# "1E" is one exa; "1e3" and "1E3" are a thousand.
+_QUANTITY = re.compile(
+    r"^(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
+    r"(?:(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE](?P<exponent>[+-]?[0-9]+))?$"
+)
+_SUFFIX = {
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+}
+
+
 def quantity(value: Any) -> float:
-    """CPU cores or bytes from a Kubernetes quantity (`250m`, `1.5`, `512Mi`, `2G`)."""
+    """CPU cores or bytes from a Kubernetes quantity (`250m`, `1.5`, `512Mi`, `2G`, `1e3`, `1E`).
+    None is 0; anything outside the grammar raises ValueError."""
     if value is None:
         return 0.0
-    text = str(value)
-    units = {
-        "m": 1e-3,
-        "Ki": 2**10,
-        "Mi": 2**20,
-        "Gi": 2**30,
-        "Ti": 2**40,
-        "Pi": 2**50,
-        "k": 1e3,
-        "M": 1e6,
-        "G": 1e9,
-        "T": 1e12,
-    }
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * units[suffix]
-    return float(text)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = _QUANTITY.match(str(value).strip()) if isinstance(value, str) else None
+    if match is None or len(str(value)) > 64:
+        raise ValueError(f"{str(value)[:64]!r} is not a Kubernetes quantity")
+    number = Decimal(match["number"])
+    if match["suffix"]:
+        number *= _SUFFIX[match["suffix"]]
+    elif match["exponent"]:
+        exponent = int(match["exponent"])
+        if abs(exponent) > 30:
+            raise ValueError(f"{value!r} is out of range")
+        number = number.scaleb(exponent)
+    return float(number)

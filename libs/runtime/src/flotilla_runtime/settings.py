@@ -2,16 +2,35 @@
 
 Example: `class Settings(ServiceSettings, DatabaseSettings, KafkaSettings, AuthSettings)` with
 `model_config = service_config("RELEASE_API_")` reads `RELEASE_API_DATABASE_URL`, and so on.
+
+Development mode. Some settings default to values that are in this repository (the HS256 secret,
+cluster-registry's credential key) or allow loopback targets. They are usable only when
+development mode is on: `FLOTILLA_DEV_MODE=1` (or the service's own `<PREFIX>DEV_MODE`), which
+`./flotilla up` and the tests set. Without it a service refuses to start and names every setting
+still at a development value (`check_production`), so a deployment cannot run on them by
+forgetting a Secret.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "flotilla-dev-secret-change-me-in-production-0123456789"  # noqa: S105
+DEV_MODE_ENV = "FLOTILLA_DEV_MODE"
+MIN_SECRET_CHARS = 32
+
+
+def dev_mode_from_env() -> bool:
+    """True when FLOTILLA_DEV_MODE is 1/true/yes/on (the local stack and the tests)."""
+    return os.environ.get(DEV_MODE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class UnsafeSettings(RuntimeError):
+    """The service would run on development values outside development mode."""
 
 
 def service_config(env_prefix: str) -> SettingsConfigDict:
@@ -33,6 +52,38 @@ class ServiceSettings(BaseSettings):
         description="One log line per request (off: /metrics counts requests, errors are "
         "logged with their request id, and the ingress keeps access logs).",
     )
+    dev_mode: bool = Field(
+        default_factory=dev_mode_from_env,
+        description="Development mode: allows the repository's development secrets and keys and "
+        "loopback targets. Off unless FLOTILLA_DEV_MODE (or this) is set.",
+    )
+
+    def env_name(self, field: str) -> str:
+        """The environment variable that sets `field` for this service."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    def development_values(self) -> list[str]:
+        """The settings still at a development value, as the variables that set them; each
+        mixin adds its own."""
+        found: list[str] = []
+        secret = getattr(self, "auth_jwt_secret", None)  # with AuthSettings, HS256
+        if isinstance(secret, SecretStr) and getattr(self, "auth_jwks_url", None) is None:
+            value = secret.get_secret_value()
+            if value == DEV_JWT_SECRET or len(value) < MIN_SECRET_CHARS:
+                found.append(self.env_name("auth_jwt_secret"))
+        return found
+
+    def check_production(self) -> None:
+        """Refuse development values unless development mode is on (raises UnsafeSettings)."""
+        if self.dev_mode:
+            return
+        found = self.development_values()
+        if found:
+            raise UnsafeSettings(
+                f"{self.service_name}: {', '.join(found)} still at the development value "
+                f"(or unset); set {'them' if len(found) > 1 else 'it'} from a Secret, or run "
+                f"with {DEV_MODE_ENV}=1 for development only"
+            )
 
 
 class DatabaseSettings(BaseSettings):
@@ -62,11 +113,17 @@ class KafkaSettings(BaseSettings):
 
 class AuthSettings(BaseSettings):
     auth_jwt_secret: SecretStr = Field(
-        SecretStr(DEV_JWT_SECRET), description="HS256 secret (development and tests)."
+        SecretStr(DEV_JWT_SECRET),
+        description="HS256 secret (at least 32 characters); the default is the development one "
+        "and needs development mode. Unused when AUTH_JWKS_URL is set.",
     )
     auth_jwks_url: str | None = Field(None, description="Production: verify RS/ES tokens by JWKS.")
     auth_issuer: str = "flotilla"
-    auth_audience: str = "flotilla"
+    auth_audience: str = Field("flotilla", description="Audience of people's tokens.")
+    auth_service_audience: str = Field(
+        "flotilla-services",
+        description="Audience of the services' own tokens (the only tokens that are a service's).",
+    )
 
 
 class ServiceUrlsSettings(BaseSettings):

@@ -36,6 +36,11 @@ class InvalidCredentials(Unprocessable):
     title = "The credentials cannot be used"
 
 
+class ApiServerRefused(Unprocessable):
+    type_ = "api-server-refused"
+    title = "cluster-registry does not connect to that address"
+
+
 class ClusterUnreachable(DependencyFailed):
     type_ = "cluster-unreachable"
     title = "The cluster's API server cannot be reached"

@@ -18,6 +18,7 @@ import aiohttp
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.errors import (
     ClusterApiError,
     ClusterUnreachable,
@@ -95,9 +96,10 @@ class Probe:
     latency_ms: float
 
 
-async def probe(connection: ClusterConnection, *, timeout_s: float) -> Probe:
-    """`/version` and the node list, within `timeout_s`."""
+async def probe(connection: ClusterConnection, *, timeout_s: float, targets: TargetPolicy) -> Probe:
+    """`/version` and the node list, within `timeout_s`, from an address `targets` allows."""
     start = time.perf_counter()
+    await targets.check(connection.api_server)
     try:
         async with asyncio.timeout(timeout_s), connected(connection) as api:
             version = await client.VersionApi(api).get_code(_request_timeout=timeout_s)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from cluster_registry import __version__
 from cluster_registry.clusters.endpoints import router as clusters_router
+from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.endpoints import router as environments_router
 from cluster_registry.nodes.endpoints import capacity_router
@@ -29,8 +30,13 @@ def _cipher(resources: Resources) -> CredentialCipher:
     return CredentialCipher(settings.credential_keys.get_secret_value())
 
 
+def _targets(resources: Resources) -> TargetPolicy:
+    settings = cast(Settings, resources.settings)
+    return TargetPolicy.of(settings.allowed_api_networks, dev_mode=settings.dev_mode)
+
+
 def _state(resources: Resources) -> Mapping[str, Any]:
-    return {"cipher": _cipher(resources)}
+    return {"cipher": _cipher(resources), "targets": _targets(resources)}
 
 
 def _workers(resources: Resources) -> Sequence[Worker]:
@@ -39,6 +45,7 @@ def _workers(resources: Resources) -> Sequence[Worker]:
         ClusterProber(
             resources.sessionmaker,
             _cipher(resources),
+            _targets(resources),
             interval_s=settings.probe_interval_s,
             timeout_s=settings.probe_timeout_s,
             concurrency=settings.probe_concurrency,

@@ -25,6 +25,7 @@ from k8s_sync.ingress.master import MasterCLI
 from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.status.ingress import router as ingress_router
+from k8s_sync.status.reads import SharedReads, WaitLimits
 from k8s_sync.sync.events import SyncEventPublisher, SyncFailurePublisher
 from k8s_sync.sync.routes import DomainTemplates
 from k8s_sync.workers.ingress_sync import IngressSync
@@ -75,7 +76,7 @@ def build_workers(
         refresh_s=settings.cluster_refresh_s,
     )
     events = ClusterEvents(source, settings)
-    resources.service = SyncState(engine, leader, source)
+    resources.service = SyncState(engine, leader, source, SharedReads(), WaitLimits())
 
     async def ingress_reachable() -> None:
         """Ready while at least one instance's runtime API answers (each is driven alone)."""
@@ -99,12 +100,19 @@ class SyncState:
     engine: IngressSync
     leader: LeaderLock
     source: ClusterSource
+    reads: SharedReads  # status reads of HAProxy, shared by callers
+    waits: WaitLimits
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
     state = cast(SyncState, resources.service)
     # Not "engine": that is the runtime's database engine in the same request state.
-    return {"ingress_sync": state.engine, "leader": state.leader}
+    return {
+        "ingress_sync": state.engine,
+        "leader": state.leader,
+        "sync_reads": state.reads,
+        "sync_waits": state.waits,
+    }
 
 
 SPEC = ServiceSpec(

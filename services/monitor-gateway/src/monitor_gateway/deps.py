@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from monitor_gateway.logs.pool import LogsPool
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.settings import Settings
+from monitor_gateway.teams import AppTeams
 from monitor_gateway.workers.alert_engine import AlertEngine
 
 
@@ -30,6 +31,10 @@ def get_tails(request: Request) -> asyncio.Semaphore:
     return cast(asyncio.Semaphore, request.state.tails)
 
 
+def get_teams(request: Request) -> AppTeams:
+    return cast(AppTeams, request.state.teams)
+
+
 def get_settings(request: Request) -> Settings:
     return cast(Settings, request.state.settings)
 
@@ -39,3 +44,4 @@ AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]
 LogsPoolDep = Annotated[LogsPool, Depends(get_logs_pool)]
 TailsDep = Annotated[asyncio.Semaphore, Depends(get_tails)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+TeamsDep = Annotated[AppTeams, Depends(get_teams)]

@@ -29,6 +29,7 @@ from monitor_gateway.logs.store import Partitions
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.metrics.endpoints import router as metrics_router
 from monitor_gateway.settings import Settings
+from monitor_gateway.teams import AppTeams
 from monitor_gateway.workers.alert_engine import AlertEngine
 from monitor_gateway.workers.log_ingest import LogIngest
 from monitor_gateway.workers.log_retention import Retention
@@ -51,9 +52,13 @@ def _log_ingest(settings: Settings, pool: LogsPool) -> list[Worker]:
 
 
 def build_workers(
-    resources: Resources, *, registry: httpx.AsyncClient | None = None
+    resources: Resources,
+    *,
+    registry: httpx.AsyncClient | None = None,
+    release_api: httpx.AsyncClient | None = None,
 ) -> Sequence[Worker]:
-    """`registry` replaces the HTTP client of cluster-registry (tests hand an in-process one)."""
+    """`registry` and `release_api` replace the HTTP clients of those services (tests hand
+    in-process ones)."""
     settings = cast(Settings, resources.settings)
     pool = LogsPool(settings.database_url)
     leader = LeaderLock(settings.database_url, "monitor-gateway-alerts")
@@ -92,9 +97,13 @@ def build_workers(
             )
         )
     prometheus = Prometheus(settings.prometheus_url, cache_s=settings.metrics_cache_s)
-    workers.append(prometheus)
+    teams = AppTeams(
+        release_api or httpx.AsyncClient(base_url=settings.release_api_url, timeout=5),
+        token=token,
+    )
+    workers += [prometheus, teams]
     resources.service = MonitorState(
-        prometheus, pool, asyncio.Semaphore(settings.logs_tail_max), alerts, leader
+        prometheus, pool, asyncio.Semaphore(settings.logs_tail_max), alerts, leader, teams
     )
     return workers
 
@@ -108,6 +117,7 @@ class MonitorState:
     tails: asyncio.Semaphore
     alerts: AlertEngine
     leader: LeaderLock
+    teams: AppTeams
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
@@ -117,6 +127,7 @@ def _state(resources: Resources) -> Mapping[str, Any]:
         "tails": state.tails,
         "alerts": state.alerts,
         "prometheus": state.prometheus,
+        "teams": state.teams,
     }
 
 

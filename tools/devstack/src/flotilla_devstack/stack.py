@@ -212,6 +212,8 @@ class LocalStack:
         p = service.env_prefix
         return {
             **os.environ,
+            # The local stack is development: its secret, key and loopback targets.
+            "FLOTILLA_DEV_MODE": "1",
             f"{p}PORT": str(self.base_port + service.offset),
             f"{p}DATABASE_URL": with_database(self.postgres.url(), service.database),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,

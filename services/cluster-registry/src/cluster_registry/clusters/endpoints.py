@@ -15,13 +15,14 @@ from cluster_registry.clusters.schemas import (
     ClusterUpdate,
     CredentialsRotate,
 )
-from cluster_registry.deps import CipherDep, SettingsDep
+from cluster_registry.deps import CipherDep, ConnectionReader, SettingsDep, TargetsDep
 from flotilla_contracts import ClusterConnection
 from flotilla_contracts.enums import ClusterProvider, ClusterStatus
 from flotilla_runtime.audit import audited
-from flotilla_runtime.auth import Admin, ServiceCaller, Viewer
+from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest
+from flotilla_runtime.params import NamePath
 
 router = APIRouter(tags=["clusters"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -47,6 +48,7 @@ async def register_cluster(
     session: SessionDep,
     cipher: CipherDep,
     settings: SettingsDep,
+    targets: TargetsDep,
     principal: Admin,
 ) -> ClusterOut:
     async with audited(
@@ -57,7 +59,9 @@ async def register_cluster(
         data.name,
         {"idc": data.idc, "provider": data.provider.value},
     ):
-        cluster = await service.register(session, cipher, data, timeout_s=settings.probe_timeout_s)
+        cluster = await service.register(
+            session, cipher, data, timeout_s=settings.probe_timeout_s, targets=targets
+        )
     response.headers["Location"] = f"/v1/clusters/{cluster.name}"
     return await _one(session, cluster, response)
 
@@ -98,21 +102,27 @@ async def list_clusters(
 
 
 @router.get("/clusters/{name}", operation_id="getCluster", summary="Get a cluster")
-async def get_cluster(name: str, response: Response, session: SessionDep, _: Viewer) -> ClusterOut:
+async def get_cluster(
+    name: NamePath, response: Response, session: SessionDep, _: Viewer
+) -> ClusterOut:
     return await _one(session, await service.get(session, name), response)
 
 
 @router.patch(
     "/clusters/{name}",
     operation_id="updateCluster",
-    summary="Change a cluster's IDC, provider, API server or labels",
+    summary="Change a cluster's IDC, provider, API server or labels (a new API server is "
+    "verified with the stored credentials first)",
 )
 async def update_cluster(
-    name: str,
+    name: NamePath,
     data: ClusterUpdate,
     request: Request,
     response: Response,
     session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    targets: TargetsDep,
     principal: Admin,
     if_match: IfMatch = None,
 ) -> ClusterOut:
@@ -124,7 +134,15 @@ async def update_cluster(
         name,
         {"fields": sorted(data.model_dump(exclude_unset=True))},
     ):
-        cluster = await service.update(session, name, data, if_match)
+        cluster = await service.update(
+            session,
+            cipher,
+            name,
+            data,
+            if_match,
+            timeout_s=settings.probe_timeout_s,
+            targets=targets,
+        )
     return await _one(session, cluster, response)
 
 
@@ -134,13 +152,14 @@ async def update_cluster(
     summary="Replace a cluster's credentials (the new ones are checked first)",
 )
 async def rotate_credentials(
-    name: str,
+    name: NamePath,
     data: CredentialsRotate,
     request: Request,
     response: Response,
     session: SessionDep,
     cipher: CipherDep,
     settings: SettingsDep,
+    targets: TargetsDep,
     principal: Admin,
     if_match: IfMatch = None,
 ) -> ClusterOut:
@@ -152,6 +171,7 @@ async def rotate_credentials(
             data.credentials,
             timeout_s=settings.probe_timeout_s,
             if_match=if_match,
+            targets=targets,
         )
     return await _one(session, cluster, response)
 
@@ -163,7 +183,7 @@ async def rotate_credentials(
     summary="Deregister a cluster (refused while environments map to it)",
 )
 async def deregister_cluster(
-    name: str, request: Request, session: SessionDep, principal: Admin, force: bool = False
+    name: NamePath, request: Request, session: SessionDep, principal: Admin, force: bool = False
 ) -> None:
     async with audited(request, session, principal, "cluster.deregister", name, {"force": force}):
         await service.deregister(session, name, force=force)
@@ -172,10 +192,11 @@ async def deregister_cluster(
 @router.get(
     "/internal/clusters/{name}/connection",
     operation_id="getClusterConnection",
-    summary="How to reach a cluster (service tokens only)",
+    summary="How to reach a cluster, credentials decrypted (release-api, k8s-sync and "
+    "monitor-gateway's service tokens only)",
     tags=["internal"],
 )
 async def cluster_connection(
-    name: str, session: SessionDep, cipher: CipherDep, _: ServiceCaller
+    name: NamePath, session: SessionDep, cipher: CipherDep, _: ConnectionReader
 ) -> ClusterConnection:
     return service.unseal(cipher, await service.get(session, name))

@@ -12,14 +12,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 from pydantic.config import JsonDict
 
 from flotilla_contracts.enums import ClusterProvider, ClusterStatus
+from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 
-NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _LABEL_KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
-Name = Annotated[str, Field(min_length=1, max_length=63, pattern=NAME_PATTERN, examples=["idc-a"])]
+Name = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN, examples=["idc-a"])
+]
 
 
 def _labels(value: dict[str, str]) -> dict[str, str]:
@@ -114,7 +116,7 @@ class ClusterCreate(BaseModel):
     api_server: str | None = Field(
         None,
         max_length=512,
-        pattern=r"^https?://[^\s/]+(/.*)?$",
+        pattern=r"^https://[^\s/@]+(/\S*)?$",
         description="Required with token credentials; taken from the kubeconfig otherwise.",
     )
     credentials: Credentials
@@ -129,7 +131,7 @@ class ClusterUpdate(BaseModel):
 
     idc: Name | None = None
     provider: ClusterProvider | None = None
-    api_server: str | None = Field(None, max_length=512, pattern=r"^https?://[^\s/]+(/.*)?$")
+    api_server: str | None = Field(None, max_length=512, pattern=r"^https://[^\s/@]+(/\S*)?$")
     labels: Labels | None = None
 
 

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from cluster_registry.clusters.schemas import (
     EnvironmentRef,
     KubeconfigCredentials,
 )
+from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.crypto import CredentialCipher, Sealed
 from cluster_registry.errors import (
     ClusterExists,
@@ -37,7 +39,13 @@ from flotilla_contracts.events import (
     ClusterUpdatedV1,
     NodeChangedV1,
 )
-from flotilla_runtime.kube import KubeconfigError, parse_kubeconfig, server_of
+from flotilla_runtime.kubeconfig import (
+    KubeconfigError,
+    check_server,
+    parse_kubeconfig,
+    server_of,
+    with_server,
+)
 from flotilla_runtime.outbox import add_event
 
 SOURCE = "/flotilla/cluster-registry"
@@ -46,18 +54,24 @@ SOURCE = "/flotilla/cluster-registry"
 def connection_for(
     name: str, idc: str, api_server: str | None, credentials: Credentials
 ) -> ClusterConnection:
-    """A connection from what a user sent, checked for shape (not yet against the cluster)."""
-    if isinstance(credentials, KubeconfigCredentials):
-        text = credentials.kubeconfig.get_secret_value()
-        try:
-            doc = parse_kubeconfig(text)
-        except KubeconfigError as exc:
-            raise InvalidCredentials(f"malformed kubeconfig: {exc}") from None
-        return ClusterConnection(
-            cluster=name, idc=idc, api_server=api_server or server_of(doc), kubeconfig=text
-        )
-    if not api_server:
-        raise InvalidCredentials("api_server is required with token credentials")
+    """A connection from what a user sent, checked for shape (not yet against the cluster).
+    A kubeconfig is kept reduced to its current context and inline credentials
+    (flotilla_runtime.kubeconfig); `api_server`, when given, is the address used."""
+    try:
+        if isinstance(credentials, KubeconfigCredentials):
+            doc = parse_kubeconfig(credentials.kubeconfig.get_secret_value())
+            server = check_server(api_server or server_of(doc), "api_server")
+            return ClusterConnection(
+                cluster=name,
+                idc=idc,
+                api_server=server,
+                kubeconfig=yaml.safe_dump(with_server(doc, server), sort_keys=False),
+            )
+        if not api_server:
+            raise InvalidCredentials("api_server is required with token credentials")
+        check_server(api_server, "api_server")
+    except KubeconfigError as exc:
+        raise InvalidCredentials(f"kubeconfig refused: {exc}", field=exc.field) from None
     return ClusterConnection(
         cluster=name,
         idc=idc,
@@ -95,13 +109,19 @@ def status_of(result: Probe) -> tuple[ClusterStatus, str | None]:
 
 
 async def register(
-    session: AsyncSession, cipher: CredentialCipher, data: ClusterCreate, *, timeout_s: float
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    data: ClusterCreate,
+    *,
+    timeout_s: float,
+    targets: TargetPolicy,
 ) -> Cluster:
     repo = ClusterRepository(session)
     if await repo.by_name(data.name) is not None:
         raise ClusterExists(f"cluster {data.name!r} is registered already")
     connection = connection_for(data.name, data.idc, data.api_server, data.credentials)
-    result = await probe(connection, timeout_s=timeout_s)  # raises: nothing is stored
+    # raises: nothing is stored
+    result = await probe(connection, timeout_s=timeout_s, targets=targets)
     status, reason = status_of(result)
     sealed = seal(cipher, connection)
     cluster = Cluster(
@@ -162,10 +182,26 @@ def etag(cluster: Cluster) -> str:
 
 
 async def update(
-    session: AsyncSession, name: str, data: ClusterUpdate, if_match: str | None
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    name: str,
+    data: ClusterUpdate,
+    if_match: str | None,
+    *,
+    timeout_s: float,
+    targets: TargetPolicy,
 ) -> Cluster:
+    """Change what was asked. A new `api_server` is used only once the cluster answers there
+    with the stored credentials: they are never sent to an address nobody verified."""
     cluster = await get(session, name, for_update=True)
     check_revision(cluster, if_match)
+    if data.api_server is not None and data.api_server != cluster.api_server:
+        moved = unseal(cipher, cluster).model_copy(update={"api_server": data.api_server})
+        try:
+            check_server(data.api_server, "api_server")
+        except KubeconfigError as exc:
+            raise InvalidCredentials(str(exc), field=exc.field) from None
+        await probe(moved, timeout_s=timeout_s, targets=targets)
     changed = []
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         value = value.value if hasattr(value, "value") else value
@@ -193,6 +229,7 @@ async def rotate_credentials(
     *,
     timeout_s: float,
     if_match: str | None,
+    targets: TargetPolicy,
 ) -> Cluster:
     cluster = await get(session, name, for_update=True)
     check_revision(cluster, if_match)
@@ -202,7 +239,7 @@ async def rotate_credentials(
         None if isinstance(credentials, KubeconfigCredentials) else cluster.api_server,
         credentials,
     )
-    await probe(connection, timeout_s=timeout_s)  # the new credentials must work
+    await probe(connection, timeout_s=timeout_s, targets=targets)  # the new ones must work
     sealed = seal(cipher, connection)
     cluster.credentials, cluster.credentials_key_id = sealed.blob, sealed.key_id
     cluster.api_server = connection.api_server

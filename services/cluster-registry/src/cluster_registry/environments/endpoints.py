@@ -12,6 +12,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.params import NamePath
 
 router = APIRouter(tags=["environments"], responses=PROBLEM_RESPONSES)
 
@@ -48,7 +49,7 @@ async def list_environments(session: SessionDep, _: Viewer) -> list[EnvironmentO
 
 
 @router.get("/environments/{name}", operation_id="getEnvironment", summary="Get an environment")
-async def get_environment(name: str, session: SessionDep, _: Viewer) -> EnvironmentOut:
+async def get_environment(name: NamePath, session: SessionDep, _: Viewer) -> EnvironmentOut:
     return await service.render(session, await service.get(session, name))
 
 
@@ -58,8 +59,8 @@ async def get_environment(name: str, session: SessionDep, _: Viewer) -> Environm
     summary="Map the environment to a cluster and namespace (creates the namespace)",
 )
 async def place(
-    name: str,
-    cluster: str,
+    name: NamePath,
+    cluster: NamePath,
     data: PlacementSet,
     request: Request,
     session: SessionDep,
@@ -85,7 +86,7 @@ async def place(
     summary="Remove a cluster from an environment",
 )
 async def unplace(
-    name: str, cluster: str, request: Request, session: SessionDep, principal: Admin
+    name: NamePath, cluster: NamePath, request: Request, session: SessionDep, principal: Admin
 ) -> None:
     async with audited(
         request, session, principal, "environment.unmap", name, {"cluster": cluster}
@@ -100,7 +101,7 @@ async def unplace(
     summary="Delete an environment (its namespaces stay in the clusters)",
 )
 async def delete_environment(
-    name: str, request: Request, session: SessionDep, principal: Admin
+    name: NamePath, request: Request, session: SessionDep, principal: Admin
 ) -> None:
     async with audited(request, session, principal, "environment.delete", name):
         await service.remove(session, name)

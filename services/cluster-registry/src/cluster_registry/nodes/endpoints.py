@@ -32,6 +32,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Principal, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.params import NamePath, ObjectPath
 
 router = APIRouter(tags=["nodes"], responses=PROBLEM_RESPONSES)
 capacity_router = APIRouter(tags=["capacity"], responses=PROBLEM_RESPONSES)
@@ -47,7 +48,9 @@ async def cluster_api(
 
 
 @router.get("/clusters/{name}/nodes", operation_id="listNodes", summary="Nodes of a cluster")
-async def list_nodes(name: str, session: SessionDep, cipher: CipherDep, _: Viewer) -> list[NodeOut]:
+async def list_nodes(
+    name: NamePath, session: SessionDep, cipher: CipherDep, _: Viewer
+) -> list[NodeOut]:
     async with cluster_api(session, cipher, name) as api:
         return await service.list_nodes(api)
 
@@ -59,8 +62,8 @@ async def list_nodes(name: str, session: SessionDep, cipher: CipherDep, _: Viewe
     status_code=204,
 )
 async def change_labels(
-    name: str,
-    node: str,
+    name: NamePath,
+    node: ObjectPath,
     change: LabelChange,
     request: Request,
     session: SessionDep,
@@ -94,8 +97,8 @@ async def change_labels(
     status_code=204,
 )
 async def change_taints(
-    name: str,
-    node: str,
+    name: NamePath,
+    node: ObjectPath,
     change: TaintChange,
     request: Request,
     session: SessionDep,
@@ -141,7 +144,12 @@ async def _schedulable(
     status_code=204,
 )
 async def cordon(
-    name: str, node: str, request: Request, session: SessionDep, cipher: CipherDep, principal: Admin
+    name: NamePath,
+    node: ObjectPath,
+    request: Request,
+    session: SessionDep,
+    cipher: CipherDep,
+    principal: Admin,
 ) -> None:
     await _schedulable(request, session, cipher, principal, name, node, cordon=True)
 
@@ -153,7 +161,12 @@ async def cordon(
     status_code=204,
 )
 async def uncordon(
-    name: str, node: str, request: Request, session: SessionDep, cipher: CipherDep, principal: Admin
+    name: NamePath,
+    node: ObjectPath,
+    request: Request,
+    session: SessionDep,
+    cipher: CipherDep,
+    principal: Admin,
 ) -> None:
     await _schedulable(request, session, cipher, principal, name, node, cordon=False)
 
@@ -164,8 +177,8 @@ async def uncordon(
     summary="Cordon and evict every pod (PodDisruptionBudgets honoured)",
 )
 async def drain(
-    name: str,
-    node: str,
+    name: NamePath,
+    node: ObjectPath,
     data: DrainRequest,
     request: Request,
     session: SessionDep,
@@ -193,8 +206,8 @@ async def drain(
     summary="Remove a node: cordon, drain, then delete the Node object",
 )
 async def remove_node(
-    name: str,
-    node: str,
+    name: NamePath,
+    node: ObjectPath,
     request: Request,
     session: SessionDep,
     cipher: CipherDep,
@@ -226,7 +239,7 @@ async def remove_node(
     summary="Allocatable versus requested CPU, memory and pods",
 )
 async def cluster_capacity(
-    name: str, session: SessionDep, cipher: CipherDep, _: Viewer
+    name: NamePath, session: SessionDep, cipher: CipherDep, _: Viewer
 ) -> ClusterCapacity:
     cluster = await clusters.get(session, name)
     async with connected(clusters.unseal(cipher, cluster)) as api:

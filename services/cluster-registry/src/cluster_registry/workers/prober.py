@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cluster_registry.clusters import service as clusters
 from cluster_registry.clusters.repository import ClusterRepository
+from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.kubeops import Probe, probe
 from cluster_registry.models import Cluster
@@ -43,6 +44,7 @@ class ClusterProber:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         cipher: CredentialCipher,
+        targets: TargetPolicy,
         *,
         interval_s: float,
         timeout_s: float,
@@ -50,6 +52,7 @@ class ClusterProber:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._cipher = cipher
+        self._targets = targets
         self.interval_s = interval_s
         self._timeout_s = timeout_s
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -78,7 +81,11 @@ class ClusterProber:
         async with self._semaphore:
             try:
                 connection = clusters.unseal(self._cipher, cluster)
-                return Outcome(cluster.id, await probe(connection, timeout_s=self._timeout_s), None)
+                return Outcome(
+                    cluster.id,
+                    await probe(connection, timeout_s=self._timeout_s, targets=self._targets),
+                    None,
+                )
             except FlotillaError as exc:
                 return Outcome(cluster.id, None, exc.detail)
             except Exception as exc:  # a probe must never stop the round

@@ -38,7 +38,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from k8s_sync.sync.routes import DNS_LABEL, GRAY_SUFFIX
+from flotilla_contracts.names import is_name
+from k8s_sync.sync.routes import GRAY_SUFFIX
 
 NO_ROUTE = "flotilla-no-route"
 SLOT_PREFIX = "s"
@@ -100,7 +101,7 @@ def backend_problem(name: str) -> str | None:
     """Why `name` must never be written as a backend, or None."""
     base = name.removesuffix(GRAY_SUFFIX)
     app, dot, env = base.partition(".")
-    if not dot or not DNS_LABEL.match(app) or not DNS_LABEL.match(env):
+    if not dot or not is_name(app) or not is_name(env):
         return "a backend is <app>.<env> of DNS labels"
     if len(name) > _MAX_BACKEND:
         return f"longer than {_MAX_BACKEND} characters"

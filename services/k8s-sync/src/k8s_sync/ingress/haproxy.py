@@ -112,8 +112,15 @@ class HAProxyRuntime:
         if not commands:
             return []
         for command in commands:
-            if "\n" in command or ";" in command:
-                raise ValueError(f"one command per entry, no newlines or ';': {command!r}")
+            # One command per entry, and nothing HAProxy's CLI reads as more: ';' separates
+            # commands, '<<' starts a payload, control characters end lines.
+            if (
+                ";" in command
+                or "<<" in command
+                or not command.isascii()
+                or not command.isprintable()
+            ):
+                raise ValueError(f"not one plain runtime-API command: {command[:80]!r}")
         async with self._lock:
             for attempt in (1, 2):
                 try:
@@ -167,6 +174,7 @@ class HAProxyRuntime:
         return info
 
     async def servers(self, backend: str) -> list[ServerState]:
+        _check(backend, "x")
         (reply,) = await self.execute([f"show servers state {backend}"])
         return parse_servers_state(reply, command=f"show servers state {backend}")
 
@@ -180,6 +188,8 @@ class HAProxyRuntime:
         HAProxy refuses (not in its configuration) maps to the error instead. `only`: parse
         just these servers of a backend (the others' rows are skipped unsplit)."""
         out: dict[str, list[ServerState] | HAProxyCommandError] = {}
+        for backend in backends:
+            _check(backend, "x")
         commands = [f"show servers state {b}" for b in backends]
         for backend, command, reply in zip(
             backends, commands, await self.execute(commands), strict=True

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Request
 
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES
-from k8s_sync.deps import EngineDep
+from flotilla_runtime.params import NamePath
+from k8s_sync.deps import EngineDep, ReadsDep, WaitsDep
 from k8s_sync.errors import RouteNotRendered, WaitTimedOut
 from k8s_sync.ingress.haproxy import HAProxyError
 from k8s_sync.ingress.instance import IngressInstance
+from k8s_sync.status.reads import SharedReads
 from k8s_sync.status.schemas import (
     AppSyncStatus,
     ClusterSyncStatus,
@@ -78,7 +80,7 @@ def _server(endpoint: Endpoint, slot: str | None = None, state: str | None = Non
 
 
 async def _on_instance(
-    instance: IngressInstance, backend: str, desired: list[Endpoint]
+    reads: SharedReads, instance: IngressInstance, backend: str, desired: list[Endpoint]
 ) -> InstanceAppStatus:
     by_key = {(e.address, e.port): e for e in desired}
     if not instance.up:
@@ -101,7 +103,7 @@ async def _on_instance(
             in_sync=False,
         )
     try:
-        servers = await instance.runtime.servers(backend)
+        servers = await reads.servers(instance, backend)
     except HAProxyError as exc:
         return InstanceAppStatus(
             ingress=instance.ingress,
@@ -136,11 +138,15 @@ async def _on_instance(
     )
 
 
-async def app_sync_status(engine: IngressSync, app: str, env: str) -> AppSyncStatus:
+async def app_sync_status(
+    engine: IngressSync, reads: SharedReads, app: str, env: str
+) -> AppSyncStatus:
     backend = backend_name(app, env)
     routes = engine.routes
     desired = engine.desired(backend)
-    instances = await asyncio.gather(*(_on_instance(i, backend, desired) for i in engine.instances))
+    instances = await asyncio.gather(
+        *(_on_instance(reads, i, backend, desired) for i in engine.instances)
+    )
     up = [i for i in instances if i.up]
     return AppSyncStatus(
         app=app,
@@ -162,8 +168,10 @@ async def app_sync_status(engine: IngressSync, app: str, env: str) -> AppSyncSta
     operation_id="appSyncStatus",
     summary="What the ingress should serve for an app, and what each instance serves",
 )
-async def app_status(app: str, env: str, engine: EngineDep, _: Viewer) -> AppSyncStatus:
-    return await app_sync_status(engine, app, env)
+async def app_status(
+    app: NamePath, env: NamePath, engine: EngineDep, reads: ReadsDep, _: Viewer
+) -> AppSyncStatus:
+    return await app_sync_status(engine, reads, app, env)
 
 
 def _serving(status: InstanceAppStatus, cluster: str) -> set[str]:
@@ -182,14 +190,29 @@ def _serving(status: InstanceAppStatus, cluster: str) -> set[str]:
     summary="Block until every ingress instance that is up serves exactly these pods",
     responses={
         409: {"description": "The route cannot be rendered (invalid app or env name)"},
+        429: {"description": "The caller (or this replica) holds as many waits as it may"},
         504: {"description": "Not in that state within `timeout_s`; the detail says per instance"},
     },
 )
 async def wait(
-    app: str, env: str, data: WaitRequest, engine: EngineDep, _: Viewer
+    app: NamePath,
+    env: NamePath,
+    data: WaitRequest,
+    engine: EngineDep,
+    reads: ReadsDep,
+    waits: WaitsDep,
+    who: Viewer,
 ) -> AppSyncStatus:
     """A backend still being created (its reload pending) is waited for, within the timeout;
-    an instance that is down is not waited for (it is repaired in full when it returns)."""
+    an instance that is down is not waited for (it is repaired in full when it returns).
+    HAProxy is read at most every 100 ms per backend however many wait (status/reads.py)."""
+    with waits.hold(who.subject):
+        return await _wait(engine, reads, app, env, data)
+
+
+async def _wait(
+    engine: IngressSync, reads: SharedReads, app: str, env: str, data: WaitRequest
+) -> AppSyncStatus:
     backend = backend_name(app, env)
     want = set(data.pods)
     loop = asyncio.get_running_loop()
@@ -200,7 +223,7 @@ async def wait(
             raise RouteNotRendered(
                 f"{backend}: {'; '.join(routes.errors[backend])}", backend=backend
             )
-        status = await app_sync_status(engine, app, env)
+        status = await app_sync_status(engine, reads, app, env)
         up = [i for i in status.instances if i.up]
         if up and all(i.configured and _serving(i, data.cluster) == want for i in up):
             return status
@@ -218,7 +241,7 @@ async def wait(
                 },
                 wanted=sorted(want)[:20],
             )
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(reads.max_age_s)
 
 
 def _why(status: InstanceAppStatus, cluster: str, want: set[str]) -> str:

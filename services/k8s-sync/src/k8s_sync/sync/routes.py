@@ -25,15 +25,14 @@ app's route down.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flotilla_contracts import labels
 from flotilla_contracts.hostnames import hostname_problem
+from flotilla_contracts.names import is_name
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 GRAY_SUFFIX = ":gray"
 MAX_HOSTS_PER_SERVICE = 32
 
@@ -141,7 +140,7 @@ def build_routes(
     apps: dict[str, tuple[str, str]] = {}
     for s in services:
         backend = s.backend
-        if not (DNS_LABEL.match(s.app) and DNS_LABEL.match(s.env)):
+        if not (is_name(s.app) and is_name(s.env)):
             table.errors.setdefault(backend, []).append(
                 "app and env must be DNS labels (a-z, 0-9, inner '-', at most 63 characters)"
             )

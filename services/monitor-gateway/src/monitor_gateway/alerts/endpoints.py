@@ -13,10 +13,11 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, NotFound
+from flotilla_runtime.params import NamePath
 from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.alerts.rules import Thresholds
 from monitor_gateway.alerts.schemas import AlertOut, AlertPage, ThresholdsIn, ThresholdsOut
-from monitor_gateway.deps import AlertsDep
+from monitor_gateway.deps import AlertsDep, TeamsDep
 from monitor_gateway.models import Alert, AlertThreshold
 
 router = APIRouter(tags=["alerts"], responses=PROBLEM_RESPONSES)
@@ -75,12 +76,14 @@ async def get_alert(alert_id: uuid.UUID, session: SessionDep, _: Viewer) -> Aler
     summary="Acknowledge an alert (someone is on it)",
 )
 async def acknowledge(
-    alert_id: uuid.UUID, request: Request, session: SessionDep, who: Developer
+    alert_id: uuid.UUID, request: Request, session: SessionDep, who: Developer, teams: TeamsDep
 ) -> AlertOut:
+    """For the alert's app's team (and admins)."""
     async with audited(request, session, who, "alert.ack", str(alert_id)):
         alert = await session.get(Alert, alert_id, with_for_update=True)
         if alert is None:
             raise NotFound(f"no alert {alert_id}")
+        await teams.check(who, alert.app)
         if alert.acknowledged_at is None:
             alert.acknowledged_by = who.subject
             alert.acknowledged_at = datetime.now(UTC)
@@ -92,7 +95,7 @@ async def acknowledge(
     operation_id="getAlertThresholds",
     summary="The thresholds the alert rules use for an app",
 )
-async def get_thresholds(app: str, session: SessionDep, _: Viewer) -> ThresholdsOut:
+async def get_thresholds(app: NamePath, session: SessionDep, _: Viewer) -> ThresholdsOut:
     row = await session.get(AlertThreshold, app)
     if row is None:
         defaults = Thresholds()
@@ -113,14 +116,17 @@ async def get_thresholds(app: str, session: SessionDep, _: Viewer) -> Thresholds
     summary="Override the alert rules' thresholds for an app",
 )
 async def set_thresholds(
-    app: str,
+    app: NamePath,
     data: ThresholdsIn,
     request: Request,
     session: SessionDep,
     who: Developer,
     alerts: AlertsDep,
+    teams: TeamsDep,
 ) -> ThresholdsOut:
+    """For the app's team (and admins)."""
     async with audited(request, session, who, "alert.thresholds", app, data.model_dump()):
+        await teams.check(who, app)
         row = await session.get(AlertThreshold, app, with_for_update=True)
         if row is None:
             row = AlertThreshold(app=app, **data.model_dump())

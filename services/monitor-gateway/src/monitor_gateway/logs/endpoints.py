@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
 from flotilla_runtime.kafka import start_or_stop
+from flotilla_runtime.params import NamePath
 from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
 from monitor_gateway.logs import store
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
@@ -70,7 +71,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
     summary="An app's log lines, newest first, by env, cluster, pod, level, time and text",
 )
 async def search_logs(
-    app: str,
+    app: NamePath,
     logs_pool: LogsPoolDep,
     _: Viewer,
     filters: Filter,
@@ -113,7 +114,7 @@ async def search_logs(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def tail_logs(
-    app: str,
+    app: NamePath,
     request: Request,
     _: Viewer,
     filters: Filter,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unprocessable
+from flotilla_runtime.params import NamePath
 from monitor_gateway.deps import PrometheusDep
 from monitor_gateway.metrics.promql import UNITS, InvalidSelector, Metric, Selector, build
 from monitor_gateway.metrics.schemas import MetricOut, Series
@@ -24,7 +25,7 @@ MAX_POINTS = 11_000  # Prometheus refuses more per series
     summary="An app's metric over a time range, one series per cluster and pod",
 )
 async def app_metrics(
-    app: str,
+    app: NamePath,
     prometheus: PrometheusDep,
     _: Viewer,
     metric: Metric,

@@ -10,6 +10,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.params import NamePath
 from release_api.apps import service
 from release_api.apps.repository import AppRepository
 from release_api.apps.schemas import AppCreate, AppOut, AppPage, AppUpdate
@@ -52,7 +53,7 @@ async def list_apps(
 @router.get(
     "/apps/{name}", operation_id="getApp", summary="Get an application", response_model=AppOut
 )
-async def get_app(name: str, request: Request, session: SessionDep, _: Viewer) -> Response:
+async def get_app(name: NamePath, request: Request, session: SessionDep, _: Viewer) -> Response:
     async def build() -> tuple[AppOut, dict[str, str]]:
         app = await service.get(session, name)
         return service.render(app), {"ETag": service.etag(app)}
@@ -62,7 +63,7 @@ async def get_app(name: str, request: Request, session: SessionDep, _: Viewer) -
 
 @router.patch("/apps/{name}", operation_id="updateApp", summary="Change an application's spec")
 async def update_app(
-    name: str,
+    name: NamePath,
     data: AppUpdate,
     request: Request,
     response: Response,
@@ -83,7 +84,9 @@ async def update_app(
     operation_id="archiveApp",
     summary="Archive an application (kept for history; no new releases)",
 )
-async def archive_app(name: str, request: Request, session: SessionDep, who: Developer) -> AppOut:
+async def archive_app(
+    name: NamePath, request: Request, session: SessionDep, who: Developer
+) -> AppOut:
     async with audited(request, session, who, "app.archive", name):
         app = await service.archive(session, who, name)
     return service.render(app)

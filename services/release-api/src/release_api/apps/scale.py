@@ -8,6 +8,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
+from flotilla_runtime.params import NamePath
 from release_api.apps import service as apps
 from release_api.apps.schemas import ScaleOut, ScaleRequest
 from release_api.deps import ClustersDep, RegistryDep
@@ -21,8 +22,8 @@ router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
     summary="Set the replicas of an app in every cluster of an env (or one)",
 )
 async def scale_app(
-    app: str,
-    env: str,
+    app: NamePath,
+    env: NamePath,
     data: ScaleRequest,
     request: Request,
     session: SessionDep,

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from flotilla_contracts import labels
 from flotilla_contracts.enums import AppType
 from flotilla_contracts.hostnames import hostname_problem
+from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_runtime.kube import quantity
 
 PORT_BY_TYPE: dict[AppType, int] = {
@@ -39,9 +40,8 @@ RUNTIME_PREFIX: dict[AppType, tuple[str, ...]] = {
     AppType.GO: ("go-",),
     AppType.STATIC: ("nginx-", "static-"),
 }
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-Name = Annotated[str, Field(min_length=1, max_length=40, pattern=DNS_LABEL)]
-EnvName = Annotated[str, Field(min_length=1, max_length=63, pattern=DNS_LABEL)]
+Name = Annotated[str, Field(min_length=1, max_length=40, pattern=NAME_PATTERN)]
+EnvName = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)]
 Strict = ConfigDict(extra="forbid")
 MAX_HOSTS_PER_ENV = 16
 

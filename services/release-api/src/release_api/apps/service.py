@@ -97,14 +97,14 @@ async def get(session: AsyncSession, name: str, *, for_update: bool = False) -> 
 
 
 def check_access(principal: Principal, app: App) -> None:
-    """Developers act on their own teams' apps; admins on all; services on all."""
-    if principal.is_service or principal.may_act_for_team(app.team):
+    """Developers act on their own teams' apps; admins on all. A service token acts on none."""
+    if principal.may_act_for_team(app.team):
         return
     raise Forbidden(f"{principal.subject} may not change {app.name} (team {app.team})")
 
 
 async def create(session: AsyncSession, principal: Principal, data: AppCreate) -> App:
-    if not (principal.is_service or principal.may_act_for_team(data.team)):
+    if not principal.may_act_for_team(data.team):
         raise Forbidden(f"{principal.subject} is not in team {data.team}")
     if await session.get(App, data.name) is not None:
         raise Conflict(f"an application named {data.name!r} exists already")
@@ -137,7 +137,7 @@ async def update(
     before = AppSpec.model_validate(app.spec)
     spec = _spec(app.type, data, before)
     if data.team is not None:
-        if not (principal.is_service or principal.may_act_for_team(data.team)):
+        if not principal.may_act_for_team(data.team):
             raise Forbidden(f"{principal.subject} cannot hand {name} to team {data.team}")
         app.team = data.team
     app.spec = spec.model_dump(mode="json")

@@ -10,6 +10,7 @@ from flotilla_contracts.enums import AppType
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.params import NamePath
 from release_api.apps import service as apps
 from release_api.apps.schemas import AppSpec
 from release_api.deps import RegistryDep, SettingsDep, placement_of
@@ -26,7 +27,7 @@ router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
     summary="Exactly what a release of this app would apply to one cluster",
 )
 async def preview_manifests(
-    app: str,
+    app: NamePath,
     request: Request,
     session: SessionDep,
     _: Viewer,

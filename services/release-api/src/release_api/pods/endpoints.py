@@ -8,6 +8,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.params import NamePath, ObjectPath
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, placement_of
 from release_api.pods import service
@@ -22,10 +23,10 @@ router = APIRouter(tags=["pods"], responses=PROBLEM_RESPONSES)
     summary="Detach a pod from its Deployment and Service; keep it for a post-mortem",
 )
 async def isolate_pod(
-    app: str,
-    env: str,
-    cluster: str,
-    pod: str,
+    app: NamePath,
+    env: NamePath,
+    cluster: NamePath,
+    pod: ObjectPath,
     request: Request,
     session: SessionDep,
     who: Developer,
@@ -46,8 +47,8 @@ async def isolate_pod(
     summary="Pods isolated for a post-mortem, in every cluster of the env",
 )
 async def list_isolated(
-    app: str,
-    env: str,
+    app: NamePath,
+    env: NamePath,
     request: Request,
     session: SessionDep,
     _: Viewer,
@@ -65,10 +66,10 @@ async def list_isolated(
     summary="Delete an isolated pod once the post-mortem is done",
 )
 async def delete_isolated(
-    app: str,
-    env: str,
-    cluster: str,
-    pod: str,
+    app: NamePath,
+    env: NamePath,
+    cluster: NamePath,
+    pod: ObjectPath,
     request: Request,
     session: SessionDep,
     who: Developer,

@@ -17,6 +17,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
+from flotilla_runtime.params import NamePath
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep
 from release_api.reads import cached
@@ -45,7 +46,7 @@ IdempotencyKey = Annotated[
     summary="Release an image to every cluster of an environment",
 )
 async def create_release(
-    app: str,
+    app: NamePath,
     data: ReleaseCreate,
     request: Request,
     response: Response,
@@ -75,7 +76,7 @@ async def create_release(
     response_model=ReleasePage,
 )
 async def list_releases(
-    app: str,
+    app: NamePath,
     request: Request,
     session: SessionDep,
     _: Viewer,
@@ -109,7 +110,7 @@ async def _history(
     response_model=ReleaseOut,
 )
 async def get_release(
-    app: str, release_id: uuid.UUID, request: Request, session: SessionDep, _: Viewer
+    app: NamePath, release_id: uuid.UUID, request: Request, session: SessionDep, _: Viewer
 ) -> Response:
     async def build() -> tuple[ReleaseOut, dict[str, str]]:
         release = await service.get(session, app, release_id)
@@ -126,7 +127,7 @@ async def get_release(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def follow_release(
-    app: str,
+    app: NamePath,
     release_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -177,7 +178,7 @@ async def _stream(
     summary="Release again what an earlier release released (its image and spec)",
 )
 async def rollback_to(
-    app: str,
+    app: NamePath,
     release_id: uuid.UUID,
     request: Request,
     response: Response,
@@ -233,7 +234,7 @@ async def rollback_to(
     ),
 )
 async def control(
-    app: str,
+    app: NamePath,
     release_id: uuid.UUID,
     action: ControlAction,
     request: Request,
@@ -255,8 +256,8 @@ async def control(
     summary="Rolling restart: release the running image again (new pods everywhere)",
 )
 async def restart(
-    app: str,
-    env: str,
+    app: NamePath,
+    env: NamePath,
     request: Request,
     response: Response,
     session: SessionDep,

@@ -10,6 +10,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
+from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 
 # An image must name a tag or a digest: `latest`-by-omission is not a release.
 IMAGE = r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$"
@@ -76,7 +77,7 @@ class ReleaseCreate(BaseModel):
     )
 
     image: str = Field(min_length=3, max_length=512, pattern=IMAGE)
-    env: str = Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    env: str = Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
     strategy: Strategy = Strategy.ROLLING
     options: ReleaseOptions = Field(default_factory=ReleaseOptions)
 

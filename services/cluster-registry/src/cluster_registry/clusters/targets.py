@@ -1,0 +1,89 @@
+"""Which API server addresses cluster-registry will connect to (against server-side request
+forgery).
+
+cluster-registry connects to whatever `api_server` an admin registers and sends it the stored
+token. Pointed at the machine itself (loopback), at link-local addresses (169.254.0.0/16, where
+every cloud serves instance metadata and its credentials at 169.254.169.254, and fe80::/10) or
+at the clouds' other metadata and host endpoints, that is a way to read what the service's own
+machine knows. So every address the name resolves to is checked before each connection made to
+register a cluster, change its address or credentials, and on every probe (a name may resolve
+elsewhere later). Private networks (10/8, 172.16/12, 192.168/16) are where clusters live and
+are allowed.
+
+An operator who runs clusters on a refused range lists it in `CLUSTER_REGISTRY_ALLOWED_API_
+NETWORKS`; in development mode loopback is allowed when nothing is listed (kubesim). The check
+resolves the name itself, so a name that resolves to a refused address is refused; the client
+then connects by name, which leaves a short window for a DNS answer that changes in between
+(DNS rebinding) — the next probe sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cluster_registry.errors import ApiServerRefused, ClusterUnreachable
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Metadata and host endpoints outside the link-local ranges.
+METADATA = (
+    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud instance metadata
+    ipaddress.ip_network("168.63.129.16/32"),  # Azure host (WireServer)
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS instance metadata over IPv6
+)
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this host" to Linux's connect()
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def refused_reason(address: IPAddress) -> str | None:
+    """Why `address` is not a cluster's, or None when it may be one."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return refused_reason(address.ipv4_mapped)
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local (cloud metadata)"
+    if any(address in network for network in METADATA):
+        return "a cloud metadata endpoint"
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        return "not a host address"
+    if isinstance(address, ipaddress.IPv4Address) and address in THIS_NETWORK:
+        return "not a host address"
+    return None
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    allowed: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def of(cls, networks: Iterable[str], *, dev_mode: bool) -> TargetPolicy:
+        allowed = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+        return cls(allowed or (LOOPBACK if dev_mode else ()))
+
+    async def check(self, api_server: str) -> None:
+        """Raise ApiServerRefused when any address of `api_server`'s host is refused, or
+        ClusterUnreachable when the name does not resolve."""
+        parts = urlsplit(api_server)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or 443
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except (OSError, ValueError, UnicodeError) as exc:
+            raise ClusterUnreachable(f"{host!r} does not resolve: {exc}") from None
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            reason = refused_reason(address)
+            if reason and not any(address in network for network in self.allowed):
+                raise ApiServerRefused(
+                    f"api_server {host} resolves to {address}, {reason}: not allowed as a "
+                    "cluster's address (CLUSTER_REGISTRY_ALLOWED_API_NETWORKS lists exceptions)"
+                )
