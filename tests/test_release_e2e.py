@@ -172,13 +172,21 @@ async def test_release_rolls_out_everywhere_then_one_cluster_fails_alone(world: 
     )
     await consumer.start()
     try:
-        # First release: nothing before, every cluster rolls out.
-        r = await http.post(
-            f"/v1/apps/{APP}/releases",
-            headers={**DEV, "Idempotency-Key": "first"},
-            json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
+        # First release: nothing before, every cluster rolls out. Sent twice at once with the
+        # same Idempotency-Key (a client retrying on a timeout): one release, both answers.
+        r, twin = await asyncio.gather(
+            *(
+                http.post(
+                    f"/v1/apps/{APP}/releases",
+                    headers={**DEV, "Idempotency-Key": "first"},
+                    json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
+                )
+                for _ in range(2)
+            )
         )
         assert r.status_code == 202, r.text
+        assert twin.status_code == 202, twin.text
+        assert twin.json()["id"] == r.json()["id"]
         location = r.headers["Location"]
         again = await http.post(
             f"/v1/apps/{APP}/releases",

@@ -59,10 +59,11 @@ class Registry:
 
 @asynccontextmanager
 async def running_registry(
-    postgres_url: str, kafka_bootstrap: str, **overrides: Any
+    postgres_url: str, kafka_bootstrap: str, *, database_url: str | None = None, **overrides: Any
 ) -> AsyncIterator[Registry]:
-    """cluster-registry on a fresh database, in-process; `overrides` are Settings fields."""
-    url = await fresh_database(postgres_url, f"registry_{uuid.uuid4().hex[:8]}")
+    """cluster-registry in-process on `database_url`, or a fresh database; `overrides` are
+    Settings fields."""
+    url = database_url or await fresh_database(postgres_url, f"registry_{uuid.uuid4().hex[:8]}")
     await upgrade_async(url, MIGRATIONS)
     settings = Settings(
         database_url=url,

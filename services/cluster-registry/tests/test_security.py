@@ -5,6 +5,8 @@ the repository's development key."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import socket
 from typing import Any
 
@@ -199,3 +201,41 @@ def test_production_refuses_the_development_key_and_secret(
     monkeypatch.setenv("CLUSTER_REGISTRY_AUTH_JWT_SECRET", "p" * 40)
     monkeypatch.setenv("CLUSTER_REGISTRY_CREDENTIAL_KEYS", "k1:" + "A" * 43 + "=")
     Settings().check_production()
+
+
+K1 = "k1:" + base64.b64encode(b"1" * 32).decode()
+K2 = "k2:" + base64.b64encode(b"2" * 32).decode()
+
+
+async def test_reseal_moves_every_credential_to_the_newest_key(
+    postgres_url: str,
+    kafka_bootstrap: str,
+    kubesim: KubesimProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Rotation: register under k1; put k2 first; `reseal`; then a registry holding only k2
+    still opens every cluster's credentials, and the metric shows no row left on k1."""
+    async with running_registry(postgres_url, kafka_bootstrap, credential_keys=K1) as old:
+        await register(old, kubesim.clusters["idc-a"], "a")
+        await register(old, kubesim.clusters["idc-b"], "b")
+        url = str(old.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("CLUSTER_REGISTRY_DATABASE_URL", url)
+    monkeypatch.setenv("CLUSTER_REGISTRY_CREDENTIAL_KEYS", f"{K2},{K1}")
+    assert await asyncio.to_thread(registry_cli, ["reseal"]) == 0
+    out = capsys.readouterr().out
+    assert "resealed 2 cluster(s) with key 'k2'" in out
+    assert "{'k2': 2}" in out
+    assert await asyncio.to_thread(registry_cli, ["reseal"]) == 0  # nothing left to do
+    assert "resealed" not in capsys.readouterr().out
+    async with running_registry(
+        postgres_url, kafka_bootstrap, database_url=url, credential_keys=K2
+    ) as new:
+        service = bearer(service=True, subject="k8s-sync")
+        for name in ("a", "b"):
+            r = await new.http.get(f"/v1/internal/clusters/{name}/connection", headers=service)
+            assert r.status_code == 200, r.text
+        await asyncio.sleep(1.0)  # a probe round sets the gauge
+        metrics = (await new.http.get("/metrics")).text
+        assert 'flotilla_registry_credentials{key_id="k2"} 2.0' in metrics
+        assert 'key_id="k1"' not in metrics

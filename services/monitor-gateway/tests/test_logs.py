@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from asgi_lifespan import LifespanManager
 from prometheus_client import REGISTRY
 
 from flotilla_contracts.enums import Role
@@ -455,3 +456,37 @@ async def test_compressed_batches_are_read(setup: tuple[Settings, str], codec: s
     async with _running(pool.run(), _replica(settings, pool).run()):
         await _exactly_once(url, 3_000)
         assert await count(url, "SELECT count(*) FROM logs WHERE level = 'error'") == 3_000
+
+
+async def test_a_search_is_bounded_in_range_and_time(setup: tuple[Settings, str]) -> None:
+    """A range over LOGS_SEARCH_MAX_SPAN_H is refused (400); a search PostgreSQL cannot finish
+    within LOGS_SEARCH_TIMEOUT_S (here: the table locked by another session) is cancelled and
+    answered 422, and the pool's connection is usable again."""
+    settings, url = setup
+    settings = settings.model_copy(
+        update={"logs_search_timeout_s": 0.5, "logs_search_max_span_h": 2, "logs_ingest": False}
+    )
+    app = create_app(settings)
+    now = datetime.now(UTC)
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://m", headers=VIEWER
+        ) as http:
+            wide = await http.get(
+                "/v1/apps/shop/logs",
+                params={"since": (now - timedelta(hours=3)).isoformat(), "until": now.isoformat()},
+            )
+            assert wide.status_code == 400, wide.text
+            assert "2 h" in wide.json()["detail"]
+            locker = await asyncpg.connect(asyncpg_dsn(url))
+            try:
+                async with locker.transaction():
+                    await locker.execute("LOCK TABLE logs IN ACCESS EXCLUSIVE MODE")
+                    started = time.monotonic()
+                    slow = await http.get("/v1/apps/shop/logs")
+                    assert slow.status_code == 422, slow.text
+                    assert "narrow the time range" in slow.json()["detail"]
+                    assert time.monotonic() - started < 5
+            finally:
+                await locker.close()
+            assert (await http.get("/v1/apps/shop/logs")).status_code == 200

@@ -19,11 +19,16 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.routing import compile_path
 from starlette.types import ASGIApp
 
 from flotilla_runtime import db, health
 from flotilla_runtime.auth import Authenticator, access_of
-from flotilla_runtime.errors import BodyLimitMiddleware, install_problem_handlers
+from flotilla_runtime.errors import (
+    PROBLEM_RESPONSES,
+    BodyLimitMiddleware,
+    install_problem_handlers,
+)
 from flotilla_runtime.health import ReadinessCheck
 from flotilla_runtime.kafka import BrokerProbe
 from flotilla_runtime.logging import RequestIdMiddleware
@@ -141,7 +146,9 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
     app.include_router(health.router)
     for router in spec.routers:
         app.include_router(router, prefix="/v1")
-    document_access(app, [("", health.router), *(("/v1", r) for r in spec.routers)])
+    routers = [("", health.router), *(("/v1", r) for r in spec.routers)]
+    document_access(app, routers)
+    app.state.allowed_methods = AllowedMethods(routers)
     return app
 
 
@@ -183,9 +190,41 @@ def document_access(app: FastAPI, routers: Sequence[tuple[str, APIRouter]]) -> N
                     continue
                 access = "; ".join(dict.fromkeys(needs)) if needs else "anyone (no token)"
                 operation["x-flotilla-access"] = access
+                headers = {
+                    str(p.get("name", "")).lower()
+                    for p in operation.get("parameters", [])
+                    if p.get("in") == "header"
+                }
+                if "if-match" in headers:
+                    operation["responses"].setdefault(
+                        "412", _problem_response("The resource changed since it was read")
+                    )
                 described = operation.get("description", "")
                 operation["description"] = f"**Access:** {access}.\n\n{described}".strip()
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+class AllowedMethods:
+    """The methods a path's resource supports, over all its operations (for 405's Allow)."""
+
+    def __init__(self, routers: Sequence[tuple[str, APIRouter]]) -> None:
+        self._paths = [
+            (compile_path(prefix + route.path)[0], route.methods or set())
+            for prefix, router in routers
+            for route in router.routes
+            if isinstance(route, APIRoute)
+        ]
+
+    def __call__(self, path: str) -> list[str]:
+        methods: set[str] = set()
+        for regex, route_methods in self._paths:
+            if regex.match(path):
+                methods |= route_methods
+        return sorted(methods)
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {**PROBLEM_RESPONSES[400], "description": description}

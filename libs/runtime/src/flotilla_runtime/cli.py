@@ -28,8 +28,10 @@ def run_service_cli(
     migrations: Path,
     argv: list[str] | None = None,
     processes: Mapping[str, tuple[str, Callable[[S], FastAPI]]] | None = None,
+    commands: Mapping[str, tuple[str, Callable[[S], int]]] | None = None,
 ) -> int:
-    """`processes`: more commands, {name: (help, create_app)}, each served like `serve`."""
+    """`processes`: more commands, {name: (help, create_app)}, each served like `serve`;
+    `commands`: one-shot commands, {name: (help, run)}, `run(settings)` is the exit code."""
     parser = argparse.ArgumentParser(prog=prog)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the HTTP service (default)")
@@ -38,6 +40,8 @@ def run_service_cli(
         sub.add_parser(name, help=text).add_argument(
             "--migrate", action="store_true", help="apply migrations first"
         )
+    for name, (text, _) in (commands or {}).items():
+        sub.add_parser(name, help=text)
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("openapi", help="print the OpenAPI document as JSON")
     args = parser.parse_args(argv)
@@ -58,6 +62,8 @@ def run_service_cli(
         upgrade(settings.database_url, migrations)
         if command == "migrate":
             return 0
+    if commands and command in commands:
+        return commands[command][1](settings)
     if processes and command in processes:
         create_app = processes[command][1]
     uvicorn.run(

@@ -178,13 +178,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             title = "Error"
         slug = title.lower().replace(" ", "-")
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        headers = dict(exc.headers or {})
+        allowed = getattr(request.app.state, "allowed_methods", None)
+        if exc.status_code == 405 and allowed is not None:
+            # Starlette names the methods of the first route that matched the path only; a
+            # resource's methods are spread over several routes (one per operation).
+            headers["Allow"] = ", ".join(allowed(request.url.path))
         return problem(
             exc.status_code,
             slug,
             title,
             detail=detail,
             instance=request.url.path,
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
 
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
@@ -216,7 +222,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
             }
         },
     }
-    for code in (400, 401, 403, 404, 409, 422, 500)
+    for code in (400, 401, 403, 404, 409, 422, 500, 503)
 }
 """OpenAPI `responses=` entry documenting problem+json for the common error codes."""
 

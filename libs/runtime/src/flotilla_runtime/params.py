@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from fastapi import Path
+from fastapi import Path, Query
 
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 
@@ -33,4 +33,12 @@ ObjectPath = Annotated[
         pattern=OBJECT_PATTERN,
         description="A Kubernetes object name (RFC 1123 subdomain)",
     ),
+]
+NameQuery = Annotated[
+    str | None,
+    Query(max_length=NAME_MAX, pattern=NAME_PATTERN, description="A DNS label"),
+]
+ObjectQuery = Annotated[
+    str | None,
+    Query(max_length=253, pattern=OBJECT_PATTERN, description="A Kubernetes object name"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 
 from cluster_registry import __version__
 from cluster_registry.clusters.endpoints import router as clusters_router
+from cluster_registry.clusters.reseal import report, reseal
 from cluster_registry.clusters.targets import TargetPolicy
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.endpoints import router as environments_router
@@ -17,6 +19,7 @@ from cluster_registry.nodes.endpoints import capacity_router
 from cluster_registry.nodes.endpoints import router as nodes_router
 from cluster_registry.settings import Settings
 from cluster_registry.workers.prober import ClusterProber
+from flotilla_runtime import db
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
@@ -79,6 +82,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(SPEC, settings or Settings())
 
 
+def reseal_command(settings: Settings) -> int:
+    """Seal every stored credential with the first of CREDENTIAL_KEYS (after a rotation)."""
+
+    async def run() -> None:
+        engine = db.create_engine(settings)
+        try:
+            cipher = CredentialCipher(settings.credential_keys.get_secret_value())
+            await reseal(db.create_sessionmaker(engine), cipher, progress=report)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
         prog="flotilla-cluster-registry",
@@ -86,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         create_app=create_app,
         migrations=MIGRATIONS,
         argv=argv,
+        commands={
+            "reseal": (
+                "re-encrypt every cluster's credentials with the newest credential key",
+                reseal_command,
+            )
+        },
     )
 
 

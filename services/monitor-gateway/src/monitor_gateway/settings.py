@@ -23,6 +23,12 @@ class Settings(FullServiceSettings):
         description="Whether `serve` consumes the log topic too; false on API replicas when "
         "`flotilla-monitor-gateway ingest` runs as a deployment of its own.",
     )
+    logs_search_max_span_h: float = Field(
+        24 * 7, gt=0, le=24 * 366, description="Longest time range one log search may cover."
+    )
+    logs_search_timeout_s: float = Field(
+        10, gt=0, le=300, description="A log search that runs longer is cancelled (422)."
+    )
     logs_tail_max: int = Field(
         50, ge=1, le=10_000, description="Live tails (SSE) at once on one replica."
     )

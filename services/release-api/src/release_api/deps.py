@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -23,9 +24,15 @@ def get_settings(request: Request) -> Settings:
     return cast(Settings, request.state.settings)
 
 
+def get_streams(request: Request) -> asyncio.Semaphore:
+    """How many release event streams this replica may still open."""
+    return cast(asyncio.Semaphore, request.state.streams)
+
+
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 ClustersDep = Annotated[Clusters, Depends(get_clusters)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+StreamsDep = Annotated[asyncio.Semaphore, Depends(get_streams)]
 
 
 async def placement_of(registry: Registry, env: str, cluster: str) -> Placement:

@@ -1,6 +1,8 @@
 """release-api's problem types (stable `type` slugs clients branch on)."""
 
-from flotilla_runtime.errors import FlotillaError
+from collections.abc import Mapping
+
+from flotilla_runtime.errors import FlotillaError, Unavailable
 
 
 class InvalidSpec(FlotillaError):
@@ -31,3 +33,11 @@ class InvalidState(FlotillaError):
     status = 409
     type_ = "invalid-state"
     title = "The release is not in a state that allows this"
+
+
+class StreamsBusy(Unavailable):
+    type_ = "streams-busy"
+    title = "Too many event streams on this replica"
+
+    def headers(self) -> Mapping[str, str]:
+        return {"Retry-After": "2"}

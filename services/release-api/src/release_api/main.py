@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,14 @@ def build_workers(
     )
     cache = ReadCache(settings.database_url, READS_CHANNEL)
     cache.follow_commits(resources.engine, cache_tags)
-    resources.service = ReleaseState(registry_client, clusters, runner, leader, cache)
+    resources.service = ReleaseState(
+        registry_client,
+        clusters,
+        runner,
+        leader,
+        cache,
+        asyncio.Semaphore(settings.follow_max),
+    )
     return [leader, runner, sync_events, cache]
 
 
@@ -87,6 +95,7 @@ class ReleaseState:
     runner: RolloutRunner
     leader: LeaderLock
     cache: ReadCache
+    streams: asyncio.Semaphore  # event streams this replica may still open
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
@@ -96,6 +105,7 @@ def _state(resources: Resources) -> Mapping[str, Any]:
         "clusters": state.clusters,
         "runner": state.runner,
         "cache": state.cache,
+        "streams": state.streams,
     }
 
 

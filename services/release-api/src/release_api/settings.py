@@ -19,6 +19,9 @@ class Settings(FullServiceSettings):
         "p99 at 10,000 endpoints is 1.33 s); preStop waits this plus the margin.",
     )
     drain_margin_s: float = Field(2.0, ge=0, le=300, description="Added to the propagation.")
+    follow_max: int = Field(
+        200, ge=1, le=100_000, description="Release event streams (SSE) at once on one replica."
+    )
     runner_poll_s: float = Field(
         0.25, gt=0, le=10, description="How often unfinished rollouts are looked for."
     )

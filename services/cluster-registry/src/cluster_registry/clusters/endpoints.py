@@ -22,7 +22,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest
-from flotilla_runtime.params import NamePath
+from flotilla_runtime.params import NamePath, NameQuery
 
 router = APIRouter(tags=["clusters"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -70,13 +70,13 @@ async def register_cluster(
 async def list_clusters(
     session: SessionDep,
     _: Viewer,
-    idc: str | None = None,
+    idc: NameQuery = None,
     provider: ClusterProvider | None = None,
     status: ClusterStatus | None = None,
-    environment: str | None = None,
+    environment: NameQuery = None,
     label: Annotated[list[str] | None, Query(description="key=value; repeat to AND")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ClusterPage:
     labels = {}
     for item in label or []:

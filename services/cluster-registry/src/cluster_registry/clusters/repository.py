@@ -56,6 +56,23 @@ class ClusterRepository(Repository[Cluster]):
             )
         return list((await self.session.execute(query)).scalars())
 
+    async def sealed_with_other_keys(self, active: str, limit: int) -> Sequence[Cluster]:
+        """Clusters whose credentials another key sealed, locked (others skip them)."""
+        query = (
+            select(Cluster)
+            .where(Cluster.credentials_key_id != active)
+            .order_by(Cluster.name)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def rows_per_key(self) -> dict[str, int]:
+        query = select(Cluster.credentials_key_id, func.count()).group_by(
+            Cluster.credentials_key_id
+        )
+        return {key: int(n) for key, n in (await self.session.execute(query)).all()}
+
     async def all(self) -> Sequence[Cluster]:
         return (await self.session.execute(select(Cluster).order_by(Cluster.name))).scalars().all()
 

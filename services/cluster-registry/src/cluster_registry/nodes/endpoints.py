@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from kubernetes_asyncio import client
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cluster_registry.clusters import service as clusters
 from cluster_registry.clusters.repository import ClusterRepository
 from cluster_registry.crypto import CredentialCipher
-from cluster_registry.deps import CipherDep
+from cluster_registry.deps import CipherDep, SettingsDep
 from cluster_registry.errors import ClusterApiError, ClusterUnreachable, CredentialsRejected
 from cluster_registry.kubeops import connected, nodes_with_usage
 from cluster_registry.models import Cluster
@@ -32,7 +33,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Principal, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
-from flotilla_runtime.params import NamePath, ObjectPath
+from flotilla_runtime.params import NamePath, NameQuery, ObjectPath
 
 router = APIRouter(tags=["nodes"], responses=PROBLEM_RESPONSES)
 capacity_router = APIRouter(tags=["capacity"], responses=PROBLEM_RESPONSES)
@@ -212,7 +213,7 @@ async def remove_node(
     session: SessionDep,
     cipher: CipherDep,
     principal: Admin,
-    timeout_s: float = 60.0,
+    timeout_s: Annotated[float, Query(gt=0, le=3600, description="drain deadline")] = 60.0,
     force: bool = False,
 ) -> DrainReport:
     async with audited(
@@ -259,18 +260,27 @@ async def cluster_capacity(
     "/capacity", operation_id="idcCapacity", summary="Totals per IDC over every registered cluster"
 )
 async def idc_capacity(
-    session: SessionDep, cipher: CipherDep, _: Viewer, idc: str | None = None
+    session: SessionDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+    _: Viewer,
+    idc: NameQuery = None,
 ) -> list[IdcCapacity]:
     rows = await ClusterRepository(session).all()
     rows = [c for c in rows if idc is None or c.idc == idc]
 
     async def one(cluster: Cluster) -> tuple[Cluster, dict[str, ResourceUse] | Exception]:
-        try:
-            async with connected(clusters.unseal(cipher, cluster)) as api:
-                return cluster, service.capacity(await nodes_with_usage(api))[1]
-        except (ClusterUnreachable, CredentialsRejected) as exc:
-            return cluster, exc
+        """A cluster that does not answer within the probe timeout counts as unreachable:
+        one slow cluster must not hold the whole answer."""
+        async with semaphore:
+            try:
+                async with asyncio.timeout(settings.probe_timeout_s * 2):
+                    async with connected(clusters.unseal(cipher, cluster)) as api:
+                        return cluster, service.capacity(await nodes_with_usage(api))[1]
+            except (ClusterUnreachable, CredentialsRejected, TimeoutError) as exc:
+                return cluster, exc
 
+    semaphore = asyncio.Semaphore(settings.probe_concurrency)
     results = await asyncio.gather(*(one(c) for c in rows))
     by_idc: dict[str, IdcCapacity] = {}
     for cluster, totals in results:

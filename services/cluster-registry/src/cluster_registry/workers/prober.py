@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
+from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cluster_registry.clusters import service as clusters
@@ -28,6 +30,11 @@ from flotilla_runtime.errors import FlotillaError
 from flotilla_runtime.outbox import add_event
 
 log = structlog.get_logger(__name__)
+CREDENTIALS = Gauge(
+    "flotilla_registry_credentials",
+    "Clusters whose credentials each key sealed (an old key can go once it has none).",
+    ["key_id"],
+)
 
 
 @dataclass
@@ -71,6 +78,10 @@ class ClusterProber:
     async def probe_round(self) -> int:
         async with self._sessionmaker() as session:
             rows = list(await ClusterRepository(session).all())
+        per_key = Counter(c.credentials_key_id for c in rows)
+        CREDENTIALS.clear()
+        for key_id, count in per_key.items():
+            CREDENTIALS.labels(key_id).set(count)
         outcomes = await asyncio.gather(*(self._probe_one(c) for c in rows))
         async with session_scope(self._sessionmaker) as session:
             for cluster, outcome in zip(rows, outcomes, strict=True):

@@ -13,7 +13,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, NotFound
-from flotilla_runtime.params import NamePath
+from flotilla_runtime.params import NamePath, NameQuery
 from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.alerts.rules import Thresholds
 from monitor_gateway.alerts.schemas import AlertOut, AlertPage, ThresholdsIn, ThresholdsOut
@@ -31,9 +31,9 @@ def _out(alert: Alert) -> AlertOut:
 async def list_alerts(
     session: SessionDep,
     _: Viewer,
-    app: Annotated[str | None, Query(max_length=63)] = None,
-    env: Annotated[str | None, Query(max_length=63)] = None,
-    cluster: Annotated[str | None, Query(max_length=63)] = None,
+    app: NameQuery = None,
+    env: NameQuery = None,
+    cluster: NameQuery = None,
     reason: AlertReason | None = None,
     state: Literal["active", "resolved", "all"] = "active",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

@@ -6,17 +6,18 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from flotilla_runtime.auth import Viewer
-from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable
+from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable, Unprocessable
 from flotilla_runtime.kafka import start_or_stop
-from flotilla_runtime.params import NamePath
+from flotilla_runtime.params import NamePath, ObjectQuery
 from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
 from monitor_gateway.logs import store
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
@@ -25,7 +26,7 @@ from monitor_gateway.settings import Settings
 from monitor_gateway.timerange import time_range
 
 router = APIRouter(tags=["logs"], responses=PROBLEM_RESPONSES)
-Name = Annotated[str | None, Query(max_length=253, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+Name = ObjectQuery
 Levels = Annotated[
     str | None,
     Query(
@@ -75,6 +76,7 @@ async def search_logs(
     logs_pool: LogsPoolDep,
     _: Viewer,
     filters: Filter,
+    settings: SettingsDep,
     since: Annotated[datetime | None, Query(description="default: an hour before `until`")] = None,
     until: Annotated[datetime | None, Query(description="default: now")] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text (words)")] = None,
@@ -84,21 +86,35 @@ async def search_logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> LogPage:
-    since, until = time_range(since, until, names=("since", "until"))
+    """At most LOGS_SEARCH_MAX_SPAN_H hours at once (400 beyond), cancelled after
+    LOGS_SEARCH_TIMEOUT_S (422: narrow the range or add filters)."""
+    since, until = time_range(
+        since,
+        until,
+        names=("since", "until"),
+        max_span=timedelta(hours=settings.logs_search_max_span_h),
+    )
     pool = await logs_pool()
-    async with pool.acquire() as conn:
-        rows = await store.search(
-            conn,
-            app=app,
-            since=since,
-            until=until,
-            columns=filters.columns,
-            levels=filters.levels,
-            words=q,
-            contains=contains,
-            before=_decode_cursor(cursor) if cursor else None,
-            limit=limit + 1,
-        )
+    try:
+        async with pool.acquire() as conn:
+            rows = await store.search(
+                conn,
+                app=app,
+                since=since,
+                until=until,
+                columns=filters.columns,
+                levels=filters.levels,
+                words=q,
+                contains=contains,
+                before=_decode_cursor(cursor) if cursor else None,
+                limit=limit + 1,
+                timeout_s=settings.logs_search_timeout_s,
+            )
+    except asyncpg.QueryCanceledError:
+        raise Unprocessable(
+            f"the search ran over {settings.logs_search_timeout_s:g} s: "
+            "narrow the time range or add filters (env, cluster, pod, level)"
+        ) from None
     more = len(rows) > limit
     rows = rows[:limit]
     return LogPage(

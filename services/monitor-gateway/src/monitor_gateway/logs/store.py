@@ -140,11 +140,13 @@ async def search(
     contains: str | None,
     before: tuple[Any, ...] | None,
     limit: int,
+    timeout_s: float = 10.0,
 ) -> list[Any]:
     """An app's lines in [since, until), newest first by (ts, partition, offset), at most
     `limit`: `columns` equal (names from the caller's allow-list, never from input), `levels`
     any of, `words` full-text (websearch syntax), `contains` a substring ignoring case,
-    `before` the (ts, partition, offset) a page ended at."""
+    `before` the (ts, partition, offset) a page ended at. PostgreSQL cancels it after
+    `timeout_s` (asyncpg.QueryCanceledError)."""
     where = ["app = $1", "ts >= $2", "ts < $3"]
     args: list[Any] = [app, since, until]
     for column, value in columns.items():
@@ -171,4 +173,6 @@ async def search(
         + " AND ".join(where)
         + f" ORDER BY ts DESC, kpart DESC, koffset DESC LIMIT ${len(args)}"
     )
-    return list(await conn.fetch(sql, *args))
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+        return list(await conn.fetch(sql, *args))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unprocessable
-from flotilla_runtime.params import NamePath
+from flotilla_runtime.params import NamePath, NameQuery, ObjectQuery
 from monitor_gateway.deps import PrometheusDep
 from monitor_gateway.metrics.promql import UNITS, InvalidSelector, Metric, Selector, build
 from monitor_gateway.metrics.schemas import MetricOut, Series
@@ -29,9 +29,9 @@ async def app_metrics(
     prometheus: PrometheusDep,
     _: Viewer,
     metric: Metric,
-    env: Annotated[str | None, Query(max_length=63)] = None,
-    cluster: Annotated[str | None, Query(max_length=63)] = None,
-    pod: Annotated[str | None, Query(max_length=253)] = None,
+    env: NameQuery = None,
+    cluster: NameQuery = None,
+    pod: ObjectQuery = None,
     start: Annotated[datetime | None, Query(description="default: an hour before end")] = None,
     end: Annotated[datetime | None, Query(description="default: now")] = None,
     step_s: Annotated[float, Query(ge=1, le=86_400)] = 60,

@@ -6,7 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -17,9 +17,10 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
-from flotilla_runtime.params import NamePath
+from flotilla_runtime.params import NamePath, NameQuery
 from release_api.apps import service as apps
-from release_api.deps import ClustersDep, RegistryDep
+from release_api.deps import ClustersDep, RegistryDep, StreamsDep
+from release_api.errors import StreamsBusy
 from release_api.reads import cached
 from release_api.releases import service
 from release_api.releases.repository import ReleaseRepository
@@ -80,7 +81,7 @@ async def list_releases(
     request: Request,
     session: SessionDep,
     _: Viewer,
-    env: Annotated[str | None, Query(max_length=63)] = None,
+    env: NameQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[int | None, Query(ge=1, description="a next_cursor")] = None,
 ) -> Response:
@@ -124,24 +125,38 @@ async def get_release(
     operation_id="followRelease",
     summary="Server-Sent Events: everything that happens to the release, live",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        503: {"description": "This replica serves FOLLOW_MAX streams already; retry"},
+    },
 )
 async def follow_release(
     app: NamePath,
     release_id: uuid.UUID,
     request: Request,
-    session: SessionDep,
+    streams: StreamsDep,
     _: Viewer,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    await service.get(session, app, release_id)
+    """A stream holds no database connection between its reads (one short session per poll)
+    and a replica serves at most FOLLOW_MAX of them (503 with Retry-After beyond)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
+    async with session_scope(sessionmaker) as session:
+        await service.get(session, app, release_id)
+    if streams.locked():
+        raise StreamsBusy("too many release event streams on this replica; retry shortly")
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
     return StreamingResponse(
-        _stream(sessionmaker, release_id, start, request),
+        _held(streams, _stream(sessionmaker, release_id, start, request)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+async def _held(streams: asyncio.Semaphore, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async with streams:
+        async for chunk in stream:
+            yield chunk
 
 
 async def _stream(
@@ -222,31 +237,56 @@ async def rollback_to(
     return await service.render(session, release)
 
 
-@router.post(
-    "/apps/{app}/releases/{release_id}/{action}",
-    operation_id="controlRelease",
-    summary="Promote, pause, resume or abort a running release",
-    description=(
-        "`promote`: blue-green switches traffic to the new colour, gray rolls stable to the new "
-        "version. `pause`: every cluster holds where it is (Deployments paused). `resume`: go on "
-        "(each cluster's deadline starts again). `abort`: stop and put every unfinished cluster "
-        "back."
+CONTROLS = {
+    ControlAction.PROMOTE: (
+        "Promote a running release",
+        "Blue-green switches traffic to the new colour; gray rolls stable to the new version.",
     ),
-)
-async def control(
-    app: NamePath,
-    release_id: uuid.UUID,
-    action: ControlAction,
-    request: Request,
-    session: SessionDep,
-    who: Developer,
-    clusters: ClustersDep,
-) -> ReleaseOut:
-    async with audited(
-        request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
-    ):
-        release = await service.control(session, who, app, release_id, action, clusters)
-    return await service.render(session, release)
+    ControlAction.PAUSE: (
+        "Pause a running release",
+        "Every cluster holds where it is (its Deployment is paused).",
+    ),
+    ControlAction.RESUME: (
+        "Resume a paused release",
+        "Every cluster goes on; each cluster's deadline starts again.",
+    ),
+    ControlAction.ABORT: (
+        "Abort a running release",
+        "Stop, and put every unfinished cluster back.",
+    ),
+}
+
+
+def _control(action: ControlAction) -> Any:
+    """One operation per action (`/pause`, ...), so no path template overlaps `/events`."""
+
+    async def control(
+        app: NamePath,
+        release_id: uuid.UUID,
+        request: Request,
+        session: SessionDep,
+        who: Developer,
+        clusters: ClustersDep,
+    ) -> ReleaseOut:
+        async with audited(
+            request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
+        ):
+            release = await service.control(session, who, app, release_id, action, clusters)
+        return await service.render(session, release)
+
+    return control
+
+
+for _action, (_summary, _description) in CONTROLS.items():
+    router.add_api_route(
+        f"/apps/{{app}}/releases/{{release_id}}/{_action.value}",
+        _control(_action),
+        methods=["POST"],
+        operation_id=f"{_action.value}Release",
+        summary=_summary,
+        description=_description,
+        response_model=ReleaseOut,
+    )
 
 
 @router.post(

@@ -47,6 +47,19 @@ def request_hash(data: ReleaseCreate) -> str:
     ).hexdigest()
 
 
+async def _replay(
+    session: AsyncSession, app_name: str, idempotency_key: str, digest: str
+) -> Release | None:
+    """The release this Idempotency-Key created before, if any (a different body: 422)."""
+    existing = await ReleaseRepository(session).by_idempotency_key(app_name, idempotency_key)
+    if existing is not None and existing.request_hash != digest:
+        raise IdempotencyMismatch(
+            f"Idempotency-Key {idempotency_key!r} was used for release {existing.id} "
+            "with a different body"
+        )
+    return existing
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -65,15 +78,8 @@ async def create(
     if app.archived:
         raise Conflict(f"{app_name} is archived: no new releases")
     digest = request_hash(data)
-    if idempotency_key:
-        existing = await ReleaseRepository(session).by_idempotency_key(app_name, idempotency_key)
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise IdempotencyMismatch(
-                    f"Idempotency-Key {idempotency_key!r} was used for release {existing.id} "
-                    "with a different body"
-                )
-            return existing, False
+    if idempotency_key and (seen := await _replay(session, app_name, idempotency_key, digest)):
+        return seen, False
     spec = spec_override or app.spec
     replicas = data.options.replicas
     if replicas is None:
@@ -102,6 +108,10 @@ async def create(
             session.add(release)
             await session.flush()
     except IntegrityError:
+        # The same Idempotency-Key sent twice at once: the other request committed first (its
+        # insert is what this one waited for), so this one answers with its release.
+        if idempotency_key and (seen := await _replay(session, app_name, idempotency_key, digest)):
+            return seen, False
         active = await ReleaseRepository(session).active_id(app_name, data.env)
         raise ActiveRelease(
             f"release {active} of {app_name} to {data.env} is still running",
