@@ -96,6 +96,18 @@ def expected(rule: dict[str, Any], identity: str) -> str:
     return "pass"
 
 
+def app_body(name: str, env: str, *, ready_after_s: float) -> dict[str, Any]:
+    """An app of team "commerce", one replica in `env`, ready after `ready_after_s`."""
+    return {
+        "name": name,
+        "team": "commerce",
+        "type": "node",
+        "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "n"},
+        "replicas": {env: 1},
+        "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": str(ready_after_s)},
+    }
+
+
 @dataclass
 class Stack:
     urls: dict[str, str]
@@ -121,14 +133,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path) ->
         with httpx.Client(headers=admin, timeout=30) as http:
             r = http.post(
                 f"{urls['release-api']}/v1/apps",
-                json={
-                    "name": "shop",
-                    "team": "commerce",
-                    "type": "node",
-                    "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "n"},
-                    "replicas": {"prod": 1},
-                    "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.2"},
-                },
+                json=app_body("shop", "prod", ready_after_s=0.2),
             )
             assert r.status_code == 201, r.text
             r = http.post(
@@ -218,14 +223,7 @@ async def test_event_streams_hold_no_database_connection_and_are_capped(stack: S
     async with httpx.AsyncClient(base_url=api, headers=admin, timeout=30) as http:
         r = await http.post(
             "/v1/apps",
-            json={
-                "name": "streamer",
-                "team": "commerce",
-                "type": "node",
-                "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "n"},
-                "replicas": {"test": 1},
-                "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "60"},
-            },
+            json=app_body("streamer", "test", ready_after_s=60),
         )
         assert r.status_code == 201, r.text
         r = await http.post(

@@ -64,6 +64,23 @@ async def test_bad_inputs_and_bad_hostnames_are_refused_and_change_nothing(world
         assert r.status_code == 422, r.text
         assert why in r.text
         assert any(e["field"].startswith("hosts") for e in r.json()["errors"]), r.text
+
+    # Another app's Secret (every team shares the namespace) and annotations that change how
+    # Kubernetes runs the pod are refused, naming what is wrong.
+    secret = {**APP_BODY, "config_refs": [{"kind": "secret", "name": "payments-db"}]}
+    r = await http.post("/v1/apps", headers=DEV, json=secret)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "config_refs.0.name"
+    for key in (
+        "container.apparmor.security.beta.kubernetes.io/app",
+        "seccomp.security.alpha.kubernetes.io/pod",
+        "cluster-autoscaler.kubernetes.io/safe-to-evict",
+    ):
+        r = await http.post(
+            "/v1/apps", headers=DEV, json={**APP_BODY, "pod_annotations": {key: "x"}}
+        )
+        assert r.status_code == 422, (key, r.text)
+        assert "kubernetes.io" in r.text
     assert (await http.get("/v1/apps", headers=DEV)).json()["items"] == []
 
 

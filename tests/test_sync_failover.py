@@ -119,6 +119,12 @@ async def test_killed_leader_is_replaced_and_nothing_is_written_twice(
                 },
             )
             assert r.status_code == 201, r.text
+            r = await http.post(  # k8s-sync serves only the namespace prod maps to
+                "/v1/environments",
+                headers=ADMIN,
+                json={"name": "prod", "clusters": [{"cluster": "idc-a", "namespace": namespace}]},
+            )
+            assert r.status_code == 201, r.text
 
         ports = [free_port(), free_port()]
         for i, port in enumerate(ports):
@@ -148,7 +154,7 @@ async def test_killed_leader_is_replaced_and_nothing_is_written_twice(
         driver = HAProxyRuntime(str(haproxy.socket))
         async with await api_client(cluster.connection()) as api:
             core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-            await core.create_namespace(_any({"metadata": {"name": namespace}}))
+            # the namespace exists: mapping the environment to it created it
             await core.create_namespaced_service(namespace, _any(_service()))
             await apps.create_namespaced_deployment(namespace, _any(_deployment(2)))
             await _until(lambda: _serves(driver, core, namespace, 2), 30)

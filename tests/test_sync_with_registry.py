@@ -14,6 +14,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from kubernetes_asyncio import client
+from kubernetes_asyncio.client.exceptions import ApiException
 from pydantic import SecretStr
 from sqlalchemy import text
 
@@ -113,55 +114,72 @@ async def sync(
     await engine.dispose()
 
 
-async def test_sync_status_wait_and_events(
-    sync: tuple[httpx.AsyncClient, Any], kubesim: KubesimProcess
-) -> None:
-    http, engine = sync
+async def _serve_app(core: Any, apps: Any, namespace: str, replicas: int = 2) -> None:
+    """A Service with Flotilla's labels for (APP, prod) and a Deployment behind it."""
     labels = {
         "flotilla.io/app": APP,
         "flotilla.io/env": "prod",
         "app.kubernetes.io/managed-by": "flotilla",
     }
-    namespace = f"s-{uuid.uuid4().hex[:6]}"
-    async with await api_client(kubesim.clusters["idc-a"].connection()) as api:
-        core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    try:
         await core.create_namespace(_any({"metadata": {"name": namespace}}))
-        await core.create_namespaced_service(
-            namespace,
-            _any(
-                {
-                    "metadata": {"name": APP, "labels": labels},
-                    "spec": {"selector": {"app": APP}, "ports": [{"port": 80, "targetPort": 8080}]},
-                }
-            ),
-        )
-        await apps.create_namespaced_deployment(
-            namespace,
-            _any(
-                {
-                    "metadata": {"name": APP},
-                    "spec": {
-                        "replicas": 2,
-                        "selector": {"matchLabels": {"app": APP}},
-                        "template": {
-                            "metadata": {
-                                "labels": {"app": APP},
-                                "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.1"},
-                            },
-                            "spec": {
-                                "containers": [
-                                    {
-                                        "name": "w",
-                                        "image": "w:1",
-                                        "ports": [{"containerPort": 8080}],
-                                    }
-                                ]
-                            },
+    except ApiException as exc:
+        if exc.status != 409:  # mapping an environment creates its namespace
+            raise
+    await core.create_namespaced_service(
+        namespace,
+        _any(
+            {
+                "metadata": {"name": APP, "labels": labels},
+                "spec": {"selector": {"app": APP}, "ports": [{"port": 80, "targetPort": 8080}]},
+            }
+        ),
+    )
+    await apps.create_namespaced_deployment(
+        namespace,
+        _any(
+            {
+                "metadata": {"name": APP},
+                "spec": {
+                    "replicas": replicas,
+                    "selector": {"matchLabels": {"app": APP}},
+                    "template": {
+                        "metadata": {
+                            "labels": {"app": APP},
+                            "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.1"},
+                        },
+                        "spec": {
+                            "containers": [
+                                {"name": "w", "image": "w:1", "ports": [{"containerPort": 8080}]}
+                            ]
                         },
                     },
-                }
-            ),
-        )
+                },
+            }
+        ),
+    )
+
+
+async def test_sync_status_wait_and_events(
+    sync: tuple[httpx.AsyncClient, Any],
+    kubesim: KubesimProcess,
+    registry_http: httpx.AsyncClient,
+) -> None:
+    """Only the namespace cluster-registry maps (prod, idc-a) to is served: a copy of the app's
+    Service and labels in another namespace adds none of its pods to the backend."""
+    http, engine = sync
+    namespace = f"s-{uuid.uuid4().hex[:6]}"
+    copycat = f"x-{uuid.uuid4().hex[:6]}"
+    r = await registry_http.post(
+        "/v1/environments",
+        headers=ADMIN,
+        json={"name": "prod", "clusters": [{"cluster": "idc-a", "namespace": namespace}]},
+    )
+    assert r.status_code == 201, r.text
+    async with await api_client(kubesim.clusters["idc-a"].connection()) as api:
+        core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+        await _serve_app(core, apps, copycat, replicas=1)
+        await _serve_app(core, apps, namespace)
         try:
             pods: list[str] = []
             for _ in range(100):
@@ -177,6 +195,8 @@ async def test_sync_status_wait_and_events(
             )
             assert r.status_code == 200, r.text
             assert r.json()["in_sync"] is True
+            status = (await http.get(f"/v1/sync/apps/{APP}/prod", headers=VIEWER)).json()
+            assert sorted(d["pod"] for d in status["desired"]) == sorted(pods)
             clusters = (await http.get("/v1/sync/clusters", headers=VIEWER)).json()
             assert [(c["cluster"], c["state"], c["stale"]) for c in clusters] == [
                 ("idc-a", "watching", False)
@@ -218,6 +238,7 @@ async def test_sync_status_wait_and_events(
             assert last["resource_versions"]
         finally:
             await core.delete_namespace(namespace)
+            await core.delete_namespace(copycat)
 
 
 async def test_names_are_checked_and_waits_are_bounded_per_caller(

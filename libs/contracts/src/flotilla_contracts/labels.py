@@ -25,6 +25,9 @@ DEFAULT_WEIGHT: Final = 100
 # environment, comma-separated; k8s-sync routes them (beside the environment's domain template).
 HOSTS: Final = "flotilla.io/hosts"
 
+# Kubernetes' own label on an EndpointSlice: the Service it belongs to.
+SERVICE_NAME: Final = "kubernetes.io/service-name"
+
 PREFIX: Final = "flotilla.io/"  # keys an app's own labels may not use
 # On a pod template: the release that rendered it (release-api tells its own rollout apart).
 RELEASE: Final = "flotilla.io/release"

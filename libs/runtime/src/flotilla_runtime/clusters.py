@@ -11,6 +11,10 @@ a restart of the service. Events carry no credentials, so the source always read
 connection from the registry's internal endpoint. A slow poll (`cluster_refresh_s`) remains as
 the safety net for missed events (broker down, events published before this replica started).
 A registry that does not answer changes nothing: the clusters being synced stay synced.
+
+A service that needs the environments too (k8s-sync serves only the namespaces they map) passes
+`environments`: it gets the registry's environments after each cluster list, and
+`io.flotilla.environment.changed` triggers a re-read as well.
 """
 
 from __future__ import annotations
@@ -28,15 +32,25 @@ from flotilla_contracts.events import (
     ClusterDeregisteredV1,
     ClusterRegisteredV1,
     ClusterUpdatedV1,
+    EnvironmentChangedV1,
 )
 from flotilla_runtime.kafka import start_or_stop
-from flotilla_runtime.registry import RegistryClient, RegistryUnavailable
+from flotilla_runtime.registry import (
+    RegisteredEnvironment,
+    RegistryClient,
+    RegistryUnavailable,
+)
 from flotilla_runtime.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
 REFRESH_ON = {
     model.event_type.encode()
-    for model in (ClusterRegisteredV1, ClusterUpdatedV1, ClusterDeregisteredV1)
+    for model in (
+        ClusterRegisteredV1,
+        ClusterUpdatedV1,
+        ClusterDeregisteredV1,
+        EnvironmentChangedV1,
+    )
 }
 
 
@@ -49,9 +63,11 @@ class ClusterSource:
         apply: Callable[[list[ClusterConnection]], Awaitable[None]],
         *,
         refresh_s: float,
+        environments: Callable[[list[RegisteredEnvironment]], Awaitable[None]] | None = None,
     ) -> None:
         self._registry = registry
         self._apply = apply
+        self._environments = environments
         self._refresh_s = refresh_s
         self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
@@ -65,6 +81,8 @@ class ClusterSource:
                 self._refresh.clear()
                 try:
                     await self._apply(await self.fetch())
+                    if self._environments is not None:
+                        await self._environments(await self._registry.environments())
                     self.synced.set()
                 except RegistryUnavailable as exc:
                     log.warning("cluster_list_unavailable", error=repr(exc)[:300])

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from flotilla_contracts import ClusterConnection
 from flotilla_runtime.errors import Unavailable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+T = TypeVar("T")
 
 
 class RegistryUnavailable(Unavailable):
@@ -51,6 +52,9 @@ class RegisteredEnvironment(BaseModel):
 
     name: str
     clusters: list[EnvironmentPlacement]
+
+
+_Environments = TypeAdapter(list[RegisteredEnvironment])
 
 
 class _ClusterPage(BaseModel):
@@ -87,6 +91,13 @@ class RegistryClient:
     async def environment(self, name: str) -> RegisteredEnvironment | None:
         return await self._get(f"/v1/environments/{name}", RegisteredEnvironment)
 
+    async def environments(self) -> list[RegisteredEnvironment]:
+        """Every environment with the clusters and namespaces it maps to."""
+        found = await self._get("/v1/environments", _Environments)
+        if found is None:
+            raise RegistryUnavailable("cluster-registry has no /v1/environments")
+        return found
+
     async def connection(self, cluster: str) -> ClusterConnection | None:
         """How to reach `cluster` (its API server and credentials; internal endpoint)."""
         return await self._get(f"/v1/internal/clusters/{cluster}/connection", ClusterConnection)
@@ -104,9 +115,13 @@ class RegistryClient:
         await self.http.aclose()
 
     async def _get(
-        self, path: str, model: type[ModelT], *, params: dict[str, Any] | None = None
-    ) -> ModelT | None:
-        """The answer as `model`, None for a 404."""
+        self,
+        path: str,
+        model: type[ModelT] | TypeAdapter[T],
+        *,
+        params: dict[str, Any] | None = None,
+    ) -> ModelT | T | None:
+        """The answer as `model` (a model, or an adapter of a list), None for a 404."""
         try:
             r = await self.http.get(path, params=params, headers=self._headers)
         except httpx.HTTPError as exc:
@@ -116,6 +131,8 @@ class RegistryClient:
         if r.status_code >= 400:
             raise RegistryUnavailable(f"cluster-registry answered {r.status_code} for {path}")
         try:
+            if isinstance(model, TypeAdapter):
+                return model.validate_python(r.json())
             return model.model_validate(r.json())
         except (ValueError, ValidationError) as exc:
             raise RegistryUnavailable(f"cluster-registry's answer for {path}: {exc}") from None

@@ -62,7 +62,10 @@ def build_workers(
     settings = cast(Settings, resources.settings)
     leader = LeaderLock(settings.database_url, settings.leader_lock)
     instances = build_instances(settings, is_leader=lambda: leader.is_leader)
-    engine = IngressSync(instances, templates=DomainTemplates(settings.domain_templates))
+    # Nothing is served until the registry says which namespaces each environment uses.
+    engine = IngressSync(
+        instances, templates=DomainTemplates(settings.domain_templates), placements={}
+    )
     synced = SyncEventPublisher(engine, resources.sessionmaker)
     failed = SyncFailurePublisher(engine, resources.sessionmaker)
     for instance in instances:
@@ -74,6 +77,7 @@ def build_workers(
         ),
         engine.set_clusters,
         refresh_s=settings.cluster_refresh_s,
+        environments=engine.set_placements,
     )
     events = ClusterEvents(source, settings)
     resources.service = SyncState(engine, leader, source, SharedReads(), WaitLimits())

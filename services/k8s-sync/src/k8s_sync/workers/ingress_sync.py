@@ -9,6 +9,13 @@ backend should serve (k8s_sync.sync.desired). Every change marks its backends di
 instance; each instance applies on its own (k8s_sync.ingress.instance), so one HAProxy that is
 down or reloading never slows the others.
 
+Whose endpoints: only an EndpointSlice of a Flotilla Service — its `kubernetes.io/service-name`
+names a Service of the same namespace carrying Flotilla's labels for the same (app, env) — in
+the namespace cluster-registry maps that environment to on that cluster (`set_placements`, from
+the registry's environments). Anyone who may create a Service elsewhere in a registered cluster
+cannot add pods to an app's backend by copying its labels. Without a registry (tests,
+benchmarks) `placements` is None and every namespace counts.
+
 Safety: a cluster whose informer is not watching is stale — its endpoints are kept as they are
 in every instance; a relist that finds no endpoints for a cluster that had some is applied only
 when a second relist agrees; a cluster that has never been listed since this process started
@@ -27,6 +34,7 @@ from kubernetes_asyncio import client
 
 from flotilla_contracts import ClusterConnection, labels
 from flotilla_runtime.informer import ClusterInformers, Informer, Obj
+from flotilla_runtime.registry import RegisteredEnvironment
 from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.metrics import ROUTE_ERRORS, SLICE_EVENTS
 from k8s_sync.sync.desired import Endpoint, endpoints_of_slice
@@ -56,12 +64,14 @@ class ClusterView:
     last_lag_s: float | None = None  # propagation latency of the latest applied change
     # backend → its slices' keys: `desired(backend)` reads a few slices, not every endpoint.
     by_backend: dict[str, set[str]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # "ns/slice" → "ns/service"
 
-    def put_slice(self, key: str, endpoints: list[Endpoint], version: str) -> None:
+    def put_slice(self, key: str, endpoints: list[Endpoint], version: str, owner: str = "") -> None:
         self.drop_slice(key)
         if endpoints:
             self.slices[key] = endpoints
             self.slice_versions[key] = version
+            self.owners[key] = owner
             for backend in {e.backend for e in endpoints}:
                 self.by_backend.setdefault(backend, set()).add(key)
 
@@ -73,14 +83,29 @@ class ClusterView:
                 if not keys:
                     del self.by_backend[backend]
         self.slice_versions.pop(key, None)
+        self.owners.pop(key, None)
 
-    def endpoints_of(self, backend: str) -> list[Endpoint]:
+    def endpoints_of(
+        self, backend: str, placements: dict[tuple[str, str], str] | None = None
+    ) -> list[Endpoint]:
+        """`backend`'s endpoints from the slices of its own Services (in the mapped namespace
+        when `placements` is known)."""
         return [
             e
             for key in self.by_backend.get(backend, ())
+            if self.owned(key)
             for e in self.slices[key]
             if e.backend == backend
+            and (placements is None or placements.get((e.cluster, e.env)) == e.namespace)
         ]
+
+    def owned(self, key: str) -> bool:
+        """The slice belongs to a Flotilla Service of its (app, env) in its namespace."""
+        endpoints = self.slices.get(key)
+        route = self.services.get(self.owners.get(key, ""))
+        return bool(
+            endpoints and route and (route.app, route.env) == (endpoints[0].app, endpoints[0].env)
+        )
 
     @property
     def stale(self) -> bool:
@@ -119,7 +144,7 @@ class _SliceHandler:
         for o in objects:
             key = _key(o)
             version = (o.get("metadata") or {}).get("resourceVersion", "")
-            self.view.put_slice(key, fresh[key], version)
+            self.view.put_slice(key, fresh[key], version, _owner(o))
         if set(self.view.by_backend) != before:
             self.engine.routes_changed()
         self.engine.mark(touched, allow_empty=True, cluster=self.view.name)
@@ -130,7 +155,9 @@ class _SliceHandler:
         before = self.view.slices.get(key, [])
         after = [] if event_type == "DELETED" else endpoints_of_slice(self.view.name, obj)
         backends = len(self.view.by_backend)
-        self.view.put_slice(key, after, (obj.get("metadata") or {}).get("resourceVersion", ""))
+        self.view.put_slice(
+            key, after, (obj.get("metadata") or {}).get("resourceVersion", ""), _owner(obj)
+        )
         if len(self.view.by_backend) != backends:
             self.engine.routes_changed()  # a backend only its slices name came or went
         self.engine.mark(
@@ -154,19 +181,27 @@ class _ServiceHandler:
                 log.warning("empty_service_relist_unconfirmed", cluster=self.view.name)
                 raise _ConfirmEmpty
         self.view.empty_service_relists = 0
+        changed = {
+            r.backend
+            for k in self.view.services.keys() | fresh.keys()
+            if self.view.services.get(k) != fresh.get(k)
+            for r in (self.view.services.get(k), fresh.get(k))
+            if r is not None
+        }
         self.view.services = fresh
         self.engine.routes_changed()
+        self.engine.mark(changed)  # slices whose owner came or went
 
     async def apply(self, event_type: str, obj: Obj) -> None:
         key = _key(obj)
         route = None if event_type == "DELETED" else route_of_service(obj)
         if self.view.services.get(key) == route:
             return
-        if route is None:
-            self.view.services.pop(key, None)
-        else:
+        before = self.view.services.pop(key, None)
+        if route is not None:
             self.view.services[key] = route
         self.engine.routes_changed()
+        self.engine.mark({r.backend for r in (before, route) if r is not None})
 
 
 class _ConfirmEmpty(ConnectionError):
@@ -176,6 +211,13 @@ class _ConfirmEmpty(ConnectionError):
 def _key(obj: Obj) -> str:
     meta = obj.get("metadata") or {}
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _owner(endpoint_slice: Obj) -> str:
+    """ "ns/service" of the Service a slice belongs to (Kubernetes' service-name label)."""
+    meta = endpoint_slice.get("metadata") or {}
+    service = (meta.get("labels") or {}).get(labels.SERVICE_NAME, "")
+    return f"{meta.get('namespace', '')}/{service}" if service else ""
 
 
 def _backends(slices: dict[str, list[Endpoint]]) -> set[str]:
@@ -193,8 +235,12 @@ class IngressSync:
         clusters: list[ClusterConnection] | None = None,
         *,
         templates: DomainTemplates | None = None,
+        placements: dict[tuple[str, str], str] | None = None,
     ) -> None:
         self.instances = list(instances)
+        # (cluster, env) → the namespace cluster-registry maps it to; None: any namespace
+        self.placements = placements
+        self._empty_placements = 0
         self.templates = templates or DomainTemplates({"*": "{app}.{env}.apps.localhost"})
         self.views: dict[str, ClusterView] = {}
         self._initial = list(clusters or [])
@@ -241,6 +287,23 @@ class IngressSync:
         )
         return [view.informer, view.service_informer]
 
+    async def set_placements(self, environments: list[RegisteredEnvironment]) -> None:
+        """The registry's environments: which namespace of which cluster each env is served
+        from. A list that suddenly maps nothing (a wrong database, a bad deploy) takes effect
+        only when a second read agrees, like an empty relist."""
+        placements = {(p.cluster, e.name): p.namespace for e in environments for p in e.clusters}
+        if not placements and self.placements:
+            self._empty_placements += 1
+            if self._empty_placements < 2:
+                log.warning("empty_placements_unconfirmed", had=len(self.placements))
+                return
+        self._empty_placements = 0
+        if placements == self.placements:
+            return
+        self.placements = placements
+        self.routes_changed()
+        self.mark(self.endpoint_backends(), allow_empty=True)
+
     def _forget(self, name: str) -> None:
         view = self.views.pop(name, None)
         if view is not None:
@@ -271,7 +334,11 @@ class IngressSync:
             for instance in self.instances:
                 previous.update(instance.routed_hosts)
             self._routes = build_routes(
-                (r for view in self.views.values() for r in self._route_sources(view)),
+                (
+                    r
+                    for view in self.views.values()
+                    for r in self._route_sources(view, self.placements)
+                ),
                 self.templates,
                 owners=previous,
             )
@@ -279,13 +346,23 @@ class IngressSync:
         return self._routes
 
     @staticmethod
-    def _route_sources(view: ClusterView) -> list[ServiceRoute]:
+    def _route_sources(
+        view: ClusterView, placements: dict[tuple[str, str], str] | None
+    ) -> list[ServiceRoute]:
         """A view's Services, and a bare route for any backend its slices name (the slice can
         be seen a moment before its Service)."""
-        sources = list(view.services.values())
+        sources = [
+            route
+            for key, route in view.services.items()
+            if placements is None or placements.get((view.name, route.env)) == key.split("/", 1)[0]
+        ]
         named = {(r.backend, r.stage) for r in sources}
-        for endpoints in view.slices.values():
+        for key, endpoints in view.slices.items():
+            if not view.owned(key):
+                continue
             for e in endpoints[:1]:
+                if placements is not None and placements.get((e.cluster, e.env)) != e.namespace:
+                    continue
                 if (e.backend, e.stage) not in named:
                     named.add((e.backend, e.stage))
                     sources.append(ServiceRoute(e.app, e.env, e.stage))
@@ -300,7 +377,9 @@ class IngressSync:
                 for e in self.desired(main)
                 if e.stage == "gray"
             ]
-        return [e for view in self.views.values() for e in view.endpoints_of(backend)]
+        return [
+            e for view in self.views.values() for e in view.endpoints_of(backend, self.placements)
+        ]
 
     def endpoint_backends(self) -> set[str]:
         return {b for view in self.views.values() for b in view.by_backend}

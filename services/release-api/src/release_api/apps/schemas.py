@@ -254,7 +254,18 @@ class AppSpec(BaseModel):
                 raise ValueError(f"{key!r} is not a valid annotation key")
             if key.startswith(labels.PREFIX):
                 raise ValueError(f"{key!r}: flotilla.io/ annotations are Flotilla's own")
+            domain = key.partition("/")[0] if "/" in key else ""
+            if any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS):
+                raise ValueError(
+                    f"{key!r}: kubernetes.io and k8s.io annotations change how Kubernetes runs "
+                    "the pod (AppArmor, seccomp, eviction) and are the platform's to set"
+                )
+        if sum(len(k) + len(v) for k, v in value.items()) > 64 * 1024:
+            raise ValueError("pod annotations larger than 64 KiB in all")
         return value
+
+
+RESERVED_DOMAINS = ("kubernetes.io", "k8s.io")
 
 
 class _AppFields(BaseModel):

@@ -47,9 +47,9 @@ def render(app: App) -> AppOut:
     )
 
 
-def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None) -> AppSpec:
+def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None, *, app: str) -> AppSpec:
     try:
-        return build_spec(AppType(app_type), data, base)
+        spec = build_spec(AppType(app_type), data, base)
     except ValidationError as exc:
         raise InvalidSpec(
             "; ".join(
@@ -62,6 +62,24 @@ def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None) -> A
         ) from None
     except ValueError as exc:
         raise InvalidSpec(str(exc)) from None
+    check_config_refs(app, spec)
+    return spec
+
+
+def check_config_refs(app: str, spec: AppSpec) -> None:
+    """Every team's apps share an environment's namespace, so a ConfigMap or Secret is an
+    app's when its name is the app's or starts with `<app>-`; naming another's is refused
+    (its keys would become this app's environment variables)."""
+    errors = [
+        {
+            "field": f"config_refs.{i}.name",
+            "message": f"{ref.name!r} is not {app!r}'s: name it {app} or {app}-<anything>",
+        }
+        for i, ref in enumerate(spec.config_refs)
+        if ref.name != app and not ref.name.startswith(f"{app}-")
+    ]
+    if errors:
+        raise InvalidSpec("; ".join(e["message"] for e in errors), errors=errors)
 
 
 async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
@@ -108,7 +126,7 @@ async def create(session: AsyncSession, principal: Principal, data: AppCreate) -
         raise Forbidden(f"{principal.subject} is not in team {data.team}")
     if await session.get(App, data.name) is not None:
         raise Conflict(f"an application named {data.name!r} exists already")
-    spec = _spec(data.type, data, None)
+    spec = _spec(data.type, data, None, app=data.name)
     app = App(
         name=data.name,
         team=data.team,
@@ -135,7 +153,7 @@ async def update(
             f"{name} changed since you read it (now {etag(app)})", current=etag(app)
         )
     before = AppSpec.model_validate(app.spec)
-    spec = _spec(app.type, data, before)
+    spec = _spec(app.type, data, before, app=name)
     if data.team is not None:
         if not principal.may_act_for_team(data.team):
             raise Forbidden(f"{principal.subject} cannot hand {name} to team {data.team}")
