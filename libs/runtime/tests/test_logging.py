@@ -47,3 +47,20 @@ async def test_json_lines_carry_service_level_and_request_id(
     plain = next(e for e in lines if e["event"] == "plain logging")
     assert plain["level"] == "warning"
     assert plain["request_id"] == "req-1"
+
+
+def test_logs_follow_stderr_when_it_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose stderr is swapped and the old one closed (pytest's capture does it
+    between tests) keeps logging, to the new stderr, instead of a 'Logging error' per record."""
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    configure_logging(fmt="json", service="svc")
+    try:
+        first.close()
+        monkeypatch.setattr("sys.stderr", second)
+        structlog.get_logger("test").info("after_the_swap")
+        line = json.loads(second.getvalue().splitlines()[-1])
+        assert line["event"] == "after_the_swap"
+    finally:
+        logging.getLogger().handlers.clear()
+        structlog.reset_defaults()
