@@ -33,6 +33,8 @@ from flotilla_runtime.migrations import upgrade_async
 from flotilla_runtime.settings import AuthSettings
 from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyRuntime
 
+from .app_objects import flotilla_service, pods_deployment
+
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
 APP = "failover"
@@ -155,8 +157,8 @@ async def test_killed_leader_is_replaced_and_nothing_is_written_twice(
         async with await api_client(cluster.connection()) as api:
             core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
             # the namespace exists: mapping the environment to it created it
-            await core.create_namespaced_service(namespace, _any(_service()))
-            await apps.create_namespaced_deployment(namespace, _any(_deployment(2)))
+            await core.create_namespaced_service(namespace, _any(flotilla_service(APP)))
+            await apps.create_namespaced_deployment(namespace, _any(pods_deployment(APP, 2)))
             await _until(lambda: _serves(driver, core, namespace, 2), 30)
 
             status = {i: (await r.get("/v1/sync/replica")).json() for i, r in replicas.items()}
@@ -211,41 +213,6 @@ async def _until(check: Any, timeout_s: float) -> None:
     while not await check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
-
-
-def _service() -> dict[str, Any]:
-    return {
-        "metadata": {
-            "name": APP,
-            "labels": {
-                "flotilla.io/app": APP,
-                "flotilla.io/env": "prod",
-                "app.kubernetes.io/managed-by": "flotilla",
-            },
-        },
-        "spec": {"selector": {"app": APP}, "ports": [{"port": 80, "targetPort": 8080}]},
-    }
-
-
-def _deployment(replicas: int) -> dict[str, Any]:
-    return {
-        "metadata": {"name": APP},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": APP}},
-            "template": {
-                "metadata": {
-                    "labels": {"app": APP},
-                    "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.1"},
-                },
-                "spec": {
-                    "containers": [
-                        {"name": "w", "image": "w:1", "ports": [{"containerPort": 8080}]}
-                    ]
-                },
-            },
-        },
-    }
 
 
 def _any(manifest: Any) -> Any:

@@ -32,6 +32,8 @@ from flotilla_runtime.settings import AuthSettings
 from k8s_sync.main import MIGRATIONS, SPEC, build_workers, create_app
 from k8s_sync.settings import IngressInstanceSettings, Settings
 
+from .app_objects import flotilla_service, pods_deployment
+
 pytestmark = pytest.mark.integration
 APP = "websvc"
 AUTH = AuthSettings()
@@ -116,48 +118,13 @@ async def sync(
 
 async def _serve_app(core: Any, apps: Any, namespace: str, replicas: int = 2) -> None:
     """A Service with Flotilla's labels for (APP, prod) and a Deployment behind it."""
-    labels = {
-        "flotilla.io/app": APP,
-        "flotilla.io/env": "prod",
-        "app.kubernetes.io/managed-by": "flotilla",
-    }
     try:
         await core.create_namespace(_any({"metadata": {"name": namespace}}))
     except ApiException as exc:
         if exc.status != 409:  # mapping an environment creates its namespace
             raise
-    await core.create_namespaced_service(
-        namespace,
-        _any(
-            {
-                "metadata": {"name": APP, "labels": labels},
-                "spec": {"selector": {"app": APP}, "ports": [{"port": 80, "targetPort": 8080}]},
-            }
-        ),
-    )
-    await apps.create_namespaced_deployment(
-        namespace,
-        _any(
-            {
-                "metadata": {"name": APP},
-                "spec": {
-                    "replicas": replicas,
-                    "selector": {"matchLabels": {"app": APP}},
-                    "template": {
-                        "metadata": {
-                            "labels": {"app": APP},
-                            "annotations": {"kubesim.flotilla.io/ready-after-seconds": "0.1"},
-                        },
-                        "spec": {
-                            "containers": [
-                                {"name": "w", "image": "w:1", "ports": [{"containerPort": 8080}]}
-                            ]
-                        },
-                    },
-                },
-            }
-        ),
-    )
+    await core.create_namespaced_service(namespace, _any(flotilla_service(APP)))
+    await apps.create_namespaced_deployment(namespace, _any(pods_deployment(APP, replicas)))
 
 
 async def test_sync_status_wait_and_events(

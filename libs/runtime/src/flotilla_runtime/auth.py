@@ -26,7 +26,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from flotilla_contracts.enums import Role
-from flotilla_runtime.errors import Forbidden, Unauthenticated
+from flotilla_runtime.errors import FlotillaError, Forbidden, Unauthenticated
 from flotilla_runtime.settings import AuthSettings
 
 _RANK = {Role.VIEWER: 0, Role.DEVELOPER: 1, Role.ADMIN: 2}
@@ -163,16 +163,36 @@ bearer_scheme = HTTPBearer(
 )
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def reader_or_none(
+    authenticator: Authenticator | None, authorization: str
+) -> Principal | None:
+    """The caller if its token is valid and may read (a viewer or a service), else None —
+    for code outside the dependency system (middleware, probes) that must not raise."""
+    token = bearer_token(authorization)
+    if authenticator is None or token is None:
+        return None
+    try:
+        principal = await authenticator.authenticate(token)
+    except FlotillaError:
+        return None
+    return principal if principal.is_service or principal.has_role(Role.VIEWER) else None
+
+
 async def current_principal(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
 ) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _sep, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
         raise Unauthenticated("missing bearer token")
     authenticator: Authenticator = request.state.authenticator
-    return await authenticator.authenticate(token.strip())
+    return await authenticator.authenticate(token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

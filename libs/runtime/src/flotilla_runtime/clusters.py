@@ -43,15 +43,11 @@ from flotilla_runtime.registry import (
 from flotilla_runtime.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
-REFRESH_ON = {
+REFRESH_ON = frozenset(
     model.event_type.encode()
-    for model in (
-        ClusterRegisteredV1,
-        ClusterUpdatedV1,
-        ClusterDeregisteredV1,
-        EnvironmentChangedV1,
-    )
-}
+    for model in (ClusterRegisteredV1, ClusterUpdatedV1, ClusterDeregisteredV1)
+)
+ENVIRONMENT_CHANGED = EnvironmentChangedV1.event_type.encode()
 
 
 class ClusterSource:
@@ -68,6 +64,8 @@ class ClusterSource:
         self._registry = registry
         self._apply = apply
         self._environments = environments
+        # the event types that make this source read again
+        self.refresh_on = REFRESH_ON | ({ENVIRONMENT_CHANGED} if environments else set())
         self._refresh_s = refresh_s
         self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
@@ -134,5 +132,5 @@ class ClusterEvents:
         consumer.subscribe([topics.CLUSTERS])  # no group: every partition, from the end
         self._source.refresh_now()  # anything missed while not following
         async for record in consumer:
-            if dict(record.headers or ()).get("ce_type") in REFRESH_ON:
+            if dict(record.headers or ()).get("ce_type") in self._source.refresh_on:
                 self._source.refresh_now()

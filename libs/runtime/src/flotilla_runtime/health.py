@@ -16,8 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from flotilla_contracts.enums import Role
-from flotilla_runtime.errors import FlotillaError
+from flotilla_runtime.auth import reader_or_none
 
 log = structlog.get_logger(__name__)
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -62,24 +61,14 @@ async def readyz(request: Request) -> JSONResponse:
     if not ready:
         failing = {k: v for k, v in results.items() if v != "ok"}
         log.warning("not_ready", checks=failing)
-        if not await _may_see_details(request):
+        authorization = request.headers.get("authorization", "")
+        authenticator = getattr(request.state, "authenticator", None)
+        if await reader_or_none(authenticator, authorization) is None:
             results = {k: "ok" if v == "ok" else "failing" for k, v in results.items()}
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": results},
         status_code=200 if ready else 503,
     )
-
-
-async def _may_see_details(request: Request) -> bool:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    authenticator = getattr(request.state, "authenticator", None)
-    if scheme.lower() != "bearer" or not token.strip() or authenticator is None:
-        return False
-    try:
-        principal = await authenticator.authenticate(token.strip())
-    except FlotillaError:
-        return False
-    return bool(principal.is_service or principal.has_role(Role.VIEWER))
 
 
 @router.get(

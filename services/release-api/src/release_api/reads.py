@@ -20,9 +20,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flotilla_contracts.enums import Role
-from flotilla_runtime.auth import Authenticator
-from flotilla_runtime.errors import FlotillaError
+from flotilla_runtime.auth import reader_or_none
 from flotilla_runtime.readcache import Cached, ReadCache
 from release_api.models import App, AppHost, Release
 
@@ -94,13 +92,7 @@ class CachedReads:
 
 
 async def _may_read(scope: Scope, state: dict[str, Any]) -> bool:
-    authenticator: Authenticator | None = state.get("authenticator")
+    """A viewer or a service; otherwise the endpoint answers with the right problem."""
     header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
-    scheme, _, token = header.decode("latin-1").partition(" ")
-    if authenticator is None or scheme.lower() != "bearer" or not token.strip():
-        return False
-    try:
-        principal = await authenticator.authenticate(token.strip())
-    except FlotillaError:
-        return False  # the endpoint answers with the right problem
-    return principal.is_service or principal.has_role(Role.VIEWER)
+    reader = await reader_or_none(state.get("authenticator"), header.decode("latin-1"))
+    return reader is not None

@@ -174,7 +174,7 @@ class HAProxyRuntime:
         return info
 
     async def servers(self, backend: str) -> list[ServerState]:
-        _check(backend, "x")
+        _check(backend)
         (reply,) = await self.execute([f"show servers state {backend}"])
         return parse_servers_state(reply, command=f"show servers state {backend}")
 
@@ -189,7 +189,7 @@ class HAProxyRuntime:
         just these servers of a backend (the others' rows are skipped unsplit)."""
         out: dict[str, list[ServerState] | HAProxyCommandError] = {}
         for backend in backends:
-            _check(backend, "x")
+            _check(backend)
         commands = [f"show servers state {b}" for b in backends]
         for backend, command, reply in zip(
             backends, commands, await self.execute(commands), strict=True
@@ -385,7 +385,7 @@ def succeeded(command: str, reply: str) -> bool:
     return " addr " in command and reply.startswith(_ADDR_OK)
 
 
-def _check(backend: str, name: str) -> None:
-    for value in (backend, name):
+def _check(*names: str) -> None:
+    for value in names:
         if not NAME.match(value):
             raise ValueError(f"invalid HAProxy name {value!r} ([A-Za-z0-9._:-], ≤ 127)")

@@ -33,7 +33,6 @@ class SharedReads:
     def __init__(self, *, max_age_s: float = 0.1, size: int = 4096) -> None:
         self.max_age_s = max_age_s
         self.size = size
-        self.queries = 0
         self._done: OrderedDict[Key, tuple[float, list[ServerState]]] = OrderedDict()
         self._running: dict[Key, asyncio.Task[list[ServerState]]] = {}
 
@@ -49,7 +48,6 @@ class SharedReads:
 
     async def _read(self, instance: IngressInstance, backend: str, key: Key) -> list[ServerState]:
         try:
-            self.queries += 1
             servers = await instance.runtime.servers(backend)
             self._done[key] = (time.monotonic(), servers)
             self._done.move_to_end(key)

@@ -95,8 +95,7 @@ class ClusterView:
             for key in self.by_backend.get(backend, ())
             if self.owned(key)
             for e in self.slices[key]
-            if e.backend == backend
-            and (placements is None or placements.get((e.cluster, e.env)) == e.namespace)
+            if e.backend == backend and placed(placements, e.cluster, e.env, e.namespace)
         ]
 
     def owned(self, key: str) -> bool:
@@ -211,6 +210,13 @@ class _ConfirmEmpty(ConnectionError):
 def _key(obj: Obj) -> str:
     meta = obj.get("metadata") or {}
     return f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def placed(
+    placements: dict[tuple[str, str], str] | None, cluster: str, env: str, namespace: str
+) -> bool:
+    """`namespace` is where (cluster, env) is served from (None: no registry, any namespace)."""
+    return placements is None or placements.get((cluster, env)) == namespace
 
 
 def _owner(endpoint_slice: Obj) -> str:
@@ -349,24 +355,13 @@ class IngressSync:
     def _route_sources(
         view: ClusterView, placements: dict[tuple[str, str], str] | None
     ) -> list[ServiceRoute]:
-        """A view's Services, and a bare route for any backend its slices name (the slice can
-        be seen a moment before its Service)."""
-        sources = [
+        """A view's Services in the namespaces their environment is mapped to. (A slice seen
+        before its Service adds no route: its endpoints count only once the Service is seen.)"""
+        return [
             route
             for key, route in view.services.items()
-            if placements is None or placements.get((view.name, route.env)) == key.split("/", 1)[0]
+            if placed(placements, view.name, route.env, key.split("/", 1)[0])
         ]
-        named = {(r.backend, r.stage) for r in sources}
-        for key, endpoints in view.slices.items():
-            if not view.owned(key):
-                continue
-            for e in endpoints[:1]:
-                if placements is not None and placements.get((e.cluster, e.env)) != e.namespace:
-                    continue
-                if (e.backend, e.stage) not in named:
-                    named.add((e.backend, e.stage))
-                    sources.append(ServiceRoute(e.app, e.env, e.stage))
-        return sources
 
     def desired(self, backend: str) -> list[Endpoint]:
         """Every endpoint of every cluster view for `backend` (a gray twin: the gray ones)."""
