@@ -13,12 +13,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.procs import free_port
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.auth import mint_token
+from flotilla_runtime.db import SessionDep
 from flotilla_runtime.settings import AuthSettings, FullServiceSettings
 
 VIEWER = {"Authorization": "Bearer " + mint_token(AuthSettings(), subject="v", roles=[Role.VIEWER])}
@@ -29,6 +31,19 @@ router = APIRouter(tags=["things"])
 @router.get("/things/{thing_id}", operation_id="getThing")
 async def get_thing(thing_id: int) -> dict[str, int]:
     return {"id": thing_id}
+
+
+@router.post("/things/deferred-clash", operation_id="clashAtCommit")
+async def clash_at_commit(session: SessionDep) -> dict[str, bool]:
+    """Two rows a deferred unique constraint refuses only when the transaction commits."""
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE clash (id int, CONSTRAINT one UNIQUE (id) DEFERRABLE "
+            "INITIALLY DEFERRED) ON COMMIT DROP"
+        )
+    )
+    await session.execute(text("INSERT INTO clash VALUES (1), (1)"))
+    return {"written": True}
 
 
 class Crashes:
@@ -54,6 +69,21 @@ async def client(db_engine: AsyncEngine, kafka_bootstrap: str) -> AsyncIterator[
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             yield c
+
+
+async def test_a_write_is_committed_before_the_answer(
+    db_engine: AsyncEngine, kafka_bootstrap: str
+) -> None:
+    """A commit that fails is the caller's 500 (as uvicorn sends it), never a success already
+    sent: the request's session ends before the response."""
+    spec = ServiceSpec(name="test", title="T", version="1", description="d", routers=[router])
+    app = create_service_app(spec, settings_for(db_engine, kafka_bootstrap))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.post("/v1/things/deferred-clash")
+    assert r.status_code == 500, r.text
+    assert r.json()["type"].endswith("/internal")
 
 
 async def test_livez_and_readyz(client: httpx.AsyncClient) -> None:

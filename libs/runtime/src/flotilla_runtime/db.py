@@ -101,7 +101,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.close()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response is sent. FastAPI's default for a
+# dependency with `yield` ends it after the response, so a client could be told 201 for a write
+# whose commit then failed, or read its own write back too early and get a 404.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def ping(engine: AsyncEngine) -> None:
