@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flotilla_runtime.errors import TooManyRequests
@@ -30,8 +30,15 @@ Key = tuple[str, str]  # (ingress, backend)
 class SharedReads:
     """`show servers state <backend>` per instance, shared by every caller within max_age_s."""
 
-    def __init__(self, *, max_age_s: float = 0.1, size: int = 4096) -> None:
+    def __init__(
+        self,
+        *,
+        max_age_s: float = 0.1,
+        size: int = 4096,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_age_s = max_age_s
+        self._clock = clock
         self.size = size
         self._done: OrderedDict[Key, tuple[float, list[ServerState]]] = OrderedDict()
         self._running: dict[Key, asyncio.Task[list[ServerState]]] = {}
@@ -39,7 +46,7 @@ class SharedReads:
     async def servers(self, instance: IngressInstance, backend: str) -> list[ServerState]:
         key = (instance.ingress, backend)
         done = self._done.get(key)
-        if done is not None and time.monotonic() - done[0] < self.max_age_s:
+        if done is not None and self._clock() - done[0] < self.max_age_s:
             return done[1]
         task = self._running.get(key)
         if task is None:
@@ -49,7 +56,7 @@ class SharedReads:
     async def _read(self, instance: IngressInstance, backend: str, key: Key) -> list[ServerState]:
         try:
             servers = await instance.runtime.servers(backend)
-            self._done[key] = (time.monotonic(), servers)
+            self._done[key] = (self._clock(), servers)
             self._done.move_to_end(key)
             while len(self._done) > self.size:
                 self._done.popitem(last=False)
