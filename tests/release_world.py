@@ -254,7 +254,7 @@ async def finished(http: httpx.AsyncClient, location: str, timeout_s: float = 60
     deadline = loop.time() + timeout_s
     while True:
         body = (await http.get(location, headers=DEV)).json()
-        if body["phase"] not in ("pending", "running", "paused"):
+        if body["phase"] not in ("pending", "waiting-approval", "running", "paused"):
             return body
         assert loop.time() < deadline, body
         await asyncio.sleep(0.2)

@@ -24,6 +24,7 @@ class ReleasePhase(StrEnum):
     """Lifecycle of a release over all its clusters."""
 
     PENDING = "pending"
+    WAITING_APPROVAL = "waiting-approval"  # held by the environment's policy; no cluster touched
     RUNNING = "running"
     PAUSED = "paused"
     SUCCEEDED = "succeeded"

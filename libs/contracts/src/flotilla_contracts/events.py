@@ -23,6 +23,7 @@ from flotilla_contracts.enums import (
     Strategy,
 )
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_contracts.policy import EnvironmentPolicy
 
 Name = Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
 
@@ -156,6 +157,42 @@ class ReleaseControlledV1(EventPayload):
     by: str
 
 
+class _ReleaseDecision(EventPayload):
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    by: str
+    comment: str = Field("", max_length=1000)
+
+
+class ReleaseWaitingApprovalV1(EventPayload):
+    """The environment's policy holds the release until a person it names approves it."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.waiting_approval"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    requested_by: str
+    approvers: str = Field(description="who the policy lets approve, in words")
+    four_eyes: bool
+
+
+class ReleaseApprovedV1(_ReleaseDecision):
+    """Someone the policy allows approved a held release; its clusters start."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.approved"
+    topic: ClassVar[str] = topics.RELEASES
+
+
+class ReleaseRejectedV1(_ReleaseDecision):
+    """Someone the policy allows rejected a held release; it ends without touching a cluster."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.rejected"
+    topic: ClassVar[str] = topics.RELEASES
+
+
 class AppScaledV1(EventPayload):
     event_type: ClassVar[str] = "io.flotilla.app.scaled"
     topic: ClassVar[str] = topics.RELEASES
@@ -239,14 +276,15 @@ class NodeChangedV1(EventPayload):
 
 
 class EnvironmentChangedV1(EventPayload):
-    """An environment was created, remapped or deleted."""
+    """An environment was created, remapped, given a new policy or deleted."""
 
     event_type: ClassVar[str] = "io.flotilla.environment.changed"
     topic: ClassVar[str] = topics.CLUSTERS
 
     environment: str = Name
-    action: str = Field(description="created | mapped | unmapped | deleted")
+    action: str = Field(description="created | mapped | unmapped | policy | deleted")
     clusters: dict[str, str] = Field(description="cluster → namespace after the change")
+    policy: EnvironmentPolicy | None = Field(None, description="the policy after the change")
 
 
 # --- sync ----------------------------------------------------------------------------------
@@ -331,6 +369,9 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ReleaseRolledBackV1,
     DebugModeChangedV1,
     ReleaseControlledV1,
+    ReleaseWaitingApprovalV1,
+    ReleaseApprovedV1,
+    ReleaseRejectedV1,
     AppScaledV1,
     PodIsolatedV1,
     ClusterRegisteredV1,

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from flotilla_contracts import ClusterConnection
+from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime.errors import Unavailable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -52,6 +53,7 @@ class RegisteredEnvironment(BaseModel):
 
     name: str
     clusters: list[EnvironmentPlacement]
+    policy: EnvironmentPolicy = Field(default_factory=EnvironmentPolicy)
 
 
 _Environments = TypeAdapter(list[RegisteredEnvironment])

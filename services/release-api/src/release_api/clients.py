@@ -19,7 +19,8 @@ import httpx
 from kubernetes_asyncio import client
 
 from flotilla_contracts import ClusterConnection, problems
-from flotilla_runtime.errors import DependencyFailed
+from flotilla_contracts.policy import EnvironmentPolicy
+from flotilla_runtime.errors import DependencyFailed, NotFound
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.registry import RegistryClient
 from release_api.errors import UnknownEnvironment
@@ -37,6 +38,22 @@ class Placement:
     namespace: str
 
 
+@dataclass(frozen=True)
+class Target:
+    """An environment as a request sees it: where it places apps, and its policy."""
+
+    env: str
+    placements: list[Placement]
+    policy: EnvironmentPolicy
+
+    def placement(self, cluster: str) -> Placement:
+        """Where the environment puts apps in `cluster` (404 when it has no such cluster)."""
+        for placement in self.placements:
+            if placement.cluster == cluster:
+                return placement
+        raise NotFound(f"environment {self.env} has no cluster {cluster!r}")
+
+
 class Registry:
     """What release-api asks cluster-registry (flotilla_runtime.registry's typed client); a
     registry that cannot answer is RegistryUnavailable, a 503."""
@@ -44,7 +61,7 @@ class Registry:
     def __init__(self, client: RegistryClient) -> None:
         self.client = client
 
-    async def placements(self, env: str) -> list[Placement]:
+    async def target(self, env: str) -> Target:
         environment = await self.client.environment(env)
         if environment is None or not environment.clusters:
             raise UnknownEnvironment(f"environment {env!r} is unknown or maps to no cluster")
@@ -53,7 +70,10 @@ class Registry:
             cluster = await self.client.cluster(placement.cluster)
             idc = cluster.idc if cluster else ""
             out.append(Placement(placement.cluster, idc, placement.namespace))
-        return sorted(out, key=lambda p: p.cluster)
+        return Target(env, sorted(out, key=lambda p: p.cluster), environment.policy)
+
+    async def placements(self, env: str) -> list[Placement]:
+        return (await self.target(env)).placements
 
     async def connection(self, cluster: str) -> ClusterConnection:
         connection = await self.client.connection(cluster)

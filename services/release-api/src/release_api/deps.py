@@ -7,8 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
-from flotilla_runtime.errors import NotFound
-from release_api.clients import Clusters, Placement, Registry
+from release_api.clients import Clusters, Registry
 from release_api.settings import Settings
 
 
@@ -33,11 +32,3 @@ RegistryDep = Annotated[Registry, Depends(get_registry)]
 ClustersDep = Annotated[Clusters, Depends(get_clusters)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StreamsDep = Annotated[asyncio.Semaphore, Depends(get_streams)]
-
-
-async def placement_of(registry: Registry, env: str, cluster: str) -> Placement:
-    """Where `env` puts the app in `cluster` (404 when the env has no such cluster)."""
-    for placement in await registry.placements(env):
-        if placement.cluster == cluster:
-            return placement
-    raise NotFound(f"environment {env} has no cluster {cluster!r}")

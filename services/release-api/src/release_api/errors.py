@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from flotilla_runtime.errors import FlotillaError, Unavailable
+from flotilla_runtime.errors import FlotillaError, Forbidden, Unavailable
 
 
 class InvalidSpec(FlotillaError):
@@ -27,6 +27,11 @@ class UnknownEnvironment(FlotillaError):
     status = 422
     type_ = "unknown-environment"
     title = "cluster-registry knows no such environment, or it has no clusters"
+
+
+class PolicyForbids(Forbidden):
+    type_ = "forbidden-by-policy"
+    title = "The environment's policy does not allow this"
 
 
 class InvalidState(FlotillaError):

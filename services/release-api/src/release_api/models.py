@@ -27,7 +27,7 @@ from flotilla_runtime.audit import AuditEntry
 from flotilla_runtime.db import Base
 
 NOW = text("now()")
-ACTIVE_PHASES = ("pending", "running", "paused")
+ACTIVE_PHASES = ("pending", "waiting-approval", "running", "paused")
 
 __all__ = [
     "ACTIVE_PHASES",
@@ -74,7 +74,7 @@ class Release(Base):
             "app",
             "env",
             unique=True,
-            postgresql_where=text("phase IN ('pending', 'running', 'paused')"),
+            postgresql_where=text("phase IN ('pending', 'waiting-approval', 'running', 'paused')"),
         ),
         Index("ix_releases_history", "app", "created_at"),
     )
@@ -94,6 +94,9 @@ class Release(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     requested_by: Mapped[str] = mapped_column(String(255))
+    approval: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB, doc="the policy's hold and its decision (releases.schemas.ApprovalOut)"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from cluster_registry.clusters.endpoints import IfMatch
 from cluster_registry.deps import CipherDep
 from cluster_registry.environments import service
 from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, PlacementSet
+from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
@@ -49,8 +51,42 @@ async def list_environments(session: SessionDep, _: Viewer) -> list[EnvironmentO
 
 
 @router.get("/environments/{name}", operation_id="getEnvironment", summary="Get an environment")
-async def get_environment(name: NamePath, session: SessionDep, _: Viewer) -> EnvironmentOut:
-    return await service.render(session, await service.get(session, name))
+async def get_environment(
+    name: NamePath, response: Response, session: SessionDep, _: Viewer
+) -> EnvironmentOut:
+    env = await service.get(session, name)
+    response.headers["ETag"] = service.etag(env)
+    return await service.render(session, env)
+
+
+@router.put(
+    "/environments/{name}/policy",
+    operation_id="setEnvironmentPolicy",
+    summary="Set who may release, roll back, scale, control and isolate here, and approvals",
+    description=(
+        "Replaces the whole policy (a rule left out is back at its default: developers of the "
+        "app's team). release-api enforces it on the next request; a release already held for "
+        "approval is judged by the policy at the time it is approved. The before and after "
+        "are in the audit log and in an `io.flotilla.environment.changed` event."
+    ),
+    responses={412: {"description": "If-Match names an older revision"}},
+)
+async def set_policy(
+    name: NamePath,
+    policy: EnvironmentPolicy,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: Admin,
+    if_match: IfMatch = None,
+) -> EnvironmentOut:
+    async with audited(request, session, principal, "environment.policy", name) as detail:
+        before = await service.get(session, name)
+        detail["before"] = service.policy_of(before).model_dump(mode="json")
+        detail["after"] = policy.model_dump(mode="json")
+        env = await service.set_policy(session, name, policy, if_match)
+    response.headers["ETag"] = service.etag(env)
+    return await service.render(session, env)
 
 
 @router.put(

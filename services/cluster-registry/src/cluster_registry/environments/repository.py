@@ -22,6 +22,10 @@ class EnvironmentRepository(Repository[Environment]):
         query = select(Environment).order_by(Environment.name)
         return (await self.session.execute(query)).scalars().all()
 
+    async def find_for_update(self, name: str) -> Environment | None:
+        query = select(Environment).where(Environment.name == name).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def placements(self, env: str) -> dict[str, str]:
         """Cluster name → namespace of every cluster the environment places apps in."""
         rows = await self.session.execute(

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from cluster_registry.clusters.schemas import Name
+from flotilla_contracts.policy import EnvironmentPolicy
 
 
 class Placement(BaseModel):
@@ -36,6 +37,9 @@ class EnvironmentCreate(BaseModel):
     name: Name
     description: str = Field("", max_length=1000)
     clusters: list[Placement] = Field(default_factory=list, max_length=100)
+    policy: EnvironmentPolicy = Field(
+        default_factory=EnvironmentPolicy, description="who may do what here (default: open)"
+    )
 
 
 class PlacementSet(BaseModel):
@@ -50,4 +54,6 @@ class EnvironmentOut(BaseModel):
     name: str
     description: str
     clusters: list[Placement]
+    policy: EnvironmentPolicy
+    revision: int = Field(description="changes with every change of the policy (the ETag)")
     created_at: datetime

@@ -9,16 +9,25 @@ from cluster_registry.clusters import service as clusters
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, Placement
-from cluster_registry.errors import EnvironmentExists, EnvironmentNotFound
+from cluster_registry.errors import EnvironmentExists, EnvironmentNotFound, StaleRevision
 from cluster_registry.kubeops import connected, ensure_namespace
 from cluster_registry.models import Environment, EnvironmentCluster
 from flotilla_contracts import labels
 from flotilla_contracts.events import EnvironmentChangedV1
+from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime.outbox import add_event
 
 
 async def _placements(session: AsyncSession, env: str) -> dict[str, str]:
     return await EnvironmentRepository(session).placements(env)
+
+
+def policy_of(env: Environment) -> EnvironmentPolicy:
+    return EnvironmentPolicy.model_validate(env.policy or {})
+
+
+def etag(env: Environment) -> str:
+    return f'W/"{env.revision}"'
 
 
 async def render(session: AsyncSession, env: Environment) -> EnvironmentOut:
@@ -28,6 +37,8 @@ async def render(session: AsyncSession, env: Environment) -> EnvironmentOut:
         description=env.description,
         created_at=env.created_at,
         clusters=[Placement(cluster=c, namespace=n) for c, n in placements.items()],
+        policy=policy_of(env),
+        revision=env.revision,
     )
 
 
@@ -57,15 +68,18 @@ async def _place(
     await session.flush()
 
 
-async def _changed(session: AsyncSession, env: str, action: str) -> None:
+async def _changed(session: AsyncSession, env: Environment, action: str) -> None:
     await add_event(
         session,
         EnvironmentChangedV1(
-            environment=env, action=action, clusters=await _placements(session, env)
+            environment=env.name,
+            action=action,
+            clusters=await _placements(session, env.name),
+            policy=policy_of(env),
         ),
         source=clusters.SOURCE,
-        key=env,
-        subject=env,
+        key=env.name,
+        subject=env.name,
     )
 
 
@@ -74,7 +88,9 @@ async def create(
 ) -> Environment:
     if await session.get(Environment, data.name) is not None:
         raise EnvironmentExists(f"environment {data.name!r} exists already")
-    env = Environment(name=data.name, description=data.description)
+    env = Environment(
+        name=data.name, description=data.description, policy=data.policy.model_dump(mode="json")
+    )
     session.add(env)
     try:
         await session.flush()
@@ -82,7 +98,7 @@ async def create(
         raise EnvironmentExists(f"environment {data.name!r} exists already") from None
     for placement in data.clusters:
         await _place(session, cipher, data.name, placement)
-    await _changed(session, data.name, "created")
+    await _changed(session, env, "created")
     return env
 
 
@@ -91,15 +107,31 @@ async def place(
 ) -> Environment:
     environment = await get(session, env)
     await _place(session, cipher, env, Placement(cluster=cluster, namespace=namespace))
-    await _changed(session, env, "mapped")
+    await _changed(session, environment, "mapped")
     return environment
 
 
 async def unplace(session: AsyncSession, env: str, cluster: str) -> None:
-    await get(session, env)
+    environment = await get(session, env)
     target = await clusters.get(session, cluster)
     await EnvironmentRepository(session).unplace(env, target.id)
-    await _changed(session, env, "unmapped")
+    await _changed(session, environment, "unmapped")
+
+
+async def set_policy(
+    session: AsyncSession, name: str, policy: EnvironmentPolicy, if_match: str | None
+) -> Environment:
+    """Replace the environment's policy (a new revision); 412 when If-Match names another."""
+    env = await EnvironmentRepository(session).find_for_update(name)
+    if env is None:
+        raise EnvironmentNotFound(f"no environment named {name!r}")
+    if if_match is not None and if_match.strip() not in (etag(env), f'"{env.revision}"'):
+        raise StaleRevision(f"environment {name!r} is at revision {env.revision}")
+    env.policy = policy.model_dump(mode="json")
+    env.revision += 1
+    await session.flush()
+    await _changed(session, env, "policy")
+    return env
 
 
 async def remove(session: AsyncSession, name: str) -> None:

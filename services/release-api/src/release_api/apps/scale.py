@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from flotilla_contracts.policy import PolicyAction
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from flotilla_runtime.params import NamePath
+from release_api import policy
 from release_api.apps import service as apps
 from release_api.apps.schemas import ScaleOut, ScaleRequest
 from release_api.deps import ClustersDep, RegistryDep
@@ -31,16 +33,18 @@ async def scale_app(
     registry: RegistryDep,
     clusters: ClustersDep,
 ) -> ScaleOut:
-    record = await apps.get(session, app, for_update=True)
-    apps.check_access(who, record)
-    placements = await registry.placements(env)
-    if data.cluster is not None:
-        placements = [p for p in placements if p.cluster == data.cluster]
-        if not placements:
-            raise NotFound(f"{env} has no cluster {data.cluster!r}")
     async with audited(
         request, session, who, "app.scale", app, {"env": env, "replicas": data.replicas}
     ) as detail:
+        record = await apps.get(session, app, for_update=True)
+        apps.check_access(who, record)
+        target = await registry.target(env)
+        policy.authorize(who, env, target.policy, PolicyAction.SCALE)
+        placements = target.placements
+        if data.cluster is not None:
+            placements = [p for p in placements if p.cluster == data.cluster]
+            if not placements:
+                raise NotFound(f"{env} has no cluster {data.cluster!r}")
         results = await apps.scale(
             session,
             clusters,

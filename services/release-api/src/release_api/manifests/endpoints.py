@@ -13,7 +13,7 @@ from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath
 from release_api.apps import service as apps
 from release_api.apps.schemas import AppSpec
-from release_api.deps import RegistryDep, SettingsDep, placement_of
+from release_api.deps import RegistryDep, SettingsDep
 from release_api.manifests.render import Target, render
 from release_api.releases import service
 from release_api.releases.repository import ReleaseRepository
@@ -40,7 +40,7 @@ async def preview_manifests(
     debug: bool = False,
 ) -> dict[str, Any]:
     record = await apps.get(session, app)
-    placement = await placement_of(registry, env, cluster)
+    placement = (await registry.target(env)).placement(cluster)
     if image is None:
         last = await ReleaseRepository(session).latest(app, env)
         image = last.image if last is not None else f"{app}:latest"

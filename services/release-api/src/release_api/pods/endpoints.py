@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from flotilla_contracts.policy import PolicyAction
 from flotilla_runtime.audit import audited
-from flotilla_runtime.auth import Developer, Viewer
+from flotilla_runtime.auth import Developer, Principal, Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath, ObjectPath
+from release_api import policy
 from release_api.apps import service as apps
-from release_api.deps import ClustersDep, RegistryDep, placement_of
+from release_api.clients import Placement, Registry
+from release_api.deps import ClustersDep, RegistryDep
 from release_api.pods import service
 from release_api.pods.schemas import IsolatedPod
 
 router = APIRouter(tags=["pods"], responses=PROBLEM_RESPONSES)
+
+
+async def acting_in(
+    session: AsyncSession, registry: Registry, who: Principal, app: str, env: str, cluster: str
+) -> Placement:
+    """The app's team check and the environment's `isolate` rule; where `env` puts the app in
+    `cluster` (404 when the env has no such cluster)."""
+    apps.check_access(who, await apps.get(session, app))
+    target = await registry.target(env)
+    policy.authorize(who, env, target.policy, PolicyAction.ISOLATE)
+    return target.placement(cluster)
 
 
 @router.post(
@@ -33,9 +48,8 @@ async def isolate_pod(
     registry: RegistryDep,
     clusters: ClustersDep,
 ) -> IsolatedPod:
-    apps.check_access(who, await apps.get(session, app))
-    placement = await placement_of(registry, env, cluster)
     async with audited(request, session, who, "pod.isolate", app, {"cluster": cluster, "pod": pod}):
+        placement = await acting_in(session, registry, who, app, env, cluster)
         return await service.isolate(
             session, clusters, placement, app=app, env=env, pod=pod, by=who.subject
         )
@@ -76,8 +90,7 @@ async def delete_isolated(
     registry: RegistryDep,
     clusters: ClustersDep,
 ) -> Response:
-    apps.check_access(who, await apps.get(session, app))
-    placement = await placement_of(registry, env, cluster)
     async with audited(request, session, who, "pod.delete", app, {"cluster": cluster, "pod": pod}):
+        placement = await acting_in(session, registry, who, app, env, cluster)
         await service.delete(clusters, placement, app=app, env=env, pod=pod)
     return Response(status_code=204)

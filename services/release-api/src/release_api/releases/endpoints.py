@@ -22,10 +22,11 @@ from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, StreamsDep
 from release_api.errors import StreamsBusy
 from release_api.reads import cached
-from release_api.releases import service
+from release_api.releases import approvals, service
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
     ControlAction,
+    Decision,
     ReleaseCreate,
     ReleaseOptions,
     ReleaseOut,
@@ -59,9 +60,9 @@ async def create_release(
     async with audited(
         request, session, who, "release.create", app, {"env": data.env, "image": data.image}
     ) as detail:
-        placements = await registry.placements(data.env)
+        target = await registry.target(data.env)
         release, created = await service.create(
-            session, who, app, data, placements, idempotency_key=idempotency_key
+            session, who, app, data, target, idempotency_key=idempotency_key
         )
         detail["release"] = str(release.id)
         detail["replayed"] = not created
@@ -206,7 +207,7 @@ async def rollback_to(
     async with audited(
         request, session, who, "release.rollback", app, {"to": str(release_id)}
     ) as detail:
-        placements = await registry.placements(earlier.env)
+        target = await registry.target(earlier.env)
         earlier_options = RunOptions.of(earlier.options)
         data = ReleaseCreate(
             image=earlier.image,
@@ -226,7 +227,7 @@ async def rollback_to(
             who,
             app,
             data,
-            placements,
+            target,
             idempotency_key=idempotency_key,
             rollback_of=earlier.id,
             spec_override=earlier.spec,
@@ -267,11 +268,14 @@ def _control(action: ControlAction) -> Any:
         session: SessionDep,
         who: Developer,
         clusters: ClustersDep,
+        registry: RegistryDep,
     ) -> ReleaseOut:
         async with audited(
             request, session, who, f"release.{action.value}", app, {"release": str(release_id)}
         ):
-            release = await service.control(session, who, app, release_id, action, clusters)
+            release = await service.control(
+                session, who, app, release_id, action, clusters, registry
+            )
         return await service.render(session, release)
 
     return control
@@ -287,6 +291,51 @@ for _action, (_summary, _description) in CONTROLS.items():
         description=_description,
         response_model=ReleaseOut,
     )
+
+
+def _decision(approve: bool) -> Any:
+    verb = "approve" if approve else "reject"
+
+    async def decide(
+        app: NamePath,
+        release_id: uuid.UUID,
+        data: Decision,
+        request: Request,
+        session: SessionDep,
+        who: Developer,
+        registry: RegistryDep,
+    ) -> ReleaseOut:
+        detail = {"release": str(release_id), "comment": data.comment}
+        async with audited(request, session, who, f"release.{verb}", app, detail):
+            release = await approvals.decide(
+                session, who, registry, app, release_id, approve=approve, comment=data.comment
+            )
+        return await service.render(session, release)
+
+    return decide
+
+
+router.add_api_route(
+    "/apps/{app}/releases/{release_id}/approve",
+    _decision(True),
+    methods=["POST"],
+    operation_id="approveRelease",
+    summary="Approve a release the environment's policy holds; its clusters start",
+    description=(
+        "Allowed to whom the environment's `approval.by` rule names; under four eyes never to "
+        "the person who requested the release. 409 unless the release is `waiting-approval`."
+    ),
+    response_model=ReleaseOut,
+)
+router.add_api_route(
+    "/apps/{app}/releases/{release_id}/reject",
+    _decision(False),
+    methods=["POST"],
+    operation_id="rejectRelease",
+    summary="Reject a release the environment's policy holds; it ends, no cluster touched",
+    description="Allowed to whom the environment's `approval.by` rule names.",
+    response_model=ReleaseOut,
+)
 
 
 @router.post(
@@ -310,14 +359,14 @@ async def restart(
         await apps.get(session, app)
         raise NotFound(f"{app} was never released to {env}: nothing to restart")
     async with audited(request, session, who, "app.restart", app, {"env": env}) as detail:
-        placements = await registry.placements(env)
+        target = await registry.target(env)
         data = ReleaseCreate(
             image=last.image,
             env=env,
             options=ReleaseOptions(timeout_s=RunOptions.of(last.options).timeout_s),
         )
         release, _ = await service.create(
-            session, who, app, data, placements, idempotency_key=idempotency_key
+            session, who, app, data, target, idempotency_key=idempotency_key
         )
         detail["release"] = str(release.id)
     response.headers["Location"] = f"/v1/apps/{app}/releases/{release.id}"

@@ -93,6 +93,27 @@ class RolloutOut(BaseModel):
     updated_at: datetime
 
 
+class Decision(BaseModel):
+    """An approval or a rejection of a release the environment's policy holds."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"comment": "checked the canary"}]}
+    )
+
+    comment: str = Field("", max_length=1000)
+
+
+class ApprovalOut(BaseModel):
+    """The hold the environment's policy put on the release, and who decided."""
+
+    approvers: str = Field(description="who the policy lets approve, in words")
+    four_eyes: bool = Field(description="the requester may not approve it")
+    decision: Literal["approved", "rejected"] | None = None
+    by: str | None = None
+    comment: str = ""
+    at: datetime | None = None
+
+
 class ReleaseOut(BaseModel):
     id: uuid.UUID
     app: str
@@ -103,6 +124,9 @@ class ReleaseOut(BaseModel):
     debug: bool
     rollback_of: uuid.UUID | None
     requested_by: str
+    approval: ApprovalOut | None = Field(
+        None, description="set when the environment's policy held the release for approval"
+    )
     created_at: datetime
     finished_at: datetime | None
     clusters: list[RolloutOut]

@@ -22,18 +22,27 @@ from flotilla_contracts.events import (
     DebugModeChangedV1,
     ReleaseControlledV1,
     ReleaseCreatedV1,
+    ReleaseWaitingApprovalV1,
 )
+from flotilla_contracts.policy import EnvironmentPolicy, PolicyAction
 from flotilla_runtime.auth import Principal
 from flotilla_runtime.errors import Conflict, NotFound
-from release_api import kubeops
+from release_api import kubeops, policy
 from release_api.apps import service as apps
-from release_api.clients import Clusters, Placement
+from release_api.clients import Clusters, Registry, Target
 from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
 from release_api.manifests.render import object_name
 from release_api.models import Release, Rollout
+from release_api.releases import approvals
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
-from release_api.releases.schemas import ControlAction, ReleaseCreate, ReleaseOut, RolloutOut
+from release_api.releases.schemas import (
+    ApprovalOut,
+    ControlAction,
+    ReleaseCreate,
+    ReleaseOut,
+    RolloutOut,
+)
 from release_api.rollouts.machine import stage_of
 from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import RunOptions
@@ -65,16 +74,24 @@ async def create(
     principal: Principal,
     app_name: str,
     data: ReleaseCreate,
-    placements: list[Placement],
+    target: Target,
     *,
     idempotency_key: str | None,
     rollback_of: uuid.UUID | None = None,
     spec_override: dict[str, Any] | None = None,
     template_release: uuid.UUID | None = None,
 ) -> tuple[Release, bool]:
-    """(release, created). An Idempotency-Key seen before returns the first release."""
+    """(release, created). An Idempotency-Key seen before returns the first release.
+
+    The app's team check, then the environment's policy: a rollback is judged by its
+    `rollback` rule and never held; a release by its `release` rule, and held in
+    `waiting-approval` when the policy requires an approval."""
     app = await apps.get(session, app_name)
     apps.check_access(principal, app)
+    action = PolicyAction.ROLLBACK if rollback_of is not None else PolicyAction.RELEASE
+    policy.authorize(principal, target.env, target.policy, action)
+    held = action == PolicyAction.RELEASE and target.policy.approval.required
+    placements = target.placements
     if app.archived:
         raise Conflict(f"{app_name} is archived: no new releases")
     digest = request_hash(data)
@@ -94,7 +111,8 @@ async def create(
         options=release_options(data, rollback_of, template_release),
         spec=spec,
         app_version=app.version,
-        phase=ReleasePhase.RUNNING.value,
+        phase=(ReleasePhase.WAITING_APPROVAL if held else ReleasePhase.RUNNING).value,
+        approval=_hold(target.policy) if held else None,
         debug=data.options.debug,
         rollback_of=rollback_of,
         idempotency_key=idempotency_key,
@@ -143,6 +161,19 @@ async def create(
             debug=data.options.debug,
         ),
     )
+    if held:
+        await record(
+            session,
+            release.id,
+            ReleaseWaitingApprovalV1(
+                release_id=release.id,
+                app=app_name,
+                env=data.env,
+                requested_by=principal.subject,
+                approvers=target.policy.approval.by.describe(),
+                four_eyes=target.policy.approval.four_eyes,
+            ),
+        )
     if data.options.debug or previous_debug:
         # Debug mode on, or a normal release after a debug one turns it off.
         await record(
@@ -154,6 +185,13 @@ async def create(
         )
     await session.flush()
     return release, True
+
+
+def _hold(env_policy: EnvironmentPolicy) -> dict[str, Any]:
+    hold = ApprovalOut(
+        approvers=env_policy.approval.by.describe(), four_eyes=env_policy.approval.four_eyes
+    )
+    return hold.model_dump(mode="json")
 
 
 def release_options(
@@ -197,6 +235,7 @@ async def render(session: AsyncSession, release: Release) -> ReleaseOut:
         debug=release.debug,
         rollback_of=release.rollback_of,
         requested_by=release.requested_by,
+        approval=ApprovalOut.model_validate(release.approval) if release.approval else None,
         created_at=release.created_at,
         finished_at=release.finished_at,
         clusters=[
@@ -223,15 +262,26 @@ async def control(
     release_id: uuid.UUID,
     action: ControlAction,
     clusters: Clusters,
+    registry: Registry,
 ) -> Release:
-    """promote, pause, resume or abort a running release (409 when it cannot)."""
+    """promote, pause, resume or abort a running release (409 when it cannot); the
+    environment's `control` rule decides who may. Aborting a release held for approval ends it
+    without touching a cluster."""
     release = await ReleaseRepository(session).for_update(release_id)
     if release is None or release.app != app:
         raise NotFound(f"no release {release_id} of {app}")
     apps.check_access(principal, await apps.get(session, app))
+    target = await registry.target(release.env)
+    policy.authorize(principal, release.env, target.policy, PolicyAction.CONTROL)
     phase = ReleasePhase(release.phase)
     if phase.is_terminal:
         raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}")
+    if phase == ReleasePhase.WAITING_APPROVAL:
+        if action != ControlAction.ABORT:
+            raise InvalidState(f"release {release_id} waits for approval: nothing to {action}")
+        await _controlled(session, release, action, principal)
+        await approvals.end_unstarted(session, release, f"aborted by {principal.subject}")
+        return release
     opts = RunOptions.of(release.options)
     rollouts = await RolloutRepository(session).of_release(release.id)
     unfinished = [r for r in rollouts if not RolloutPhase(r.phase).is_terminal]
@@ -258,6 +308,14 @@ async def control(
             release.phase = ReleasePhase.RUNNING.value
             await _set_paused(release, unfinished, clusters, paused=False)
     release.options = opts.stored()
+    await _controlled(session, release, action, principal)
+    await session.flush()
+    return release
+
+
+async def _controlled(
+    session: AsyncSession, release: Release, action: ControlAction, principal: Principal
+) -> None:
     await record(
         session,
         release.id,
@@ -269,8 +327,6 @@ async def control(
             by=principal.subject,
         ),
     )
-    await session.flush()
-    return release
 
 
 async def _set_paused(

@@ -1,0 +1,97 @@
+"""Releases the environment's policy holds: approve (they start), reject (they end untouched).
+
+A held release is `waiting-approval` with every cluster `pending`; nothing has been applied
+anywhere, so ending it only writes rows. The decision is judged by the environment's policy
+at the time of the decision (read from cluster-registry with the request), and recorded on the
+release (`approval`), in its events and in the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase
+from flotilla_contracts.events import ReleaseApprovedV1, ReleaseRejectedV1
+from flotilla_runtime.auth import Principal
+from flotilla_runtime.errors import NotFound
+from release_api import policy
+from release_api.apps import service as apps
+from release_api.clients import Registry
+from release_api.errors import InvalidState
+from release_api.models import Release
+from release_api.releases.events import record
+from release_api.releases.repository import ReleaseRepository
+from release_api.releases.schemas import ApprovalOut
+from release_api.rollouts import machine
+from release_api.rollouts.repository import RolloutRepository
+from release_api.rollouts.state import RunOptions
+
+
+async def decide(
+    session: AsyncSession,
+    principal: Principal,
+    registry: Registry,
+    app: str,
+    release_id: uuid.UUID,
+    *,
+    approve: bool,
+    comment: str,
+) -> Release:
+    release = await ReleaseRepository(session).for_update(release_id)
+    if release is None or release.app != app:
+        raise NotFound(f"no release {release_id} of {app}")
+    owned = await apps.get(session, app)
+    target = await registry.target(release.env)
+    policy.may_decide(
+        principal,
+        release.env,
+        target.policy,
+        app_team=owned.team,
+        requester=release.requested_by,
+        approve=approve,
+    )
+    if release.phase != ReleasePhase.WAITING_APPROVAL.value:
+        raise InvalidState(f"release {release_id} is {release.phase}, not waiting for approval")
+    hold = ApprovalOut.model_validate(release.approval or {"approvers": "", "four_eyes": True})
+    release.approval = hold.model_copy(
+        update={
+            "decision": "approved" if approve else "rejected",
+            "by": principal.subject,
+            "comment": comment,
+            "at": datetime.now(UTC),
+        }
+    ).model_dump(mode="json")
+    event = ReleaseApprovedV1 if approve else ReleaseRejectedV1
+    await record(
+        session,
+        release.id,
+        event(
+            release_id=release.id,
+            app=release.app,
+            env=release.env,
+            by=principal.subject,
+            comment=comment,
+        ),
+    )
+    if approve:
+        release.phase = ReleasePhase.RUNNING.value
+        await session.flush()
+    else:
+        await end_unstarted(session, release, f"rejected by {principal.subject}")
+    return release
+
+
+async def end_unstarted(session: AsyncSession, release: Release, reason: str) -> None:
+    """End a release no cluster has started (held for approval): every cluster aborted."""
+    opts = RunOptions.of(release.options)
+    opts.abort_requested = True
+    release.options = opts.stored()
+    for rollout in await RolloutRepository(session).of_release(release.id):
+        if rollout.phase == RolloutPhase.PENDING.value:
+            await machine.transition(session, release, rollout, RolloutPhase.ABORTED, reason=reason)
+    await session.flush()
+    await machine.finish_if_done(session, release.id)
+    await session.flush()
