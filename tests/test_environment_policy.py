@@ -116,6 +116,10 @@ async def test_a_protected_environment_holds_releases_for_a_second_person(world:
     with pytest.raises(Exception, match="404"):
         await images_of(world, "vault")
     assert (await http.post(f"{location}/promote", headers=DEV)).status_code == 409
+    second = await http.post(
+        "/v1/apps/vault/releases", headers=DEV, json={"image": "vault/app:9", "env": ENV}
+    )
+    _problem(second, 409, "release-in-progress")  # a held release is the active one
 
     # the requester's own team may not approve; nor may the requester, though in team sre
     detail = _problem(

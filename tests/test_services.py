@@ -1,4 +1,5 @@
-"""Each of the four services: migrations apply, it starts, is ready, and documents its API."""
+"""Each of the four services: migrations apply and match its models, it starts, is ready, and
+documents its API."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -17,6 +20,7 @@ from sqlalchemy import text
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.pytest_plugin import engine_for, fresh_database
 from flotilla_devstack.stack import SERVICES
+from flotilla_runtime.db import Base
 from flotilla_runtime.migrations import alembic_config, upgrade_async
 
 pytestmark = pytest.mark.integration
@@ -31,6 +35,40 @@ def haproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HAProxyProcess
     process.start()
     yield process
     process.stop()
+
+
+async def drift(url: str, package: str, tables: set[str]) -> list[Any]:
+    """What the migrated database lacks or has beyond the service's models (Alembic's
+    autogenerate comparison: tables, columns, types, indexes, constraints): a migration
+    forgotten or different from its model. Base.metadata holds every service imported in this
+    process (`load` imported this one's), so only the tables of `package`'s models are compared,
+    and the runtime's that the service has (the audit log only where it audits)."""
+    wanted = {
+        mapper.local_table.name
+        for mapper in Base.registry.mappers
+        if mapper.class_.__module__.startswith(package + ".")
+        or (
+            mapper.class_.__module__.startswith("flotilla_runtime.")
+            and mapper.local_table.name in tables
+        )
+    }
+
+    def include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+        table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in wanted
+
+    def compare(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(
+            connection, opts={"include_object": include, "compare_type": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+    engine = engine_for(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()
 
 
 def load(name: str) -> tuple[Any, Callable[..., FastAPI], Any]:
@@ -62,6 +100,7 @@ async def test_service_migrates_starts_and_is_ready(
     head = ScriptDirectory.from_config(alembic_config(url, main.MIGRATIONS)).get_current_head()
     assert version == head
     assert {"flotilla_outbox", "flotilla_processed_events", "flotilla_dead_letters"} <= tables
+    assert await drift(url, PACKAGES[name], tables) == []
 
     extra = (
         {"ingresses": [haproxy.ingress_settings()]}
