@@ -72,7 +72,8 @@ async def main(quick: bool) -> None:
                             idc=f"idc-{int(name[1:]) % 4}",
                             provider=ClusterProvider.SELF_BUILT,
                             credentials=KubeconfigCredentials(
-                                kubeconfig=SecretStr(cluster.kubeconfig.read_text())
+                                kind="kubeconfig",
+                                kubeconfig=SecretStr(cluster.kubeconfig.read_text()),
                             ),
                         ),
                         timeout_s=settings.probe_timeout_s,

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from cluster_registry.clusters.targets import TargetPolicy
+from cluster_registry.errors import ApiServerRefused, ClusterUnreachable
 from cluster_registry.main import main as registry_cli
 from cluster_registry.settings import Settings
 from flotilla_devstack.kubesim import KubesimProcess
@@ -239,3 +241,22 @@ async def test_reseal_moves_every_credential_to_the_newest_key(
         metrics = (await new.http.get("/metrics")).text
         assert 'flotilla_registry_credentials{key_id="k2"} 2.0' in metrics
         assert 'key_id="k1"' not in metrics
+
+
+@pytest.mark.parametrize(
+    ("errno", "problem"),
+    [
+        (socket.EAI_NONAME, ApiServerRefused),  # the resolver says: no such name
+        (socket.EAI_AGAIN, ClusterUnreachable),  # the resolver did not answer: try again
+    ],
+)
+async def test_a_name_that_does_not_exist_is_the_callers_error_a_resolver_outage_is_not(
+    monkeypatch: pytest.MonkeyPatch, errno: int, problem: type[Exception]
+) -> None:
+    async def resolve(*_: object, **__: object) -> object:
+        raise socket.gaierror(errno, "resolver answer")
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "getaddrinfo", resolve)
+    with pytest.raises(problem):
+        await TargetPolicy.of([], dev_mode=False).check("https://api.example.test:6443")

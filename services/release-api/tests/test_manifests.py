@@ -124,7 +124,7 @@ def test_app_yaml_and_spec_errors_are_clear() -> None:
         )
     with pytest.raises(ValueError, match="exceeds its limit"):
         spec_of(AppType.PYTHON, resources={"requests": {"cpu": "2"}, "limits": {"cpu": "1"}})
-    with pytest.raises(ValueError, match="between 0 and 1000"):
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
         spec_of(AppType.PYTHON, replicas={"prod": -1})
     assert image_tag("registry:5000/shop/api:1.4.2") == "1.4.2"
     assert image_tag("shop/api") == "latest"

@@ -17,6 +17,8 @@ from typing import Final
 MAX_LENGTH: Final = 253
 _LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
 PATTERN: Final = rf"^(?=.{{1,{MAX_LENGTH}}}$){_LABEL}(?:\.{_LABEL})*$"
+# The same without the length look-ahead (JSON Schema: with maxLength beside it).
+DNS_NAME: Final = rf"^{_LABEL}(?:\.{_LABEL})*$"
 _HOSTNAME = re.compile(PATTERN)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from flotilla_contracts.enums import Role
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
@@ -79,9 +79,11 @@ class Rule(BaseModel):
 class Approval(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    required: bool = Field(False, description="hold every release here until approved")
+    required: StrictBool = Field(False, description="hold every release here until approved")
     by: Rule = Field(default_factory=Rule, description="who may approve or reject")
-    four_eyes: bool = Field(True, description="the requester may not approve their own release")
+    four_eyes: StrictBool = Field(
+        True, description="the requester may not approve their own release"
+    )
 
 
 class EnvironmentPolicy(BaseModel):

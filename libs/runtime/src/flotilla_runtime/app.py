@@ -201,10 +201,32 @@ def document_access(app: FastAPI, routers: Sequence[tuple[str, APIRouter]]) -> N
                     )
                 described = operation.get("description", "")
                 operation["description"] = f"**Access:** {access}.\n\n{described}".strip()
+        _close_keyed_maps(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _close_keyed_maps(node: Any) -> None:
+    """Pydantic documents a dict whose keys have a pattern (`dict[Name, ...]`) as
+    `patternProperties`, which in JSON Schema leaves every other key allowed with any value;
+    the services refuse such keys (422). Say what they do: `propertyNames` with the pattern,
+    and the value schema for every key (`additionalProperties`)."""
+    if isinstance(node, list):
+        for item in node:
+            _close_keyed_maps(item)
+        return
+    if not isinstance(node, dict):
+        return
+    patterns = node.get("patternProperties")
+    if isinstance(patterns, dict) and len(patterns) == 1 and "additionalProperties" not in node:
+        ((pattern, value),) = patterns.items()
+        del node["patternProperties"]
+        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        node["additionalProperties"] = value
+    for child in node.values():
+        _close_keyed_maps(child)
 
 
 class AllowedMethods:

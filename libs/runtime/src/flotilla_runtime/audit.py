@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from flotilla_runtime.auth import Principal, Viewer
 from flotilla_runtime.db import Base, SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, FlotillaError
+from flotilla_runtime.params import Instant
 
 log = structlog.get_logger(__name__)
 
@@ -115,8 +116,8 @@ async def list_audit(
     target: Annotated[str | None, Query(max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[int | None, Query(ge=1, description="from a previous next_cursor")] = None,
-    since: Annotated[datetime | None, Query(description="entries at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="entries before (ISO 8601)")] = None,
+    since: Annotated[Instant | None, Query(description="entries at or after (ISO 8601)")] = None,
+    until: Annotated[Instant | None, Query(description="entries before (ISO 8601)")] = None,
 ) -> AuditPage:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     if target:

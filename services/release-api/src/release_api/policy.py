@@ -38,24 +38,22 @@ def authorize(
         )
 
 
-def may_decide(
-    principal: Principal,
-    env: str,
-    policy: EnvironmentPolicy,
-    *,
-    app_team: str,
-    requester: str,
-    approve: bool,
-) -> None:
+def may_decide(principal: Principal, env: str, policy: EnvironmentPolicy, *, app_team: str) -> None:
     """Approving or rejecting a held release. An approval rule that names teams names the
     approvers (an SRE team approves every team's releases); one that names none leaves it to
-    the app's own team, as every other rule. Four eyes: the requester may not approve (they
-    may still withdraw their release: abort it)."""
+    the app's own team, as every other rule."""
     rule = policy.approval.by
     if not rule.teams and not principal.may_act_for_team(app_team):
         raise Forbidden(f"{principal.subject} may not decide on releases of team {app_team}")
     authorize(principal, env, policy, PolicyAction.APPROVE)
-    if approve and policy.approval.four_eyes and principal.subject == requester:
+
+
+def second_person(
+    principal: Principal, env: str, policy: EnvironmentPolicy, *, requester: str
+) -> None:
+    """Four eyes: the requester may not approve their own release (they may still withdraw
+    it: abort)."""
+    if policy.approval.four_eyes and principal.subject == requester:
         raise PolicyForbids(
             f"the policy of environment {env!r} needs a second person: {requester} requested "
             "this release and may not approve it",

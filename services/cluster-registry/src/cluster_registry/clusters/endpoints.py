@@ -14,6 +14,7 @@ from cluster_registry.clusters.schemas import (
     ClusterPage,
     ClusterUpdate,
     CredentialsRotate,
+    LabelSelector,
 )
 from cluster_registry.deps import CipherDep, ConnectionReader, SettingsDep, TargetsDep
 from flotilla_contracts import ClusterConnection
@@ -21,7 +22,7 @@ from flotilla_contracts.enums import ClusterProvider, ClusterStatus
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest
+from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath, NameQuery
 
 router = APIRouter(tags=["clusters"], responses=PROBLEM_RESPONSES)
@@ -74,15 +75,15 @@ async def list_clusters(
     provider: ClusterProvider | None = None,
     status: ClusterStatus | None = None,
     environment: NameQuery = None,
-    label: Annotated[list[str] | None, Query(description="key=value; repeat to AND")] = None,
+    label: Annotated[
+        list[LabelSelector] | None, Query(description="key=value; repeat to AND")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ClusterPage:
     labels = {}
-    for item in label or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise BadRequest(f"label filter {item!r} is not key=value")
+    for item in label or []:  # a label key has no '=' (LabelSelector's pattern)
+        key, _sep, value = item.partition("=")
         labels[key] = value
     rows = await ClusterRepository(session).page(
         limit=limit + 1,
@@ -113,6 +114,7 @@ async def get_cluster(
     operation_id="updateCluster",
     summary="Change a cluster's IDC, provider, API server or labels (a new API server is "
     "verified with the stored credentials first)",
+    responses={502: {"description": "The new API server could not be reached"}},
 )
 async def update_cluster(
     name: NamePath,
@@ -150,6 +152,7 @@ async def update_cluster(
     "/clusters/{name}/credentials",
     operation_id="rotateClusterCredentials",
     summary="Replace a cluster's credentials (the new ones are checked first)",
+    responses={502: {"description": "The cluster could not be reached"}},
 )
 async def rotate_credentials(
     name: NamePath,

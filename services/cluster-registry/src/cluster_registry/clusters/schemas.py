@@ -2,46 +2,59 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.config import JsonDict
 
 from flotilla_contracts.enums import ClusterProvider, ClusterStatus
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 
-_LABEL_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+# Kubernetes label syntax (an optional DNS-subdomain prefix and '/', a name of at most 63
+# characters; a value of at most 63, possibly empty):
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
+LabelKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=LABEL_KEY_PATTERN)
+]
+LabelValue = Annotated[str, StringConstraints(max_length=63, pattern=LABEL_VALUE_PATTERN)]
+Labels = Annotated[dict[LabelKey, LabelValue], Field(max_length=64)]
+LabelSelector = Annotated[
+    str,
+    StringConstraints(
+        max_length=317,
+        pattern=f"^{LABEL_KEY_PATTERN[1:-1]}={LABEL_VALUE_PATTERN[1:-1]}$",
+    ),
+]
+"""One `key=value` filter on labels."""
 
 Name = Annotated[
     str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN, examples=["idc-a"])
 ]
 
 
-def _labels(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 64:
-        raise ValueError("at most 64 labels")
-    for key, item in value.items():
-        if len(key) > 253 or not _LABEL_KEY.match(key):
-            raise ValueError(f"invalid label key {key!r}")
-        if len(item) > 63 or not _LABEL_VALUE.match(item):
-            raise ValueError(f"invalid label value {item!r} for {key!r}")
-    return value
-
-
-Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+# Standard base64 (RFC 4648, padded) of text that starts with a PEM certificate header.
+CA_DATA_PATTERN = (
+    r"^LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"
+    r"([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+)
 
 
 class KubeconfigCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["kubeconfig"] = "kubeconfig"
+    kind: Literal["kubeconfig"]
     kubeconfig: SecretStr = Field(description="A kubeconfig (YAML); its current context is used.")
 
     @field_validator("kubeconfig")
@@ -55,24 +68,15 @@ class KubeconfigCredentials(BaseModel):
 class TokenCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["token"] = "token"
+    kind: Literal["token"]
     token: SecretStr = Field(min_length=1, max_length=8192, description="Bearer token")
     ca_data: str = Field(
         min_length=1,
         max_length=65536,
-        description="base64 of the PEM CA that signed the API server",
+        pattern=CA_DATA_PATTERN,
+        description="base64 of the PEM CA that signed the API server (as in a kubeconfig's "
+        "certificate-authority-data: it starts with the base64 of '-----BEGIN CERTIFICATE-----')",
     )
-
-    @field_validator("ca_data")
-    @classmethod
-    def _base64_pem(cls, value: str) -> str:
-        try:
-            pem = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("ca_data must be base64") from exc
-        if b"BEGIN CERTIFICATE" not in pem:
-            raise ValueError("ca_data must be a base64 PEM certificate")
-        return value
 
 
 Credentials = Annotated[KubeconfigCredentials | TokenCredentials, Field(discriminator="kind")]
@@ -103,7 +107,11 @@ class ClusterCreate(BaseModel):
                     "credentials": {
                         "kind": "token",
                         "token": "eyJhbGciOi...",
-                        "ca_data": "LS0tLS1CRUdJTi...",
+                        "ca_data": (
+                            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkekNDQVIyZ0F3SUJBZ0lCQURB"
+                            "S0JnZ3Foa2pPUFFRREFqQWpNU0V3SHdZRFZRUUREQmhyTTNNdGMyVnkKLS0tLS1FTkQg"
+                            "Q0VSVElGSUNBVEUtLS0tLQo="
+                        ),
                     },
                 },
             ]

@@ -58,6 +58,10 @@ def refused_reason(address: IPAddress) -> str | None:
     return None
 
 
+# getaddrinfo's "no such name" answers (EAI_NODATA is glibc's "no address for this name").
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
 @dataclass(frozen=True)
 class TargetPolicy:
     allowed: tuple[IPNetwork, ...] = ()
@@ -68,8 +72,9 @@ class TargetPolicy:
         return cls(allowed or (LOOPBACK if dev_mode else ()))
 
     async def check(self, api_server: str) -> None:
-        """Raise ApiServerRefused when any address of `api_server`'s host is refused, or
-        ClusterUnreachable when the name does not resolve."""
+        """Raise ApiServerRefused (422) when any address of `api_server`'s host is refused or
+        the resolver says the name does not exist, ClusterUnreachable (502) when the name
+        cannot be resolved right now (a resolver that does not answer)."""
         parts = urlsplit(api_server)
         host = parts.hostname or ""
         try:
@@ -77,8 +82,14 @@ class TargetPolicy:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
-        except (OSError, ValueError, UnicodeError) as exc:
-            raise ClusterUnreachable(f"{host!r} does not resolve: {exc}") from None
+        except (ValueError, UnicodeError) as exc:
+            raise ApiServerRefused(f"api_server host {host!r} is not a valid name: {exc}") from None
+        except socket.gaierror as exc:
+            if exc.errno in _NO_SUCH_NAME:  # the resolver's answer: no such name, not an outage
+                raise ApiServerRefused(f"api_server host {host!r} does not exist: {exc}") from None
+            raise ClusterUnreachable(f"{host!r} does not resolve now: {exc}") from None
+        except OSError as exc:
+            raise ClusterUnreachable(f"{host!r} does not resolve now: {exc}") from None
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
             reason = refused_reason(address)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from cluster_registry.clusters.schemas import Labels
+from cluster_registry.clusters.schemas import LabelKey, Labels
+from flotilla_runtime.params import JSON_INTEGER
 
 
 class NodeOut(BaseModel):
@@ -29,7 +30,7 @@ class LabelChange(BaseModel):
     )
 
     set: Labels = Field(default_factory=dict)
-    remove: list[str] = Field(default_factory=list, max_length=64)
+    remove: list[LabelKey] = Field(default_factory=list, max_length=64)
 
 
 class Taint(BaseModel):
@@ -62,9 +63,9 @@ class DrainRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"timeout_s": 60, "grace_period_s": 30}]}
     )
 
-    timeout_s: float = Field(60.0, gt=0, le=3600)
-    grace_period_s: int | None = Field(
-        None, ge=0, le=3600, description="override the pods' own grace period"
+    timeout_s: StrictFloat = Field(60.0, gt=0, le=3600)
+    grace_period_s: Annotated[int, Field(ge=0, le=3600), JSON_INTEGER] | None = Field(
+        None, description="override the pods' own grace period"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 
 class ClusterSyncStatus(BaseModel):
@@ -65,7 +65,7 @@ class WaitRequest(BaseModel):
 
     cluster: str = Field(min_length=1, max_length=63)
     pods: list[str] = Field(max_length=10_000)
-    timeout_s: float = Field(30.0, gt=0, le=600)
+    timeout_s: StrictFloat = Field(30.0, gt=0, le=600)
 
 
 class ReplicaStatus(BaseModel):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from flotilla_contracts.enums import AlertReason, AlertSeverity
+from flotilla_runtime.params import JsonInt
 
 
 class AlertOut(BaseModel):
@@ -38,10 +39,10 @@ class ThresholdsIn(BaseModel):
         json_schema_extra={"examples": [{"restarts": 5, "restarts_window_s": 900}]},
     )
 
-    restarts: int = Field(3, ge=1, le=1000, description="restarts within the window that alert")
-    restarts_window_s: float = Field(600, ge=10, le=86_400)
-    not_ready_s: float = Field(300, ge=1, le=86_400, description="not ready longer than this")
-    isolated_retention_s: float = Field(
+    restarts: JsonInt = Field(3, ge=1, le=1000, description="restarts within the window that alert")
+    restarts_window_s: StrictFloat = Field(600, ge=10, le=86_400)
+    not_ready_s: StrictFloat = Field(300, ge=1, le=86_400, description="not ready longer than this")
+    isolated_retention_s: StrictFloat = Field(
         86_400, ge=60, le=30 * 86_400, description="an isolated pod older than this is an orphan"
     )
 

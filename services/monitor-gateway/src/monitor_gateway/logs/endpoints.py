@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable, Unprocessable
 from flotilla_runtime.kafka import start_or_stop
-from flotilla_runtime.params import NamePath, ObjectQuery
+from flotilla_runtime.params import Instant, NamePath, ObjectQuery
 from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
 from monitor_gateway.logs import store
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
@@ -77,8 +77,8 @@ async def search_logs(
     _: Viewer,
     filters: Filter,
     settings: SettingsDep,
-    since: Annotated[datetime | None, Query(description="default: an hour before `until`")] = None,
-    until: Annotated[datetime | None, Query(description="default: now")] = None,
+    since: Annotated[Instant | None, Query(description="default: an hour before `until`")] = None,
+    until: Annotated[Instant | None, Query(description="default: now")] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text (words)")] = None,
     contains: Annotated[
         str | None, Query(max_length=200, description="substring, case-insensitive")

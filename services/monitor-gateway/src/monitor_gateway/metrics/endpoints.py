@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unprocessable
-from flotilla_runtime.params import NamePath, NameQuery, ObjectQuery
+from flotilla_runtime.params import Instant, NamePath, NameQuery, ObjectQuery
 from monitor_gateway.deps import PrometheusDep
 from monitor_gateway.metrics.promql import UNITS, InvalidSelector, Metric, Selector, build
 from monitor_gateway.metrics.schemas import MetricOut, Series
@@ -32,8 +31,8 @@ async def app_metrics(
     env: NameQuery = None,
     cluster: NameQuery = None,
     pod: ObjectQuery = None,
-    start: Annotated[datetime | None, Query(description="default: an hour before end")] = None,
-    end: Annotated[datetime | None, Query(description="default: now")] = None,
+    start: Annotated[Instant | None, Query(description="default: an hour before end")] = None,
+    end: Annotated[Instant | None, Query(description="default: now")] = None,
     step_s: Annotated[float, Query(ge=1, le=86_400)] = 60,
 ) -> MetricOut:
     try:
@@ -79,7 +78,7 @@ async def query(
     prometheus: PrometheusDep,
     _: Admin,
     query: Annotated[str, Query(min_length=1, max_length=4000)],
-    time_: Annotated[datetime | None, Query(alias="time")] = None,
+    time_: Annotated[Instant | None, Query(alias="time")] = None,
 ) -> dict[str, Any]:
     params = {"query": query}
     if time_ is not None:

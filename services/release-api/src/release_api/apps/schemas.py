@@ -18,13 +18,22 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-from flotilla_contracts import labels
+from flotilla_contracts import hostnames, labels
 from flotilla_contracts.enums import AppType
 from flotilla_contracts.hostnames import hostname_problem
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_runtime.kube import quantity
+from flotilla_runtime.params import JSON_INTEGER, JsonInt
 
 PORT_BY_TYPE: dict[AppType, int] = {
     AppType.JAVA: 8080,
@@ -53,7 +62,30 @@ def _hostname(value: str) -> str:
     return value
 
 
-Hostname = Annotated[str, AfterValidator(_hostname)]
+Hostname = Annotated[
+    str,
+    Field(max_length=hostnames.MAX_LENGTH, json_schema_extra={"pattern": hostnames.DNS_NAME}),
+    AfterValidator(_hostname),
+]
+HostList = Annotated[list[Hostname], Field(max_length=MAX_HOSTS_PER_ENV)]
+# As a request states them: checked with the whole spec (each error names its field), and
+# documented with the same constraints.
+HostsIn = Annotated[
+    list[str],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "maxItems": MAX_HOSTS_PER_ENV,
+            "items": {
+                "type": "string",
+                "maxLength": hostnames.MAX_LENGTH,
+                "pattern": hostnames.DNS_NAME,
+            },
+        }
+    ),
+]
+Replicas = Annotated[int, Field(ge=0, le=1000), JSON_INTEGER]
+Port = Annotated[int, Field(ge=1, le=65535), JSON_INTEGER]
 
 
 class AppYaml(BaseModel):
@@ -141,11 +173,11 @@ class HealthCheck(BaseModel):
     model_config = Strict
 
     path: str = Field("/health", pattern=r"^/[^\s]*$", max_length=255)
-    port: int | None = Field(None, ge=1, le=65535, description="default: the container port")
-    initial_delay_s: int = Field(5, ge=0, le=600)
-    period_s: int = Field(5, ge=1, le=300)
-    timeout_s: int = Field(2, ge=1, le=60)
-    failure_threshold: int = Field(3, ge=1, le=30)
+    port: Port | None = Field(None, description="default: the container port")
+    initial_delay_s: JsonInt = Field(5, ge=0, le=600)
+    period_s: JsonInt = Field(5, ge=1, le=300)
+    timeout_s: JsonInt = Field(2, ge=1, le=60)
+    failure_threshold: JsonInt = Field(3, ge=1, le=30)
 
 
 Script = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\n\x00]+$")]
@@ -160,7 +192,7 @@ class Lifecycle(BaseModel):
     online: Script | None = "/opt/flotilla/bin/online"
     offline: Script | None = "/opt/flotilla/bin/offline"
     stop: Script | None = "/opt/flotilla/bin/stop"
-    drain_extra_s: int = Field(
+    drain_extra_s: JsonInt = Field(
         0, ge=0, le=300, description="added to the measured ingress propagation in preStop"
     )
 
@@ -186,8 +218,8 @@ class Sidecar(BaseModel):
 
     name: Name
     image: str = Field(min_length=1, max_length=512)
-    order: int = Field(0, ge=0, le=100, description="start order: lower starts first")
-    ports: list[int] = Field(default_factory=list, max_length=8)
+    order: JsonInt = Field(0, ge=0, le=100, description="start order: lower starts first")
+    ports: list[JsonInt] = Field(default_factory=list, max_length=8)
     env: list[EnvVar] = Field(default_factory=list, max_length=64)
     resources: Resources = Field(default_factory=Resources)
 
@@ -198,9 +230,9 @@ class AppSpec(BaseModel):
     model_config = Strict
 
     app_yaml: AppYaml
-    port: int = Field(ge=1, le=65535)
+    port: JsonInt = Field(ge=1, le=65535)
     resources: Resources = Field(default_factory=Resources)
-    replicas: dict[EnvName, int] = Field(
+    replicas: dict[EnvName, Replicas] = Field(
         default_factory=dict, description="replicas per environment (default 2)"
     )
     health_check: HealthCheck = Field(default_factory=HealthCheck)
@@ -209,7 +241,7 @@ class AppSpec(BaseModel):
     env: list[EnvVar] = Field(default_factory=list, max_length=128)
     config_refs: list[ConfigRef] = Field(default_factory=list, max_length=16)
     pod_annotations: dict[str, str] = Field(default_factory=dict, max_length=32)
-    hosts: dict[EnvName, list[Hostname]] = Field(
+    hosts: dict[EnvName, HostList] = Field(
         default_factory=dict,
         description="hostnames the ingress routes to the app, per environment, beside the "
         "environment's own `<app>.<env>...` name; each hostname belongs to one app and one "
@@ -222,20 +254,10 @@ class AppSpec(BaseModel):
     def _hosts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         seen: dict[str, str] = {}
         for env, hosts in value.items():
-            if len(hosts) > MAX_HOSTS_PER_ENV:
-                raise ValueError(f"at most {MAX_HOSTS_PER_ENV} hostnames for {env}")
             for host in hosts:
                 if host in seen:
                     raise ValueError(f"{host!r} is listed twice ({seen[host]} and {env})")
                 seen[host] = env
-        return value
-
-    @field_validator("replicas")
-    @classmethod
-    def _replicas(cls, value: dict[str, int]) -> dict[str, int]:
-        for env, n in value.items():
-            if not 0 <= n <= 1000:
-                raise ValueError(f"replicas for {env} must be between 0 and 1000, not {n}")
         return value
 
     @field_validator("sidecars")
@@ -276,18 +298,16 @@ class _AppFields(BaseModel):
     app_yaml: AppYaml | str | None = Field(
         None, description="the app.yaml, as an object or as its YAML text"
     )
-    port: int | None = Field(None, ge=1, le=65535, description="default: by type (table)")
+    port: Port | None = Field(None, description="default: by type (table)")
     resources: Resources | None = None
-    replicas: dict[EnvName, int] | None = None
+    replicas: dict[EnvName, Replicas] | None = None
     health_check: HealthCheck | None = None
     lifecycle: Lifecycle | None = None
     sidecars: list[Sidecar] | None = None
     env: list[EnvVar] | None = None
     config_refs: list[ConfigRef] | None = None
     pod_annotations: dict[str, str] | None = None
-    hosts: dict[EnvName, list[str]] | None = Field(
-        None, description="hostnames per environment (validated in the spec)"
-    )
+    hosts: dict[EnvName, HostsIn] | None = Field(None, description="hostnames per environment")
 
 
 class AppCreate(_AppFields):
@@ -373,7 +393,7 @@ class ScaleRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"replicas": 6}, {"replicas": 0}]}
     )
 
-    replicas: int = Field(ge=0, le=1000)
+    replicas: JsonInt = Field(ge=0, le=1000)
     cluster: str | None = Field(None, description="one cluster of the env; default: all")
 
 

@@ -148,12 +148,12 @@ async def update(
     check_access(principal, app)
     if app.archived:
         raise Conflict(f"{name} is archived")
+    before = AppSpec.model_validate(app.spec)
+    spec = _spec(app.type, data, before, app=name)  # a bad body is a 422 before any 412
     if if_match is not None and if_match.strip() not in (etag(app), f'"{app.version}"'):
         raise PreconditionFailed(
             f"{name} changed since you read it (now {etag(app)})", current=etag(app)
         )
-    before = AppSpec.model_validate(app.spec)
-    spec = _spec(app.type, data, before, app=name)
     if data.team is not None:
         if not principal.may_act_for_team(data.team):
             raise Forbidden(f"{principal.subject} cannot hand {name} to team {data.team}")

@@ -45,16 +45,11 @@ async def decide(
         raise NotFound(f"no release {release_id} of {app}")
     owned = await apps.get(session, app)
     target = await registry.target(release.env)
-    policy.may_decide(
-        principal,
-        release.env,
-        target.policy,
-        app_team=owned.team,
-        requester=release.requested_by,
-        approve=approve,
-    )
+    policy.may_decide(principal, release.env, target.policy, app_team=owned.team)
     if release.phase != ReleasePhase.WAITING_APPROVAL.value:
         raise InvalidState(f"release {release_id} is {release.phase}, not waiting for approval")
+    if approve:
+        policy.second_person(principal, release.env, target.policy, requester=release.requested_by)
     hold = ApprovalOut.model_validate(release.approval or {"approvers": "", "four_eyes": True})
     release.approval = hold.model_copy(
         update={

@@ -5,12 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    model_validator,
+)
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_runtime.params import JSON_INTEGER
 
 # An image must name a tag or a digest: `latest`-by-omission is not a release.
 IMAGE = r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$"
@@ -26,13 +34,13 @@ class ControlAction(StrEnum):
 class ReleaseOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    replicas: int | None = Field(
-        None, ge=0, le=1000, description="default: the app's replicas for the env (else 2)"
+    replicas: Annotated[int, Field(ge=0, le=1000), JSON_INTEGER] | None = Field(
+        None, description="default: the app's replicas for the env (else 2)"
     )
-    timeout_s: float = Field(
+    timeout_s: StrictFloat = Field(
         600, gt=0, le=7200, description="per cluster: from apply to ingress confirmed"
     )
-    debug: bool = Field(
+    debug: StrictBool = Field(
         False,
         description="probes and lifecycle hooks off (for a CrashLoopBackOff); the next normal "
         "release turns it off again",
@@ -42,16 +50,18 @@ class ReleaseOptions(BaseModel):
         description="blue-green and gray: wait for POST .../promote (manual) or go on by "
         "themselves after auto_promote_s (auto). Default: auto for blue-green, manual for gray",
     )
-    auto_promote_s: float = Field(0, ge=0, le=86_400)
-    scale_down_delay_s: float = Field(
+    auto_promote_s: StrictFloat = Field(0, ge=0, le=86_400)
+    scale_down_delay_s: StrictFloat = Field(
         30, ge=0, le=86_400, description="blue-green: the old colour is kept this long"
     )
-    gray_replicas: int | None = Field(None, ge=1, le=1000, description="gray: pods in gray")
-    gray_percent: float | None = Field(
+    gray_replicas: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] | None = Field(
+        None, description="gray: pods in gray"
+    )
+    gray_percent: StrictFloat | None = Field(
         None, gt=0, le=100, description="gray: pods in gray as a share of the replicas"
     )
-    gray_weight: int | None = Field(
-        None, ge=0, le=256, description="gray: HAProxy weight of each gray pod (stable: 100)"
+    gray_weight: Annotated[int, Field(ge=0, le=256), JSON_INTEGER] | None = Field(
+        None, description="gray: HAProxy weight of each gray pod (stable: 100)"
     )
 
     @model_validator(mode="after")
