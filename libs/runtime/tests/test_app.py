@@ -13,6 +13,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -120,7 +121,9 @@ async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
     assert len(made) == 32
 
 
-async def test_readyz_names_an_unreachable_broker(db_engine: AsyncEngine) -> None:
+async def test_a_broker_outage_is_reported_not_unready(db_engine: AsyncEngine) -> None:
+    """The outbox holds events through a broker outage: the service stays ready (200,
+    "degraded"), names the broker, and its gauge says 0."""
     spec = ServiceSpec(name="test", title="T", version="1", description="d")
     app = create_service_app(spec, settings_for(db_engine, f"127.0.0.1:{free_port()}"))
     async with LifespanManager(app) as manager:
@@ -129,11 +132,15 @@ async def test_readyz_names_an_unreachable_broker(db_engine: AsyncEngine) -> Non
         ) as c:
             anonymous = await c.get("/readyz")
             r = await c.get("/readyz", headers=VIEWER)
-    assert anonymous.status_code == 503
-    assert anonymous.json()["checks"] == {"database": "ok", "broker": "failing", "workers": "ok"}
-    assert r.status_code == 503
+    assert anonymous.status_code == 200
+    assert anonymous.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "broker": "failing", "workers": "ok"},
+    }
+    assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
+    assert REGISTRY.get_sample_value("flotilla_dependency_up", {"dependency": "broker"}) == 0
     assert body["checks"]["database"] == "ok"
     assert (
         "Connect call failed" in body["checks"]["broker"]

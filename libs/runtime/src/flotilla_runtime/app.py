@@ -36,6 +36,7 @@ from flotilla_runtime.metrics import MetricsMiddleware
 from flotilla_runtime.outbox import OutboxRelay
 from flotilla_runtime.settings import FullServiceSettings
 from flotilla_runtime.supervisor import Supervisor, Worker, stop_process
+from flotilla_runtime.transient import OUTAGE_TYPES, outage
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +50,10 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    """Checks that gate readiness: failing, the service cannot serve (503)."""
+    reported: dict[str, ReadinessCheck] = field(default_factory=dict)
+    """Checks `/readyz` reports without failing on: the service serves through their outage
+    (the broker: every write's event waits in the outbox and is published when it returns)."""
     service: Any = None
     """The service's own state, typed by the service (a dataclass of what its worker factory
     built and its request state shares): set by `ServiceSpec.workers`, read by `.state`."""
@@ -103,10 +108,10 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
 
         resources.readiness = {
             "database": database,
-            "broker": BrokerProbe(settings),
             "workers": workers_healthy,
             **resources.readiness,
         }
+        resources.reported = {"broker": BrokerProbe(settings), **resources.reported}
         await supervisor.start()
         log.info("service_started", service=spec.name, port=settings.port)
         state: dict[str, Any] = {
@@ -116,6 +121,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
             "authenticator": resources.authenticator,
             "supervisor": supervisor,
             "readiness": resources.readiness,
+            "reported": resources.reported,
         }
         extra = spec.state(resources)
         if shadowed := sorted(set(extra) & set(state)):
@@ -137,7 +143,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         openapi_tags=[*spec.openapi_tags, {"name": "health", "description": "Probes and metrics"}],
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, outage=outage, outage_types=OUTAGE_TYPES)
     for middleware in spec.middleware:
         app.add_middleware(middleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

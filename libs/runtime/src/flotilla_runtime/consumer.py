@@ -20,7 +20,6 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,6 +28,7 @@ from flotilla_runtime.db import Base, create_sessionmaker, session_scope
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.metrics import CONSUMED_EVENTS
 from flotilla_runtime.settings import KafkaSettings
+from flotilla_runtime.transient import outage
 
 log = structlog.get_logger(__name__)
 
@@ -133,22 +133,32 @@ class EventConsumer:
         backoff = 0.2
         attempt = 0
         while True:
-            attempt += 1
             try:
                 async with session_scope(self._sessionmaker) as session:
                     for record in records:
                         await self._handle_one(session, record)
                 return
-            except (OperationalError, DBAPIError, OSError) as exc:
-                # The database is down: nothing was stored. Wait, never skip.
-                log.warning("consumer_db_unavailable", consumer=self.name, error=repr(exc))
             except Exception as exc:
-                log.warning(
-                    "consumer_batch_failed", consumer=self.name, attempt=attempt, error=repr(exc)
-                )
-                if attempt >= self._max_attempts:
-                    await self._isolate_poison(records)
-                    return
+                away = outage(exc)
+                if away is not None:
+                    # The database (or a service the handler asks) is away: nothing was
+                    # stored. Wait, never skip, and never count it against the records.
+                    log.warning(
+                        "consumer_dependency_unavailable",
+                        consumer=self.name,
+                        dependency=away,
+                        error=repr(exc),
+                    )
+                else:
+                    log.warning(
+                        "consumer_batch_failed",
+                        consumer=self.name,
+                        attempt=attempt,
+                        error=repr(exc),
+                    )
+                    attempt += 1
+                    if attempt >= self._max_attempts and await self._isolate_poison(records):
+                        return
             await asyncio.sleep(backoff)
             backoff = min(self._max_backoff_s, backoff * 2)
 
@@ -174,32 +184,45 @@ class EventConsumer:
             await self._handler(session, event)
         CONSUMED_EVENTS.labels(self.name, "processed").inc()
 
-    async def _isolate_poison(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        """Retry one record per transaction; store the ones that still fail as dead letters."""
+    async def _isolate_poison(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Retry one record per transaction; store the ones that still fail as dead letters.
+        False when an outage interrupts it: the batch is retried whole (records handled here
+        meanwhile are deduplicated), nothing is dead-lettered because a dependency was away."""
         for record in records:
             try:
                 async with session_scope(self._sessionmaker) as session:
                     await self._handle_one(session, record)
             except Exception as exc:
-                async with session_scope(self._sessionmaker) as session:
-                    session.add(
-                        DeadLetter(
-                            consumer=self.name,
-                            topic=record.topic,
-                            partition=record.partition,
-                            offset=record.offset,
-                            key=record.key,
-                            value=record.value,
-                            headers={k: v.decode(errors="replace") for k, v in record.headers},
-                            error=repr(exc)[:4000],
-                        )
-                    )
-                CONSUMED_EVENTS.labels(self.name, "dead_letter").inc()
-                log.error(
-                    "consumer_dead_letter",
+                if outage(exc) is not None:
+                    return False
+                try:
+                    await self._dead_letter(record, exc)
+                except Exception as write_failed:
+                    if outage(write_failed) is None:
+                        raise
+                    return False
+        return True
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], exc: Exception) -> None:
+        async with session_scope(self._sessionmaker) as session:
+            session.add(
+                DeadLetter(
                     consumer=self.name,
                     topic=record.topic,
                     partition=record.partition,
                     offset=record.offset,
-                    error=repr(exc),
+                    key=record.key,
+                    value=record.value,
+                    headers={k: v.decode(errors="replace") for k, v in record.headers},
+                    error=repr(exc)[:4000],
                 )
+            )
+        CONSUMED_EVENTS.labels(self.name, "dead_letter").inc()
+        log.error(
+            "consumer_dead_letter",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=repr(exc),
+        )

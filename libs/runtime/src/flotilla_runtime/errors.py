@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -108,6 +108,17 @@ class Unavailable(FlotillaError):
     title = "Service unavailable"
 
 
+class DependencyUnavailable(Unavailable):
+    """A request met an outage of one of the service's dependencies: nothing was changed (its
+    transaction rolled back); retry after the `Retry-After` seconds."""
+
+    type_ = "dependency-unavailable"
+    title = "A dependency of this service is unavailable"
+
+    def headers(self) -> Mapping[str, str]:
+        return {"Retry-After": "2"}
+
+
 def problem(
     status: int,
     type_: str,
@@ -140,8 +151,17 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render domain errors, validation errors, HTTP errors and crashes as problem+json."""
+def install_problem_handlers(
+    app: FastAPI,
+    *,
+    outage: Callable[[BaseException], Any] = lambda _: None,
+    outage_types: Sequence[type[Exception]] = (),
+) -> None:
+    """Render domain errors, validation errors, HTTP errors and crashes as problem+json. An
+    unhandled exception that `outage` names a dependency for (flotilla_runtime.transient) is a
+    503 `dependency-unavailable` with Retry-After; any other is a 500. `outage_types` are the
+    exception classes an outage may come as: they get their own handler, since Starlette
+    re-raises what reaches the catch-all one (uvicorn would log every outage as a crash)."""
 
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, FlotillaError)
@@ -194,12 +214,21 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        away = outage(exc)
+        if away is not None:
+            # An outage, not a bug: the request's transaction rolled back; say when to retry.
+            log.warning("request_dependency_unavailable", dependency=away, error=repr(exc))
+            said = getattr(away, "described", f"{away} is unavailable")
+            unavailable = DependencyUnavailable(f"{said}; nothing was changed, retry shortly")
+            return await on_domain_error(request, unavailable)
         log.exception("request_crashed", path=request.url.path)
         return problem(500, "internal", "Internal error", instance=request.url.path)
 
     app.add_exception_handler(FlotillaError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    for kind in outage_types:
+        app.add_exception_handler(kind, on_crash)
     app.add_exception_handler(Exception, on_crash)
 
 

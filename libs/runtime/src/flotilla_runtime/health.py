@@ -1,9 +1,13 @@
 """`/livez`, `/readyz` and `/metrics`, outside `/v1`.
 
-`/readyz` runs every readiness check concurrently (database, broker, supervised workers, and any
-the service adds) with a per-check timeout and answers 503 naming the failing ones. Anyone (a
-kubelet) learns which check fails; why — an error that names hosts, sockets and internals — is
-told only to a caller with a viewer or service token, and logged.
+`/readyz` runs every check concurrently with a per-check timeout. The checks that gate
+readiness (the database, the supervised workers, and any the service adds) answer 503 naming
+the failing ones. The reported ones (the broker) do not: a service whose events wait in its
+outbox serves through a broker outage, so the answer is 200 with `"status": "degraded"`, the
+failing check named, and `flotilla_dependency_up{dependency}` at 0 (readiness that failed on
+the broker would take every replica out of its Service at once for an outage the outbox is
+built to hold). Anyone (a kubelet) learns which check fails; why — an error that names hosts,
+sockets and internals — is told only to a caller with a viewer or service token, and logged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from flotilla_runtime.auth import reader_or_none
+from flotilla_runtime.metrics import DEPENDENCY_UP
 
 log = structlog.get_logger(__name__)
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -51,24 +56,26 @@ async def livez() -> dict[str, str]:
 @router.get(
     "/readyz",
     operation_id="readyz",
-    summary="The service can serve: database, broker and workers are healthy",
+    summary="The service can serve: its database and workers are healthy (the broker is "
+    "reported, not required)",
     responses={503: {"description": "Not ready; `checks` names what failed"}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    checks: Mapping[str, ReadinessCheck] = request.state.readiness
-    results = await run_checks(checks)
-    ready = all(v == "ok" for v in results.values())
-    if not ready:
-        failing = {k: v for k, v in results.items() if v != "ok"}
-        log.warning("not_ready", checks=failing)
+    gating: Mapping[str, ReadinessCheck] = request.state.readiness
+    reported: Mapping[str, ReadinessCheck] = getattr(request.state, "reported", {})
+    results = await run_checks({**gating, **reported})
+    for name, result in results.items():
+        DEPENDENCY_UP.labels(name).set(1 if result == "ok" else 0)
+    ready = all(results[name] == "ok" for name in gating)
+    failing = {k: v for k, v in results.items() if v != "ok"}
+    status = "unavailable" if not ready else "degraded" if failing else "ok"
+    if failing:
+        log.warning("not_ready" if not ready else "degraded", checks=failing)
         authorization = request.headers.get("authorization", "")
         authenticator = getattr(request.state, "authenticator", None)
         if await reader_or_none(authenticator, authorization) is None:
             results = {k: "ok" if v == "ok" else "failing" for k, v in results.items()}
-    return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": results},
-        status_code=200 if ready else 503,
-    )
+    return JSONResponse({"status": status, "checks": results}, status_code=200 if ready else 503)
 
 
 @router.get(

@@ -16,6 +16,7 @@ import asyncpg
 import structlog
 
 from flotilla_runtime.db import asyncpg_dsn
+from flotilla_runtime.transient import outage
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +38,9 @@ class LeaderLock:
             while True:
                 try:
                     await self._step()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except Exception as exc:
+                    if outage(exc) is None:
+                        raise
                     if self.is_leader:
                         log.warning("leadership_lost", lock=self.name, error=repr(exc))
                     self._lose()

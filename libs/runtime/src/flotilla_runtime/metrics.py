@@ -28,6 +28,11 @@ CONSUMED_EVENTS = Counter(
     ["consumer", "outcome"],
 )
 WORKER_UP = Gauge("flotilla_worker_up", "1 while a supervised worker runs.", ["worker"])
+DEPENDENCY_UP = Gauge(
+    "flotilla_dependency_up",
+    "1 when the readiness check of a dependency (database, broker, ...) passed at /readyz.",
+    ["dependency"],
+)
 
 
 class MetricsMiddleware:

@@ -39,6 +39,7 @@ from flotilla_runtime.db import Base, create_sessionmaker, session_scope
 from flotilla_runtime.kafka import create_producer, start_or_stop
 from flotilla_runtime.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
 from flotilla_runtime.settings import KafkaSettings
+from flotilla_runtime.transient import outage
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +102,12 @@ async def add_event(
     return event
 
 
+class Unacknowledged(KafkaError):  # type: ignore[misc]
+    """The broker did not acknowledge some events of a round: they stay pending, retried."""
+
+    retriable = True
+
+
 class OutboxRelay:
     """Worker that publishes pending outbox rows; safe to run in several replicas."""
 
@@ -140,10 +147,17 @@ class OutboxRelay:
                 try:
                     published = await self.publish_pending()
                     backoff = 0.0
-                except (KafkaError, OSError, TimeoutError) as exc:
-                    # Broker (or database) unreachable: rows stay pending; retry with backoff.
+                except Exception as exc:
+                    # Broker or database unreachable: rows stay pending; retry with backoff.
+                    if (away := outage(exc)) is None:
+                        raise
                     backoff = min(self._max_backoff_s, max(0.2, backoff * 2))
-                    log.warning("outbox_publish_failed", error=repr(exc), retry_in_s=backoff)
+                    log.warning(
+                        "outbox_publish_failed",
+                        dependency=away,
+                        error=repr(exc),
+                        retry_in_s=backoff,
+                    )
                     await self._reset_producer()
                     await asyncio.sleep(backoff)
                     continue
@@ -199,7 +213,7 @@ class OutboxRelay:
                 )
             OUTBOX_PUBLISHED.inc(len(sent))
         if failed:
-            raise KafkaError(
+            raise Unacknowledged(
                 f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}"
             )
         return len(sent)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session, UOWTransaction
 
 from flotilla_runtime.db import asyncpg_dsn
+from flotilla_runtime.transient import outage
 
 log = structlog.get_logger(__name__)
 
@@ -156,7 +157,9 @@ class ReadCache:
                 while not conn.is_closed():
                     await asyncio.sleep(self._check_interval_s)
                     await conn.fetchval("SELECT 1", timeout=self._check_interval_s)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            except Exception as exc:
+                if outage(exc) is None:
+                    raise
                 log.warning("read_cache_off", channel=self.channel, error=repr(exc)[:200])
             finally:
                 self.listening = False

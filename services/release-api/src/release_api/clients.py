@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import structlog
 from kubernetes_asyncio import client
 
 from flotilla_contracts import ClusterConnection, problems
@@ -23,7 +24,10 @@ from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime.errors import DependencyFailed, NotFound
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.registry import RegistryClient
+from flotilla_runtime.transient import outage
 from release_api.errors import UnknownEnvironment
+
+log = structlog.get_logger(__name__)
 
 
 class IngressNotConfigured(Exception):
@@ -85,7 +89,8 @@ class Registry:
 class Clusters:
     """ApiClients per cluster, from the registry's connections. A connection is re-read from
     the registry at most every `refresh_s` (rollout steps run every half second; a rotated
-    credential is picked up within that time)."""
+    credential is picked up within that time). While the registry is unavailable the last
+    known connection is used, so a registry outage does not stop a rollout."""
 
     def __init__(self, registry: Registry, *, refresh_s: float = 30.0) -> None:
         self._registry = registry
@@ -98,7 +103,16 @@ class Clusters:
         now = time.monotonic()
         if known is not None and now - self._checked.get(cluster, 0.0) < self._refresh_s:
             return known[1]
-        connection = await self._registry.connection(cluster)
+        try:
+            connection = await self._registry.connection(cluster)
+        except Exception as exc:
+            if known is None or outage(exc) is None:
+                raise
+            # cluster-registry is away: the last known connection still reaches the cluster
+            # (a rotated credential is picked up when the registry answers again).
+            log.warning("registry_unavailable_using_known", cluster=cluster, error=repr(exc))
+            self._checked[cluster] = now
+            return known[1]
         self._checked[cluster] = now
         if known is not None and known[0] == connection:
             return known[1]

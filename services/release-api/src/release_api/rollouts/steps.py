@@ -25,6 +25,7 @@ read. The runner (release_api.workers.rollouts) decides when a step runs.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from flotilla_contracts.enums import AppType, RolloutPhase, Stage, Strategy
 from flotilla_contracts.events import RolloutProgressedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
+from flotilla_runtime.transient import Backoff, outage
 from release_api import kubeops
 from release_api.apps.schemas import AppSpec
 from release_api.clients import Clusters, IngressNotConfigured, IngressSync
@@ -54,6 +56,9 @@ from release_api.rollouts.state import (
 )
 
 log = structlog.get_logger(__name__)
+# How long an undo waits out an outage of what it needs before it reports the cluster as not
+# put back (the operator then sees "putting it back failed too" with the reason).
+UNDO_PATIENCE_S = 120.0
 
 
 class StepFailed(Exception):
@@ -377,43 +382,58 @@ class RolloutSteps:
         release, fresh, _ = await self.load(rollout.id)
         if fresh.phase != rollout.phase or RolloutPhase(fresh.phase).is_terminal:
             return
-        progress = progress_of(fresh)
-        put_back = False
-        try:
-            api = await self._clusters.api(fresh.cluster)
-            if release.strategy == Strategy.BLUE_GREEN.value:
-                idle = progress.idle or Stage.BLUE
-                live = progress.live
-                if progress.switched and live is not None:
-                    await kubeops.switch_service(api, fresh.namespace, release.app, live)
-                if live is not None:
-                    await kubeops.scale(api, fresh.namespace, object_name(release.app, idle), 0)
-                put_back = live is not None
-            else:
-                if release.strategy == Strategy.GRAY.value:
-                    await kubeops.remove_stage(api, fresh.namespace, release.app, Stage.GRAY)
-                    put_back = progress.step == "gray"
-                if fresh.previous:
-                    await kubeops.restore_deployment(
-                        api,
-                        fresh.namespace,
-                        object_name(release.app, Stage.STABLE),
-                        fresh.previous,
-                    )
-                    put_back = True
-        except (ApiException, aiohttp.ClientError, OSError, FlotillaError) as exc:
-            await self._move(
-                release,
-                fresh,
-                RolloutPhase.FAILED,
-                reason=f"{reason}; putting it back failed too: {why(exc)}",
-            )
-            return
+        backoff = Backoff(cap_s=10.0)
+        started = asyncio.get_running_loop().time()
+        while True:
+            try:
+                put_back = await self._put_back(release, fresh)
+                break
+            except Exception as exc:
+                # An undo that cannot run yet (registry, database or the cluster's API away)
+                # is retried, not reported as failed while it could still succeed.
+                waited = asyncio.get_running_loop().time() - started
+                if outage(exc) is not None and waited < UNDO_PATIENCE_S:
+                    log.warning("rollout_undo_waiting", cluster=fresh.cluster, error=why(exc))
+                    await backoff.wait()
+                    continue
+                if not isinstance(exc, (ApiException, aiohttp.ClientError, OSError, FlotillaError)):
+                    raise
+                await self._move(
+                    release,
+                    fresh,
+                    RolloutPhase.FAILED,
+                    reason=f"{reason}; putting it back failed too: {why(exc)}",
+                )
+                return
         if aborted:
             to = RolloutPhase.ABORTED
         else:
             to = RolloutPhase.ROLLED_BACK if put_back else RolloutPhase.FAILED
         await self._move(release, fresh, to, reason=reason)
+
+    async def _put_back(self, release: Release, fresh: Rollout) -> bool:
+        """Put the cluster back as it was before this release; True when there was something
+        to put back (a previous version, the live colour, a gray stage)."""
+        progress = progress_of(fresh)
+        put_back = False
+        api = await self._clusters.api(fresh.cluster)
+        if release.strategy == Strategy.BLUE_GREEN.value:
+            idle = progress.idle or Stage.BLUE
+            live = progress.live
+            if progress.switched and live is not None:
+                await kubeops.switch_service(api, fresh.namespace, release.app, live)
+            if live is not None:
+                await kubeops.scale(api, fresh.namespace, object_name(release.app, idle), 0)
+            return live is not None
+        if release.strategy == Strategy.GRAY.value:
+            await kubeops.remove_stage(api, fresh.namespace, release.app, Stage.GRAY)
+            put_back = progress.step == "gray"
+        if fresh.previous:
+            await kubeops.restore_deployment(
+                api, fresh.namespace, object_name(release.app, Stage.STABLE), fresh.previous
+            )
+            put_back = True
+        return put_back
 
 
 def _template_id(release: Release) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
+from flotilla_runtime.transient import outage
 from release_api.clients import Clusters, IngressSync
 from release_api.rollouts import machine
 from release_api.rollouts.repository import RolloutRepository
@@ -59,8 +60,10 @@ class RolloutRunner:
                     try:
                         await self._start_unfinished()
                         await self._steps.scale_down_old_colours()
-                    except OSError as exc:  # the database is away: try again
-                        log.warning("runner_db_unavailable", error=repr(exc))
+                    except Exception as exc:
+                        if (away := outage(exc)) is None:
+                            raise
+                        log.warning("runner_waiting", dependency=away, error=repr(exc))
                 await asyncio.sleep(self._poll_s)
         finally:
             for task in self._tasks.values():
@@ -79,6 +82,7 @@ class RolloutRunner:
                     )
 
     async def _drive(self, rollout_id: int) -> None:
+        """Step one rollout until it is finished, paused or its release is not running."""
         try:
             while True:
                 release, rollout, app_type = await self._steps.load(rollout_id)
@@ -97,13 +101,22 @@ class RolloutRunner:
                         continue
                     if not await self._steps.step(release, rollout, app_type, phase):
                         await asyncio.sleep(IDLE_SLEEP_S)
-                except (ApiException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                    if _transient(exc) and time_left(rollout) > 0:
-                        log.warning("rollout_retrying", cluster=rollout.cluster, error=why(exc))
+                except Exception as exc:
+                    # An outage of the registry, k8s-sync, the database or the cluster's API
+                    # is waited out until this cluster's deadline; a fault of the cluster (or
+                    # the deadline) fails the rollout and puts the cluster back.
+                    away = outage(exc) or _conflict(exc)
+                    if away is not None and time_left(rollout) > 0:
+                        log.warning(
+                            "rollout_waiting",
+                            cluster=rollout.cluster,
+                            dependency=away,
+                            error=why(exc),
+                        )
                         await asyncio.sleep(1.0)
                         continue
-                    await self._steps.undo(release, rollout, why(exc))
-                except (StepFailed, FlotillaError) as exc:
+                    if away is None and not isinstance(exc, _ROLLOUT_FAULTS):
+                        raise
                     await self._steps.undo(release, rollout, why(exc))
         except asyncio.CancelledError:
             raise
@@ -114,7 +127,12 @@ class RolloutRunner:
             self._tasks.pop(rollout_id, None)
 
 
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, ApiException):
-        return exc.status in (0, 409, 429) or exc.status >= 500
-    return True  # connection refused or reset, timeouts
+def _conflict(exc: BaseException) -> str | None:
+    """A write that lost a race on resourceVersion (409): not an outage, but the next step
+    reads the object again, so it is retried the same way."""
+    return "conflict" if isinstance(exc, ApiException) and exc.status == 409 else None
+
+
+# What fails a cluster's rollout (the cluster refused a change, a step found it broken, a
+# domain error); anything else unclassified is a bug, logged, and the rollout picked up again.
+_ROLLOUT_FAULTS = (StepFailed, FlotillaError, ApiException, aiohttp.ClientError, OSError)
