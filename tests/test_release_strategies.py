@@ -149,3 +149,39 @@ async def test_blue_green_gray_and_operations(world: World) -> None:
     restarted = await finished(http, r.headers["Location"])
     assert restarted["phase"] == "succeeded"
     assert restarted["image"] == "canary/app:5"
+
+
+class _Switchable(httpx.AsyncBaseTransport):
+    """cluster-registry as release-api reaches it, with an off switch (connection refused)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down = False
+        self.refused = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            self.refused += 1
+            raise httpx.ConnectError("connection refused (cluster-registry stopped)")
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_rollout_rides_out_a_registry_outage(world: World) -> None:
+    """cluster-registry goes away mid-rollout, longer than the connection refresh: every
+    cluster goes on with the connection it knew and the release succeeds; nothing is put back."""
+    registry = _Switchable(world.registry_transport)
+    world.registry_transport = registry
+    world.release_settings = world.release_settings.model_copy(update={"connection_refresh_s": 0.5})
+    await world.restart_release_api()
+    http = world.release
+    assert (await http.post("/v1/apps", headers=DEV, json=app_body("ride", 2.5))).status_code == 201
+    location = await start_release(http, "ride", "ride/app:1", timeout_s=60)
+    await until_any(http, location, "waiting-ready")
+    registry.down = True
+    await asyncio.sleep(5)  # ten refresh periods; the pods get ready meanwhile
+    assert registry.refused > 0  # release-api did try the registry
+    registry.down = False
+    done = await finished(http, location)
+    assert done["phase"] == "succeeded", done
+    assert {c["phase"] for c in done["clusters"]} == {"succeeded"}
+    assert set((await images_of(world, "ride")).values()) == {"ride/app:1"}

@@ -56,7 +56,8 @@ def build_workers(
         k8s_sync or httpx.AsyncClient(base_url=settings.k8s_sync_url, timeout=15), token
     )
     leader = LeaderLock(settings.database_url, "release-api-runner")
-    clusters = Clusters(registry_client)  # shared with the endpoints; the runner closes it
+    # shared with the endpoints; the runner closes it
+    clusters = Clusters(registry_client, refresh_s=settings.connection_refresh_s)
     runner = RolloutRunner(
         resources.sessionmaker,
         clusters,

@@ -25,3 +25,11 @@ class Settings(FullServiceSettings):
     runner_poll_s: float = Field(
         0.25, gt=0, le=10, description="How often unfinished rollouts are looked for."
     )
+    connection_refresh_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How often a cluster's connection is re-read from cluster-registry (a "
+        "rotated credential is picked up within this time; while the registry is away the "
+        "last known one is used).",
+    )
