@@ -12,6 +12,12 @@ connection from the registry's internal endpoint. A slow poll (`cluster_refresh_
 the safety net for missed events (broker down, events published before this replica started).
 A registry that does not answer changes nothing: the clusters being synced stay synced.
 
+A list that suddenly lost every cluster, or more than half of them (a registry pointed at the
+wrong database, a bad deploy, a restore), is not applied at once: the clusters being synced
+stay synced, and the list is read again after `CONFIRM_S`; only a second read that agrees is
+applied. (k8s-sync would otherwise take every server of those clusters out of the ingress in
+one batch.) A deregistration of one cluster among several is applied at once.
+
 A service that needs the environments too (k8s-sync serves only the namespaces they map) passes
 `environments`: it gets the registry's environments after each cluster list, and
 `io.flotilla.environment.changed` triggers a re-read as well.
@@ -48,6 +54,7 @@ REFRESH_ON = frozenset(
     for model in (ClusterRegisteredV1, ClusterUpdatedV1, ClusterDeregisteredV1)
 )
 ENVIRONMENT_CHANGED = EnvironmentChangedV1.event_type.encode()
+CONFIRM_S = 2.0
 
 
 class ClusterSource:
@@ -69,6 +76,8 @@ class ClusterSource:
         self._refresh_s = refresh_s
         self._refresh = asyncio.Event()
         self.synced = asyncio.Event()
+        self._applied: frozenset[str] | None = None
+        self._held: frozenset[str] | None = None
 
     def refresh_now(self) -> None:
         self._refresh.set()
@@ -77,21 +86,44 @@ class ClusterSource:
         try:
             while True:
                 self._refresh.clear()
+                wait_s = self._refresh_s
                 try:
-                    await self._apply(await self.fetch())
-                    if self._environments is not None:
-                        await self._environments(await self._registry.environments())
-                    self.synced.set()
+                    if await self._read():
+                        if self._environments is not None:
+                            await self._environments(await self._registry.environments())
+                        self.synced.set()
+                    else:
+                        wait_s = min(wait_s, CONFIRM_S)
                 except RegistryUnavailable as exc:
                     log.warning("cluster_list_unavailable", error=repr(exc)[:300])
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._refresh_s):
+                    async with asyncio.timeout(wait_s):
                         await self._refresh.wait()
         finally:
             await self._registry.aclose()
 
     async def fetch(self) -> list[ClusterConnection]:
         return await self._registry.connections()
+
+    async def _read(self) -> bool:
+        """Read the list and apply it; False when it is held for a confirming read."""
+        connections = await self.fetch()
+        names = frozenset(c.cluster for c in connections)
+        had = self._applied or frozenset()
+        shrank = bool(had) and (not names or 2 * len(had - names) > len(had))
+        if shrank and self._held != names:
+            self._held = names
+            log.warning(
+                "cluster_list_shrink_unconfirmed",
+                had=len(had),
+                now=len(names),
+                confirm_in_s=CONFIRM_S,
+            )
+            return False
+        self._held = None
+        await self._apply(connections)
+        self._applied = names
+        return True
 
 
 class ClusterEvents:
