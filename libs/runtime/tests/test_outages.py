@@ -188,12 +188,18 @@ async def test_a_consumer_waits_out_a_database_outage_and_dead_letters_nothing(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    async with engine.connect() as conn:
-        ids = list((await conn.execute(text("SELECT event_id FROM handled ORDER BY n"))).scalars())
-        dead = await conn.scalar(text("SELECT count(*) FROM flotilla_dead_letters"))
+    ids, dead = await _handled_and_dead(engine)
     await engine.dispose()
     assert ids == [e.id for e in first + during]  # each once, in order
     assert dead == 0
+
+
+async def _handled_and_dead(engine: AsyncEngine) -> tuple[list[str], int]:
+    """The handled event ids in order, and how many records were dead-lettered."""
+    async with engine.connect() as conn:
+        ids = list((await conn.execute(text("SELECT event_id FROM handled ORDER BY n"))).scalars())
+        dead = await conn.scalar(text("SELECT count(*) FROM flotilla_dead_letters"))
+    return ids, int(dead or 0)
 
 
 async def _until_handled(engine: AsyncEngine, rows: int, timeout_s: float = 30) -> None:
@@ -243,8 +249,6 @@ async def test_a_handler_that_meets_an_unavailable_service_is_retried_not_dead_l
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    async with engine.connect() as conn:
-        ids = list((await conn.execute(text("SELECT event_id FROM handled ORDER BY n"))).scalars())
-        dead = await conn.scalar(text("SELECT count(*) FROM flotilla_dead_letters"))
+    ids, dead = await _handled_and_dead(engine)
     assert ids == [e.id for e in events]
     assert dead == 0

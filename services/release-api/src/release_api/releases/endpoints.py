@@ -315,27 +315,29 @@ def _decision(approve: bool) -> Any:
     return decide
 
 
-router.add_api_route(
-    "/apps/{app}/releases/{release_id}/approve",
-    _decision(True),
-    methods=["POST"],
-    operation_id="approveRelease",
-    summary="Approve a release the environment's policy holds; its clusters start",
-    description=(
+DECISIONS = {
+    "approve": (
+        True,
+        "Approve a release the environment's policy holds; its clusters start",
         "Allowed to whom the environment's `approval.by` rule names; under four eyes never to "
-        "the person who requested the release. 409 unless the release is `waiting-approval`."
+        "the person who requested the release. 409 unless the release is `waiting-approval`.",
     ),
-    response_model=ReleaseOut,
-)
-router.add_api_route(
-    "/apps/{app}/releases/{release_id}/reject",
-    _decision(False),
-    methods=["POST"],
-    operation_id="rejectRelease",
-    summary="Reject a release the environment's policy holds; it ends, no cluster touched",
-    description="Allowed to whom the environment's `approval.by` rule names.",
-    response_model=ReleaseOut,
-)
+    "reject": (
+        False,
+        "Reject a release the environment's policy holds; it ends, no cluster touched",
+        "Allowed to whom the environment's `approval.by` rule names.",
+    ),
+}
+for _verb, (_approve, _summary, _description) in DECISIONS.items():
+    router.add_api_route(
+        f"/apps/{{app}}/releases/{{release_id}}/{_verb}",
+        _decision(_approve),
+        methods=["POST"],
+        operation_id=f"{_verb}Release",
+        summary=_summary,
+        description=_description,
+        response_model=ReleaseOut,
+    )
 
 
 @router.post(
