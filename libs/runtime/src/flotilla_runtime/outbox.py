@@ -145,7 +145,8 @@ class OutboxRelay:
                 # Clear before claiming: a commit that lands during the round wakes the next one.
                 self._wakeup.clear()
                 try:
-                    published = await self.publish_pending()
+                    if await self.publish_pending() == 0:
+                        await self._wait_for_work()  # counts what is pending: the database too
                     backoff = 0.0
                 except Exception as exc:
                     # Broker or database unreachable: rows stay pending; retry with backoff.
@@ -160,9 +161,6 @@ class OutboxRelay:
                     )
                     await self._reset_producer()
                     await asyncio.sleep(backoff)
-                    continue
-                if published == 0:
-                    await self._wait_for_work()
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)

@@ -6,23 +6,31 @@ it, and the payloads stay those of `flotilla_contracts` v1. A failure is reporte
 concerns an application — a refused command, a read back that differs, a configuration that
 `haproxy -c` refused — not for an instance that is down: that is the instance's health (status
 API, `flotilla_ingress_up`), and it is repaired when the instance returns.
+
+The ingress is never held up by its events: while the database is away (the outbox cannot take
+them), the newest event per key is kept in memory and written with the next batch's events once
+it answers. An older event of the same key is superseded by design: each says what a backend
+serves in a cluster now.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import Stage
-from flotilla_contracts.events import IngressEndpoint, SyncAppliedV1, SyncFailedV1
+from flotilla_contracts.events import EventPayload, IngressEndpoint, SyncAppliedV1, SyncFailedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.outbox import add_event
+from flotilla_runtime.transient import outage
 from k8s_sync.ingress.haproxy import ServerState
 from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.sync.routes import GRAY_SUFFIX
 from k8s_sync.workers.ingress_sync import IngressSync
 
+log = structlog.get_logger(__name__)
 SOURCE = "/flotilla/k8s-sync"
 _STAGES = {s.value for s in Stage}
 
@@ -36,12 +44,40 @@ def app_env(backend: str) -> tuple[str, str]:
     return app, env
 
 
+Outboxed = tuple[EventPayload, str, str, str]  # payload, source, key, subject
+
+
+class _HeldThroughOutages:
+    """Writes events to the outbox; during a database outage keeps the newest per key."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._held: dict[tuple[str, str], Outboxed] = {}
+
+    async def write(self, events: list[Outboxed]) -> None:
+        for event in events:
+            self._held[(event[1], event[2])] = event
+        batch = dict(self._held)  # every instance's callback shares this; each awaits
+        try:
+            async with session_scope(self._sessionmaker) as session:
+                for payload, source, key, subject in batch.values():
+                    await add_event(session, payload, source=source, key=key, subject=subject)
+        except Exception as exc:
+            if (away := outage(exc)) is None:
+                raise
+            log.warning("sync_events_held", dependency=away, held=len(self._held))
+            return
+        for slot, event in batch.items():
+            if self._held.get(slot) is event:  # not superseded meanwhile
+                del self._held[slot]
+
+
 class SyncEventPublisher:
     """`on_synced` callback of every instance: one SyncAppliedV1 per (app, env, cluster)."""
 
     def __init__(self, engine: IngressSync, sessionmaker: async_sessionmaker[AsyncSession]):
         self._engine = engine
-        self._sessionmaker = sessionmaker
+        self._outbox = _HeldThroughOutages(sessionmaker)
 
     async def __call__(
         self, instance: IngressInstance, backend: str, servers: list[ServerState]
@@ -65,32 +101,28 @@ class SyncEventPublisher:
                 )
             )
         now = datetime.now(UTC)
-        async with session_scope(self._sessionmaker) as session:
-            for cluster, endpoints in sorted(by_cluster.items()):
-                view = self._engine.views.get(cluster)
-                versions = (
-                    {
-                        k: v
-                        for k, v in view.slice_versions.items()
-                        if k in view.by_backend.get(backend, ())
-                    }
-                    if view
-                    else {}
-                )
-                await add_event(
-                    session,
-                    SyncAppliedV1(
-                        app=app,
-                        env=env,
-                        cluster=cluster,
-                        endpoints=tuple(sorted(endpoints, key=lambda e: e.pod)),
-                        resource_versions=versions,
-                        applied_at=now,
-                    ),
-                    source=source_of(instance),
-                    key=f"{backend}/{cluster}",
-                    subject=backend,
-                )
+        events: list[Outboxed] = []
+        for cluster, endpoints in sorted(by_cluster.items()):
+            view = self._engine.views.get(cluster)
+            versions = (
+                {
+                    k: v
+                    for k, v in view.slice_versions.items()
+                    if k in view.by_backend.get(backend, ())
+                }
+                if view
+                else {}
+            )
+            applied = SyncAppliedV1(
+                app=app,
+                env=env,
+                cluster=cluster,
+                endpoints=tuple(sorted(endpoints, key=lambda e: e.pod)),
+                resource_versions=versions,
+                applied_at=now,
+            )
+            events.append((applied, source_of(instance), f"{backend}/{cluster}", backend))
+        await self._outbox.write(events)
 
 
 class SyncFailurePublisher:
@@ -99,7 +131,7 @@ class SyncFailurePublisher:
 
     def __init__(self, engine: IngressSync, sessionmaker: async_sessionmaker[AsyncSession]):
         self._engine = engine
-        self._sessionmaker = sessionmaker
+        self._outbox = _HeldThroughOutages(sessionmaker)
 
     async def __call__(self, instance: IngressInstance, backend: str, reason: str) -> None:
         app, env = app_env(backend)
@@ -111,14 +143,16 @@ class SyncFailurePublisher:
             if any(r.backend == main for r in view.services.values())
         }
         now = datetime.now(UTC)
-        async with session_scope(self._sessionmaker) as session:
-            for cluster in sorted(clusters):
-                await add_event(
-                    session,
+        await self._outbox.write(
+            [
+                (
                     SyncFailedV1(
                         app=app, env=env, cluster=cluster, reason=reason[:1000], failed_at=now
                     ),
-                    source=source_of(instance),
-                    key=f"{main}/{cluster}",
-                    subject=main,
+                    source_of(instance),
+                    f"{main}/{cluster}",
+                    main,
                 )
+                for cluster in sorted(clusters)
+            ]
+        )

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from kubernetes_asyncio import client
@@ -32,6 +33,7 @@ from flotilla_contracts.events import AlertFiredV1, AlertResolvedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.informer import ClusterInformers, Informer, Obj
 from flotilla_runtime.outbox import add_event
+from flotilla_runtime.transient import outage
 from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.alerts.rules import Finding, Thresholds, evaluate
 from monitor_gateway.models import Alert
@@ -176,17 +178,28 @@ class AlertEngine:
                 if self._is_leader is not None and not self._is_leader():
                     self._loaded = False
                     continue
-                if not self._loaded:
-                    await self._load_active()
-                await self._refresh_thresholds()
-                now = time.monotonic()
-                if now - last_tick >= self._tick_s:
-                    last_tick = now
-                    self.dirty |= {(c.name, k) for c in self.clusters.values() for k in c.pods} | {
-                        (k[0], f"{k[1]}/{k[2]}") for k in self.active
-                    }
-                dirty, self.dirty = self.dirty, set()
-                await self._evaluate(dirty)
+                dirty: set[Any] = set()
+                try:
+                    if not self._loaded:
+                        await self._load_active()
+                    await self._refresh_thresholds()
+                    now = time.monotonic()
+                    if now - last_tick >= self._tick_s:
+                        last_tick = now
+                        self.dirty |= {
+                            (c.name, k) for c in self.clusters.values() for k in c.pods
+                        } | {(k[0], f"{k[1]}/{k[2]}") for k in self.active}
+                    dirty, self.dirty = self.dirty, set()
+                    await self._evaluate(dirty)
+                except Exception as exc:
+                    # The database is away: nothing is lost, the pods are judged again (and
+                    # what is firing re-read) once it answers.
+                    if (away := outage(exc)) is None:
+                        raise
+                    log.warning("alert_engine_waiting", dependency=away, error=repr(exc)[:200])
+                    self.dirty |= dirty
+                    self._loaded = False
+                    continue
                 for name in [n for n, c in self.clusters.items() if n not in self.connections]:
                     if not self.clusters[name].pods:
                         self.clusters.pop(name)

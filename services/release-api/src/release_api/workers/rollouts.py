@@ -85,7 +85,14 @@ class RolloutRunner:
         """Step one rollout until it is finished, paused or its release is not running."""
         try:
             while True:
-                release, rollout, app_type = await self._steps.load(rollout_id)
+                try:
+                    release, rollout, app_type = await self._steps.load(rollout_id)
+                except Exception as exc:
+                    if (unread := outage(exc)) is None:
+                        raise
+                    log.warning("rollout_waiting", rollout=rollout_id, dependency=unread)
+                    await asyncio.sleep(1.0)
+                    continue
                 if release.phase != ReleasePhase.RUNNING.value:
                     return  # paused or finished: picked up again when it runs
                 phase = RolloutPhase(rollout.phase)
