@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import KUBESIM_CLUSTERS, LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -31,16 +30,8 @@ def _wait(check: object, timeout_s: float, what: str) -> None:
 def test_release_api_killed_mid_rollout_finishes_every_cluster_once(
     tmp_path: Path, flotilla_cache_dir: Path
 ) -> None:
-    stack = LocalStack(
-        state_dir=tmp_path / "stack",
-        base_port=free_block(4),
-        postgres_port=free_port(),
-        kafka_port=free_port(),
-        kubesim_port=free_block(3),
-        ingress_port=free_block(2),
-        prometheus_port=free_port(),
-        cache_dir=flotilla_cache_dir,
-        environments=("prod",),
+    stack = LocalStack.on_free_ports(
+        tmp_path / "stack", cache_dir=flotilla_cache_dir, environments=("prod",)
     )
     stack.start()
     try:

@@ -21,7 +21,6 @@ import httpx
 import pytest
 
 from flotilla_devstack.haproxy import count_answers
-from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import KUBESIM_CLUSTERS, LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -42,16 +41,8 @@ APP = {
 
 @pytest.fixture
 def stack(tmp_path: Path, flotilla_cache_dir: Path) -> Iterator[LocalStack]:
-    local = LocalStack(
-        state_dir=tmp_path / "stack",
-        base_port=free_block(4),
-        postgres_port=free_port(),
-        kafka_port=free_port(),
-        kubesim_port=free_block(3),
-        ingress_port=free_block(2),
-        prometheus_port=free_port(),
-        cache_dir=flotilla_cache_dir,
-        environments=("prod",),
+    local = LocalStack.on_free_ports(
+        tmp_path / "stack", cache_dir=flotilla_cache_dir, environments=("prod",)
     )
     local.start()
     try:

@@ -49,6 +49,7 @@ def _dbapi(orig: BaseException) -> sa_exc.DBAPIError:
         (asyncpg.AdminShutdownError("terminating connection"), Dependency.DATABASE),
         (asyncpg.ConnectionDoesNotExistError("closed"), Dependency.DATABASE),
         (asyncpg.TooManyConnectionsError("too many"), Dependency.DATABASE),
+        (asyncpg.InternalClientError("cannot switch to state 12"), Dependency.DATABASE),
         (_dbapi(asyncpg.AdminShutdownError("terminating")), Dependency.DATABASE),
         (_dbapi(asyncpg.SerializationError("retry")), Dependency.DATABASE),
         (sa_exc.TimeoutError("pool exhausted"), Dependency.DATABASE),

@@ -70,6 +70,9 @@ _ASYNCPG_OUTAGES: Final = (
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
     asyncpg.InterfaceError,  # "connection is closed" after a drop
+    # "cannot switch to state ...; another operation is in progress": seen as the first error on
+    # a connection the server is shutting down (tests/faults); only a new connection helps.
+    asyncpg.InternalClientError,
 )
 
 
@@ -95,6 +98,7 @@ OUTAGE_TYPES: Final[tuple[type[Exception], ...]] = (
     sa_exc.SQLAlchemyError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     kafka_errors.KafkaError,
     httpx.TransportError,
     ApiException,

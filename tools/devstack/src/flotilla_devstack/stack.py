@@ -27,7 +27,7 @@ from flotilla_devstack.haproxy import HAProxyProcess, ingresses_env
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
-from flotilla_devstack.procs import ManagedProcess, StartError, port_open
+from flotilla_devstack.procs import ManagedProcess, StartError, free_block, free_port, port_open
 from flotilla_devstack.prometheus import PrometheusProcess
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kafka import ensure_topics
@@ -97,6 +97,20 @@ class LocalStack:
     broker: Broker | None = None
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, state_dir: Path, **options: object) -> LocalStack:
+        """A stack on free loopback ports (tests: beside another stack, or a developer's)."""
+        return cls(
+            state_dir=state_dir,
+            base_port=free_block(4),
+            postgres_port=free_port(),
+            kafka_port=free_port(),
+            kubesim_port=free_block(3),
+            ingress_port=free_block(2),
+            prometheus_port=free_port(),
+            **options,  # type: ignore[arg-type]
+        )
 
     def start(self) -> None:
         self._check_ports()
