@@ -76,9 +76,6 @@ class Registry:
             out.append(Placement(placement.cluster, idc, placement.namespace))
         return Target(env, sorted(out, key=lambda p: p.cluster), environment.policy)
 
-    async def placements(self, env: str) -> list[Placement]:
-        return (await self.target(env)).placements
-
     async def connection(self, cluster: str) -> ClusterConnection:
         connection = await self.client.connection(cluster)
         if connection is None:

@@ -8,7 +8,7 @@ from flotilla_contracts.policy import PolicyAction
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
+from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath
 from release_api import policy
 from release_api.apps import service as apps
@@ -42,9 +42,7 @@ async def scale_app(
         policy.authorize(who, env, target.policy, PolicyAction.SCALE)
         placements = target.placements
         if data.cluster is not None:
-            placements = [p for p in placements if p.cluster == data.cluster]
-            if not placements:
-                raise NotFound(f"{env} has no cluster {data.cluster!r}")
+            placements = [target.placement(data.cluster)]
         results = await apps.scale(
             session,
             clusters,

@@ -70,7 +70,9 @@ async def list_isolated(
     clusters: ClustersDep,
 ) -> list[IsolatedPod]:
     await apps.get(session, app)
-    return await service.isolated(clusters, await registry.placements(env), app=app, env=env)
+    return await service.isolated(
+        clusters, (await registry.target(env)).placements, app=app, env=env
+    )
 
 
 @router.delete(

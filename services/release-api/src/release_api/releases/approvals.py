@@ -50,7 +50,7 @@ async def decide(
         raise InvalidState(f"release {release_id} is {release.phase}, not waiting for approval")
     if approve:
         policy.second_person(principal, release.env, target.policy, requester=release.requested_by)
-    hold = ApprovalOut.model_validate(release.approval or {"approvers": "", "four_eyes": True})
+    hold = ApprovalOut.model_validate(release.approval)  # set whenever a release is held
     release.approval = hold.model_copy(
         update={
             "decision": "approved" if approve else "rejected",

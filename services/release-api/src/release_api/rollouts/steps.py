@@ -65,6 +65,11 @@ class StepFailed(Exception):
     """This cluster's rollout cannot go on; the message says why."""
 
 
+# What fails a cluster's rollout or its undo (the cluster refused a change, a step found it
+# broken, a domain error); anything else unclassified is a bug.
+ROLLOUT_FAULTS = (StepFailed, FlotillaError, ApiException, aiohttp.ClientError, OSError)
+
+
 def options(release: Release) -> RunOptions:
     return RunOptions.of(release.options)
 
@@ -396,7 +401,7 @@ class RolloutSteps:
                     log.warning("rollout_undo_waiting", cluster=fresh.cluster, error=why(exc))
                     await backoff.wait()
                     continue
-                if not isinstance(exc, (ApiException, aiohttp.ClientError, OSError, FlotillaError)):
+                if not isinstance(exc, ROLLOUT_FAULTS):
                     raise
                 await self._move(
                     release,

@@ -14,19 +14,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import aiohttp
 import structlog
 from kubernetes_asyncio.client.exceptions import ApiException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
-from flotilla_runtime.errors import FlotillaError
 from flotilla_runtime.transient import outage
 from release_api.clients import Clusters, IngressSync
 from release_api.rollouts import machine
 from release_api.rollouts.repository import RolloutRepository
-from release_api.rollouts.steps import RolloutSteps, StepFailed, options, time_left, why
+from release_api.rollouts.steps import ROLLOUT_FAULTS, RolloutSteps, options, time_left, why
 
 log = structlog.get_logger(__name__)
 IDLE_SLEEP_S = 0.5
@@ -122,7 +120,7 @@ class RolloutRunner:
                         )
                         await asyncio.sleep(1.0)
                         continue
-                    if away is None and not isinstance(exc, _ROLLOUT_FAULTS):
+                    if away is None and not isinstance(exc, ROLLOUT_FAULTS):
                         raise
                     await self._steps.undo(release, rollout, why(exc))
         except asyncio.CancelledError:
@@ -138,8 +136,3 @@ def _conflict(exc: BaseException) -> str | None:
     """A write that lost a race on resourceVersion (409): not an outage, but the next step
     reads the object again, so it is retried the same way."""
     return "conflict" if isinstance(exc, ApiException) and exc.status == 409 else None
-
-
-# What fails a cluster's rollout (the cluster refused a change, a step found it broken, a
-# domain error); anything else unclassified is a bug, logged, and the rollout picked up again.
-_ROLLOUT_FAULTS = (StepFailed, FlotillaError, ApiException, aiohttp.ClientError, OSError)
