@@ -3,8 +3,10 @@ documents its API."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy import text
 
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.pytest_plugin import engine_for, fresh_database
-from flotilla_devstack.stack import SERVICES
+from flotilla_devstack.stack import SERVICES, venv_script
 from flotilla_runtime.db import Base
 from flotilla_runtime.migrations import alembic_config, upgrade_async
 
@@ -75,6 +77,36 @@ def load(name: str) -> tuple[Any, Callable[..., FastAPI], Any]:
     main = importlib.import_module(f"{PACKAGES[name]}.main")
     settings = importlib.import_module(f"{PACKAGES[name]}.settings")
     return main, main.create_app, settings.Settings
+
+
+async def test_replicas_that_migrate_at_once_all_succeed(postgres_url: str) -> None:
+    """Every replica runs the migrations as it starts (deploy/'s init containers): three
+    `migrate` processes at once on a new database all succeed, one after the other, instead of
+    failing on a table another just created (flotilla_runtime.migrations' advisory lock)."""
+    main, _, _ = load("release-api")
+    url = await fresh_database(postgres_url, "svc_concurrent_migrations")
+    env = {**os.environ, "RELEASE_API_DATABASE_URL": url, "RELEASE_API_LOG_FORMAT": "json"}
+    procs = [
+        await asyncio.create_subprocess_exec(
+            venv_script("flotilla-release-api"),
+            "migrate",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
+    outputs = await asyncio.gather(*(p.communicate() for p in procs))
+    codes = [p.returncode for p in procs]
+    assert codes == [0, 0, 0], [out.decode()[-1500:] for out, _ in outputs]
+    engine = engine_for(url)
+    try:
+        async with engine.connect() as conn:
+            versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    finally:
+        await engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(url, main.MIGRATIONS)).get_current_head()
+    assert [v for (v,) in versions] == [head]
 
 
 @pytest.mark.parametrize("name", list(PACKAGES))

@@ -93,7 +93,7 @@ async def test_livez_and_readyz(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     assert r.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "broker": "ok", "workers": "ok"},
+        "checks": {"database": "ok", "broker": "ok", "workers": "ok", "draining": "ok"},
     }
 
 
@@ -135,7 +135,7 @@ async def test_a_broker_outage_is_reported_not_unready(db_engine: AsyncEngine) -
     assert anonymous.status_code == 200
     assert anonymous.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "broker": "failing", "workers": "ok"},
+        "checks": {"database": "ok", "broker": "failing", "workers": "ok", "draining": "ok"},
     }
     assert r.status_code == 200
     body = r.json()

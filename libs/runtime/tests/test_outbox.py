@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from typing import Any
 
-from sqlalchemy import func, select, text
+import asyncpg
+from sqlalchemy import event, func, select, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from flotilla_runtime.db import create_sessionmaker, session_scope
@@ -119,3 +122,41 @@ async def test_relay_worker_publishes_soon_after_commit(
             text("SELECT count(*) FROM flotilla_outbox WHERE sent_at IS NULL")
         )
     assert pending == 0
+
+
+async def test_a_database_failure_after_the_ack_sends_nothing_twice(
+    make_database: MakeDatabase, kafka_settings: KafkaSettings, topic: str
+) -> None:
+    """The broker acknowledged a round, then the database failed before `sent_at` committed
+    (the connection is lost at that UPDATE, once): the relay marks those rows when the
+    database answers again instead of publishing them a second time."""
+    engine = await make_database("outbox_ack_then_outage")
+    await write_events(engine, topic, entities=3, per_entity=4)  # 12 events
+    failed: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def lose_the_connection(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE flotilla_outbox SET sent_at") and not failed:
+            failed.append(statement)
+            raise sa_exc.OperationalError(
+                statement, {}, asyncpg.ConnectionDoesNotExistError("connection lost (test)")
+            )
+
+    relay = OutboxRelay(engine, kafka_settings, client_id="relay-ack", settle_s=0.1)
+    task = asyncio.create_task(relay.run())
+    try:
+        events = await read_topic(
+            kafka_settings.kafka_bootstrap_servers, topic, count=12, timeout_s=15
+        )
+        for _ in range(50):  # until every row is marked
+            if not await relay.pending_count():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert failed, "the database failure was not met"
+    ids = Counter(e.id for e in events)
+    assert len(ids) == 12
+    assert max(ids.values()) == 1, f"published twice: {[i for i, n in ids.items() if n > 1]}"
+    assert await relay.pending_count() == 0

@@ -34,6 +34,10 @@ class StaticDesired:
     def unlisted_clusters(self) -> frozenset[str]:
         return frozenset()
 
+    @property
+    def routes_complete(self) -> bool:
+        return True
+
     def record_lag(self, cluster: str, lag_s: float) -> None:
         pass
 

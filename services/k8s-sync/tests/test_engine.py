@@ -6,14 +6,22 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from kubernetes_asyncio import client
 
+from flotilla_devstack.socketcut import SocketCutter
 from flotilla_runtime.kube import api_client
-from k8s_sync.ingress.instance import IngressInstance
+from flotilla_runtime.registry import EnvironmentPlacement, RegisteredEnvironment
+from k8s_sync.ingress.haproxy import HAProxyRuntime
+from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
+from k8s_sync.ingress.master import MasterCLI
+from k8s_sync.settings import IngressInstanceSettings
+from k8s_sync.status.endpoints import following
+from k8s_sync.sync.routes import DomainTemplates
 from k8s_sync.workers.ingress_sync import IngressSync
 
 from .engine_world import (  # noqa: F401 (world_fixture, engine_fixture: fixtures)
@@ -26,10 +34,12 @@ from .engine_world import (  # noqa: F401 (world_fixture, engine_fixture: fixtur
     live_pods,
     served,
     served_by,
+    start_engine,
     traffic,
     until,
     world_fixture,
 )
+from .ingress_helpers import instance_for
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +201,109 @@ async def test_scale_up_down_and_pod_isolation(world: World, engine: IngressSync
         kept: Any = (await core.read_namespaced_pod(victim, "default")).metadata
         assert kept.deletion_timestamp is None  # kept for the post-mortem
         assert not kept.owner_references
+
+
+async def test_a_restarted_engine_removes_no_route_before_it_has_read_them_all(
+    world: World,
+) -> None:
+    """k8s-sync starts again (a crash, a deploy) in front of HAProxy instances that serve:
+    until it has the cluster list, the environments and every cluster's Services, it removes
+    no route or backend it does not know yet, so not one request fails meanwhile (before: the
+    first pass synced the maps from an empty route table, and every app answered 404)."""
+    cluster = world.kubesim.clusters["sync-a"]
+    first, first_tasks = await start_engine(world)
+    await deploy(cluster, replicas=2)
+    await until(lambda: everywhere(first, 2))
+    stop = asyncio.Event()
+    load = asyncio.create_task(traffic(world.a, stop))
+    await asyncio.sleep(0.5)
+    for task in first_tasks:  # the engine dies, as a replica that is killed
+        task.cancel()
+    await asyncio.gather(*first_tasks, return_exceptions=True)
+    instances = [instance_for(h, reconcile_s=0.5, drift_check_s=2.0) for h in (world.a, world.b)]
+    restarted = IngressSync(
+        instances, templates=DomainTemplates({"*": "{app}.{env}.apps.test"}), placements={}
+    )
+    tasks = [asyncio.create_task(i.run()) for i in instances]
+    tasks.append(asyncio.create_task(restarted.run()))
+    try:
+        await asyncio.sleep(2.0)  # instances up, nothing read from the registry yet
+        assert not restarted.routes_complete
+        await restarted.set_placements([env_prod(cluster.name)])
+        await restarted.set_clusters([cluster.connection()])
+        await until(lambda: _complete(restarted))
+        await until(lambda: everywhere(restarted, 2))
+        await asyncio.sleep(1.0)
+    finally:
+        stop.set()
+        seen = await load
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert set(seen) == {"ok"}, seen
+    assert seen["ok"] > 200
+
+
+def env_prod(cluster: str) -> RegisteredEnvironment:
+    return RegisteredEnvironment(
+        name="prod", clusters=[EnvironmentPlacement(cluster=cluster, namespace="default")]
+    )
+
+
+async def _complete(engine: IngressSync) -> bool:
+    return engine.routes_complete
+
+
+async def test_an_instance_whose_runtime_api_fails_while_it_serves_is_blocked(
+    world: World, tmp_path: Path
+) -> None:
+    """Its runtime API breaks every batch while HAProxy keeps serving (its master answers):
+    the instance is blocked, and `following` says so for every cluster, so release-api holds
+    rollouts that would replace pods under it; once a batch goes through it is not."""
+    cutter = SocketCutter(tmp_path / "cut.sock", world.a.socket)
+    cutter.start()
+    settings = IngressInstanceSettings.model_validate(
+        {**world.a.ingress_settings(), "runtime_connect": str(cutter.listen)}
+    )
+    a = IngressInstance(
+        world.a.name,
+        settings.paths(),
+        runtime=HAProxyRuntime(settings.runtime_address),
+        master=MasterCLI(str(world.a.master_socket)),
+        tuning=InstanceTuning(reconcile_s=0.5, drift_check_s=2.0),
+    )
+    cluster = world.kubesim.clusters["sync-a"]
+    engine = IngressSync(
+        [a], [cluster.connection()], templates=DomainTemplates({"*": "{app}.{env}.apps.test"})
+    )
+    tasks = [asyncio.create_task(engine.run()), asyncio.create_task(a.run())]
+    try:
+        await deploy(cluster, replicas=2)
+        await until(lambda: served_by(engine, a, 2))
+        assert (await following("web", "prod", engine, None)).clusters == {"sync-a": []}  # type: ignore[arg-type]
+        cutter.arm(1000)
+        async with await api_client(cluster.connection()) as api:
+            await client.AppsV1Api(api).patch_namespaced_deployment_scale(
+                "web", "default", {"spec": {"replicas": 3}}
+            )
+        await until(lambda: _blocked(a), timeout_s=10)
+        answer = await following("web", "prod", engine, None)  # type: ignore[arg-type]
+        assert "changes do not reach it while it serves" in " ".join(answer.clusters["sync-a"])
+        cutter.arm(0)
+        await until(lambda: served_by(engine, a, 3), timeout_s=15)
+        await until(lambda: _unblocked(a), timeout_s=10)
+        assert (await following("web", "prod", engine, None)).clusters == {"sync-a": []}  # type: ignore[arg-type]
+        assert cutter.cuts > 0
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        cutter.stop()
+
+
+async def _blocked(instance: IngressInstance) -> bool:
+    return instance.blocked is not None
+
+
+async def _unblocked(instance: IngressInstance) -> bool:
+    return instance.blocked is None

@@ -18,6 +18,7 @@ from k8s_sync.ingress.config import (
     slots_for,
 )
 from k8s_sync.ingress.generations import ConfigInvalid
+from k8s_sync.settings import IngressInstanceSettings
 from k8s_sync.sync.routes import (
     DomainTemplates,
     RouteTable,
@@ -197,3 +198,21 @@ def test_service_routes_ignore_objects_without_labels() -> None:
     assert route_of_service(svc("shop", hosts=" a.example.com ,, b.example.com ")) == ServiceRoute(
         "shop", "prod", "stable", ("a.example.com", "b.example.com")
     )
+
+
+def test_the_runtime_api_is_dialled_where_told_and_rendered_where_haproxy_binds() -> None:
+    base = {
+        "name": "edge",
+        "config_dir": "/etc/haproxy/flotilla",
+        "runtime_socket": "/run/haproxy/admin.sock",
+        "master_socket": "/run/haproxy/master.sock",
+    }
+    plain = IngressInstanceSettings.model_validate(base)
+    assert plain.runtime_address == plain.paths().runtime_socket == "/run/haproxy/admin.sock"
+    relayed = IngressInstanceSettings.model_validate(
+        {**base, "runtime_connect": "/var/run/k8s-sync/admin.sock"}
+    )
+    assert relayed.runtime_address == "/var/run/k8s-sync/admin.sock"
+    assert relayed.paths().runtime_socket == "/run/haproxy/admin.sock"  # what HAProxy binds
+    with pytest.raises(ValueError, match="runtime_connect must be an absolute unix socket path"):
+        IngressInstanceSettings.model_validate({**base, "runtime_connect": "10.0.0.1:9999"})

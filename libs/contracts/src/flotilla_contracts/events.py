@@ -86,6 +86,23 @@ class RolloutProgressedV1(EventPayload):
     ready: int
 
 
+class RolloutHeldV1(EventPayload):
+    """One cluster's rollout stops replacing pods, because the ingress is not following that
+    cluster's pods (k8s-sync unreachable, not watching the cluster, or failing to apply the
+    app's backend): its Deployment is paused until it does (`held` false: it goes on). A pod
+    replaced while nobody moves the ingress off it would fail the requests still sent to it."""
+
+    event_type: ClassVar[str] = "io.flotilla.rollout.held"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    cluster: str = Name
+    held: bool
+    reason: str | None = Field(None, max_length=2000)
+
+
 class _ReleaseOutcome(EventPayload):
     """Fields of every terminal release event (one type per outcome, so consumers can filter)."""
 
@@ -362,6 +379,7 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     ReleaseCreatedV1,
     RolloutPhaseChangedV1,
     RolloutProgressedV1,
+    RolloutHeldV1,
     ReleaseSucceededV1,
     ReleasePartiallyFailedV1,
     ReleaseFailedV1,

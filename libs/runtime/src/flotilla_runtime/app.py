@@ -8,6 +8,7 @@ import time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from flotilla_runtime.logging import RequestIdMiddleware
 from flotilla_runtime.metrics import MetricsMiddleware
 from flotilla_runtime.outbox import OutboxRelay
 from flotilla_runtime.settings import FullServiceSettings
+from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.supervisor import Supervisor, Worker, stop_process
 from flotilla_runtime.transient import OUTAGE_TYPES, outage
 
@@ -49,6 +51,8 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     authenticator: Authenticator
+    draining: Draining = field(default_factory=Draining)
+    """Set when the process was asked to stop (flotilla_runtime.shutdown)."""
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     """Checks that gate readiness: failing, the service cannot serve (503)."""
     reported: dict[str, ReadinessCheck] = field(default_factory=dict)
@@ -82,15 +86,19 @@ class ServiceSpec:
 
 
 def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> FastAPI:
+    draining = Draining()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         settings.check_production()  # development values only in development mode
         engine = db.create_engine(settings)
+        draining.bind(asyncio.get_running_loop())
         resources = Resources(
             settings=settings,
             engine=engine,
             sessionmaker=db.create_sessionmaker(engine),
             authenticator=Authenticator(settings),
+            draining=draining,
         )
         relay = OutboxRelay(engine, settings, client_id=f"{spec.name}-outbox")
         supervisor = Supervisor(
@@ -109,6 +117,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         resources.readiness = {
             "database": database,
             "workers": workers_healthy,
+            "draining": draining.check,
             **resources.readiness,
         }
         resources.reported = {"broker": BrokerProbe(settings), **resources.reported}
@@ -122,6 +131,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
             "supervisor": supervisor,
             "readiness": resources.readiness,
             "reported": resources.reported,
+            "draining": draining,
         }
         extra = spec.state(resources)
         if shadowed := sorted(set(extra) & set(state)):
@@ -143,6 +153,7 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         openapi_tags=[*spec.openapi_tags, {"name": "health", "description": "Probes and metrics"}],
         lifespan=lifespan,
     )
+    app.state.draining = draining  # the console script's server starts it on SIGTERM
     install_problem_handlers(app, outage=outage, outage_types=OUTAGE_TYPES)
     for middleware in spec.middleware:
         app.add_middleware(middleware)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from flotilla_runtime.logging import configure_logging
 from flotilla_runtime.migrations import upgrade
 from flotilla_runtime.settings import FullServiceSettings, UnsafeSettings
+from flotilla_runtime.shutdown import DrainingServer
 
 S = TypeVar("S", bound=FullServiceSettings)
 
@@ -66,8 +67,9 @@ def run_service_cli(
         return commands[command][1](settings)
     if processes and command in processes:
         create_app = processes[command][1]
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -75,4 +77,6 @@ def run_service_cli(
         lifespan="on",
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
     )
+    # SIGTERM starts draining at once (flotilla_runtime.shutdown), then uvicorn's own wait.
+    DrainingServer(config, app.state.draining).run()
     return 0

@@ -26,6 +26,7 @@ import asyncpg
 import structlog
 
 from flotilla_runtime.db import asyncpg_dsn
+from flotilla_runtime.metrics import LEADER
 from flotilla_runtime.transient import outage
 
 log = structlog.get_logger(__name__)
@@ -52,10 +53,22 @@ class LeaderLock:
         self._holding_through: str | None = None
         self.is_leader = False
         self.became_leader = asyncio.Event()
+        self._resigned = False
+
+    def step_down(self) -> None:
+        """Let go of the lock now and never take it again (a replica that is shutting down
+        hands its work over: another replica takes the lock on its next check)."""
+        self._resigned = True
+        if self.is_leader:
+            log.info("leadership_handed_over", lock=self.name)
+        self._lose()
 
     async def run(self) -> None:
         try:
             while True:
+                if self._resigned:
+                    await asyncio.sleep(self._interval)
+                    continue
                 try:
                     await self._step()
                 except Exception as exc:
@@ -80,7 +93,11 @@ class LeaderLock:
             return
         # A new session holds no lock: take it (again, if this replica led through an outage).
         if await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self._key):
+            if self._resigned:  # stepped down while this was under way
+                self._lose()
+                return
             was_leader, self.is_leader = self.is_leader, True
+            LEADER.labels(self.name).set(1)
             self._confirmed_at = time.monotonic()
             self.became_leader.set()
             if was_leader:
@@ -124,6 +141,7 @@ class LeaderLock:
 
     def _lose(self) -> None:
         self.is_leader = False
+        LEADER.labels(self.name).set(0)
         self._holding_through = None
         self.became_leader.clear()
         self._drop_connection()

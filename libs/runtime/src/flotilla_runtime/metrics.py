@@ -27,6 +27,7 @@ CONSUMED_EVENTS = Counter(
     "Events handled by a consumer, by outcome (processed, duplicate, dead_letter).",
     ["consumer", "outcome"],
 )
+LEADER = Gauge("flotilla_leader", "1 while this replica holds the leader lock.", ["lock"])
 WORKER_UP = Gauge("flotilla_worker_up", "1 while a supervised worker runs.", ["worker"])
 DEPENDENCY_UP = Gauge(
     "flotilla_dependency_up",

@@ -3,6 +3,12 @@
 A service's `alembic/env.py` is two lines: import its models, call `run_env(Base.metadata)`.
 `upgrade(url, script_location)` runs the migrations from code (the `migrate` subcommand and the
 test fixtures use it).
+
+Replicas start together (deploy/ runs `migrate` in every pod's init container; the local stack
+runs `serve --migrate` per replica), so an upgrade first takes a transaction-scoped advisory
+lock: the second one waits, then reads the version the first committed and has nothing to do,
+instead of failing on a table the first just created. PostgreSQL runs the whole upgrade in
+that one transaction (its DDL is transactional), so the lock covers every revision.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
+
+MIGRATION_LOCK = 0x0F1071A  # advisory lock key: "flotilla migrations"
 
 
 def alembic_config(url: str, script_location: Path) -> Config:
@@ -50,6 +58,8 @@ def run_env(target_metadata: MetaData) -> None:
     def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
+            # Before alembic reads its version table: a concurrent upgrade finishes first.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
 
     async def run_async() -> None:

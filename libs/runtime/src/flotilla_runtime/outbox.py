@@ -9,8 +9,18 @@ round first takes transaction-scoped advisory locks on the slots it will serve, 
 slot's rows in id order. Two replicas therefore never publish the same key at the same time, so
 per-key order holds across replicas; rows are also locked `FOR UPDATE SKIP LOCKED`. (Row locks
 alone are not enough: a second replica would skip a locked early row and publish a later row of
-the same key first.) A row is marked sent only after the broker acknowledged it; a crash between
-the ack and the commit re-sends it, which consumers absorb by deduplicating on the event id.
+the same key first.) A row is marked sent only after the broker acknowledged it.
+
+Sent once. When the database fails between the broker's ack and the commit (an outage
+mid-round), the relay keeps the acked ids in memory and marks them first thing when the
+database answers, retrying every fifth of a second. Every other relay met the same outage, and
+after one it lets `settle_s` pass before it claims anything, so the owner marks its rows before
+anyone could send them again (tests/faults: a PostgreSQL restart under two replicas re-sent
+two events before this). The producer is kept through a database outage and through the
+broker's (an idempotent producer retries its unacknowledged batches with their sequence
+numbers, which the broker deduplicates); a new one is made only after a broker error it gave
+up on. What remains is a relay process that dies between the ack and the commit: its rows are
+sent again, and consumers absorb that by deduplicating on the event id.
 
 Writers of events for one key must hold that entity's row lock when they add the event (they do
 when they change the entity), so id order equals commit order for a key.
@@ -124,6 +134,7 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
         max_backoff_s: float = 10.0,
         retention: timedelta = timedelta(days=3),
+        settle_s: float = 2.0,
     ) -> None:
         self._engine = engine
         self._sessionmaker = create_sessionmaker(engine)
@@ -136,6 +147,10 @@ class OutboxRelay:
         self._retention = retention
         self._wakeup = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
+        # Rows the broker acknowledged whose `sent_at` did not commit yet (the database failed).
+        self._acked: set[int] = set()
+        self._settle_s = settle_s
+        self._database_failed = False  # the last round failed on the database: settle first
 
     async def run(self) -> None:
         listener = asyncio.create_task(self._listen(), name=f"{self.name}-listen")
@@ -158,9 +173,16 @@ class OutboxRelay:
                         dependency=away,
                         error=repr(exc),
                         retry_in_s=backoff,
+                        acked_unmarked=len(self._acked),
                     )
-                    await self._reset_producer()
-                    await asyncio.sleep(backoff)
+                    if isinstance(exc, KafkaError):
+                        # A database error leaves the producer as it is: it keeps its unsent
+                        # batches and retries them with their sequence numbers; a new one
+                        # would send them again.
+                        await self._reset_producer()
+                    else:
+                        self._database_failed = True
+                    await asyncio.sleep(0.2 if self._acked else backoff)
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
@@ -168,7 +190,17 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One round: publish up to one batch from the slots this replica could lock."""
+        if self._acked:
+            await self._mark_acked()
+        if self._database_failed:
+            # Back from a database outage: give the relay that owns acked rows the time to
+            # mark them before this one may claim their slots.
+            async with self._engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(self._settle_s)
+            self._database_failed = False
         producer = await self._ensure_producer()
+        acked: list[int] = []
         async with session_scope(self._sessionmaker) as session:
             rows = await self._claim(session)
             if not rows:
@@ -193,6 +225,8 @@ class OutboxRelay:
                 for row, r in zip(rows, results, strict=True)
                 if isinstance(r, BaseException)
             ]
+            self._acked.update(sent)
+            acked = sent
             if sent:
                 await session.execute(
                     text(
@@ -210,11 +244,26 @@ class OutboxRelay:
                     {"id": row_id, "err": repr(exc)[:1000]},
                 )
             OUTBOX_PUBLISHED.inc(len(sent))
+        self._acked.difference_update(acked)  # committed
         if failed:
             raise Unacknowledged(
                 f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}"
             )
         return len(sent)
+
+    async def _mark_acked(self) -> None:
+        """Commit `sent_at` for rows the broker acknowledged before the database failed."""
+        ids = sorted(self._acked)
+        async with session_scope(self._sessionmaker) as session:
+            await session.execute(
+                text(
+                    "UPDATE flotilla_outbox SET sent_at = now(), attempts = attempts + 1 "
+                    "WHERE id = ANY(:ids) AND sent_at IS NULL"
+                ),
+                {"ids": ids},
+            )
+        self._acked.difference_update(ids)
+        log.info("outbox_acked_marked", events=len(ids))
 
     async def _claim(self, session: AsyncSession) -> list[Any]:
         # Lock the slots first (transaction-scoped, released at commit), then read their rows:

@@ -47,7 +47,7 @@ def build_instances(settings: Settings, *, is_leader: Any = None) -> list[Ingres
         IngressInstance(
             i.name,
             i.paths(),
-            runtime=HAProxyRuntime(i.runtime_socket),
+            runtime=HAProxyRuntime(i.runtime_address),
             master=MasterCLI(i.master_socket),
             tuning=tuning,
             is_leader=is_leader,

@@ -28,6 +28,13 @@ class IngressInstanceSettings(BaseModel):
         description="runtime API (`stats socket`): a unix socket path; host:port only with "
         "allow_tcp_runtime"
     )
+    runtime_connect: str | None = Field(
+        None,
+        description="where k8s-sync dials the runtime API when that differs from "
+        "`runtime_socket` (HAProxy's own path, which the rendered configuration binds): the "
+        "same socket mounted at another path in k8s-sync's container, or a relay in between "
+        "(the fault suite's, which cuts connections). Default: `runtime_socket`",
+    )
     master_socket: str = Field(description="master CLI: the unix socket of `haproxy -W -S`")
     bind: str = Field(":80", description="the frontend's bind address, e.g. :80 or 127.0.0.1:8080")
     maxconn: int = Field(20_000, ge=100, le=1_000_000)
@@ -52,14 +59,23 @@ class IngressInstanceSettings(BaseModel):
     def _unix_sockets(self) -> IngressInstanceSettings:
         if not self.master_socket.startswith("/"):
             raise ValueError("master_socket must be an absolute unix socket path")
-        if not self.runtime_socket.startswith("/") and not self.allow_tcp_runtime:
-            raise ValueError(
-                "runtime_socket must be an absolute unix socket path; a TCP runtime API needs "
-                "allow_tcp_runtime (it is unauthenticated: loopback or a trusted network only)"
-            )
+        for field, value in (
+            ("runtime_socket", self.runtime_socket),
+            ("runtime_connect", self.runtime_connect),
+        ):
+            if value is not None and not value.startswith("/") and not self.allow_tcp_runtime:
+                raise ValueError(
+                    f"{field} must be an absolute unix socket path; a TCP runtime API needs "
+                    "allow_tcp_runtime (it is unauthenticated: loopback or a trusted network only)"
+                )
         if not self.config_dir.is_absolute():
             raise ValueError("config_dir must be absolute")
         return self
+
+    @property
+    def runtime_address(self) -> str:
+        """What k8s-sync dials for the runtime API."""
+        return self.runtime_connect or self.runtime_socket
 
     @property
     def stats_socket(self) -> str:

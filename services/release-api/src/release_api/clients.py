@@ -137,12 +137,15 @@ class IngressSync:
     """
 
     RESOLVE_EVERY_S = 5.0
+    FOLLOWING_FRESH_S = 0.5  # one question per app and env this often, however many clusters
 
     def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
         self.http = http
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._targets: list[str] = [""]
         self._resolved_at = -1e9
+        self._following: dict[tuple[str, str], tuple[float, list[dict[str, list[str]] | str]]] = {}
+        self._asking: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def targets(self) -> list[str]:
         """Base URLs to ask: "" (the client's own base URL) or one per address of its name."""
@@ -168,6 +171,41 @@ class IngressSync:
         else:
             self._targets = [f"http://{f'[{a}]' if ':' in a else a}:{port}" for a in addresses]
         return self._targets
+
+    async def not_following(self, app: str, env: str, cluster: str) -> str | None:
+        """Why the ingress would not follow `app`'s pods in `cluster` if they were replaced
+        now (k8s-sync unreachable, not watching the cluster, failing to apply the app), or
+        None when it would. Every k8s-sync behind the URL must follow."""
+        key = (app, env)
+        async with self._asking.setdefault(key, asyncio.Lock()):
+            known = self._following.get(key)
+            if known is None or time.monotonic() - known[0] > self.FOLLOWING_FRESH_S:
+                targets = await self.targets()
+                answers = await asyncio.gather(*(self._following_one(t, app, env) for t in targets))
+                known = (time.monotonic(), list(answers))
+                self._following[key] = known
+        reasons: list[str] = []
+        for answer in known[1]:
+            if isinstance(answer, str):
+                reasons.append(answer)
+            elif cluster not in answer:
+                reasons.append(f"k8s-sync does not watch cluster {cluster}")
+            else:
+                reasons += answer[cluster]
+        return "; ".join(reasons) or None
+
+    async def _following_one(self, base: str, app: str, env: str) -> dict[str, list[str]] | str:
+        where = f" at {base}" if base else ""
+        try:
+            r = await self.http.get(
+                f"{base}/v1/sync/apps/{app}/{env}/following", headers=self._headers, timeout=5
+            )
+        except httpx.HTTPError as exc:
+            return f"k8s-sync unreachable{where} ({type(exc).__name__})"
+        if r.status_code != 200:
+            return f"k8s-sync{where} answered {r.status_code}"
+        clusters: dict[str, list[str]] = r.json()["clusters"]
+        return clusters
 
     async def wait(
         self, app: str, env: str, cluster: str, pods: list[str], timeout_s: float

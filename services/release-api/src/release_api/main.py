@@ -65,6 +65,8 @@ def build_workers(
         drain_s=settings.ingress_propagation_s + settings.drain_margin_s,
         poll_s=settings.runner_poll_s,
         is_leader=lambda: leader.is_leader,
+        draining=resources.draining,
+        step_down=leader.step_down,
     )
     sync_events = EventConsumer(
         name="sync-events",

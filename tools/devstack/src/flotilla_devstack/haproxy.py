@@ -108,9 +108,18 @@ class HAProxyProcess:
         return self._proc is not None and self._proc.running()
 
 
-def ingresses_env(instances: Sequence[HAProxyProcess]) -> str:
-    """`K8S_SYNC_INGRESSES` for these instances."""
-    return json.dumps([i.ingress_settings() for i in instances])
+def ingresses_env(
+    instances: Sequence[HAProxyProcess], runtime_sockets: Mapping[str, str] | None = None
+) -> str:
+    """`K8S_SYNC_INGRESSES` for these instances; `runtime_sockets`: where k8s-sync dials an
+    instance's runtime API instead of HAProxy's own socket, by name (a fault test's relay)."""
+    out = []
+    for instance in instances:
+        settings = instance.ingress_settings()
+        if runtime_sockets and instance.name in runtime_sockets:
+            settings["runtime_connect"] = runtime_sockets[instance.name]
+        out.append(settings)
+    return json.dumps(out)
 
 
 async def count_answers(

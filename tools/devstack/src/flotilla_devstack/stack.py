@@ -95,6 +95,12 @@ class LocalStack:
     kubesim_clusters: tuple[str, ...] = KUBESIM_CLUSTERS
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
     broker: Broker | None = None
+    replicas: dict[str, int] = field(default_factory=dict)
+    """More than one process of a service (`{"release-api": 2}`): the extra ones are named
+    `<service>-2`, ... on free ports, share the service's database and elect their leader."""
+    runtime_sockets: dict[str, str] = field(default_factory=dict)
+    """Ingress instance → where k8s-sync dials its runtime API instead of HAProxy's own socket
+    (`runtime_connect`: fault tests put a relay there that can cut connections)."""
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
 
@@ -220,7 +226,7 @@ class LocalStack:
         if created:
             self.progress(f"created topics: {', '.join(created)}")
 
-    def service_env(self, service: ServiceDef) -> dict[str, str]:
+    def service_env(self, service: ServiceDef, *, port: int | None = None) -> dict[str, str]:
         assert self.postgres is not None
         assert self.broker is not None
         p = service.env_prefix
@@ -228,7 +234,7 @@ class LocalStack:
             **os.environ,
             # The local stack is development: its secret, key and loopback targets.
             "FLOTILLA_DEV_MODE": "1",
-            f"{p}PORT": str(self.base_port + service.offset),
+            f"{p}PORT": str(port or self.base_port + service.offset),
             f"{p}DATABASE_URL": with_database(self.postgres.url(), service.database),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
             f"{p}KAFKA_IDEMPOTENCE": str(self.broker.supports_idempotence).lower(),
@@ -237,7 +243,11 @@ class LocalStack:
             f"{p}SERVICE_TOKEN": mint_token(
                 AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600
             ),
-            **({f"{p}INGRESSES": ingresses_env(self.ingresses)} if self.ingresses else {}),
+            **(
+                {f"{p}INGRESSES": ingresses_env(self.ingresses, self.runtime_sockets)}
+                if self.ingresses
+                else {}
+            ),
             **({f"{p}PROMETHEUS_URL": self.prometheus.url} if self.prometheus else {}),
             **{
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
@@ -246,20 +256,35 @@ class LocalStack:
         }
 
     def _start_services(self) -> None:
+        started: list[tuple[str, str]] = []
         for service in SERVICES:
-            self.progress(f"starting {service.name} on 127.0.0.1:{self.base_port + service.offset}")
-            proc = ManagedProcess(
-                service.name,
-                [venv_script(f"flotilla-{service.name}"), "serve", "--migrate"],
-                log_path=self.state_dir / "logs" / f"{service.name}.log",
-                env=self.service_env(service),
-            )
+            for replica in range(1, self.replicas.get(service.name, 1) + 1):
+                name = service.name if replica == 1 else f"{service.name}-{replica}"
+                port = self.base_port + service.offset if replica == 1 else free_port()
+                self.progress(f"starting {name} on 127.0.0.1:{port}")
+                proc = ManagedProcess(
+                    name,
+                    [venv_script(f"flotilla-{service.name}"), "serve", "--migrate"],
+                    log_path=self.state_dir / "logs" / f"{name}.log",
+                    env=self.service_env(service, port=port),
+                )
+                proc.start()
+                self.processes[name] = proc
+                started.append((name, f"http://127.0.0.1:{port}"))
+        for name, url in started:
+            self.processes[name].wait_until(partial(_ready, url), 90, f"{url}/readyz")
+            self.urls[name] = url
+
+    def restart_service(self, name: str, *, timeout_s: float = 90) -> None:
+        """Start a service process again (after a fault test killed it) and wait until ready."""
+        proc = self.processes[name]
+        if not proc.running():
             proc.start()
-            self.processes[service.name] = proc
-        for service in SERVICES:
-            url = f"http://127.0.0.1:{self.base_port + service.offset}"
-            self.processes[service.name].wait_until(partial(_ready, url), 90, f"{url}/readyz")
-            self.urls[service.name] = url
+        proc.wait_until(partial(_ready, self.urls[name]), timeout_s, f"{name} /readyz")
+
+    def ready(self, name: str) -> bool:
+        """The service process answers /readyz with 200."""
+        return _ready(self.urls[name])
 
     def admin_headers(self) -> dict[str, str]:
         token = mint_token(AuthSettings(), subject="flotilla-dev", roles=[Role.ADMIN])
@@ -335,9 +360,7 @@ class LocalStack:
         lines = ["", "Flotilla is running:"]
         for name, url in self.urls.items():
             suffix = (
-                "   (API docs: /docs, OpenAPI: /openapi.json)"
-                if name in {s.name for s in SERVICES}
-                else ""
+                "   (API docs: /docs, OpenAPI: /openapi.json)" if name in self.processes else ""
             )
             lines.append(f"  {name.ljust(width)}{url}{suffix}")
         lines += [

@@ -3,7 +3,8 @@
 Every route answers the cluster's description afterwards. Routes, by method and path after
 `/_kubesim`:
 - `GET` — the description (objects per kind, knobs, pod faults);
-- `POST outage` `{mode: refuse|503|hang, seconds}` — the API server down for a while;
+- `POST outage` `{mode: refuse|503|hang, seconds, then?: {mode, seconds}}` — the API server
+  down for a while (and then down another way: refusing connections, then hanging);
 - `POST latency` `{seconds}` — every API call that much slower;
 - `POST errors` `{verb, code, resource?, count?}` / `DELETE errors` — injected API errors;
 - `POST watches` `{action: close|expire, max_seconds?, drop_after_seconds?,
@@ -61,7 +62,12 @@ async def handle(cluster: SimCluster, request: web.Request) -> web.Response:
 
 
 def _outage(cluster: SimCluster, parts: list[str], body: Obj) -> Awaitable[None]:
-    return cluster.start_outage(body.get("mode", "503"), float(body.get("seconds", 5)))
+    then = body.get("then")
+    return cluster.start_outage(
+        body.get("mode", "503"),
+        float(body.get("seconds", 5)),
+        (then.get("mode", "503"), float(then.get("seconds", 5))) if then is not None else None,
+    )
 
 
 def _latency(cluster: SimCluster, parts: list[str], body: Obj) -> None:

@@ -67,6 +67,24 @@ class ClusterAPI:
         except (PatchError, SelectorError) as exc:
             return status_response(bad_request(str(exc)))
 
+    def _pod_log(self, request: web.Request, namespace: str, name: str) -> web.Response:
+        pod = self.store.must_get(BY_KIND["Pod"], namespace, name)
+        containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
+        wanted = request.query.get("container")
+        if wanted and wanted not in containers:
+            raise ApiError(400, "BadRequest", f"container {wanted} is not valid for pod {name}")
+        if not wanted and len(containers) > 1:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"a container name must be specified for pod {name}, choose one of: {containers}",
+            )
+        lines = self.cluster.pod_log_lines(namespace, name)
+        tail = request.query.get("tailLines")
+        if tail is not None:
+            lines = lines[-int(tail) :] if int(tail) > 0 else []
+        return web.Response(text="".join(f"{line}\n" for line in lines), content_type="text/plain")
+
     def _authenticate(self, request: web.Request) -> None:
         header = request.headers.get("Authorization", "")
         if header != f"Bearer {self.cluster.token}":
@@ -136,7 +154,7 @@ class ClusterAPI:
         q = request.query
         if method == "GET":
             if route.sub == "log":
-                return await self.cluster.pod_log(request, route.namespace or "", route.name or "")
+                return self._pod_log(request, route.namespace or "", route.name or "")
             if route.name is None:
                 if route.watch or q.get("watch", "").lower() in TRUE:
                     return await watch.stream(request, route, self.store, self.cluster.knobs)

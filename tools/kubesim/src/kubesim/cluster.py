@@ -28,7 +28,7 @@ from kubesim.controllers.endpoints import EndpointsController
 from kubesim.controllers.kubelet import Kubelet
 from kubesim.controllers.podspec import PREFIX
 from kubesim.controllers.replicaset import ReplicaSetController
-from kubesim.knobs import Knobs
+from kubesim.knobs import OUTAGE_MODES, Knobs
 from kubesim.kubeconfig import KUBERNETES_VERSION
 from kubesim.listeners import PodListeners
 from kubesim.logship import LogShipper
@@ -431,25 +431,10 @@ class Cluster:
         for hook in self.hooks:
             hook("sigterm", pod)
 
-    async def pod_log(self, request: web.Request, namespace: str, name: str) -> web.Response:
-        pod = self.store.must_get(POD, namespace, name)
-        containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
-        wanted = request.query.get("container")
-        if wanted and wanted not in containers:
-            raise ApiError(400, "BadRequest", f"container {wanted} is not valid for pod {name}")
-        if not wanted and len(containers) > 1:
-            raise ApiError(
-                400,
-                "BadRequest",
-                f"a container name must be specified for pod {name}, choose one of: {containers}",
-            )
-        lines = list(self.pod_logs.get((namespace, name), ()))
-        tail = request.query.get("tailLines")
-        if tail is not None:
-            lines = lines[-int(tail) :] if int(tail) > 0 else []
-        return web.Response(text="".join(f"{line}\n" for line in lines), content_type="text/plain")
-
     # --- observability ----------------------------------------------------------------------
+
+    def pod_log_lines(self, namespace: str, name: str) -> list[str]:
+        return list(self.pod_logs.get((namespace, name), ()))
 
     def metrics_text(self) -> str:
         from kubesim.metrics import render
@@ -471,21 +456,34 @@ class Cluster:
                 for key in keys:
                     controller.enqueue(key)
 
-    async def start_outage(self, mode: str, seconds: float) -> None:
-        if mode not in ("refuse", "503", "hang"):
-            raise ValueError("mode is one of refuse, 503, hang")
+    async def start_outage(
+        self, mode: str, seconds: float, then: tuple[str, float] | None = None
+    ) -> None:
+        """The API server down for `seconds`; `then`: another outage right after this one."""
+        if mode not in OUTAGE_MODES or (then is not None and then[0] not in OUTAGE_MODES):
+            raise ValueError(f"an outage's mode is one of {', '.join(OUTAGE_MODES)}")
         self.knobs.outage_mode = mode  # type: ignore[assignment]
         self.knobs.outage_until = time.monotonic() + seconds
-        if mode == "refuse" and self._site is not None:
+        site, refusing = self._site, mode == "refuse" and self._site is not None
+        if refusing:
             self.store.close_watches()
-            site, self._site = self._site, None
+            self._site = None
+        self._tasks.append(
+            asyncio.get_running_loop().create_task(
+                self._outage_over(site if refusing else None, seconds, then)
+            )
+        )
 
-            async def refuse_then_listen() -> None:
-                await site.stop()
-                await asyncio.sleep(seconds)
-                await self._listen()
-
-            self._tasks.append(asyncio.get_running_loop().create_task(refuse_then_listen()))
+    async def _outage_over(
+        self, closed: web.TCPSite | None, seconds: float, then: tuple[str, float] | None
+    ) -> None:
+        if closed is not None:
+            await closed.stop()
+        await asyncio.sleep(seconds)
+        if closed is not None:
+            await self._listen()
+        if then is not None:
+            await self.start_outage(*then)
 
     def describe(self) -> Obj:
         return {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 OutageMode = Literal["refuse", "503", "hang"]
+OUTAGE_MODES: tuple[str, ...] = ("refuse", "503", "hang")
 POD_FAULTS: tuple[str, ...] = (
     "CrashLoopBackOff",
     "ImagePullBackOff",

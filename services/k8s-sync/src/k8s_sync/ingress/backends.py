@@ -39,6 +39,13 @@ class DesiredState(Protocol):
 
     def unlisted_clusters(self) -> frozenset[str]: ...
 
+    @property
+    def routes_complete(self) -> bool:
+        """Every input of the route table was read since this process started (the cluster
+        list, the environments, every cluster's Services): until then a route or backend
+        missing from it may only not be known yet, and nothing is removed for lacking one."""
+        ...
+
     def record_lag(self, cluster: str, lag_s: float) -> None: ...
 
 
@@ -175,7 +182,10 @@ class InstanceBackends:
         dirty, self.dirty = self.dirty, set()
         allow, self.allow_empty = self.allow_empty, set()
         routed = desired.routes.backends()
+        complete = desired.routes_complete
         stale = desired.stale_clusters() | desired.unlisted_clusters()
+        if not complete:  # part of the signature: completing the routes re-plans the backend
+            stale |= {"(routes not read yet)"}
         now = time.monotonic()
         batch = []
         for backend in sorted(dirty & layout):
@@ -194,8 +204,9 @@ class InstanceBackends:
                 or backend in self.failures
                 or state.signature != work.signature
             ):
-                # A backend whose route is gone (no Service left, a gray stage ended) may empty.
-                work.allow_empty = backend in allow or backend not in routed
+                # A backend whose route is gone (no Service left, a gray stage ended) may empty
+                # (not one whose route may only be unknown yet).
+                work.allow_empty = backend in allow or (complete and backend not in routed)
                 batch.append(work)
             else:
                 state.seen.clear()  # nothing the ingress serves changed
@@ -381,11 +392,12 @@ def _left_alone(
     actual: list[ServerState], endpoints: list[Endpoint], desired: DesiredState
 ) -> frozenset[Key]:
     """Slots no plan may touch: those of stale clusters (their views keep the endpoints they
-    last listed), and — while some cluster was never listed since this process started —
-    those no view explains (they may be that cluster's). A pod that left a cluster before it
-    went stale is not kept: it was leaving anyway."""
+    last listed), and — while some cluster was never listed since this process started, or
+    the route table's inputs were not all read yet — those no view explains (they may be that
+    cluster's). A pod that left a cluster before it went stale is not kept: it was leaving
+    anyway."""
     stale = desired.stale_clusters()
-    unlisted = desired.unlisted_clusters()
+    unlisted = desired.unlisted_clusters() or not desired.routes_complete
     if not stale and not unlisted:
         return frozenset()
     known = {(e.address, e.port): e.cluster for e in endpoints}

@@ -20,6 +20,12 @@ What the loop does, in order, each time something changed or a timer fired:
    back and compare — a difference is a failure of that backend, retried with backoff.
 4. The Host and header maps, through the runtime API (no reload), kept on disk too.
 Every `drift_check_s` one `show servers state` of all backends finds drift nobody announced.
+
+Down or blocked: when the runtime API fails, the master CLI is asked too. No answer there
+either: the instance is down — it serves nothing, and releases go on without it (it is refilled
+in full when it returns). The master answers: HAProxy is alive and serves with what it has, but
+changes no longer reach it — `blocked` until a pass applies again, and release-api holds the
+rollouts that would replace pods under it (status/endpoints.py `following`).
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ class IngressInstance:
         self.on_synced: SyncedCallback | None = None
         self.on_failed: FailedCallback | None = None
         self.up = False
+        self.blocked: str | None = None  # alive (its master answers) but changes fail: why
         self.pid: str | None = None
         self.last_error: str | None = None
         self.running: Generation | None = None
@@ -201,7 +208,7 @@ class IngressInstance:
         try:
             info = await self._current_worker_info()
         except (HAProxyError, MasterError) as exc:
-            self._down(str(exc))
+            await self._runtime_failed(exc)
             return
         pid = info.get("Pid")
         restarted = not self.up or pid != self.pid
@@ -265,7 +272,7 @@ class IngressInstance:
                 previous=self.backends.last_read(self._layout_backends()),
             )
         except HAProxyError as exc:
-            self._down(str(exc))
+            await self._runtime_failed(exc)
             return
         by_backend: dict[str, list[ServerState]] = {}
         for row in rows:
@@ -273,6 +280,19 @@ class IngressInstance:
         for backend in self._layout_backends():
             if by_backend.get(backend, []) != self.backends.state(backend).actual:
                 self.backends.reread({backend})
+
+    async def _runtime_failed(self, exc: Exception) -> None:
+        """The runtime API failed: down, and blocked if HAProxy still runs (its master
+        answers) — it serves what it has while no change reaches it."""
+        try:
+            await self.master.processes()
+        except (MasterError, HAProxyError, OSError):
+            self.blocked = None  # not running: nothing is served stale
+        else:
+            if self.blocked is None:
+                log.warning("ingress_blocked", ingress=self.ingress, error=str(exc)[:300])
+            self.blocked = f"changes do not reach it while it serves: {exc}"[:500]
+        self._down(str(exc))
 
     def _down(self, error: str) -> None:
         if self.up:
@@ -292,9 +312,13 @@ class IngressInstance:
         endpoints now, starting from the running layout so slots only grow when needed."""
         desired = self.desired
         assert desired is not None
+        running = self.running.layout.backends if self.running else {}
+        routed = set(desired.routes.backends())
+        if not desired.routes_complete:  # a backend not routed yet may only be unknown yet
+            routed |= set(running)
         layout, urgent, why = plan_layout(
-            desired.routes.backends(),
-            self.running.layout.backends if self.running else {},
+            routed,
+            running,
             need=lambda backend: self.backends.need(backend, desired),
             highest_used=self.backends.highest_used,
             slots_min=self.tuning.slots_min,
@@ -416,7 +440,11 @@ class IngressInstance:
         try:
             await self.backends.apply_dirty(self.desired, self._layout_backends())
         except HAProxyError as exc:  # unreachable or stalled: the instance, not a backend
-            self._down(str(exc))
+            await self._runtime_failed(exc)
+        else:
+            if self.blocked is not None:
+                log.info("ingress_unblocked", ingress=self.ingress)
+            self.blocked = None
         if self.backends.short_changed:
             self.backends.short_changed = False
             self._layout_dirty = True
@@ -431,12 +459,15 @@ class IngressInstance:
         layout = self.running.layout.backends
         want_hosts = {h: b for h, b in routes.hosts.items() if b in layout}
         want_apps = {k: b for k, b in routes.header_values().items() if b in layout}
+        complete = self.desired.routes_complete
         try:
             for path, want in (
                 (self.running.hosts_map, want_hosts),
                 (self.running.apps_map, want_apps),
             ):
                 have = await self.runtime.map_entries(str(path))
+                if not complete:  # add what is known; a route not seen yet stays as it is
+                    want = {**have, **want}
                 commands = HAProxyRuntime.map_commands(str(path), have, want)
                 if commands:
                     await self.runtime.run(commands)
@@ -445,10 +476,10 @@ class IngressInstance:
             log.warning("ingress_map_failed", ingress=self.ingress, error=str(exc)[:300])
             return  # tried again on the next pass
         except HAProxyError as exc:
-            self._down(str(exc))
+            await self._runtime_failed(exc)
             return
         self.routed_hosts = want_hosts
-        self._maps_dirty = False
+        self._maps_dirty = not complete  # once complete, what is not routed goes
 
     # --- reading, for the status API --------------------------------------------------------
 

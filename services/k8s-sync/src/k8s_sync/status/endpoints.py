@@ -18,12 +18,14 @@ from k8s_sync.status.reads import SharedReads
 from k8s_sync.status.schemas import (
     AppSyncStatus,
     ClusterSyncStatus,
+    IngressFollowing,
     InstanceAppStatus,
     ReplicaStatus,
     ServerOut,
     WaitRequest,
 )
 from k8s_sync.sync.desired import Endpoint, backend_name
+from k8s_sync.sync.routes import GRAY_SUFFIX
 from k8s_sync.workers.ingress_sync import IngressSync
 
 router = APIRouter(tags=["sync"], responses=PROBLEM_RESPONSES)
@@ -53,6 +55,42 @@ async def clusters(engine: EngineDep, _: Viewer) -> list[ClusterSyncStatus]:
             )
         )
     return out
+
+
+@router.get(
+    "/sync/apps/{app}/{env}/following",
+    operation_id="ingressFollowing",
+    summary="Whether the ingress follows an app's pods as they change, per cluster",
+)
+async def following(app: NamePath, env: NamePath, engine: EngineDep, _: Viewer) -> IngressFollowing:
+    """release-api asks this before each step that replaces pods, and holds the rollout (its
+    Deployment paused) while the answer for its cluster is no: a pod replaced while the
+    ingress cannot move off it would fail the requests still sent to it. Not following in a
+    cluster: it is not watched live (its pods' changes are not seen); in every cluster: the
+    app's backend failed to apply on an instance that is up, or an instance serves while its
+    runtime API fails (changes do not reach that HAProxy). An instance that is down — not
+    running — serves nothing and holds nothing. Cheap: no HAProxy read."""
+    backend = backend_name(app, env)
+    failing = [
+        f"{instance.ingress}: {name} fails: {instance.failures[name]}"
+        for instance in engine.instances
+        if instance.up
+        for name in (backend, f"{backend}{GRAY_SUFFIX}")
+        if name in instance.failures
+    ]
+    failing += [
+        f"{instance.ingress}: {instance.blocked}"
+        for instance in engine.instances
+        if instance.blocked
+    ]
+    clusters = {}
+    for name, view in sorted(engine.views.items()):
+        reasons = list(failing)
+        if view.stale:
+            state = view.informer.health.state if view.informer else "stopped"
+            reasons.insert(0, f"cluster {name} is not watched live ({state})")
+        clusters[name] = reasons
+    return IngressFollowing(clusters=clusters)
 
 
 @router.get("/sync/replica", operation_id="syncReplica", summary="This replica: leader or follower")

@@ -68,6 +68,16 @@ class WaitRequest(BaseModel):
     timeout_s: StrictFloat = Field(30.0, gt=0, le=600)
 
 
+class IngressFollowing(BaseModel):
+    """Whether the ingress follows an app's pods as they change, per cluster."""
+
+    clusters: dict[str, list[str]] = Field(
+        description="every cluster this replica watches → why the ingress does not follow the "
+        "app's pods there (empty: it does); a cluster missing here is not watched at all",
+        examples=[{"idc-a-1": [], "idc-b-1": ["cluster idc-b-1 is not watched live (listing)"]}],
+    )
+
+
 class ReplicaStatus(BaseModel):
     leader: bool = Field(description="this replica holds the lock and writes to the ingress")
     applied_batches: int = Field(description="batches this replica applied since it started")

@@ -15,6 +15,7 @@ serves in a cluster now.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import structlog
@@ -48,28 +49,39 @@ Outboxed = tuple[EventPayload, str, str, str]  # payload, source, key, subject
 
 
 class _HeldThroughOutages:
-    """Writes events to the outbox; during a database outage keeps the newest per key."""
+    """Writes events to the outbox; during a database outage keeps the newest per key.
+
+    Per source (one ingress instance): a write takes only its own source's held events, under
+    that source's lock, so one instance's events are written one transaction at a time, in
+    order. (Sharing one store, each instance's write also took the other's events still being
+    written: the same report twice under two ids, and a source's events out of order — found
+    by the fault suite's event ledger.)"""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
-        self._held: dict[tuple[str, str], Outboxed] = {}
+        self._held: dict[str, dict[str, Outboxed]] = {}  # source → key → newest event
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def write(self, events: list[Outboxed]) -> None:
+        for source in dict.fromkeys(event[1] for event in events):
+            mine = [event for event in events if event[1] == source]
+            async with self._locks.setdefault(source, asyncio.Lock()):
+                await self._write(source, mine)
+
+    async def _write(self, source: str, events: list[Outboxed]) -> None:
+        held = self._held.setdefault(source, {})
         for event in events:
-            self._held[(event[1], event[2])] = event
-        batch = dict(self._held)  # every instance's callback shares this; each awaits
+            held[event[2]] = event
         try:
             async with session_scope(self._sessionmaker) as session:
-                for payload, source, key, subject in batch.values():
+                for payload, _, key, subject in held.values():
                     await add_event(session, payload, source=source, key=key, subject=subject)
         except Exception as exc:
             if (away := outage(exc)) is None:
                 raise
-            log.warning("sync_events_held", dependency=away, held=len(self._held))
+            log.warning("sync_events_held", dependency=away, source=source, held=len(held))
             return
-        for slot, event in batch.items():
-            if self._held.get(slot) is event:  # not superseded meanwhile
-                del self._held[slot]
+        held.clear()
 
 
 class SyncEventPublisher:

@@ -246,6 +246,10 @@ class IngressSync:
         self.instances = list(instances)
         # (cluster, env) → the namespace cluster-registry maps it to; None: any namespace
         self.placements = placements
+        # Inputs read since this process started (`routes_complete`): given at construction
+        # (tests, benchmarks) or, from the registry, once it answered.
+        self._clusters_read = clusters is not None
+        self._placements_read = placements is None
         self._empty_placements = 0
         self.templates = templates or DomainTemplates({"*": "{app}.{env}.apps.localhost"})
         self.views: dict[str, ClusterView] = {}
@@ -265,6 +269,7 @@ class IngressSync:
         """Start, restart or stop informers to match `connections`, without a restart of the
         service. A cluster that leaves takes its servers and routes out of the ingress."""
         await self._informers.set(connections)
+        self._clusters_read = True
 
     def _make_informers(
         self, connection: ClusterConnection, api: client.ApiClient
@@ -298,6 +303,9 @@ class IngressSync:
         from. A list that suddenly maps nothing (a wrong database, a bad deploy) takes effect
         only when a second read agrees, like an empty relist."""
         placements = {(p.cluster, e.name): p.namespace for e in environments for p in e.clusters}
+        if not self._placements_read:
+            self._placements_read = True
+            self.routes_changed()
         if not placements and self.placements:
             self._empty_placements += 1
             if self._empty_placements < 2:
@@ -385,6 +393,14 @@ class IngressSync:
     def unlisted_clusters(self) -> frozenset[str]:
         return frozenset(name for name, view in self.views.items() if not view.listed)
 
+    @property
+    def routes_complete(self) -> bool:
+        return (
+            self._clusters_read
+            and self._placements_read
+            and all(view.listed for view in self.views.values())
+        )
+
     def record_lag(self, cluster: str, lag_s: float) -> None:
         if (view := self.views.get(cluster)) is not None:
             view.last_lag_s = lag_s
@@ -394,7 +410,8 @@ class IngressSync:
     async def run(self) -> None:
         """Informers run as tasks of their own; instances run under the supervisor."""
         try:
-            await self.set_clusters(self._initial)
+            if self._clusters_read:  # given at construction: the registry gives them otherwise
+                await self.set_clusters(self._initial)
             await asyncio.Event().wait()
         finally:
             await self.set_clusters([])

@@ -18,6 +18,7 @@ from flotilla_runtime.auth import Viewer
 from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Unavailable, Unprocessable
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.params import Instant, NamePath, ObjectQuery
+from flotilla_runtime.shutdown import Draining
 from monitor_gateway.deps import LogsPoolDep, SettingsDep, TailsDep
 from monitor_gateway.logs import store
 from monitor_gateway.logs.filebeat import LEVELS, LogRow, Malformed, parse
@@ -142,7 +143,7 @@ async def tail_logs(
     wanted = {"app": app, **filters.columns}
     levels = set(filters.levels or LEVELS)
     return StreamingResponse(
-        _tail(request, tails, settings, wanted, levels),
+        _tail(request, tails, settings, wanted, levels, request.state.draining),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -154,7 +155,10 @@ async def _tail(
     settings: Settings,
     wanted: dict[str, str],
     levels: set[str],
+    draining: Draining,
 ) -> AsyncIterator[bytes]:
+    """Lines from the moment the tail starts; a replica that shuts down ends it with a
+    `reconnect` event (a tail has no past to resume: reconnecting starts a new one)."""
     async with tails:
         consumer = AIOKafkaConsumer(
             settings.logs_topic,
@@ -176,6 +180,9 @@ async def _tail(
             yield b": tailing\n\n"
             idle = 0.0
             while not await request.is_disconnected():
+                if draining.is_set():
+                    yield draining.reconnect_event()
+                    return
                 batch = await consumer.getmany(timeout_ms=250, max_records=2000)
                 lines = [
                     row

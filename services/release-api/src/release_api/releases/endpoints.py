@@ -18,6 +18,7 @@ from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from flotilla_runtime.params import NamePath, NameQuery
+from flotilla_runtime.shutdown import Draining
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, StreamsDep
 from release_api.errors import StreamsBusy
@@ -139,7 +140,12 @@ async def follow_release(
     _: Viewer,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """A stream holds no database connection between its reads (one short session per poll)
+    """Each event is `id:` (resume with `Last-Event-ID`), `event:` (its CloudEvents type) and
+    `data:` (its payload as JSON); the stream ends once the release is finished and every
+    event was sent. A replica that shuts down ends its streams with a `reconnect` event
+    (`retry: 500`): reconnect with `Last-Event-ID` and the stream goes on from another one.
+
+    A stream holds no database connection between its reads (one short session per poll)
     and a replica serves at most FOLLOW_MAX of them (503 with Retry-After beyond)."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.state.sessionmaker
     async with session_scope(sessionmaker) as session:
@@ -147,8 +153,9 @@ async def follow_release(
     if streams.locked():
         raise StreamsBusy("too many release event streams on this replica; retry shortly")
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    draining: Draining = request.state.draining
     return StreamingResponse(
-        _held(streams, _stream(sessionmaker, release_id, start, request)),
+        _held(streams, _stream(sessionmaker, release_id, start, request, draining)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -165,10 +172,15 @@ async def _stream(
     release_id: uuid.UUID,
     after: int,
     request: Request,
+    draining: Draining,
 ) -> AsyncIterator[bytes]:
-    """Events in order from `after`; ends once the release is finished and all are sent."""
+    """Events in order from `after`; ends once the release is finished and all are sent, or
+    with a `reconnect` event when this replica shuts down (resume with Last-Event-ID)."""
     idle = 0.0
     while not await request.is_disconnected():
+        if draining.is_set():
+            yield draining.reconnect_event(after)
+            return
         async with session_scope(sessionmaker) as session:
             rows = await ReleaseRepository(session).events_after(release_id, after)
             phase = await ReleaseRepository(session).phase_of(release_id)

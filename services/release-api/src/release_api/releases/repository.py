@@ -42,6 +42,12 @@ class ReleaseRepository(Repository[Release]):
         query = select(Release).where(Release.id == release_id).with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def lock(self, release_id: uuid.UUID) -> None:
+        """The release's row lock, without loading it (a no-op when already held)."""
+        await self.session.execute(
+            select(Release.id).where(Release.id == release_id).with_for_update()
+        )
+
     async def by_idempotency_key(self, app: str, key: str) -> Release | None:
         query = select(Release).where(Release.app == app, Release.idempotency_key == key)
         return (await self.session.execute(query)).scalar_one_or_none()

@@ -76,6 +76,6 @@ class RolloutRepository(Repository[Rollout]):
                 Rollout.cluster == cluster,
                 Rollout.phase == RolloutPhase.WAITING_INGRESS.value,
             )
-            .with_for_update()
+            .with_for_update(of=Rollout)  # not the release: releases.events' lock order
         )
         return list((await self.session.execute(query)).scalars())

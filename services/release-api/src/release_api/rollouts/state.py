@@ -64,6 +64,7 @@ class RolloutProgress(BaseModel):
     switch_to_stable: bool = False
     promote_wait_from: datetime | None = None
     sync_failed: str | None = None  # k8s-sync reported it cannot apply this cluster
+    held: str | None = None  # why the Deployment is paused: the ingress is not following
     # the Deployment's last status seen (shown by the API; `seen` is what was reported)
     desired: int | None = None
     updated: int | None = None
@@ -88,6 +89,7 @@ class ProgressChanges(TypedDict, total=False):
     switch_to_stable: bool
     promote_wait_from: datetime | None
     sync_failed: str | None
+    held: str | None
     desired: int | None
     updated: int | None
     ready: int | None

@@ -18,6 +18,8 @@ Deployment restored, the Service switched back, the gray stage removed — and t
 An abort does the same to every unfinished cluster (aborted). Transient API errors (5xx,
 connection refused) are retried until the deadline.
 
+Held while the ingress does not follow: release_api.rollouts.hold.
+
 Each step does one unit of work and returns (True when the rollout moved on); steps are safe
 to repeat: applying writes the rendered objects with create-or-replace, waiting steps only
 read. The runner (release_api.workers.rollouts) decides when a step runs.
@@ -39,6 +41,7 @@ from flotilla_contracts.enums import AppType, RolloutPhase, Stage, Strategy
 from flotilla_contracts.events import RolloutProgressedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
+from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.transient import Backoff, outage
 from release_api import kubeops
 from release_api.apps.schemas import AppSpec
@@ -46,7 +49,9 @@ from release_api.clients import Clusters, IngressNotConfigured, IngressSync
 from release_api.manifests.render import Target, object_name, render, selector, service
 from release_api.models import App, Release, Rollout
 from release_api.releases.events import record
+from release_api.releases.repository import ReleaseRepository
 from release_api.rollouts import machine
+from release_api.rollouts.hold import IngressHold
 from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import (
     ProgressChanges,
@@ -119,11 +124,14 @@ class RolloutSteps:
         ingress: IngressSync,
         *,
         drain_s: float,
+        draining: Draining | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clusters = clusters
         self._ingress = ingress
         self._drain_s = drain_s
+        self._draining = draining or Draining()
+        self._hold = IngressHold(sessionmaker, ingress)
 
     async def load(self, rollout_id: int) -> tuple[Release, Rollout, AppType]:
         async with session_scope(self._sessionmaker) as session:
@@ -163,6 +171,7 @@ class RolloutSteps:
         **fields: Any,
     ) -> bool:
         async with session_scope(self._sessionmaker) as session:
+            await ReleaseRepository(session).lock(release.id)  # first: releases.events
             current = await session.get(Rollout, rollout.id, with_for_update=True)
             assert current is not None
             if current.phase != rollout.phase:
@@ -205,6 +214,9 @@ class RolloutSteps:
             carries = ((current or {}).get("metadata") or {}).get("annotations") or {}
             if current is not None and carries.get(labels.RELEASE) != str(release.id):
                 previous = kubeops.rollback_target(current)
+        if stage == Stage.STABLE and previous is not None:
+            if await self._hold.check(release, rollout, api, name, pause=False):
+                return False  # nothing replaced yet: applied once the ingress follows
         if stage == Stage.GRAY:
             await kubeops.apply_service(api, manifests["service"])
         elif stage == Stage.STABLE:
@@ -236,6 +248,9 @@ class RolloutSteps:
         status = kubeops.rollout_status(deployment, rollout.generation or 1)
         if status.failed:
             raise StepFailed(status.failed)
+        if stage == Stage.STABLE and not status.done:
+            if await self._hold.check(release, rollout, api, name, pause=True):
+                return False
         if [status.updated, status.ready] != progress_of(rollout).seen:
             await self._progress(release, rollout, status)
         if status.done:
@@ -258,6 +273,7 @@ class RolloutSteps:
         self, release: Release, rollout: Rollout, status: kubeops.RolloutStatus
     ) -> None:
         async with session_scope(self._sessionmaker) as session:
+            await ReleaseRepository(session).lock(release.id)  # first: releases.events
             current = await session.get(Rollout, rollout.id, with_for_update=True)
             assert current is not None
             current.progress = with_changes(
@@ -337,11 +353,16 @@ class RolloutSteps:
                 api, rollout.namespace, selector(release.app, release.env, live)
             )
         try:
-            ok, why = await self._ingress.wait(
-                release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
+            answer = await self._draining.unless(
+                self._ingress.wait(
+                    release.app, release.env, rollout.cluster, sorted(want), min(remaining, 30.0)
+                )
             )
         except IngressNotConfigured as exc:
             raise StepFailed(str(exc)) from None
+        if answer is None:
+            return False  # this replica hands over: the next leader waits again
+        ok, why = answer
         if not ok:
             if time_left(rollout) <= 0:
                 raise StepFailed(why)
@@ -397,6 +418,8 @@ class RolloutSteps:
                 # An undo that cannot run yet (registry, database or the cluster's API away)
                 # is retried, not reported as failed while it could still succeed.
                 waited = asyncio.get_running_loop().time() - started
+                if outage(exc) is not None and self._draining.is_set():
+                    return  # nothing was put back yet: the next leader undoes it
                 if outage(exc) is not None and waited < UNDO_PATIENCE_S:
                     log.warning("rollout_undo_waiting", cluster=fresh.cluster, error=why(exc))
                     await backoff.wait()

@@ -7,11 +7,18 @@ repeat: applying writes the rendered objects with create-or-replace, waiting ste
 Phase changes are compare-and-set with their event in the same transaction, so no event is
 doubled. One replica runs rollouts at a time (PostgreSQL advisory lock).
 What each phase does per strategy is release_api.rollouts.steps.
+
+Hand-over (flotilla_runtime.shutdown): when this replica starts draining, each rollout finishes
+the step it is in — a step that writes is never cut in half, so the next leader never applies
+it twice; a wait (the ingress, a Deployment) ends early, having changed nothing — and starts no
+other; then the runner lets go of the leader lock and another replica goes on from the phases
+in the database within its next lock check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 import structlog
@@ -20,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
+from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.transient import outage
 from release_api.clients import Clusters, IngressSync
 from release_api.rollouts import machine
@@ -28,6 +36,7 @@ from release_api.rollouts.steps import ROLLOUT_FAULTS, RolloutSteps, options, ti
 
 log = structlog.get_logger(__name__)
 IDLE_SLEEP_S = 0.5
+HANDOVER_S = 10.0  # the longest a draining runner waits for its steps under way
 
 
 class RolloutRunner:
@@ -42,18 +51,27 @@ class RolloutRunner:
         drain_s: float,
         poll_s: float = 0.25,
         is_leader: Callable[[], bool] | None = None,
+        draining: Draining | None = None,
+        step_down: Callable[[], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clusters = clusters
         self._ingress = ingress
-        self._steps = RolloutSteps(sessionmaker, clusters, ingress, drain_s=drain_s)
+        self._draining = draining or Draining()
+        self._steps = RolloutSteps(
+            sessionmaker, clusters, ingress, drain_s=drain_s, draining=self._draining
+        )
         self._poll_s = poll_s
         self._is_leader = is_leader
+        self._step_down = step_down
         self._tasks: dict[int, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
         try:
             while True:
+                if self._draining.is_set():
+                    await self._hand_over()
+                    await asyncio.Event().wait()  # until the lifespan cancels the workers
                 if self._is_leader is None or self._is_leader():
                     try:
                         await self._start_unfinished()
@@ -62,13 +80,32 @@ class RolloutRunner:
                         if (away := outage(exc)) is None:
                             raise
                         log.warning("runner_waiting", dependency=away, error=repr(exc))
-                await asyncio.sleep(self._poll_s)
+                await self._nap(self._poll_s)
         finally:
             for task in self._tasks.values():
                 task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             await self._clusters.close()
             await self._ingress.http.aclose()
+
+    async def _hand_over(self) -> None:
+        """Draining: let the steps under way finish, start none, then let go of the lock."""
+        tasks = list(self._tasks.values())
+        if tasks:
+            log.info("runner_handing_over", rollouts=len(tasks))
+            _, stuck = await asyncio.wait(tasks, timeout=HANDOVER_S)
+            for task in stuck:  # a step that hangs (a cluster that never answers)
+                log.warning("rollout_step_cut_at_handover", task=task.get_name())
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
+        if self._step_down is not None:
+            self._step_down()
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep, or less when draining begins."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._draining.wait()
 
     async def _start_unfinished(self) -> None:
         async with session_scope(self._sessionmaker) as session:
@@ -82,14 +119,14 @@ class RolloutRunner:
     async def _drive(self, rollout_id: int) -> None:
         """Step one rollout until it is finished, paused or its release is not running."""
         try:
-            while True:
+            while not self._draining.is_set():
                 try:
                     release, rollout, app_type = await self._steps.load(rollout_id)
                 except Exception as exc:
                     if (unread := outage(exc)) is None:
                         raise
                     log.warning("rollout_waiting", rollout=rollout_id, dependency=unread)
-                    await asyncio.sleep(1.0)
+                    await self._nap(1.0)
                     continue
                 if release.phase != ReleasePhase.RUNNING.value:
                     return  # paused or finished: picked up again when it runs
@@ -105,7 +142,7 @@ class RolloutRunner:
                         )
                         continue
                     if not await self._steps.step(release, rollout, app_type, phase):
-                        await asyncio.sleep(IDLE_SLEEP_S)
+                        await self._nap(IDLE_SLEEP_S)
                 except Exception as exc:
                     # An outage of the registry, k8s-sync, the database or the cluster's API
                     # is waited out until this cluster's deadline; a fault of the cluster (or
@@ -118,7 +155,7 @@ class RolloutRunner:
                             dependency=away,
                             error=why(exc),
                         )
-                        await asyncio.sleep(1.0)
+                        await self._nap(1.0)
                         continue
                     if away is None and not isinstance(exc, ROLLOUT_FAULTS):
                         raise

@@ -1,0 +1,113 @@
+"""A unix-socket proxy in front of HAProxy's runtime API that can cut a connection mid-batch.
+
+k8s-sync pipelines its runtime-API commands (one write of many lines per batch). A real
+connection can close in the middle of one: HAProxy reloaded or restarted, a `stats timeout`, a
+worker killed. To make that happen on demand, fault tests point k8s-sync at this proxy
+(`LocalStack.runtime_sockets`, k8s-sync's `runtime_connect`) and `arm(n)` it: each of the next
+`n` writes of two or more command lines that pass through is forwarded only up to the end of
+its first line plus half of the next, and both sides of that connection are closed — HAProxy
+has run the first command, sees a truncated second one, and the sender gets no reply to the
+rest.
+
+It runs on a thread of its own with its own event loop, so it keeps forwarding while the
+caller's loop is busy (or blocked in a synchronous fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from pathlib import Path
+
+
+class SocketCutter:
+    def __init__(self, listen: Path, target: Path) -> None:
+        self.listen = listen
+        self.target = target
+        self.cuts = 0
+        self.connections = 0
+        self._armed = 0  # batches still to cut
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        self.listen.unlink(missing_ok=True)
+        self._thread = threading.Thread(target=self._serve, name=f"cutter:{self.listen.name}")
+        self._thread.daemon = True
+        self._thread.start()
+        if not self._started.wait(10):
+            raise RuntimeError(f"socket proxy at {self.listen} did not start")
+
+    def stop(self) -> None:
+        if self._loop is not None and self._server is not None:
+            self._loop.call_soon_threadsafe(self._server.close)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self.listen.unlink(missing_ok=True)
+
+    def arm(self, cuts: int) -> None:
+        """Cut the next `cuts` batches (0: none any more)."""
+        with self._lock:
+            self._armed = cuts
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._server = loop.run_until_complete(
+            asyncio.start_unix_server(self._relay, path=str(self.listen))
+        )
+        self.listen.chmod(0o600)
+        self._started.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._server.wait_closed())
+            loop.close()
+
+    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            server_r, server_w = await asyncio.open_unix_connection(str(self.target))
+        except OSError:
+            client_w.close()
+            return
+        upstream = asyncio.create_task(self._forward(client_r, server_w, client_w, cut=True))
+        downstream = asyncio.create_task(self._forward(server_r, client_w, server_w, cut=False))
+        await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (upstream, downstream):
+            task.cancel()
+        await asyncio.gather(upstream, downstream, return_exceptions=True)
+        for writer in (client_w, server_w):
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    async def _forward(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        other: asyncio.StreamWriter,
+        *,
+        cut: bool,
+    ) -> None:
+        while data := await reader.read(65536):
+            armed = False
+            if cut and data.count(b"\n") >= 2:
+                with self._lock:
+                    armed, self._armed = self._armed > 0, max(0, self._armed - 1)
+            if armed:
+                first = data.index(b"\n") + 1
+                second = data.index(b"\n", first) + 1
+                writer.write(data[: first + (second - first) // 2])
+                await writer.drain()
+                self.cuts += 1
+                other.transport.abort()  # the sender's connection ends mid-batch
+                writer.close()  # HAProxy gets the part already written, then the end
+                return
+            writer.write(data)
+            await writer.drain()

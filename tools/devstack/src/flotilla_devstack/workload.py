@@ -1,0 +1,129 @@
+"""An app released to `prod` on the local stack as a user drives it, and traffic through every
+ingress instance meanwhile: what the fault suite and the benchmarks put under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from flotilla_devstack.haproxy import count_answers
+from flotilla_devstack.stack import LocalStack
+
+TERMINAL = ("succeeded", "failed", "partially-failed", "aborted", "rolled-back")
+
+
+def app_spec(name: str, *, replicas: int = 2, ready_after_s: float = 4) -> dict[str, Any]:
+    """An app whose pods take a while to become ready, so a fault meets a rollout midway."""
+    return {
+        "name": name,
+        "team": "platform",
+        "type": "go",
+        "app_yaml": {"stack": "debian-12", "runtime": "go-1.22", "entrypoint": "/app"},
+        "replicas": {"prod": replicas},
+        "pod_annotations": {
+            "kubesim.flotilla.io/ready-after-seconds": str(ready_after_s),
+            "kubesim.flotilla.io/pre-stop-seconds": "1.5",
+        },
+    }
+
+
+class Releases:
+    """An app's releases to `prod`, driven through release-api's API as a user does."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, app: str, options: Mapping[str, Any] | None = None
+    ) -> None:
+        self.http = http
+        self.app = app
+        self.options = {"timeout_s": 120, **(options or {})}
+
+    async def create_app(self) -> None:
+        r = await self.http.post("/v1/apps", json=app_spec(self.app))
+        assert r.status_code == 201, r.text
+
+    async def start(self, version: str) -> str:
+        """A release of `<app>/app:<version>`; its location."""
+        r = await self.http.post(
+            f"/v1/apps/{self.app}/releases",
+            json={"image": f"{self.app}/app:{version}", "env": "prod", "options": self.options},
+        )
+        assert r.status_code == 202, r.text
+        return str(r.headers["Location"])
+
+    async def until_phase(self, location: str, phase: str, timeout_s: float = 60) -> None:
+        """Until a cluster of the release is in `phase`."""
+        deadline = time.monotonic() + timeout_s
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            body = (await self.http.get(location)).json()
+            if any(c["phase"] == phase for c in body["clusters"]):
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no cluster reached {phase} within {timeout_s} s: {body}")
+
+    async def until_finished(self, location: str, timeout_s: float = 120) -> dict[str, Any]:
+        """The release once it ended (its body); answers other than 200 are waited out."""
+        deadline = time.monotonic() + timeout_s
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            try:
+                r = await self.http.get(location)
+            except httpx.TransportError:
+                r = None
+            if r is not None and r.status_code == 200:
+                body = r.json()
+                if body["phase"] in TERMINAL:
+                    return body
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"the release did not end within {timeout_s} s: {body}")
+
+    async def phase_changes(self, location: str) -> Counter[str]:
+        """ "cluster/phase" → how many times the release's events say it was entered."""
+        return _phase_changes((await self.http.get(f"{location}/events")).text)
+
+
+class Traffic:
+    """100 req/s to the app through every ingress instance while the block runs; `served`:
+    each instance's answers (flotilla_devstack.haproxy.count_answers)."""
+
+    def __init__(self, stack: LocalStack, app: str) -> None:
+        self.stack = stack
+        self.app = app
+        self.served: list[Counter[str]] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[Counter[str]]] = []
+
+    async def __aenter__(self) -> Traffic:
+        headers = {"x-flotilla-app": f"{self.app}.prod"}
+        self._tasks = [
+            asyncio.create_task(count_answers(ingress.port, self._stop, headers=headers))
+            for ingress in self.stack.ingresses
+        ]
+        await asyncio.sleep(1)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.sleep(1)  # requests in flight as the last pods changed
+        self._stop.set()
+        self.served = list(await asyncio.gather(*self._tasks))
+
+    @property
+    def failed(self) -> int:
+        return sum(n for seen in self.served for what, n in seen.items() if what != "ok")
+
+
+def _phase_changes(stream: str) -> Counter[str]:
+    return Counter(
+        f"{change['cluster']}/{change['phase']}"
+        for change in (
+            json.loads(line.removeprefix("data: "))
+            for line in stream.splitlines()
+            if line.startswith("data: ") and '"previous_phase"' in line
+        )
+    )
