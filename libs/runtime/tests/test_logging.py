@@ -12,7 +12,7 @@ import pytest
 import structlog
 from fastapi import FastAPI
 
-from flotilla_runtime.logging import RequestIdMiddleware, configure_logging
+from flotilla_runtime.logging import RepeatLimit, RequestIdMiddleware, configure_logging
 
 
 @pytest.fixture
@@ -64,3 +64,30 @@ def test_logs_follow_stderr_when_it_is_replaced(monkeypatch: pytest.MonkeyPatch)
     finally:
         logging.getLogger().handlers.clear()
         structlog.reset_defaults()
+
+
+def test_aiokafka_retry_records_are_one_line_per_half_minute(json_logs: io.StringIO) -> None:
+    """A broker outage makes aiokafka log each retry (every 100 ms, per client): one record of
+    a kind gets through per 30 s, and the next says how many were held back. Other loggers,
+    and other kinds of aiokafka record, are not held back."""
+    kafka = logging.getLogger("aiokafka")
+    for _ in range(50):
+        kafka.error("Unable connect to node with id %s: %s", 1, "Connection refused")
+    kafka.error("Unable to update metadata from %s", [1])
+    for _ in range(3):
+        logging.getLogger("stdlib").warning("plain %s", "again")
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines() if line]
+    events = [e["event"] for e in lines]
+    assert events.count("Unable connect to node with id 1: Connection refused") == 1
+    assert events.count("Unable to update metadata from [1]") == 1
+    assert events.count("plain again") == 3
+    handler = logging.getLogger().handlers[0]
+    limit = next(f for f in handler.filters if isinstance(f, RepeatLimit))
+    later = logging.LogRecord(
+        "aiokafka", logging.ERROR, "x", 1, "Unable connect to node with id %s: %s", (1, "no"), None
+    )
+    later.created += 31  # half a minute later: through, counting what was held back
+    assert limit.filter(later)
+    assert later.getMessage() == (
+        "Unable connect to node with id 1: no (and 49 more like it in the last 30 s)"
+    )

@@ -72,7 +72,39 @@ def configure_logging(
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    kafka = logging.getLogger("aiokafka")
+    kafka.setLevel(max(logging.WARNING, root.level))
+    if not any(isinstance(f, RepeatLimit) for f in handler.filters):
+        handler.addFilter(RepeatLimit(prefix="aiokafka"))
+
+
+class RepeatLimit(logging.Filter):
+    """At most one record per `every_s` for each message template of loggers under `prefix`;
+    the next one let through says how many were held back (`repeated`).
+
+    aiokafka logs each retry of a lost broker connection — every `retry_backoff_ms` (100 ms),
+    three records a time, per client (measured: ~30 lines a second per service during the
+    fault suite's broker outage). A broker outage is a metric (`flotilla_dependency_up`) and
+    a line now and then, not a flood that buries everything else."""
+
+    def __init__(self, *, prefix: str, every_s: float = 30.0) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._every_s = every_s
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}  # (logger, msg) → (at, held)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self._prefix):
+            return True
+        key = (record.name, str(record.msg))
+        at, held = self._last.get(key, (float("-inf"), 0))
+        if record.created - at < self._every_s:
+            self._last[key] = (at, held + 1)
+            return False
+        self._last[key] = (record.created, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last {self._every_s:g} s)"
+        return True
 
 
 def _add_service(service: str) -> structlog.types.Processor:

@@ -27,6 +27,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ class FaultOutcome:
     phase_changes: Counter[str]  # "cluster/phase" → times
     ready_s: float  # from the fault's end until every service answered /readyz 200
     progress_s: float  # ... until the release moved again (or had finished)
-    release_s: float  # from the release's start until it ended
+    release_s: float  # the release's own duration: created_at to finished_at
     expected_phase: str = "succeeded"
     expected_clusters: Mapping[str, str] = field(default_factory=dict)
 
@@ -177,7 +178,6 @@ class FaultRun:
             await releases.create_app()
             await releases.until_finished(await releases.start("1"))
             async with Traffic(self.stack, self.app) as traffic:
-                started = time.monotonic()
                 location = await releases.start("2")
                 await releases.until_phase(location, self.fault.at_phase)
                 pids = {name: p.pid for name, p in self.stack.processes.items()}
@@ -185,7 +185,6 @@ class FaultRun:
                 ended = time.monotonic()
                 ready_s, progress_s = await self._recovery(http, location, ended)
                 body = await releases.until_finished(location, self.timeout_s)
-                release_s = time.monotonic() - started
             phase_changes = await releases.phase_changes(location)
         unaudited, half_done = await self._check_writes(writes)
         return FaultOutcome(
@@ -207,7 +206,7 @@ class FaultRun:
             phase_changes=phase_changes,
             ready_s=ready_s,
             progress_s=progress_s,
-            release_s=release_s,
+            release_s=_duration(body),
             expected_phase=self.expected_phase,
             expected_clusters=self.expected_clusters,
         )
@@ -295,6 +294,13 @@ class FaultRun:
                 if status not in (0, 201) and (app.status_code != 404 or done):
                     half_done.append(f"{name}: answered {status}, app {app.status_code}")
         return unaudited, half_done
+
+
+def _duration(release: dict[str, Any]) -> float:
+    """Seconds from the release's creation to its end, as release-api recorded them."""
+    started = datetime.fromisoformat(release["created_at"])
+    ended = datetime.fromisoformat(release["finished_at"])
+    return (ended - started).total_seconds()
 
 
 async def _ask(
@@ -440,6 +446,7 @@ class FaultWorld:
 
     @classmethod
     def start(cls, state_dir: Path, *, cache_dir: Path) -> FaultWorld:
+        state_dir.mkdir(parents=True, exist_ok=True)
         cutters = {
             name: SocketCutter(
                 state_dir / f"{name}-cut.sock", state_dir / "haproxy" / name / "admin.sock"

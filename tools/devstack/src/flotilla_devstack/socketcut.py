@@ -33,14 +33,15 @@ class SocketCutter:
         self._server: asyncio.AbstractServer | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
+        self._failed: BaseException | None = None
 
     def start(self) -> None:
         self.listen.unlink(missing_ok=True)
         self._thread = threading.Thread(target=self._serve, name=f"cutter:{self.listen.name}")
         self._thread.daemon = True
         self._thread.start()
-        if not self._started.wait(10):
-            raise RuntimeError(f"socket proxy at {self.listen} did not start")
+        if not self._started.wait(10) or self._failed is not None:
+            raise RuntimeError(f"socket proxy at {self.listen} did not start: {self._failed!r}")
 
     def stop(self) -> None:
         if self._loop is not None and self._server is not None:
@@ -58,10 +59,16 @@ class SocketCutter:
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
-        self._server = loop.run_until_complete(
-            asyncio.start_unix_server(self._relay, path=str(self.listen))
-        )
-        self.listen.chmod(0o600)
+        try:
+            self._server = loop.run_until_complete(
+                asyncio.start_unix_server(self._relay, path=str(self.listen))
+            )
+            self.listen.chmod(0o600)
+        except BaseException as exc:
+            self._failed = exc
+            self._started.set()
+            loop.close()
+            return
         self._started.set()
         try:
             loop.run_forever()
