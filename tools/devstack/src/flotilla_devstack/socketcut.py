@@ -44,12 +44,24 @@ class SocketCutter:
             raise RuntimeError(f"socket proxy at {self.listen} did not start: {self._failed!r}")
 
     def stop(self) -> None:
-        if self._loop is not None and self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        """Close the listener and every relayed connection, then end the thread's loop (no
+        task or stream is left for the garbage collector to find on a closed loop)."""
+        loop = self._loop
+        if loop is not None and self._server is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(10)
         self.listen.unlink(missing_ok=True)
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
 
     def arm(self, cuts: int) -> None:
         """Cut the next `cuts` batches (0: none any more)."""
@@ -73,7 +85,6 @@ class SocketCutter:
         try:
             loop.run_forever()
         finally:
-            loop.run_until_complete(self._server.wait_closed())
             loop.close()
 
     async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
@@ -85,14 +96,18 @@ class SocketCutter:
             return
         upstream = asyncio.create_task(self._forward(client_r, server_w, client_w, cut=True))
         downstream = asyncio.create_task(self._forward(server_r, client_w, server_w, cut=False))
-        await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (upstream, downstream):
-            task.cancel()
-        await asyncio.gather(upstream, downstream, return_exceptions=True)
-        for writer in (client_w, server_w):
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+        try:
+            await asyncio.wait({upstream, downstream}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            pass  # stop(): the connection ends with the proxy (asyncio's callback reads it)
+        finally:
+            for task in (upstream, downstream):
+                task.cancel()
+            await asyncio.gather(upstream, downstream, return_exceptions=True)
+            for writer in (client_w, server_w):
+                writer.close()
+                with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
+                    await writer.wait_closed()
 
     async def _forward(
         self,
