@@ -23,6 +23,7 @@ from flotilla_contracts.enums import (
     Strategy,
 )
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_contracts.plans import OnFailure, PlannedWave
 from flotilla_contracts.policy import EnvironmentPolicy
 
 Name = Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
@@ -54,6 +55,66 @@ class ReleaseCreatedV1(EventPayload):
     clusters: tuple[str, ...]
     requested_by: str
     debug: bool = False
+    waves: tuple[PlannedWave, ...] = Field(
+        (), description="the plan resolved against the environment: its waves, in order"
+    )
+    on_failure: OnFailure | None = None
+
+
+class ReleaseWaveStartedV1(EventPayload):
+    """A wave of the release's plan started: its clusters begin, `max_parallel` at a time."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.wave_started"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    wave: int = Field(ge=0, description="its index in the plan, from 0")
+    name: str = Name
+    clusters: tuple[str, ...]
+
+
+class ReleaseWaveSucceededV1(EventPayload):
+    """Every cluster of a wave is done within the failure budget and its soak passed."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.wave_succeeded"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    wave: int = Field(ge=0)
+    name: str = Name
+    succeeded: tuple[str, ...]
+    failed: tuple[str, ...] = ()
+
+
+class ReleasePausedV1(EventPayload):
+    """The release stopped going on: an operator paused it (`by`), or its plan did — a failure
+    beyond the budget under `pause`, or a freeze window at a wave boundary (`by` absent)."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.paused"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    reason: str = Field(max_length=2000)
+    by: str | None = None
+
+
+class ReleaseResumedV1(EventPayload):
+    """The release goes on (an operator resumed it, or the freeze window it waited for ended)."""
+
+    event_type: ClassVar[str] = "io.flotilla.release.resumed"
+    topic: ClassVar[str] = topics.RELEASES
+
+    release_id: UUID
+    app: str = Name
+    env: str = Name
+    reason: str = Field(max_length=2000)
+    by: str | None = None
 
 
 class RolloutPhaseChangedV1(EventPayload):
@@ -162,7 +223,8 @@ class DebugModeChangedV1(EventPayload):
 
 
 class ReleaseControlledV1(EventPayload):
-    """An operator acted on a running release: promote, pause, resume or abort."""
+    """An operator acted on a running release: promote, pause, resume, abort, skip a soak or
+    roll the fleet back."""
 
     event_type: ClassVar[str] = "io.flotilla.release.controlled"
     topic: ClassVar[str] = topics.RELEASES
@@ -170,7 +232,7 @@ class ReleaseControlledV1(EventPayload):
     release_id: UUID
     app: str = Name
     env: str = Name
-    action: str = Field(pattern=r"^(promote|pause|resume|abort)$")
+    action: str = Field(pattern=r"^(promote|pause|resume|abort|skip-soak|fleet-rollback)$")
     by: str
 
 
@@ -180,6 +242,7 @@ class _ReleaseDecision(EventPayload):
     env: str = Name
     by: str
     comment: str = Field("", max_length=1000)
+    wave: int | None = Field(None, ge=0, description="the gate decided; absent: the start")
 
 
 class ReleaseWaitingApprovalV1(EventPayload):
@@ -194,6 +257,9 @@ class ReleaseWaitingApprovalV1(EventPayload):
     requested_by: str
     approvers: str = Field(description="who the policy lets approve, in words")
     four_eyes: bool
+    wave: int | None = Field(
+        None, ge=0, description="the wave whose gate holds it; absent: before any wave starts"
+    )
 
 
 class ReleaseApprovedV1(_ReleaseDecision):
@@ -380,6 +446,10 @@ ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     RolloutPhaseChangedV1,
     RolloutProgressedV1,
     RolloutHeldV1,
+    ReleaseWaveStartedV1,
+    ReleaseWaveSucceededV1,
+    ReleasePausedV1,
+    ReleaseResumedV1,
     ReleaseSucceededV1,
     ReleasePartiallyFailedV1,
     ReleaseFailedV1,

@@ -19,6 +19,9 @@ own team, like every other rule. With `four_eyes` (the default) the person who r
 release cannot approve it, admins included — the point of a second person is that it is a
 different one. The defaults allow what Flotilla allowed before policies existed: developers
 of the app's team do everything, nothing is held.
+
+An environment also says how releases walk its clusters when they name no plan
+(`default_plan`) and when they may not move at all (`freeze_windows`): flotilla_contracts.plans.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 from flotilla_contracts.enums import Role
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_contracts.plans import FreezeWindow, ReleasePlan
 
 
 class PolicyAction(StrEnum):
@@ -116,6 +120,19 @@ class EnvironmentPolicy(BaseModel):
     control: Rule = Field(default_factory=Rule)
     isolate: Rule = Field(default_factory=Rule)
     approval: Approval = Field(default_factory=Approval)
+    default_plan: ReleasePlan | None = Field(
+        None, description="the plan of a release that names none (none: every cluster at once)"
+    )
+    freeze_windows: tuple[FreezeWindow, ...] = Field(
+        (), max_length=20, description="when releases may not start or move to a new wave"
+    )
+
+    @model_validator(mode="after")
+    def _unique_windows(self) -> EnvironmentPolicy:
+        names = [w.name for w in self.freeze_windows]
+        if len(set(names)) != len(names):
+            raise ValueError("freeze window names must be unique")
+        return self
 
     def rule(self, action: PolicyAction) -> Rule:
         if action == PolicyAction.APPROVE:

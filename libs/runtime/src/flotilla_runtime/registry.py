@@ -39,6 +39,7 @@ class RegisteredCluster(BaseModel):
 
     name: str
     idc: str
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 class EnvironmentPlacement(BaseModel):

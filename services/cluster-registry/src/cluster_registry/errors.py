@@ -69,3 +69,11 @@ class EnvironmentExists(Conflict):
 class NodeNotFound(NotFound):
     type_ = "node-not-found"
     title = "Node not found"
+
+
+class PolicyUnfit(Unprocessable):
+    """A policy that cannot apply to its environment: a freeze window that cannot be evaluated,
+    a default plan that does not fit the environment's clusters. The detail names the field."""
+
+    type_ = "policy-unfit"
+    title = "The policy does not fit the environment"

@@ -13,7 +13,8 @@ import asyncio
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import httpx
 import structlog
@@ -40,6 +41,7 @@ class Placement:
     cluster: str
     idc: str
     namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)  # cluster-registry's, for plans
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class Registry:
         for placement in environment.clusters:
             cluster = await self.client.cluster(placement.cluster)
             idc = cluster.idc if cluster else ""
-            out.append(Placement(placement.cluster, idc, placement.namespace))
+            labels = dict(cluster.labels) if cluster else {}
+            out.append(Placement(placement.cluster, idc, placement.namespace, labels))
         return Target(env, sorted(out, key=lambda p: p.cluster), environment.policy)
 
     async def connection(self, cluster: str) -> ClusterConnection:

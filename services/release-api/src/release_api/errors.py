@@ -46,3 +46,19 @@ class StreamsBusy(Unavailable):
 
     def headers(self) -> Mapping[str, str]:
         return {"Retry-After": "2"}
+
+
+class PlanUnfit(FlotillaError):
+    """The release's plan (or its environment's default plan) does not fit the environment."""
+
+    status = 422
+    type_ = "plan-unfit"
+    title = "The plan does not fit the environment's clusters"
+
+
+class EnvironmentFrozen(FlotillaError):
+    """A freeze window of the environment is in force (an admin may override with a reason)."""
+
+    status = 409
+    type_ = "environment-frozen"
+    title = "The environment is frozen"

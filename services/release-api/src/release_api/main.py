@@ -67,6 +67,7 @@ def build_workers(
         is_leader=lambda: leader.is_leader,
         draining=resources.draining,
         step_down=leader.step_down,
+        registry=registry_client,
     )
     sync_events = EventConsumer(
         name="sync-events",

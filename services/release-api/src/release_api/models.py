@@ -97,6 +97,9 @@ class Release(Base):
     approval: Mapped[dict[str, Any] | None] = mapped_column(
         JSONB, doc="the policy's hold and its decision (releases.schemas.ApprovalOut)"
     )
+    plan: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB, doc="the resolved waves and how far the release got (plans.state.PlanState)"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -113,6 +116,7 @@ class Rollout(Base):
     idc: Mapped[str] = mapped_column(String(63), default="")
     namespace: Mapped[str] = mapped_column(String(63))
     phase: Mapped[str] = mapped_column(String(24), default="pending", index=True)
+    wave: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     replicas: Mapped[int] = mapped_column(Integer)
     generation: Mapped[int | None] = mapped_column(BigInteger)
     previous: Mapped[dict[str, Any] | None] = mapped_column(
@@ -121,6 +125,8 @@ class Rollout(Base):
     progress: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
 
 

@@ -93,6 +93,8 @@ class LocalStack:
     prometheus_port: int = 19090
     prometheus: PrometheusProcess | None = None
     kubesim_clusters: tuple[str, ...] = KUBESIM_CLUSTERS
+    idcs: dict[str, str] = field(default_factory=lambda: dict(KUBESIM_IDCS))
+    """Cluster → its IDC, as the stack registers them (a cluster not named: its own IDC)."""
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
     broker: Broker | None = None
     replicas: dict[str, int] = field(default_factory=dict)
@@ -107,12 +109,13 @@ class LocalStack:
     @classmethod
     def on_free_ports(cls, state_dir: Path, **options: object) -> LocalStack:
         """A stack on free loopback ports (tests: beside another stack, or a developer's)."""
+        clusters = options.get("kubesim_clusters", KUBESIM_CLUSTERS)
         return cls(
             state_dir=state_dir,
             base_port=free_block(4),
             postgres_port=free_port(),
             kafka_port=free_port(),
-            kubesim_port=free_block(3),
+            kubesim_port=free_block(len(clusters)),  # type: ignore[arg-type]
             ingress_port=free_block(2),
             prometheus_port=free_port(),
             **options,  # type: ignore[arg-type]
@@ -302,7 +305,7 @@ class LocalStack:
                     "/v1/clusters",
                     json={
                         "name": name,
-                        "idc": KUBESIM_IDCS.get(name, name),
+                        "idc": self.idcs.get(name, name),
                         "provider": "self-built",
                         "credentials": {
                             "kind": "kubeconfig",

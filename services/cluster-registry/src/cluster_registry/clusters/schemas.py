@@ -16,15 +16,8 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from flotilla_contracts.enums import ClusterProvider, ClusterStatus
-from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_contracts.names import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_MAX, NAME_PATTERN
 
-# Kubernetes label syntax (an optional DNS-subdomain prefix and '/', a name of at most 63
-# characters; a value of at most 63, possibly empty):
-# https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
-LABEL_KEY_PATTERN = (
-    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-)
-LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"
 LabelKey = Annotated[
     str, StringConstraints(min_length=1, max_length=253, pattern=LABEL_KEY_PATTERN)
 ]

@@ -36,6 +36,16 @@ class EnvironmentRepository(Repository[Environment]):
         )
         return {name: namespace for name, namespace in rows}
 
+    async def clusters_of(self, env: str) -> Sequence[Cluster]:
+        """The clusters the environment places apps in, by name."""
+        query = (
+            select(Cluster)
+            .join(EnvironmentCluster, Cluster.id == EnvironmentCluster.cluster_id)
+            .where(EnvironmentCluster.environment == env)
+            .order_by(Cluster.name)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     async def unplace(self, env: str, cluster_id: UUID) -> None:
         await self.session.execute(
             delete(EnvironmentCluster).where(

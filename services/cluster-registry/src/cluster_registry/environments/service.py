@@ -9,12 +9,19 @@ from cluster_registry.clusters import service as clusters
 from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, Placement
-from cluster_registry.errors import EnvironmentExists, EnvironmentNotFound, StaleRevision
+from cluster_registry.errors import (
+    EnvironmentExists,
+    EnvironmentNotFound,
+    PolicyUnfit,
+    StaleRevision,
+)
 from cluster_registry.kubeops import connected, ensure_namespace
 from cluster_registry.models import Environment, EnvironmentCluster
-from flotilla_contracts import labels
+from flotilla_contracts import labels, plans
 from flotilla_contracts.events import EnvironmentChangedV1
+from flotilla_contracts.plans import PlanCluster
 from flotilla_contracts.policy import EnvironmentPolicy
+from flotilla_runtime import freeze
 from flotilla_runtime.outbox import add_event
 
 
@@ -98,6 +105,7 @@ async def create(
         raise EnvironmentExists(f"environment {data.name!r} exists already") from None
     for placement in data.clusters:
         await _place(session, cipher, data.name, placement)
+    await check_policy(session, data.policy, data.name)
     await _changed(session, env, "created")
     return env
 
@@ -118,6 +126,25 @@ async def unplace(session: AsyncSession, env: str, cluster: str) -> None:
     await _changed(session, environment, "unmapped")
 
 
+async def check_policy(session: AsyncSession, policy: EnvironmentPolicy, env: str) -> None:
+    """422 naming the field when a freeze window cannot be evaluated or the default plan does
+    not fit the environment's clusters as they are mapped now (release-api resolves the plan
+    again for every release, against the clusters mapped then)."""
+    for index, window in enumerate(policy.freeze_windows):
+        if (why := freeze.problem(window)) is not None:
+            raise PolicyUnfit(f"freeze_windows[{index}] ({window.name}): {why}")
+    if policy.default_plan is not None:
+        fleet = [
+            PlanCluster(cluster.name, cluster.idc, cluster.labels or {})
+            for cluster in await EnvironmentRepository(session).clusters_of(env)
+        ]
+        try:
+            plans.resolve(policy.default_plan, fleet)
+        except plans.PlanError as exc:
+            where = "default_plan." if str(exc).startswith("waves[") else "default_plan: "
+            raise PolicyUnfit(f"{where}{exc}") from None
+
+
 async def set_policy(
     session: AsyncSession, name: str, policy: EnvironmentPolicy, if_match: str | None
 ) -> Environment:
@@ -127,6 +154,7 @@ async def set_policy(
         raise EnvironmentNotFound(f"no environment named {name!r}")
     if if_match is not None and if_match.strip() not in (etag(env), f'"{env.revision}"'):
         raise StaleRevision(f"environment {name!r} is at revision {env.revision}")
+    await check_policy(session, policy, name)
     env.policy = policy.model_dump(mode="json")
     env.revision += 1
     await session.flush()

@@ -265,7 +265,19 @@ CONTROLS = {
     ),
     ControlAction.ABORT: (
         "Abort a running release",
-        "Stop, and put every unfinished cluster back.",
+        "Stop: every cluster under way is put back, those not started end; the clusters done "
+        "keep the new version (fleet-rollback puts them back too).",
+    ),
+    ControlAction.SKIP_SOAK: (
+        "End the current wave's soak now (admins)",
+        "The wave soaking goes on to its gate at once. 409 unless a wave is soaking.",
+    ),
+    ControlAction.FLEET_ROLLBACK: (
+        "Put every cluster of the release back, at once, wherever its plan stood",
+        "The one-command fleet rollback: clusters under way and clusters done go back to the "
+        "version before this release, concurrently; clusters not started end. Judged by the "
+        "environment's `rollback` rule; never frozen. A finished release is rolled back with "
+        "POST …/releases/{earlier}/rollback instead (409 here).",
     ),
 }
 
@@ -298,7 +310,7 @@ for _action, (_summary, _description) in CONTROLS.items():
         f"/apps/{{app}}/releases/{{release_id}}/{_action.value}",
         _control(_action),
         methods=["POST"],
-        operation_id=f"{_action.value}Release",
+        operation_id=_action.operation_id,
         summary=_summary,
         description=_description,
         response_model=ReleaseOut,

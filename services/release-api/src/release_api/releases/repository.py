@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flotilla_contracts.enums import ReleasePhase
 from flotilla_runtime.db import Repository
 from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent
 
@@ -41,6 +42,18 @@ class ReleaseRepository(Repository[Release]):
     async def for_update(self, release_id: uuid.UUID) -> Release | None:
         query = select(Release).where(Release.id == release_id).with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def running_ids(self) -> list[uuid.UUID]:
+        """Releases the plan driver looks at: running ones, oldest first."""
+        query = (
+            select(Release.id)
+            .where(Release.phase == ReleasePhase.RUNNING.value)
+            .order_by(Release.seq)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def env_of(self, release_id: uuid.UUID) -> str | None:
+        return await self.session.scalar(select(Release.env).where(Release.id == release_id))
 
     async def lock(self, release_id: uuid.UUID) -> None:
         """The release's row lock, without loading it (a no-op when already held)."""

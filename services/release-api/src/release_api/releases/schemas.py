@@ -18,7 +18,9 @@ from pydantic import (
 
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
+from flotilla_contracts.plans import FailurePolicy, Gate, ReleasePlan
 from flotilla_runtime.params import JSON_INTEGER
+from release_api.plans.state import WaveState
 
 # An image must name a tag or a digest: `latest`-by-omission is not a release.
 IMAGE = r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$"
@@ -29,6 +31,14 @@ class ControlAction(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     ABORT = "abort"
+    SKIP_SOAK = "skip-soak"
+    FLEET_ROLLBACK = "fleet-rollback"
+
+    @property
+    def operation_id(self) -> str:
+        """`pauseRelease`, `skipSoakRelease`, ... (OpenAPI operationIds, camelCase)."""
+        first, *rest = self.value.split("-")
+        return first + "".join(word.capitalize() for word in rest) + "Release"
 
 
 class ReleaseOptions(BaseModel):
@@ -63,6 +73,13 @@ class ReleaseOptions(BaseModel):
     gray_weight: Annotated[int, Field(ge=0, le=256), JSON_INTEGER] | None = Field(
         None, description="gray: HAProxy weight of each gray pod (stable: 100)"
     )
+    freeze_override: str | None = Field(
+        None,
+        min_length=3,
+        max_length=500,
+        description="admins: release through the environment's freeze windows, for this "
+        "reason (audited)",
+    )
 
     @model_validator(mode="after")
     def _one_gray_size(self) -> Self:
@@ -90,16 +107,24 @@ class ReleaseCreate(BaseModel):
     env: str = Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
     strategy: Strategy = Strategy.ROLLING
     options: ReleaseOptions = Field(default_factory=ReleaseOptions)
+    plan: ReleasePlan | None = Field(
+        None,
+        description="the waves it walks the environment's clusters in (default: the "
+        "environment's default plan, else every cluster at once)",
+    )
 
 
 class RolloutOut(BaseModel):
     cluster: str
     idc: str
     namespace: str
+    wave: int = Field(description="the wave of the plan it belongs to (from 0)")
     phase: RolloutPhase
     replicas: int
     progress: dict[str, Any]
     error: str | None
+    started_at: datetime | None = Field(description="when its wave started it")
+    finished_at: datetime | None = Field(description="when it reached its last phase")
     updated_at: datetime
 
 
@@ -118,10 +143,37 @@ class ApprovalOut(BaseModel):
 
     approvers: str = Field(description="who the policy lets approve, in words")
     four_eyes: bool = Field(description="the requester may not approve it")
+    wave: int | None = Field(
+        None, description="the wave whose gate it is (from 0); absent: before any wave"
+    )
     decision: Literal["approved", "rejected"] | None = None
     by: str | None = None
     comment: str = ""
     at: datetime | None = None
+
+
+class WaveOut(BaseModel):
+    name: str
+    clusters: list[str]
+    max_parallel: int
+    soak_s: float
+    gate: Gate
+    state: WaveState
+    started_at: datetime | None
+    done_at: datetime | None = Field(description="every cluster of it done")
+    soak_until: datetime | None
+    decision: ApprovalOut | None = Field(description="its gate's approval or rejection")
+
+
+class PlanOut(BaseModel):
+    """The plan as resolved before the release started, and how far it got."""
+
+    waves: list[WaveOut]
+    failure: FailurePolicy
+    current: int = Field(description="the wave the release is in (from 0)")
+    held: str | None = Field(description="why it does not move on now (a freeze window)")
+    stopping: str | None = Field(description="why it starts no more clusters (failures)")
+    freeze_override: str | None
 
 
 class ReleaseOut(BaseModel):
@@ -139,6 +191,7 @@ class ReleaseOut(BaseModel):
     )
     created_at: datetime
     finished_at: datetime | None
+    plan: PlanOut
     clusters: list[RolloutOut]
     follow: str = Field(description="Server-Sent Events of this release's progress")
 

@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
+from flotilla_contracts.enums import ReleasePhase, Role, RolloutPhase, Strategy
 from flotilla_contracts.events import (
     DebugModeChangedV1,
     ReleaseControlledV1,
     ReleaseCreatedV1,
+    ReleasePausedV1,
+    ReleaseResumedV1,
     ReleaseWaitingApprovalV1,
 )
 from flotilla_contracts.policy import EnvironmentPolicy, PolicyAction
@@ -30,18 +32,22 @@ from flotilla_runtime.errors import Conflict, NotFound
 from release_api import kubeops, policy
 from release_api.apps import service as apps
 from release_api.clients import Clusters, Registry, Target
-from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState
+from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState, PolicyForbids
 from release_api.manifests.render import object_name
 from release_api.models import Release, Rollout
+from release_api.plans.create import plan_for
+from release_api.plans.state import PlanState, WaveState
 from release_api.releases import approvals
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
     ApprovalOut,
     ControlAction,
+    PlanOut,
     ReleaseCreate,
     ReleaseOut,
     RolloutOut,
+    WaveOut,
 )
 from release_api.rollouts.machine import stage_of
 from release_api.rollouts.repository import RolloutRepository
@@ -97,6 +103,13 @@ async def create(
     digest = request_hash(data)
     if idempotency_key and (seen := await _replay(session, app_name, idempotency_key, digest)):
         return seen, False
+    plan = plan_for(
+        principal,
+        target,
+        data.plan,
+        rollback=rollback_of is not None,
+        freeze_override=data.options.freeze_override,
+    )
     spec = spec_override or app.spec
     replicas = data.options.replicas
     if replicas is None:
@@ -113,6 +126,7 @@ async def create(
         app_version=app.version,
         phase=(ReleasePhase.WAITING_APPROVAL if held else ReleasePhase.RUNNING).value,
         approval=_hold(target.policy) if held else None,
+        plan=plan.stored(),
         debug=data.options.debug,
         rollback_of=rollback_of,
         idempotency_key=idempotency_key,
@@ -143,6 +157,7 @@ async def create(
                 idc=placement.idc,
                 namespace=placement.namespace,
                 phase=RolloutPhase.PENDING.value,
+                wave=plan.wave_of(placement.cluster),
                 replicas=replicas,
                 progress={},
             )
@@ -159,6 +174,8 @@ async def create(
             clusters=tuple(p.cluster for p in placements),
             requested_by=principal.subject,
             debug=data.options.debug,
+            waves=tuple(plan.waves),
+            on_failure=plan.failure.on_failure,
         ),
     )
     if held:
@@ -225,6 +242,7 @@ async def get(session: AsyncSession, app: str, release_id: uuid.UUID) -> Release
 
 async def render(session: AsyncSession, release: Release) -> ReleaseOut:
     rollouts = await RolloutRepository(session).of_release(release.id)
+    plan = PlanState.of(release.plan, [r.cluster for r in rollouts])
     return ReleaseOut(
         id=release.id,
         app=release.app,
@@ -238,20 +256,51 @@ async def render(session: AsyncSession, release: Release) -> ReleaseOut:
         approval=ApprovalOut.model_validate(release.approval) if release.approval else None,
         created_at=release.created_at,
         finished_at=release.finished_at,
+        plan=_plan_out(plan),
         clusters=[
             RolloutOut(
                 cluster=r.cluster,
                 idc=r.idc,
                 namespace=r.namespace,
+                wave=r.wave,
                 phase=RolloutPhase(r.phase),
                 replicas=r.replicas,
                 progress=r.progress or {},
                 error=r.error,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
                 updated_at=r.updated_at,
             )
             for r in rollouts
         ],
         follow=f"/v1/apps/{release.app}/releases/{release.id}/events",
+    )
+
+
+def _plan_out(plan: PlanState) -> PlanOut:
+    return PlanOut(
+        waves=[
+            WaveOut(
+                name=wave.name,
+                clusters=list(wave.clusters),
+                max_parallel=wave.max_parallel,
+                soak_s=wave.soak_s,
+                gate=wave.gate,
+                state=progress.state,
+                started_at=progress.started_at,
+                done_at=progress.done_at,
+                soak_until=progress.soak_until,
+                decision=ApprovalOut.model_validate(progress.decision)
+                if progress.decision
+                else None,
+            )
+            for wave, progress in zip(plan.waves, plan.progress, strict=True)
+        ],
+        failure=plan.failure,
+        current=plan.current,
+        held=plan.held,
+        stopping=plan.stopping,
+        freeze_override=plan.freeze_override,
     )
 
 
@@ -264,26 +313,34 @@ async def control(
     clusters: Clusters,
     registry: Registry,
 ) -> Release:
-    """promote, pause, resume or abort a running release (409 when it cannot); the
-    environment's `control` rule decides who may. Aborting a release held for approval ends it
-    without touching a cluster."""
+    """promote, pause, resume, abort, skip-soak or fleet-rollback a release (409 when it
+    cannot); the environment's `control` rule decides who may (`rollback` for a fleet
+    rollback). Aborting a release held for approval before it started ends it untouched."""
     release = await ReleaseRepository(session).for_update(release_id)
     if release is None or release.app != app:
         raise NotFound(f"no release {release_id} of {app}")
     apps.check_access(principal, await apps.get(session, app))
     target = await registry.target(release.env)
-    policy.authorize(principal, release.env, target.policy, PolicyAction.CONTROL)
+    rule = PolicyAction.ROLLBACK if action == ControlAction.FLEET_ROLLBACK else PolicyAction.CONTROL
+    policy.authorize(principal, release.env, target.policy, rule)
+    if action == ControlAction.SKIP_SOAK and Role.ADMIN not in principal.roles:
+        raise PolicyForbids("only an admin may skip a soak")
     phase = ReleasePhase(release.phase)
     if phase.is_terminal:
-        raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}")
-    if phase == ReleasePhase.WAITING_APPROVAL:
-        if action != ControlAction.ABORT:
+        hint = " (roll back with POST …/releases/{earlier}/rollback)"
+        more = hint if action == ControlAction.FLEET_ROLLBACK else ""
+        raise InvalidState(f"release {release_id} is {phase.value}: nothing to {action}{more}")
+    rollouts = await RolloutRepository(session).of_release(release.id)
+    plan = PlanState.of(release.plan, [r.cluster for r in rollouts])
+    stopping = action in (ControlAction.ABORT, ControlAction.FLEET_ROLLBACK)
+    if phase == ReleasePhase.WAITING_APPROVAL and plan.at.state != WaveState.WAITING_APPROVAL:
+        # held by the policy before anything started: only ending it makes sense
+        if not stopping:
             raise InvalidState(f"release {release_id} waits for approval: nothing to {action}")
         await _controlled(session, release, action, principal)
         await approvals.end_unstarted(session, release, f"aborted by {principal.subject}")
         return release
     opts = RunOptions.of(release.options)
-    rollouts = await RolloutRepository(session).of_release(release.id)
     unfinished = [r for r in rollouts if not RolloutPhase(r.phase).is_terminal]
     if action == ControlAction.PROMOTE:
         if release.strategy == Strategy.ROLLING.value:
@@ -294,6 +351,7 @@ async def control(
             raise InvalidState(f"release {release_id} is {phase.value}, not running")
         release.phase = ReleasePhase.PAUSED.value
         await _set_paused(release, unfinished, clusters, paused=True)
+        await _paused_event(session, release, principal, paused=True)
     elif action == ControlAction.RESUME:
         if phase != ReleasePhase.PAUSED:
             raise InvalidState(f"release {release_id} is {phase.value}, not paused")
@@ -301,16 +359,46 @@ async def control(
         deadline = datetime.now(UTC) + timedelta(seconds=opts.timeout_s)
         for rollout in unfinished:
             rollout.deadline = deadline
+        if plan.stopping is not None:  # a person accepts the failures so far and goes on
+            plan.accepted_failures = sum(r.phase in _FAILED for r in rollouts)
+            plan.stopping = None
         await _set_paused(release, unfinished, clusters, paused=False)
-    else:  # abort
+        await _paused_event(session, release, principal, paused=False)
+    elif action == ControlAction.SKIP_SOAK:
+        if phase != ReleasePhase.RUNNING or plan.at.state != WaveState.SOAKING:
+            raise InvalidState(f"release {release_id} has no wave soaking")
+        plan.at.soak_until = datetime.now(UTC)
+    else:  # abort, fleet-rollback
         opts.abort_requested = True
-        if phase == ReleasePhase.PAUSED:
+        opts.rollback_all = action == ControlAction.FLEET_ROLLBACK
+        if phase != ReleasePhase.RUNNING:  # paused, or held at a wave's gate
             release.phase = ReleasePhase.RUNNING.value
             await _set_paused(release, unfinished, clusters, paused=False)
     release.options = opts.stored()
+    release.plan = plan.stored()
     await _controlled(session, release, action, principal)
     await session.flush()
     return release
+
+
+_FAILED = (RolloutPhase.FAILED.value, RolloutPhase.ROLLED_BACK.value)
+
+
+async def _paused_event(
+    session: AsyncSession, release: Release, principal: Principal, *, paused: bool
+) -> None:
+    model = ReleasePausedV1 if paused else ReleaseResumedV1
+    await record(
+        session,
+        release.id,
+        model(
+            release_id=release.id,
+            app=release.app,
+            env=release.env,
+            reason=f"{'paused' if paused else 'resumed'} by {principal.subject}",
+            by=principal.subject,
+        ),
+    )
 
 
 async def _controlled(

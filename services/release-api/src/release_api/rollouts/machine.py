@@ -44,6 +44,10 @@ async def transition(
     previous = RolloutPhase(rollout.phase)
     now = datetime.now(UTC)
     values: dict[str, object] = {"phase": to.value, "updated_at": now}
+    if previous == RolloutPhase.PENDING and not to.is_terminal:
+        values["started_at"] = now
+    if to.is_terminal:
+        values["finished_at"] = now
     if reason is not None:
         values["error"] = reason[:2000]
     if timeout_s is not None:
@@ -78,10 +82,13 @@ OUTCOME_EVENTS = {
 
 
 async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> ReleasePhase | None:
-    """When every rollout is terminal: the release's outcome, once (compare-and-set)."""
+    """When every rollout is terminal and the plan let it end (its last wave soaked, or the
+    release stopped: release_api.plans.driver): the release's outcome, once (compare-and-set)."""
     release = await ReleaseRepository(session).for_update(release_id)
     assert release is not None
     if ReleasePhase(release.phase).is_terminal:
+        return None
+    if release.plan is not None and not release.plan.get("finished"):
         return None
     rollouts = await RolloutRepository(session).of_release(release_id)
     phases = {r.cluster: RolloutPhase(r.phase) for r in rollouts}

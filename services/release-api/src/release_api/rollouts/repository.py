@@ -38,12 +38,15 @@ class RolloutRepository(Repository[Rollout]):
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def unfinished_ids(self) -> list[int]:
-        """Rollouts not terminal whose release is running (paused ones wait)."""
+        """Rollouts started and not terminal whose release is running (paused ones wait; the
+        plan driver starts the pending ones)."""
         query = (
             select(Rollout.id)
             .join(Release, Release.id == Rollout.release_id)
             .where(
-                Rollout.phase.notin_([p.value for p in RolloutPhase if p.is_terminal]),
+                Rollout.phase.notin_(
+                    [p.value for p in RolloutPhase if p.is_terminal or p == RolloutPhase.PENDING]
+                ),
                 Release.phase == ReleasePhase.RUNNING.value,
             )
         )

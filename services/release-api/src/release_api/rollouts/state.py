@@ -35,6 +35,7 @@ class RunOptions(BaseModel):
     rollback_of: str | None = None
     promoted: bool = False
     abort_requested: bool = False
+    rollback_all: bool = False  # with abort: put back the clusters that had succeeded too
 
     @classmethod
     def of(cls, stored: dict[str, Any] | None) -> RunOptions:

@@ -50,7 +50,7 @@ from release_api.manifests.render import Target, object_name, render, selector, 
 from release_api.models import App, Release, Rollout
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
-from release_api.rollouts import machine
+from release_api.rollouts import machine, putback
 from release_api.rollouts.hold import IngressHold
 from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.state import (
@@ -148,7 +148,7 @@ class RolloutSteps:
     ) -> bool:
         """One unit of work; True if the rollout moved on."""
         if phase == RolloutPhase.PENDING:
-            return await self._move(release, rollout, RolloutPhase.APPLYING)
+            return False  # started by the plan driver (release_api.plans.driver), in its wave
         if phase == RolloutPhase.APPLYING:
             return await self._apply(release, rollout, app_type)
         if phase == RolloutPhase.WAITING_READY:
@@ -408,11 +408,29 @@ class RolloutSteps:
         release, fresh, _ = await self.load(rollout.id)
         if fresh.phase != rollout.phase or RolloutPhase(fresh.phase).is_terminal:
             return
+        await self._put_back_then(release, fresh, reason, aborted=aborted)
+
+    async def revert(self, release: Release, rollout: Rollout, reason: str) -> None:
+        """Put a cluster that succeeded back as it was before the release (rolled-back)."""
+        log.warning(
+            "rollout_revert", release=str(release.id), cluster=rollout.cluster, reason=reason
+        )
+        release, fresh, _ = await self.load(rollout.id)
+        if fresh.phase != RolloutPhase.SUCCEEDED.value:
+            return
+        await self._put_back_then(release, fresh, reason, aborted=False)
+
+    async def _put_back_then(
+        self, release: Release, fresh: Rollout, reason: str, *, aborted: bool
+    ) -> None:
+        """Put the cluster back (retrying what an outage stops), then move the rollout to
+        aborted / rolled-back, or failed when that failed too."""
         backoff = Backoff(cap_s=10.0)
         started = asyncio.get_running_loop().time()
         while True:
             try:
-                put_back = await self._put_back(release, fresh)
+                api = await self._clusters.api(fresh.cluster)
+                put = await putback.put_back(api, release, fresh)
                 break
             except Exception as exc:
                 # An undo that cannot run yet (registry, database or the cluster's API away)
@@ -424,7 +442,7 @@ class RolloutSteps:
                     log.warning("rollout_undo_waiting", cluster=fresh.cluster, error=why(exc))
                     await backoff.wait()
                     continue
-                if not isinstance(exc, ROLLOUT_FAULTS):
+                if not isinstance(exc, (*ROLLOUT_FAULTS, putback.NotReadyInTime)):
                     raise
                 await self._move(
                     release,
@@ -436,32 +454,8 @@ class RolloutSteps:
         if aborted:
             to = RolloutPhase.ABORTED
         else:
-            to = RolloutPhase.ROLLED_BACK if put_back else RolloutPhase.FAILED
+            to = RolloutPhase.ROLLED_BACK if put else RolloutPhase.FAILED
         await self._move(release, fresh, to, reason=reason)
-
-    async def _put_back(self, release: Release, fresh: Rollout) -> bool:
-        """Put the cluster back as it was before this release; True when there was something
-        to put back (a previous version, the live colour, a gray stage)."""
-        progress = progress_of(fresh)
-        put_back = False
-        api = await self._clusters.api(fresh.cluster)
-        if release.strategy == Strategy.BLUE_GREEN.value:
-            idle = progress.idle or Stage.BLUE
-            live = progress.live
-            if progress.switched and live is not None:
-                await kubeops.switch_service(api, fresh.namespace, release.app, live)
-            if live is not None:
-                await kubeops.scale(api, fresh.namespace, object_name(release.app, idle), 0)
-            return live is not None
-        if release.strategy == Strategy.GRAY.value:
-            await kubeops.remove_stage(api, fresh.namespace, release.app, Stage.GRAY)
-            put_back = progress.step == "gray"
-        if fresh.previous:
-            await kubeops.restore_deployment(
-                api, fresh.namespace, object_name(release.app, Stage.STABLE), fresh.previous
-            )
-            put_back = True
-        return put_back
 
 
 def _template_id(release: Release) -> str:

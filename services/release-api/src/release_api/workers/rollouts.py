@@ -29,7 +29,8 @@ from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.transient import outage
-from release_api.clients import Clusters, IngressSync
+from release_api.clients import Clusters, IngressSync, Registry
+from release_api.plans.driver import PlanDriver
 from release_api.rollouts import machine
 from release_api.rollouts.repository import RolloutRepository
 from release_api.rollouts.steps import ROLLOUT_FAULTS, RolloutSteps, options, time_left, why
@@ -53,6 +54,7 @@ class RolloutRunner:
         is_leader: Callable[[], bool] | None = None,
         draining: Draining | None = None,
         step_down: Callable[[], None] | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clusters = clusters
@@ -61,6 +63,7 @@ class RolloutRunner:
         self._steps = RolloutSteps(
             sessionmaker, clusters, ingress, drain_s=drain_s, draining=self._draining
         )
+        self._plans = PlanDriver(sessionmaker, self._steps, registry)
         self._poll_s = poll_s
         self._is_leader = is_leader
         self._step_down = step_down
@@ -74,6 +77,7 @@ class RolloutRunner:
                     await asyncio.Event().wait()  # until the lifespan cancels the workers
                 if self._is_leader is None or self._is_leader():
                     try:
+                        await self._plans.advance()
                         await self._start_unfinished()
                         await self._steps.scale_down_old_colours()
                     except Exception as exc:
@@ -85,12 +89,13 @@ class RolloutRunner:
             for task in self._tasks.values():
                 task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            await self._plans.close()
             await self._clusters.close()
             await self._ingress.http.aclose()
 
     async def _hand_over(self) -> None:
         """Draining: let the steps under way finish, start none, then let go of the lock."""
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._plans.busy]
         if tasks:
             log.info("runner_handing_over", rollouts=len(tasks))
             _, stuck = await asyncio.wait(tasks, timeout=HANDOVER_S)
