@@ -237,6 +237,17 @@ async def test_a_freeze_window_refuses_a_start_and_holds_a_wave_boundary(
             done = await app.releases.until_finished(r.headers["Location"])
             assert done["phase"] == "succeeded"
             assert done["plan"]["freeze_override"] == "hotfix for incident 42"
+            audit = (await app.http.get("/v1/audit", params={"target": "w-freeze"})).json()
+            created = [a for a in audit["items"] if a["action"] == "release.create"]
+            assert created[0]["detail"]["freeze_override"] == "hotfix for incident 42"
+            # newest first: the override, the planned release, the one the window refused, the
+            # app's first release
+            assert [a["outcome"] for a in created] == [
+                "succeeded",
+                "succeeded",
+                "refused",
+                "succeeded",
+            ]
         finally:
             await set_policy(fleet, {})
 
@@ -312,3 +323,27 @@ async def test_bad_plans_and_windows_are_refused_naming_the_field_and_start_noth
             assert says in r.text, (policy, r.text)
         env = (await registry.get("/v1/environments/prod")).json()
         assert env["policy"]["freeze_windows"] == []  # nothing changed
+
+
+async def test_a_rejected_gate_ends_the_release_as_its_failure_policy_says(
+    fleet: LocalStack,
+) -> None:
+    plan = {
+        "waves": [{"name": "canary", "clusters": ["a1"], "gate": "approval"}, {"rest": True}],
+        "failure": {"on_failure": "rollback"},
+    }
+    async with fleet_of(fleet, "w-reject") as app:
+        location = await app.release("2", plan)
+        await app.until(location, lambda b: b["phase"] == "waiting-approval", "the gate")
+        second = headers_of("second-person", Role.ADMIN)
+        r = await app.http.post(
+            f"{location}/reject", json={"comment": "error rate up"}, headers=second
+        )
+        assert r.status_code == 200, r.text
+        body = await app.releases.until_finished(location)
+        assert body["phase"] == "failed", body  # rollback: the canary went back too
+        clusters = {c["cluster"]: c["phase"] for c in body["clusters"]}
+        assert clusters["a1"] == "rolled-back"
+        assert {p for c, p in clusters.items() if c != "a1"} == {"aborted"}
+        assert body["plan"]["waves"][0]["decision"]["decision"] == "rejected"
+        assert set((await app.images()).values()) == {"w-reject/app:1"}

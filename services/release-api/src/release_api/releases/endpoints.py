@@ -46,7 +46,15 @@ IdempotencyKey = Annotated[
     "/apps/{app}/releases",
     status_code=202,
     operation_id="createRelease",
-    summary="Release an image to every cluster of an environment",
+    summary="Release an image to every cluster of an environment, in the waves of a plan",
+    description=(
+        "Without `plan`, the environment's default plan, else every cluster at once. 422 "
+        "`plan-unfit` when the plan does not fit the environment's clusters (the detail names "
+        "the wave); 409 `environment-frozen` inside a freeze window (the problem names the "
+        "`window` and `until`; an admin may pass `options.freeze_override`, a reason kept in "
+        "the audit log); 409 `release-in-progress` while another release of the app to the "
+        "environment runs."
+    ),
 )
 async def create_release(
     app: NamePath,
@@ -58,9 +66,10 @@ async def create_release(
     registry: RegistryDep,
     idempotency_key: IdempotencyKey = None,
 ) -> ReleaseOut:
-    async with audited(
-        request, session, who, "release.create", app, {"env": data.env, "image": data.image}
-    ) as detail:
+    asked = {"env": data.env, "image": data.image}
+    if data.options.freeze_override is not None:
+        asked["freeze_override"] = data.options.freeze_override
+    async with audited(request, session, who, "release.create", app, asked) as detail:
         target = await registry.target(data.env)
         release, created = await service.create(
             session, who, app, data, target, idempotency_key=idempotency_key
