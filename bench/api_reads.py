@@ -23,7 +23,7 @@ import aiohttp
 import httpx
 from _stack import percentile, report
 
-from flotilla_devstack.procs import ManagedProcess, free_block, free_port, port_open
+from flotilla_devstack.procs import ManagedProcess, free_port, port_open
 from flotilla_devstack.stack import LocalStack, find_root
 
 CONCURRENCY = 32
@@ -85,14 +85,8 @@ def make_history(stack: LocalStack, releases: int) -> None:
 def main(quick: bool) -> None:
     releases, seconds = (5, 5.0) if quick else (25, 15.0)
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp:
-        stack = LocalStack(
-            state_dir=Path(tmp),
-            base_port=free_block(4),
-            postgres_port=free_port(),
-            kafka_port=free_port(),
-            kubesim_port=free_block(3),
-            ingress_port=free_block(2),
-            prometheus_port=free_port(),
+        stack = LocalStack.on_free_ports(
+            Path(tmp),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
             environments=("prod",),
         )

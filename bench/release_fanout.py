@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 from _stack import report
 
-from flotilla_devstack.procs import free_block, free_port
 from flotilla_devstack.stack import LocalStack, find_root
 
 READY_S = 2.0
@@ -50,14 +49,8 @@ def main(quick: bool) -> None:
     many = 4 if quick else 10
     clusters = tuple(f"fan{i}" for i in range(many))
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-        stack = LocalStack(
-            state_dir=Path(tmp),
-            base_port=free_block(4),
-            postgres_port=free_port(),
-            kafka_port=free_port(),
-            kubesim_port=free_block(many),
-            ingress_port=free_block(2),
-            prometheus_port=free_port(),
+        stack = LocalStack.on_free_ports(
+            Path(tmp),
             cache_dir=find_root(Path(__file__).parent) / ".flotilla" / "cache",
             kubesim_clusters=clusters,
             environments=(),

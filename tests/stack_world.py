@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flotilla_contracts.enums import Role
-from flotilla_devstack.procs import free_block, free_port
+from flotilla_devstack.procs import free_blocks
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.settings import AuthSettings
 
@@ -60,7 +60,7 @@ def admin_headers() -> dict[str, str]:
 
 def stack_args(state_dir: Path, cache_dir: Path) -> tuple[int, list[str]]:
     """The base port of the services and `flotilla-dev up` arguments on free ports."""
-    base = free_block(4)
+    base, postgres, kafka, ingress, kubesim, prometheus = free_blocks(4, 1, 1, 2, 3, 1)
     return base, [
         "--state-dir",
         str(state_dir),
@@ -69,13 +69,13 @@ def stack_args(state_dir: Path, cache_dir: Path) -> tuple[int, list[str]]:
         "--base-port",
         str(base),
         "--postgres-port",
-        str(free_port()),
+        str(postgres),
         "--kafka-port",
-        str(free_port()),
+        str(kafka),
         "--ingress-port",
-        str(free_block(2)),
+        str(ingress),
         "--kubesim-port",
-        str(free_block(3)),
+        str(kubesim),
         "--prometheus-port",
-        str(free_port()),
+        str(prometheus),
     ]

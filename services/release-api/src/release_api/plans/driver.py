@@ -74,6 +74,7 @@ class PlanDriver:
         self._registry = registry
         self._windows: dict[str, tuple[float, list[FreezeWindow]]] = {}
         self._reverting: dict[uuid.UUID, asyncio.Task[None]] = {}  # release → its put-backs
+        self._envs: dict[uuid.UUID, str] = {}  # release → its environment (never changes)
 
     @property
     def busy(self) -> list[asyncio.Task[None]]:
@@ -84,6 +85,9 @@ class PlanDriver:
         """One pass over every release that is running."""
         async with session_scope(self._sessionmaker) as session:
             ids = await ReleaseRepository(session).running_ids()
+        running = set(ids)  # forget what was kept for releases no longer running
+        self._envs = {k: v for k, v in self._envs.items() if k in running}
+        self._reverting = {k: t for k, t in self._reverting.items() if k in running or not t.done()}
         for release_id in ids:
             task = self._reverting.get(release_id)
             if task is not None and not task.done():
@@ -124,12 +128,21 @@ class PlanDriver:
             return reverts
 
     async def _revert(self, work: tuple[list[int], bool, str]) -> None:
+        """Put the clusters back (the next pass looks again at what is left)."""
         ids, at_once, reason = work
-        if at_once:
-            await asyncio.gather(*(self._revert_one(i, reason) for i in ids))
-        else:
-            for rollout_id in ids:  # newest first, one after the other
-                await self._revert_one(rollout_id, reason)
+        try:
+            if at_once:
+                await asyncio.gather(*(self._revert_one(i, reason) for i in ids))
+            else:
+                for rollout_id in ids:  # newest first, one after the other
+                    await self._revert_one(rollout_id, reason)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an outage: tried again on a later pass
+            if outage(exc) is None:
+                log.exception("plan_revert_crashed", rollouts=ids)
+            else:
+                log.warning("plan_revert_waiting", rollouts=ids, error=repr(exc))
 
     async def _revert_one(self, rollout_id: int, reason: str) -> None:
         release, rollout, _ = await self._steps.load(rollout_id)
@@ -140,10 +153,13 @@ class PlanDriver:
         WINDOWS_FRESH_S), or None: the ones the release was created with are used."""
         if self._registry is None:
             return None
-        async with session_scope(self._sessionmaker) as session:
-            env = await ReleaseRepository(session).env_of(release_id)
+        env = self._envs.get(release_id)
         if env is None:
-            return None
+            async with session_scope(self._sessionmaker) as session:
+                env = await ReleaseRepository(session).env_of(release_id)
+            if env is None:
+                return None
+            self._envs[release_id] = env
         now = asyncio.get_running_loop().time()
         known = self._windows.get(env)
         if known is not None and now - known[0] < WINDOWS_FRESH_S:

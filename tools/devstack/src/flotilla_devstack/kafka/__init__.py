@@ -108,12 +108,18 @@ class KafkaBroker:
     supports_idempotence = True
 
     def __init__(
-        self, home: Path, *, cache_dir: Path, port: int | None = None, heap_mb: int = 512
+        self,
+        home: Path,
+        *,
+        cache_dir: Path,
+        port: int | None = None,
+        controller_port: int | None = None,
+        heap_mb: int = 512,
     ) -> None:
         self.home = home
         self.cache_dir = cache_dir
         self.port = port or free_port()
-        self.controller_port = free_port()
+        self.controller_port = controller_port or free_port()
         self.heap_mb = heap_mb
         self.bootstrap = f"127.0.0.1:{self.port}"
         self._proc: ManagedProcess | None = None
