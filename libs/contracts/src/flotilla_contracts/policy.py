@@ -32,6 +32,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
+from flotilla_contracts.analysis import AnalysisTemplate
 from flotilla_contracts.enums import Role
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_contracts.plans import FreezeWindow, ReleasePlan
@@ -125,6 +126,11 @@ class EnvironmentPolicy(BaseModel):
     )
     freeze_windows: tuple[FreezeWindow, ...] = Field(
         (), max_length=20, description="when releases may not start or move to a new wave"
+    )
+    analysis: AnalysisTemplate | None = Field(
+        None,
+        description="the checks every wave of a release is judged by while it soaks (an app's "
+        "spec or the release may name others; none: no analysis)",
     )
 
     @model_validator(mode="after")

@@ -22,6 +22,7 @@ from k8s_sync.ingress import bootstrap
 from k8s_sync.ingress.haproxy import HAProxyError, HAProxyRuntime
 from k8s_sync.ingress.instance import IngressInstance, InstanceTuning
 from k8s_sync.ingress.master import MasterCLI
+from k8s_sync.ingress.traffic import TrafficLog
 from k8s_sync.settings import Settings
 from k8s_sync.status.endpoints import router as status_router
 from k8s_sync.status.ingress import router as ingress_router
@@ -94,7 +95,14 @@ def build_workers(
         raise HAProxyError("; ".join(errors))
 
     resources.readiness["ingress"] = ingress_reachable
-    return [leader, source, events, engine, *instances]
+
+    def endpoints(backend: str) -> list[tuple[str, int, str, str]]:
+        return [(e.address, e.port, e.cluster, e.stage) for e in engine.desired(backend)]
+
+    traffic = TrafficLog(
+        [i.paths.traffic_socket for i in instances], endpoints, lambda: leader.is_leader
+    )
+    return [leader, source, events, engine, traffic, *instances]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from flotilla_runtime.supervisor import Worker
 from monitor_gateway import __version__
 from monitor_gateway.alerts.endpoints import router as alerts_router
 from monitor_gateway.alerts.webhooks import WebhookSender
+from monitor_gateway.analysis.endpoints import router as analysis_router
 from monitor_gateway.logs.endpoints import router as logs_router
 from monitor_gateway.logs.pool import LogsPool
 from monitor_gateway.logs.store import Partitions
@@ -139,11 +140,12 @@ SPEC = ServiceSpec(
         "Application metrics (Prometheus), alerts (restarts, crash loops, image pulls, "
         "OOM kills, orphaned pods) and logs."
     ),
-    routers=[metrics_router, alerts_router, logs_router, audit_router],
+    routers=[metrics_router, alerts_router, logs_router, analysis_router, audit_router],
     openapi_tags=[
         {"name": "metrics", "description": "Application metrics from Prometheus"},
         {"name": "alerts", "description": "Alerts evaluated from pod watches"},
         {"name": "logs", "description": "Application logs from Filebeat"},
+        {"name": "analysis", "description": "Measurements that judge a release's clusters"},
         {"name": "audit", "description": "Who changed what, when"},
     ],
     workers=build_workers,

@@ -21,6 +21,7 @@ from flotilla_runtime.readcache import ReadCache
 from flotilla_runtime.registry import RegistryClient
 from flotilla_runtime.supervisor import Worker
 from release_api import __version__
+from release_api.analysis.client import Measurements
 from release_api.apps.endpoints import router as apps_router
 from release_api.apps.scale import router as scale_router
 from release_api.clients import Clusters, IngressSync, Registry
@@ -41,6 +42,7 @@ def build_workers(
     *,
     registry: httpx.AsyncClient | None = None,
     k8s_sync: httpx.AsyncClient | None = None,
+    monitor: httpx.AsyncClient | None = None,
 ) -> Sequence[Worker]:
     """The rollout runner (one replica at a time). `registry` / `k8s_sync` replace the HTTP
     clients (tests hand in-process services over)."""
@@ -68,6 +70,10 @@ def build_workers(
         draining=resources.draining,
         step_down=leader.step_down,
         registry=registry_client,
+        measurements=Measurements(
+            monitor or httpx.AsyncClient(base_url=settings.monitor_gateway_url, timeout=10),
+            token,
+        ),
     )
     sync_events = EventConsumer(
         name="sync-events",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -140,3 +141,26 @@ class ReleaseEvent(Base):
     type: Mapped[str] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=NOW)
+
+
+class AnalysisSample(Base):
+    """One sample of one check of a wave's analysis (release_api.analysis): its values and how
+    each was judged. One row per (release, wave, check, sample): a sample is recorded once."""
+
+    __tablename__ = "analysis_samples"
+    __table_args__ = (
+        UniqueConstraint("release_id", "wave", "check", "sample", name="uq_analysis_samples"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    release_id: Mapped[uuid.UUID] = mapped_column(PgUUID(as_uuid=True), index=True)
+    wave: Mapped[int] = mapped_column(Integer)
+    check: Mapped[str] = mapped_column(String(63))
+    sample: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    values: Mapped[dict[str, Any]] = mapped_column(JSONB)  # cluster → value (null: no data)
+    verdicts: Mapped[dict[str, Any]] = mapped_column(JSONB)  # cluster → verdict
+    wave_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    wave_verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(16))  # the sample as a whole
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)

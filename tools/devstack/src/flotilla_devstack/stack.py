@@ -295,6 +295,8 @@ class LocalStack:
                 proc.start()
                 self.processes[name] = proc
                 started.append((name, f"http://127.0.0.1:{port}"))
+        if self.prometheus is not None:
+            self.prometheus.scrape_services({n: u.removeprefix("http://") for n, u in started})
         for name, url in started:
             self.processes[name].wait_until(partial(_ready, url), 90, f"{url}/readyz")
             self.urls[name] = url

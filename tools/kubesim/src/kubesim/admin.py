@@ -11,6 +11,9 @@ Every route answers the cluster's description afterwards. Routes, by method and 
   bookmark_interval_seconds?}` — watch streams closed, expired (410) or shortened;
 - `POST compact` — the store forgets old resourceVersions (watches from them get 410);
 - `POST faults` `{fault, image | pod: "<ns>/<name>"}` / `DELETE faults` — pod failures;
+- `POST http-faults` `{image | version, error_ratio, latency_s}` / `DELETE http-faults` — pods
+  of an image or version answer a share of their HTTP requests with 500, and later (a bad
+  version on purpose: what automated analysis must catch);
 - `POST nodes` `{name, labels?, shape?}`, `DELETE nodes/<name>`, `POST nodes/<name>/ready`
   `{ready}` — nodes added, removed (their pods gone), made (not) ready;
 - `POST reset` — knobs and faults back to defaults.
@@ -24,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from kubesim.config import NodeShape
-from kubesim.knobs import POD_FAULTS, InjectedError, Knobs
+from kubesim.knobs import POD_FAULTS, HttpFault, InjectedError, Knobs
 from kubesim.protocols import SimCluster
 from kubesim.resources import resource
 from kubesim.store import ApiError, Obj
@@ -124,6 +127,25 @@ def _clear_faults(cluster: SimCluster, parts: list[str], body: Obj) -> None:
     cluster.pod_faults.clear()
 
 
+def _http_fault(cluster: SimCluster, parts: list[str], body: Obj) -> None:
+    """`{"image": "shop:2*" | "version": "2", "error_ratio": 0.2, "latency_s": 0.3}`: pods of
+    that image or version answer that share with 500 and that much later (0 and 0 clears)."""
+    if ("image" in body) == ("version" in body):
+        raise ValueError("name exactly one of image and version")
+    key = body["image"] if "image" in body else f"version={body['version']}"
+    fault = HttpFault(
+        error_ratio=float(body.get("error_ratio", 0.0)), latency_s=float(body.get("latency_s", 0.0))
+    )
+    if fault.error_ratio == 0 and fault.latency_s == 0:
+        cluster.knobs.http_faults.pop(key, None)
+    else:
+        cluster.knobs.http_faults[key] = fault
+
+
+def _clear_http_faults(cluster: SimCluster, parts: list[str], body: Obj) -> None:
+    cluster.knobs.http_faults.clear()
+
+
 def _add_node(cluster: SimCluster, parts: list[str], body: Obj) -> None:
     shape = NodeShape(**body["shape"]) if "shape" in body else None
     cluster.add_node(body["name"], labels=body.get("labels"), shape=shape)
@@ -155,6 +177,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "compact"): _compact,
     ("POST", "faults"): _add_fault,
     ("DELETE", "faults"): _clear_faults,
+    ("POST", "http-faults"): _http_fault,
+    ("DELETE", "http-faults"): _clear_http_faults,
     ("POST", "nodes"): _add_node,
     ("DELETE", "nodes/*"): _remove_node,
     ("POST", "nodes/*/ready"): _node_ready,

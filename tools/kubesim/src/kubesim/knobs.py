@@ -32,6 +32,21 @@ class InjectedError:
 
 
 @dataclass
+class HttpFault:
+    """How a pod's HTTP listener misbehaves: a share of its answers are 500s, and every answer
+    waits `latency_s` more. Matched by the pod's image (or `prefix*`) or its version label."""
+
+    error_ratio: float = 0.0
+    latency_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.error_ratio <= 1.0:
+            raise ValueError("error_ratio must be within [0, 1]")
+        if not 0.0 <= self.latency_s <= 30.0:
+            raise ValueError("latency_s must be within [0, 30]")
+
+
+@dataclass
 class Knobs:
     outage_mode: OutageMode | None = None
     outage_until: float = 0.0
@@ -41,6 +56,8 @@ class Knobs:
     watch_drop_after_s: float | None = None  # abort every watch (no final chunk) after this long
     image_faults: dict[str, str] = field(default_factory=dict)  # image (or prefix*) → fault
     slow_start_s: float = 5.0
+    # image (or prefix*) or "version=<label value>" → how its pods answer HTTP
+    http_faults: dict[str, HttpFault] = field(default_factory=dict)
     bookmark_interval_s: float = 5.0
 
     def outage(self) -> OutageMode | None:
@@ -65,6 +82,19 @@ class Knobs:
                 return fault
         return None
 
+    def http_fault(self, image: str, version: str) -> HttpFault | None:
+        """The HTTP fault a pod of this image and version has now (looked up per request, so a
+        test can turn it on and off while the pod runs)."""
+        if not self.http_faults:
+            return None
+        for key in (f"version={version}", image):
+            if key in self.http_faults:
+                return self.http_faults[key]
+        for pattern, fault in self.http_faults.items():
+            if pattern.endswith("*") and image.startswith(pattern[:-1]):
+                return fault
+        return None
+
     def describe(self) -> dict[str, Any]:
         return {
             "outage": self.outage(),
@@ -76,4 +106,5 @@ class Knobs:
             "watch_max_s": self.watch_max_s,
             "watch_drop_after_s": self.watch_drop_after_s,
             "image_faults": self.image_faults,
+            "http_faults": {k: vars(v) for k, v in self.http_faults.items()},
         }

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import json
 import logging
+import random
 from typing import TYPE_CHECKING
 
 from kubesim.store import Obj
@@ -46,13 +47,15 @@ class PodListeners:
     async def _open(self, pod: Obj) -> None:
         uid = pod["metadata"]["uid"]
         ip = self.cluster.pod_ip(pod)
+        version = (pod["metadata"].get("labels") or {}).get(VERSION_LABEL, "")
+        image = ((pod.get("spec") or {}).get("containers") or [{}])[0].get("image", "")
         body = json.dumps(
             {
                 "pod": pod["metadata"]["name"],
                 "namespace": pod["metadata"]["namespace"],
                 "cluster": self.cluster.name,
-                "version": (pod["metadata"].get("labels") or {}).get(VERSION_LABEL, ""),
-                "image": ((pod.get("spec") or {}).get("containers") or [{}])[0].get("image", ""),
+                "version": version,
+                "image": image,
             }
         ).encode()
         ports = {
@@ -64,7 +67,12 @@ class PodListeners:
         for port in sorted(ports):
             try:
                 server = await asyncio.start_server(
-                    functools.partial(self._serve, body=body, uid=uid), ip, port, reuse_address=True
+                    functools.partial(
+                        self._serve, body=body, uid=uid, image=image, version=version
+                    ),
+                    ip,
+                    port,
+                    reuse_address=True,
                 )
             except OSError as exc:
                 log.warning(
@@ -77,7 +85,14 @@ class PodListeners:
                 server.close()
 
     async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, body: bytes, uid: str
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        body: bytes,
+        uid: str,
+        image: str,
+        version: str,
     ) -> None:
         if uid not in self._servers:
             writer.close()
@@ -99,8 +114,15 @@ class PodListeners:
                 if length:
                     await reader.readexactly(length)
                 self.requests += 1
+                status = b"200 OK"
+                fault = self.cluster.knobs.http_fault(image, version)
+                if fault is not None:
+                    if fault.latency_s:
+                        await asyncio.sleep(fault.latency_s)
+                    if fault.error_ratio and random.random() < fault.error_ratio:
+                        status = b"500 Internal Server Error"
                 writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
                     b"Content-Length: "
                     + str(len(body)).encode()
                     + b"\r\n"

@@ -39,6 +39,7 @@ from string import Template
 from typing import Any
 
 from flotilla_contracts.names import is_name
+from k8s_sync.ingress.traffic import LOG_FORMAT as TRAFFIC_LOG_FORMAT
 from k8s_sync.sync.routes import GRAY_SUFFIX
 
 NO_ROUTE = "flotilla-no-route"
@@ -62,6 +63,11 @@ class InstancePaths:
     def config_link(self) -> Path:
         """The path HAProxy is started with (`-f`): a symlink to the current generation."""
         return self.config_dir / "haproxy.cfg"
+
+    @property
+    def traffic_socket(self) -> Path:
+        """Where HAProxy sends one log line per request (k8s_sync.ingress.traffic)."""
+        return self.config_dir / "traffic.sock"
 
     @property
     def state_file(self) -> Path:
@@ -171,6 +177,8 @@ def render(
         digest=layout.digest(),
         runtime_socket=paths.runtime_socket,
         state_file=paths.state_file,
+        traffic_socket=paths.traffic_socket,
+        traffic_format=TRAFFIC_LOG_FORMAT,
         maxconn=paths.maxconn,
         hard_stop_after=f"{paths.hard_stop_after_s}s",
         bind=paths.bind,

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from flotilla_contracts import hostnames, labels
+from flotilla_contracts.analysis import AnalysisTemplate
 from flotilla_contracts.enums import AppType
 from flotilla_contracts.hostnames import hostname_problem
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
@@ -248,6 +249,20 @@ class AppSpec(BaseModel):
         f"environment (at most {MAX_HOSTS_PER_ENV} per environment)",
         examples=[{"prod": ["shop.example.com", "www.shop.example.com"]}],
     )
+    analysis: AnalysisTemplate | None = Field(
+        None,
+        description="the checks this app's releases are judged by, instead of the environment's "
+        "(built-in metrics only: a custom PromQL check belongs in an environment's policy)",
+    )
+
+    @field_validator("analysis")
+    @classmethod
+    def _builtin_checks(cls, value: AnalysisTemplate | None) -> AnalysisTemplate | None:
+        if value is not None and value.custom:
+            raise ValueError(
+                "custom PromQL checks are for admins: put them in the environment's policy"
+            )
+        return value
 
     @field_validator("hosts")
     @classmethod

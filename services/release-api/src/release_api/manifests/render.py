@@ -81,7 +81,7 @@ def selector(app: str, env: str, stage: Stage) -> dict[str, str]:
 def common_labels(target: Target) -> dict[str, str]:
     return {
         labels.NAME: target.app,
-        labels.VERSION: _label_value(image_tag(target.image)),
+        labels.VERSION: label_value(image_tag(target.image)),
         labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
         labels.APP: target.app,
         labels.ENV: target.env,
@@ -247,7 +247,7 @@ def _resources(resources: dict[str, dict[str, str]]) -> dict[str, Any]:
     return {"resources": kept} if kept else {}
 
 
-def _label_value(value: str) -> str:
+def label_value(value: str) -> str:
     """A string made a valid label value (≤ 63, alphanumerics, '-', '_', '.')."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in value)[:63]
     return cleaned.strip("-_.") or "unknown"

@@ -9,7 +9,9 @@ starts; `io.flotilla.release.created` carries them.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from flotilla_contracts.analysis import AnalysisTemplate
 from flotilla_contracts.enums import Role
 from flotilla_contracts.plans import PlanCluster, PlanError, ReleasePlan, resolve
 from flotilla_runtime import freeze
@@ -26,12 +28,26 @@ def plan_for(
     *,
     rollback: bool,
     freeze_override: str | None,
+    analysis: AnalysisTemplate | None = None,
+    app_analysis: dict[str, Any] | None = None,
 ) -> PlanState:
     """The release's plan state before anything starts (422 when the plan does not fit, 409
-    when a freeze window is in force and nobody may override it, 403 for a non-admin)."""
+    when a freeze window is in force and nobody may override it, 403 for a non-admin).
+
+    Its analysis: the release's checks, else the app's (its spec), else the environment's; a
+    rollback is not analysed (it puts back what was known to work). A custom PromQL check in a
+    release is an admin's to give (403 otherwise)."""
     clusters = [p.cluster for p in target.placements]
     if rollback:
         return _with_rules(single_wave(clusters), target, None)
+    if analysis is not None and analysis.custom and Role.ADMIN not in principal.roles:
+        raise PolicyForbids("a custom PromQL check reads every team's series: admins only")
+    if analysis is None and app_analysis is not None:
+        analysis = AnalysisTemplate.model_validate(app_analysis)
+    if analysis is None:
+        analysis = target.policy.analysis
+    if analysis is not None and not analysis.checks:
+        analysis = None
     frozen = freeze.in_force(target.policy.freeze_windows, datetime.now(UTC))
     if freeze_override is not None and Role.ADMIN not in principal.roles:
         raise PolicyForbids("only an admin may release through a freeze window")
@@ -44,7 +60,9 @@ def plan_for(
         )
     plan = asked or target.policy.default_plan
     if plan is None:
-        return _with_rules(single_wave(clusters), target, freeze_override)
+        state = single_wave(clusters)
+        state.analysis = analysis
+        return _with_rules(state, target, freeze_override)
     fleet = [PlanCluster(p.cluster, p.idc, dict(p.labels)) for p in target.placements]
     try:
         waves = resolve(plan, fleet)
@@ -52,7 +70,10 @@ def plan_for(
         where = "plan" if asked is not None else f"{target.env}'s default plan"
         raise PlanUnfit(f"{where}: {exc}") from None
     state = PlanState(
-        waves=list(waves), failure=plan.failure, progress=[WaveProgress() for _ in waves]
+        waves=list(waves),
+        failure=plan.failure,
+        progress=[WaveProgress() for _ in waves],
+        analysis=analysis,
     )
     return _with_rules(state, target, freeze_override)
 

@@ -14,7 +14,12 @@ lock, so what it decides is decided once (a restarted release-api goes on from t
 3. **Admission.** The wave's clusters start, at most `max_parallel` under way at once, in the
    order the plan lists them (pending → applying; the runner drives each from there).
 4. **Soak.** Once every cluster of the wave is done, the wave is watched `soak_s`
-   (`skip-soak`: an admin ends it).
+   (`skip-soak`: an admin ends it) and, when the release has an analysis template, judged by
+   its metrics (release_api.analysis.analyst samples; the soak lasts until the analysis has a
+   verdict): *passed*, the wave goes on; *failed*, the clusters it failed in (every cluster of
+   the wave when a wave-level condition failed) are put back at once, all together, and the
+   failure policy applies as for any failed cluster; *inconclusive*, the release waits in
+   `waiting-approval` for a person (approve: go on; reject: as at a gate).
 5. **Gate.** `approval`: the release waits in `waiting-approval` for a person the
    environment's approval rule names (release_api.releases.approvals); `auto`: the next wave.
 6. After the last wave, the release may end (`finished`); machine.finish_if_done decides the
@@ -34,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flotilla_contracts.analysis import Verdict
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_contracts.events import (
     ReleasePausedV1,
@@ -46,9 +52,10 @@ from flotilla_contracts.plans import FreezeWindow, Gate, OnFailure
 from flotilla_runtime import freeze
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.transient import outage
+from release_api.analysis.analyst import Analyst
 from release_api.clients import Registry
 from release_api.models import Release, Rollout
-from release_api.plans.state import PlanState, WaveState
+from release_api.plans.state import CheckProgress, PlanState, WaveAnalysis, WaveState
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import ApprovalOut
@@ -68,10 +75,12 @@ class PlanDriver:
         sessionmaker: async_sessionmaker[AsyncSession],
         steps: RolloutSteps,
         registry: Registry | None = None,
+        analyst: Analyst | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._steps = steps
         self._registry = registry
+        self._analyst = analyst
         self._windows: dict[str, tuple[float, list[FreezeWindow]]] = {}
         self._reverting: dict[uuid.UUID, asyncio.Task[None]] = {}  # release → its put-backs
         self._envs: dict[uuid.UUID, str] = {}  # release → its environment (never changes)
@@ -108,6 +117,8 @@ class PlanDriver:
         for task in self._reverting.values():
             task.cancel()
         await asyncio.gather(*self._reverting.values(), return_exceptions=True)
+        if self._analyst is not None:
+            await self._analyst.close()
 
     async def _advance(self, release_id: uuid.UUID) -> tuple[list[int], bool, str]:
         """Decide this pass; returns the succeeded rollouts to put back (after the
@@ -125,7 +136,11 @@ class PlanDriver:
             if plan.finished:
                 await session.flush()
                 await machine.finish_if_done(session, release.id)
-            return reverts
+            analyse = pass_.analyse and release.phase == ReleasePhase.RUNNING.value
+            job = (release.id, release.app, release.env, release.image)
+        if analyse and self._analyst is not None:  # after the commit: it reads what was decided
+            self._analyst.ensure(*job, plan)
+        return reverts
 
     async def _revert(self, work: tuple[list[int], bool, str]) -> None:
         """Put the clusters back (the next pass looks again at what is left)."""
@@ -193,6 +208,8 @@ class _Pass:
         self.windows = windows if windows is not None else plan.freeze_windows
         self.opts = RunOptions.of(release.options)
         self.now = datetime.now(UTC)
+        self.analyse = False  # the wave's analysis runs: the analyst is to sample it
+        self.reverts: tuple[list[int], bool, str] = ([], False, "")
 
     async def run(self) -> tuple[list[int], bool, str]:
         if self.opts.abort_requested:
@@ -206,7 +223,7 @@ class _Pass:
         if self.plan.stopping is not None:
             return await self._stop()
         await self._wave()
-        return [], False, ""
+        return self.reverts
 
     # --- a wave ---------------------------------------------------------------------------
 
@@ -222,6 +239,8 @@ class _Pass:
                 at.done_at = self.now
                 at.soak_until = self.now + timedelta(seconds=plan.wave.soak_s)
                 at.state = WaveState.SOAKING
+        if at.state == WaveState.SOAKING and not await self._judged():
+            return
         if at.state == WaveState.SOAKING and at.soak_until and self.now >= at.soak_until:
             await self._soaked()
         if at.state == WaveState.SUCCEEDED:
@@ -267,6 +286,49 @@ class _Pass:
         )
         for rollout in waiting[: max(0, free)]:
             await machine.transition(self.session, self.release, rollout, RolloutPhase.APPLYING)
+
+    async def _judged(self) -> bool:
+        """Whether the soaking wave's analysis lets it go on (True without an analysis)."""
+        plan, at = self.plan, self.plan.at
+        if plan.analysis is None:
+            return True
+        if at.analysis is None:
+            at.analysis = WaveAnalysis(
+                started_at=self.now,
+                checks={c.name: CheckProgress() for c in plan.analysis.checks},
+            )
+        analysis = at.analysis
+        if analysis.state is None:
+            self.analyse = True
+            return False
+        if analysis.state == Verdict.FAILED:
+            back = [
+                r.id
+                for r in self._of_wave(plan.current)
+                if r.cluster in analysis.put_back and r.phase == RolloutPhase.SUCCEEDED.value
+            ]
+            if back:  # all at once; once they are back, the failures count as any other
+                self.reverts = (back, True, f"analysis failed: {analysis.reason}")
+                return False
+            return True
+        if analysis.state == Verdict.INCONCLUSIVE and at.decision is None:
+            at.state = WaveState.WAITING_APPROVAL
+            self.release.phase = ReleasePhase.WAITING_APPROVAL.value
+            self.release.approval = ApprovalOut(
+                approvers=plan.approvers,
+                four_eyes=plan.four_eyes,
+                wave=plan.current,
+                reason=f"analysis: {analysis.reason}",
+            ).model_dump(mode="json")
+            await self._event(
+                ReleaseWaitingApprovalV1,
+                requested_by=self.release.requested_by,
+                approvers=plan.approvers,
+                four_eyes=plan.four_eyes,
+                wave=plan.current,
+            )
+            return False
+        return True
 
     async def _soaked(self) -> None:
         plan, at = self.plan, self.plan.at

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flotilla_contracts.analysis import AnalysisTemplate, Verdict
 from flotilla_contracts.plans import FailurePolicy, FreezeWindow, Gate, PlannedWave
 
 
@@ -23,6 +24,32 @@ class WaveState(StrEnum):
     STOPPED = "stopped"  # the release stopped during it (failure, abort, rejection)
 
 
+class CheckProgress(BaseModel):
+    """One check of a wave's analysis: how many samples, how they were judged, its verdict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    samples: int = 0
+    failed: int = 0
+    inconclusive: int = 0
+    verdict: Verdict | None = None
+    failed_clusters: list[str] = Field(default_factory=list)  # or every one: the wave failed
+    last_at: datetime | None = None
+
+
+class WaveAnalysis(BaseModel):
+    """A wave's analysis (release_api.analysis): running until every check has a verdict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: Verdict | None = None  # None: running
+    started_at: datetime
+    concluded_at: datetime | None = None
+    checks: dict[str, CheckProgress] = Field(default_factory=dict)
+    reason: str | None = None
+    put_back: list[str] = Field(default_factory=list)  # clusters put back for a failure
+
+
 class WaveProgress(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -31,6 +58,7 @@ class WaveProgress(BaseModel):
     done_at: datetime | None = None  # every cluster of the wave terminal
     soak_until: datetime | None = None
     decision: dict[str, Any] | None = None  # its gate's approval (releases.schemas.ApprovalOut)
+    analysis: WaveAnalysis | None = None  # judged by its metrics while it soaks
 
 
 class PlanState(BaseModel):
@@ -49,6 +77,7 @@ class PlanState(BaseModel):
     four_eyes: bool = True
     freeze_windows: list[FreezeWindow] = Field(default_factory=list)
     freeze_override: str | None = None  # an admin's reason to release through freezes
+    analysis: AnalysisTemplate | None = None  # the checks every wave is judged by
     held: str | None = None  # why the plan does not move on now (a freeze window)
     accepted_failures: int = 0  # failures a person accepted by resuming after a pause
     stopping: str | None = None  # why no cluster is started any more (failure policy)

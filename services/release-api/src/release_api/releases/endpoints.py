@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, Strategy
@@ -22,16 +23,19 @@ from flotilla_runtime.shutdown import Draining
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, StreamsDep
 from release_api.errors import StreamsBusy
+from release_api.models import AnalysisSample
 from release_api.reads import cached
 from release_api.releases import approvals, service
 from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import (
+    AnalysisOut,
     ControlAction,
     Decision,
     ReleaseCreate,
     ReleaseOptions,
     ReleaseOut,
     ReleasePage,
+    SampleOut,
 )
 from release_api.rollouts.state import RunOptions
 
@@ -129,6 +133,29 @@ async def get_release(
         return await service.render(session, release), {}
 
     return await cached(request, app, build)
+
+
+@router.get(
+    "/apps/{app}/releases/{release_id}/analysis",
+    operation_id="getReleaseAnalysis",
+    summary="Every sample of the release's analysis: values per cluster and how each was judged",
+)
+async def get_release_analysis(
+    app: NamePath,
+    release_id: uuid.UUID,
+    session: SessionDep,
+    _: Viewer,
+    wave: Annotated[int | None, Query(ge=0, le=1000, description="only this wave's")] = None,
+) -> AnalysisOut:
+    release = await service.get(session, app, release_id)
+    query = select(AnalysisSample).where(AnalysisSample.release_id == release.id)
+    if wave is not None:
+        query = query.where(AnalysisSample.wave == wave)
+    rows = (await session.execute(query.order_by(AnalysisSample.id))).scalars()
+    return AnalysisOut(
+        release_id=release.id,
+        samples=[SampleOut.model_validate(r, from_attributes=True) for r in rows],
+    )
 
 
 @router.get(

@@ -16,11 +16,12 @@ from pydantic import (
     model_validator,
 )
 
+from flotilla_contracts.analysis import AnalysisTemplate, Verdict
 from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_contracts.plans import FailurePolicy, Gate, ReleasePlan
 from flotilla_runtime.params import JSON_INTEGER
-from release_api.plans.state import WaveState
+from release_api.plans.state import WaveAnalysis, WaveState
 
 # An image must name a tag or a digest: `latest`-by-omission is not a release.
 IMAGE = r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$"
@@ -112,6 +113,12 @@ class ReleaseCreate(BaseModel):
         description="the waves it walks the environment's clusters in (default: the "
         "environment's default plan, else every cluster at once)",
     )
+    analysis: AnalysisTemplate | None = Field(
+        None,
+        description="the checks each wave is judged by while it soaks (default: the app's, "
+        "else the environment's; an empty list of checks turns analysis off, custom PromQL "
+        "checks are for admins)",
+    )
 
 
 class RolloutOut(BaseModel):
@@ -146,6 +153,9 @@ class ApprovalOut(BaseModel):
     wave: int | None = Field(
         None, description="the wave whose gate it is (from 0); absent: before any wave"
     )
+    reason: str | None = Field(
+        None, description="why it waits, when not a gate: the wave's analysis was inconclusive"
+    )
     decision: Literal["approved", "rejected"] | None = None
     by: str | None = None
     comment: str = ""
@@ -163,6 +173,9 @@ class WaveOut(BaseModel):
     done_at: datetime | None = Field(description="every cluster of it done")
     soak_until: datetime | None
     decision: ApprovalOut | None = Field(description="its gate's approval or rejection")
+    analysis: WaveAnalysis | None = Field(
+        None, description="how its metrics were judged while it soaked (samples: …/analysis)"
+    )
 
 
 class PlanOut(BaseModel):
@@ -174,6 +187,7 @@ class PlanOut(BaseModel):
     held: str | None = Field(description="why it does not move on now (a freeze window)")
     stopping: str | None = Field(description="why it starts no more clusters (failures)")
     freeze_override: str | None
+    analysis: AnalysisTemplate | None = Field(None, description="the checks each wave is judged by")
 
 
 class ReleaseOut(BaseModel):
@@ -199,3 +213,21 @@ class ReleaseOut(BaseModel):
 class ReleasePage(BaseModel):
     items: list[ReleaseOut]
     next_cursor: str | None
+
+
+class SampleOut(BaseModel):
+    wave: int
+    check: str
+    sample: int = Field(description="its number within the check, from 1")
+    at: datetime
+    values: dict[str, float | None] = Field(description="per cluster; null: no data")
+    verdicts: dict[str, Verdict] = Field(description="per cluster")
+    wave_value: float | None
+    wave_verdict: Verdict | None = Field(description="the wave as a whole")
+    verdict: Verdict = Field(description="the sample as a whole")
+    error: str | None = Field(description="why it could not be measured (inconclusive)")
+
+
+class AnalysisOut(BaseModel):
+    release_id: uuid.UUID
+    samples: list[SampleOut]

@@ -109,6 +109,8 @@ async def create(
         data.plan,
         rollback=rollback_of is not None,
         freeze_override=data.options.freeze_override,
+        analysis=data.analysis,
+        app_analysis=(spec_override or app.spec).get("analysis"),
     )
     spec = spec_override or app.spec
     replicas = data.options.replicas
@@ -293,6 +295,7 @@ def _plan_out(plan: PlanState) -> PlanOut:
                 decision=ApprovalOut.model_validate(progress.decision)
                 if progress.decision
                 else None,
+                analysis=progress.analysis,
             )
             for wave, progress in zip(plan.waves, plan.progress, strict=True)
         ],
@@ -301,6 +304,7 @@ def _plan_out(plan: PlanState) -> PlanOut:
         held=plan.held,
         stopping=plan.stopping,
         freeze_override=plan.freeze_override,
+        analysis=plan.analysis,
     )
 
 

@@ -29,6 +29,8 @@ from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.transient import outage
+from release_api.analysis.analyst import Analyst
+from release_api.analysis.client import Measurements
 from release_api.clients import Clusters, IngressSync, Registry
 from release_api.plans.driver import PlanDriver
 from release_api.rollouts import machine
@@ -55,6 +57,7 @@ class RolloutRunner:
         draining: Draining | None = None,
         step_down: Callable[[], None] | None = None,
         registry: Registry | None = None,
+        measurements: Measurements | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clusters = clusters
@@ -63,7 +66,8 @@ class RolloutRunner:
         self._steps = RolloutSteps(
             sessionmaker, clusters, ingress, drain_s=drain_s, draining=self._draining
         )
-        self._plans = PlanDriver(sessionmaker, self._steps, registry)
+        analyst = Analyst(sessionmaker, measurements) if measurements is not None else None
+        self._plans = PlanDriver(sessionmaker, self._steps, registry, analyst)
         self._poll_s = poll_s
         self._is_leader = is_leader
         self._step_down = step_down

@@ -1,0 +1,1 @@
+"""Automated analysis of a release's waves (flotilla_contracts.analysis)."""

@@ -1,0 +1,248 @@
+"""Automated analysis (issue 17) end to end: six kubesim clusters in three IDCs behind the local
+stack (PostgreSQL, Kafka, HAProxy ×2, Prometheus and the four services, each its own process),
+100 req/s through each ingress instance, and releases whose new version is bad on purpose
+(kubesim's HTTP fault knob: a share of 500s, or added latency, in one cluster).
+
+What the ingress counted (k8s-sync reading HAProxy's request log) reaches Prometheus, which
+monitor-gateway queries for release-api's analysis: no part of the chain is a fake. Requests
+that failed are counted and reported; only the bad version's own 500s may be among them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from flotilla_contracts.enums import Role
+from flotilla_devstack.stack import LocalStack
+from flotilla_devstack.workload import Traffic
+
+from .fleet_world import (  # noqa: F401 (fleet_fixture: a fixture)
+    Fleet,
+    fleet_fixture,
+    headers_of,
+)
+
+pytestmark = pytest.mark.e2e
+
+THREE_WAVES = [
+    {"name": "canary", "clusters": ["a1"]},
+    {"name": "idc-b", "idc": "idc-b"},
+    {"name": "rest", "rest": True},
+]
+ERRORS = {
+    "name": "errors",
+    "metric": "http_5xx_ratio",
+    "interval_s": 2,
+    "count": 3,
+    "window_s": 4,
+    "cluster": {"max": 0.05},
+}
+
+
+@asynccontextmanager
+async def analysed(stack: LocalStack, app: str) -> AsyncIterator[tuple[Fleet, Traffic]]:
+    """The app released once everywhere, traffic through both ingress instances meanwhile;
+    afterwards only 500s (the bad version's own answers) may have failed."""
+    async with httpx.AsyncClient(
+        base_url=stack.urls["release-api"], headers=stack.admin_headers(), timeout=30
+    ) as http:
+        fleet = Fleet(stack, http, app)
+        await fleet.first()
+        async with Traffic(stack, app) as traffic:
+            yield fleet, traffic
+    for seen in traffic.served:
+        assert set(seen) <= {"ok", "http-500"}, traffic.served
+        assert seen["ok"] > 100, traffic.served
+    print(f"{app}: requests that failed at the ingress: {traffic.failed}, {traffic.served}")
+
+
+async def http_fault(stack: LocalStack, cluster: str, version: str, **fault: float) -> None:
+    """Pods of `version` in `cluster` answer a share of requests with 500, or later."""
+    assert stack.kubesim is not None
+    sim = stack.kubesim.clusters[cluster]
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
+        r = await c.post(f"{sim.url}/_kubesim/http-faults", json={"version": version, **fault})
+        r.raise_for_status()
+
+
+async def release(fleet: Fleet, plan: dict[str, Any], analysis: list[dict[str, Any]]) -> str:
+    body = {
+        "image": f"{fleet.app}/app:2",
+        "env": "prod",
+        "plan": plan,
+        "analysis": {"checks": analysis},
+        "options": {"timeout_s": 90},
+    }
+    r = await fleet.http.post(f"/v1/apps/{fleet.app}/releases", json=body)
+    assert r.status_code == 202, r.text
+    return str(r.headers["Location"])
+
+
+def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == f"io.flotilla.analysis.{kind}"]
+
+
+async def test_errors_in_one_cluster_of_wave_two_roll_the_release_back_by_themselves(
+    fleet: LocalStack,
+) -> None:
+    async with analysed(fleet, "an-errors") as (app, _):
+        await http_fault(fleet, "b2", "2", error_ratio=0.2)
+        location = await release(
+            app, {"waves": THREE_WAVES, "failure": {"on_failure": "rollback"}}, [ERRORS]
+        )
+        body = await app.until(location, lambda b: b["finished_at"], "the release's end", 150)
+        assert body["phase"] == "failed", body
+        waves = body["plan"]["waves"]
+        assert waves[0]["analysis"]["state"] == "passed", waves[0]
+        assert waves[1]["analysis"]["state"] == "failed", waves[1]
+        assert waves[1]["analysis"]["put_back"] == ["b2"], waves[1]
+        assert waves[2]["state"] == "pending" or waves[2]["started_at"] is None, waves[2]
+        assert set((await app.images()).values()) == {f"{app.app}/app:1"}
+        events = await app.events(location)
+        failed = of_type(events, "failed")
+        assert [(e["wave"], e["clusters"]) for e in failed] == [(1, ["b2"])], failed
+        assert [e["wave"] for e in of_type(events, "passed")] == [0]
+        # every sample is stored, with its values: b2's error ratio is what failed
+        r = await app.http.get(f"{location}/analysis")
+        samples = r.json()["samples"]
+        bad = [s for s in samples if s["wave"] == 1 and s["verdict"] == "failed"]
+        assert bad and all(s["verdicts"]["b2"] == "failed" for s in bad), samples
+        assert all(s["values"]["b2"] > 0.05 for s in bad), bad
+        assert all(s["verdicts"]["b1"] == "passed" for s in bad), bad
+        assert len(of_type(events, "sampled")) == len(samples)
+
+
+async def test_added_latency_is_caught_by_the_p99_check_and_the_release_pauses(
+    fleet: LocalStack,
+) -> None:
+    latency = {
+        "name": "p99",
+        "metric": "http_p99_latency_s",
+        "interval_s": 2,
+        "count": 3,
+        "window_s": 4,
+        "cluster": {"max": 0.2},
+    }
+    async with analysed(fleet, "an-slow") as (app, _):
+        await http_fault(fleet, "c1", "2", latency_s=0.3)
+        location = await release(app, {"waves": THREE_WAVES}, [latency])  # pause: the default
+        body = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 150)
+        waves = body["plan"]["waves"]
+        assert waves[2]["analysis"]["state"] == "failed", waves[2]
+        assert waves[2]["analysis"]["put_back"] == ["c1"], waves[2]
+        by_cluster = {r["cluster"]: r["phase"] for r in body["clusters"]}
+        assert by_cluster["c1"] == "rolled-back", by_cluster
+        images = await app.images()
+        assert images["c1"] == f"{app.app}/app:1"
+        assert images["a1"] == images["c2"] == f"{app.app}/app:2"
+        r = await app.http.get(f"{location}/analysis", params={"wave": 2})
+        slow = [s["values"]["c1"] for s in r.json()["samples"] if s["verdict"] == "failed"]
+        assert slow and all(v >= 0.3 for v in slow), r.json()
+        r = await app.http.post(f"{location}/abort", json={})
+        assert r.status_code in (200, 202), r.text
+        await app.until(location, lambda b: b["finished_at"], "the abort")
+
+
+async def test_a_version_bad_only_in_aggregate_fails_the_wave(fleet: LocalStack) -> None:
+    aggregate = {
+        "name": "errors",
+        "metric": "http_5xx_ratio",
+        "interval_s": 3,
+        "count": 4,
+        "window_s": 8,
+        "cluster": {"max": 0.05},
+        "wave": {"max": 0.01},
+    }
+    plan = {
+        "waves": [
+            {"name": "canary", "clusters": ["c2"]},
+            {"name": "three", "clusters": ["a1", "a2", "b1"]},
+            {"name": "rest", "rest": True},
+        ],
+        "failure": {"on_failure": "pause"},
+    }
+    async with analysed(fleet, "an-fleet") as (app, _):
+        for cluster in ("a1", "a2", "b1"):
+            await http_fault(fleet, cluster, "2", error_ratio=0.02)
+        location = await release(app, plan, [aggregate])
+        body = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 150)
+        wave = body["plan"]["waves"][1]
+        assert wave["analysis"]["state"] == "failed", wave
+        assert wave["analysis"]["put_back"] == ["a1", "a2", "b1"], wave
+        r = await app.http.get(f"{location}/analysis", params={"wave": 1})
+        samples = r.json()["samples"]
+        # the wave as a whole failed while no cluster alone did
+        failing = [s for s in samples if s["wave_verdict"] == "failed"]
+        assert failing, samples
+        assert all(v == "passed" for s in failing for v in s["verdicts"].values()), failing
+        images = await app.images()
+        assert {images[c] for c in ("a1", "a2", "b1")} == {f"{app.app}/app:1"}
+        assert images["c2"] == f"{app.app}/app:2"
+        await app.http.post(f"{location}/abort", json={})
+        await app.until(location, lambda b: b["finished_at"], "the abort")
+
+
+async def test_a_custom_promql_check_escapes_a_hostile_parameter(fleet: LocalStack) -> None:
+    hostile = 'x"}) or vector(42) or (up{job="'
+    check = {
+        "name": "custom",
+        "promql": "count(up{job=$job}) or vector(0)",
+        "params": {"job": hostile},
+        "cluster": {"max": 1},
+    }
+    body = {"app": "an-any", "env": "prod", "clusters": ["a1"], "check": check}
+    url = fleet.urls["monitor-gateway"]
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        r = await http.post(
+            "/v1/analysis/measurements", json=body, headers=headers_of("dev", Role.DEVELOPER)
+        )
+        assert r.status_code == 403, r.text  # custom PromQL: admins and services only
+        r = await http.post("/v1/analysis/measurements", json=body, headers=fleet.admin_headers())
+        assert r.status_code == 200, r.text
+        out = r.json()
+    # pasted as text, the value would have made the query answer 42; quoted, it matches nothing
+    assert out["clusters"] == {"a1": 0.0}, out
+    assert 'job="x\\"}) or vector(42)' in out["queries"][0], out["queries"]
+
+
+async def test_prometheus_stopped_during_soak_is_inconclusive_never_passed(
+    fleet: LocalStack,
+) -> None:
+    assert fleet.prometheus is not None
+    check = dict(ERRORS, interval_s=2, count=2)
+    plan = {"waves": [{"name": "canary", "clusters": ["a1"]}, {"name": "rest", "rest": True}]}
+    async with analysed(fleet, "an-blind") as (app, _):
+        location = await release(app, plan, [check])
+        await app.until(
+            location, lambda b: b["plan"]["waves"][0]["state"] == "soaking", "the soak", 120
+        )
+        fleet.prometheus.stop()
+        try:
+            body = await app.until(
+                location, lambda b: b["phase"] == "waiting-approval", "the question", 60
+            )
+        finally:
+            fleet.prometheus.start()
+        analysis = body["plan"]["waves"][0]["analysis"]
+        assert analysis["state"] == "inconclusive", analysis
+        assert body["approval"]["reason"].startswith("analysis:"), body["approval"]
+        assert body["clusters"][1]["phase"] == "pending"  # nothing went on
+        r = await app.http.get(f"{location}/analysis")
+        assert any(s["error"] for s in r.json()["samples"]), r.json()
+        # a person who looked elsewhere lets it go on
+        r = await app.http.post(
+            f"{location}/approve",
+            json={"comment": "dashboards fine"},
+            headers=headers_of("sam", Role.ADMIN),
+        )
+        assert r.status_code == 200, r.text
+        body = await app.until(location, lambda b: b["finished_at"], "the end", 150)
+        assert body["phase"] == "succeeded", body
+        await asyncio.sleep(0)
