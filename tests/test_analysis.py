@@ -119,7 +119,7 @@ async def test_errors_in_one_cluster_of_wave_two_roll_the_release_back_by_themse
         assert len(of_type(events, "sampled")) == len(samples)
 
 
-async def test_added_latency_is_caught_by_the_p99_check_and_the_release_pauses(
+async def test_added_latency_is_caught_by_the_p99_check(
     fleet: LocalStack,
 ) -> None:
     latency = {
@@ -133,7 +133,9 @@ async def test_added_latency_is_caught_by_the_p99_check_and_the_release_pauses(
     async with analysed(fleet, "an-slow") as (app, _):
         await http_fault(fleet, "c1", "2", latency_s=0.3)
         location = await release(app, {"waves": THREE_WAVES}, [latency])  # pause: the default
-        body = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 150)
+        # c1 is in the last wave: nothing is left to pause before, the release ends as it is
+        body = await app.until(location, lambda b: b["finished_at"], "the release's end", 150)
+        assert body["phase"] == "partially-failed", body
         waves = body["plan"]["waves"]
         assert waves[2]["analysis"]["state"] == "failed", waves[2]
         assert waves[2]["analysis"]["put_back"] == ["c1"], waves[2]
@@ -145,9 +147,6 @@ async def test_added_latency_is_caught_by_the_p99_check_and_the_release_pauses(
         r = await app.http.get(f"{location}/analysis", params={"wave": 2})
         slow = [s["values"]["c1"] for s in r.json()["samples"] if s["verdict"] == "failed"]
         assert slow and all(v >= 0.3 for v in slow), r.json()
-        r = await app.http.post(f"{location}/abort", json={})
-        assert r.status_code in (200, 202), r.text
-        await app.until(location, lambda b: b["finished_at"], "the abort")
 
 
 async def test_a_version_bad_only_in_aggregate_fails_the_wave(fleet: LocalStack) -> None:
