@@ -6,7 +6,7 @@ from k8s_sync.ingress.traffic import DURATION, RESPONSES, TrafficCounter, code_c
 
 
 def _value(app: str, cluster: str, stage: str, code: str) -> float:
-    return RESPONSES.labels(app, "prod", cluster, stage, code)._value.get()
+    return float(RESPONSES.labels(app, "prod", cluster, stage, code)._value.get())
 
 
 def test_lines_are_attributed_by_the_answering_address() -> None:
