@@ -19,12 +19,16 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
+from kubernetes_asyncio import client
 
 from flotilla_contracts.enums import Role
 from flotilla_devstack.stack import LocalStack
 from flotilla_devstack.workload import Traffic
+from flotilla_runtime.kube import api_client
 
 from .fleet_world import (  # noqa: F401 (fleet_fixture: a fixture)
+    NAMESPACE,
     Fleet,
     fleet_fixture,
     headers_of,
@@ -125,14 +129,7 @@ async def test_errors_in_one_cluster_of_wave_two_roll_the_release_back_by_themse
 async def test_added_latency_is_caught_by_the_p99_check(
     fleet: LocalStack,
 ) -> None:
-    latency = {
-        "name": "p99",
-        "metric": "http_p99_latency_s",
-        "interval_s": 2,
-        "count": 3,
-        "window_s": 4,
-        "cluster": {"max": 0.2},
-    }
+    latency = {**ERRORS, "name": "p99", "metric": "http_p99_latency_s", "cluster": {"max": 0.2}}
     async with analysed(fleet, "an-slow") as (app, _):
         await http_fault(fleet, "c1", "2", latency_s=0.3)
         location = await release(app, {"waves": THREE_WAVES}, [latency])  # pause: the default
@@ -259,3 +256,193 @@ async def test_prometheus_stopped_during_soak_is_inconclusive_never_passed(
             await asyncio.sleep(0.2)
         assert body["phase"] == "succeeded", body
         assert 0 in decided
+
+
+async def test_a_gray_step_is_judged_against_the_stable_pods_of_its_cluster(
+    fleet: LocalStack,
+) -> None:
+    """Gray in every cluster at once: the gray pods' error ratio minus the stable pods'. b1's
+    gray fails and is put back; every other cluster's passes and is promoted by itself (no
+    person, no timer)."""
+    canary = {k: v for k, v in ERRORS.items() if k != "cluster"}
+    canary |= {"name": "canary-errors", "inconclusive_limit": 1, "canary": {"max": 0.05}}
+    async with analysed(fleet, "an-gray") as (app, _):
+        await http_fault(fleet, "b1", "2", error_ratio=0.3)
+        body = {
+            "image": f"{app.app}/app:2",
+            "env": "prod",
+            "strategy": "gray",
+            "plan": {
+                "waves": [{"name": "all", "rest": True}],
+                "failure": {"on_failure": "continue", "budget": 1},
+            },
+            "analysis": {"checks": [canary]},
+            "options": {"timeout_s": 90, "gray_replicas": 1, "gray_weight": 100},
+        }
+        r = await app.http.post(f"/v1/apps/{app.app}/releases", json=body)
+        assert r.status_code == 202, r.text
+        location = str(r.headers["Location"])
+        done = await app.until(location, lambda b: b["finished_at"], "the release's end", 150)
+        assert done["phase"] == "partially-failed", done
+        phases = {c["cluster"]: c["phase"] for c in done["clusters"]}
+        assert phases.pop("b1") == "rolled-back", done
+        assert set(phases.values()) == {"succeeded"}, phases
+        images = await app.images()
+        assert images.pop("b1") == f"{app.app}/app:1"
+        assert set(images.values()) == {f"{app.app}/app:2"}
+        events = await app.events(location)
+        assert [e["canary"] for e in of_type(events, "failed")] == ["b1"]
+        assert sorted(e["canary"] for e in of_type(events, "passed")) == sorted(phases)
+        samples = (await app.http.get(f"{location}/analysis")).json()["samples"]
+        b1 = [
+            s["values"]["b1"] for s in samples if s["canary"] == "b1" and s["verdict"] == "failed"
+        ]
+        assert b1, samples
+        assert all(v > 0.05 for v in b1), b1  # gray minus stable
+
+
+async def test_blue_green_keeps_the_old_colour_until_the_wave_is_judged(
+    fleet: LocalStack,
+) -> None:
+    """With scale_down_delay_s 0 the old colour would go at once; under analysis it stays
+    until the wave passed, so a failing cluster switches back to running pods."""
+    assert fleet.kubesim is not None
+    async with analysed(fleet, "an-bg") as (app, _):
+        plan = {"waves": [{"name": "all", "rest": True}]}
+        options = {"timeout_s": 90, "scale_down_delay_s": 0}
+        first = {"image": f"{app.app}/app:2", "env": "prod", "strategy": "blue-green"}
+        r = await app.http.post(
+            f"/v1/apps/{app.app}/releases", json={**first, "plan": plan, "options": options}
+        )
+        assert r.status_code == 202, r.text
+        await app.until(str(r.headers["Location"]), lambda b: b["finished_at"], "v2", 120)
+        check = dict(ERRORS, interval_s=2, count=4)
+        await http_fault(fleet, "c2", "3", error_ratio=0.3)
+        body = {
+            **first,
+            "image": f"{app.app}/app:3",
+            "plan": {**plan, "failure": {"on_failure": "continue", "budget": 1}},
+            "analysis": {"checks": [check]},
+            "options": options,
+        }
+        r = await app.http.post(f"/v1/apps/{app.app}/releases", json=body)
+        assert r.status_code == 202, r.text
+        location = str(r.headers["Location"])
+        soaking = await app.until(
+            location, lambda b: b["plan"]["waves"][0]["state"] == "soaking", "the soak", 120
+        )
+        old = {c["cluster"]: c["progress"]["live"] for c in soaking["clusters"]}
+        # while it is judged, every cluster's old colour keeps its pods
+        while (body_now := await app.body(location))["plan"]["waves"][0]["analysis"]["state"] in (
+            None,
+            "failed",
+        ) and not body_now["finished_at"]:
+            for cluster in ("a1", "c2"):
+                replicas = await colour_replicas(fleet, cluster, app.app, old[cluster])
+                assert replicas > 0, (cluster, old[cluster], body_now)
+            await asyncio.sleep(0.3)
+        done = await app.until(location, lambda b: b["finished_at"], "the end", 120)
+        assert done["phase"] == "partially-failed", done
+        phases = {c["cluster"]: c["phase"] for c in done["clusters"]}
+        assert phases["c2"] == "rolled-back", phases
+
+
+async def colour_replicas(stack: LocalStack, cluster: str, app: str, colour: str) -> int:
+    assert stack.kubesim is not None
+    async with await api_client(stack.kubesim.clusters[cluster].connection()) as api:
+        deployment = await client.AppsV1Api(api).read_namespaced_deployment(
+            f"{app}-{colour}", NAMESPACE
+        )
+    return int(deployment.spec.replicas or 0)
+
+
+async def test_a_webhook_check_asks_per_cluster_and_a_refusal_fails(fleet: LocalStack) -> None:
+    """Flagger's hook contract: 2xx lets the cluster through, anything else fails it."""
+    asked: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        payload = await request.json()
+        asked.append(payload)
+        refused = payload["metadata"]["cluster"] == "a2"
+        return web.Response(status=409 if refused else 200)
+
+    server = web.Application()
+    server.router.add_post("/confirm", hook)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    check = {
+        "name": "confirm",
+        "webhook": {"url": f"http://127.0.0.1:{port}/confirm", "metadata": {"team": "qa"}},
+        "interval_s": 1,
+        "count": 2,
+    }
+    try:
+        async with analysed(fleet, "an-hook") as (app, _):
+            location = await release(
+                app,
+                {
+                    "waves": [
+                        {"name": "two", "clusters": ["a1", "a2"]},
+                        {"name": "rest", "rest": True},
+                    ]
+                },
+                [check],
+            )
+            done = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 120)
+            assert done["plan"]["waves"][0]["analysis"]["put_back"] == ["a2"], done
+    finally:
+        await runner.cleanup()
+    assert {p["metadata"]["cluster"] for p in asked} == {"a1", "a2"}
+    assert all(p["name"] == "an-hook" and p["namespace"] == "prod" for p in asked)
+    assert all(p["phase"] == "confirm-promotion" and p["metadata"]["team"] == "qa" for p in asked)
+
+
+async def test_a_version_that_crashes_after_its_rollout_is_caught_by_restarts_and_alerts(
+    fleet: LocalStack,
+) -> None:
+    """Ready, served, rolled out: then its containers die (kubesim's CrashLater) — the rollout
+    saw nothing wrong; the restarts of the release's pods and the app's alerts do."""
+    assert fleet.kubesim is not None
+    checks = [
+        {
+            "name": "restarts",
+            "metric": "restarts",
+            "interval_s": 2,
+            "count": 5,
+            "cluster": {"max": 0},
+        },
+        {
+            "name": "alerts",
+            "metric": "alerts_firing",
+            "interval_s": 2,
+            "count": 5,
+            "cluster": {"max": 0},
+        },
+    ]
+    async with analysed(fleet, "an-crash") as (app, _):
+        sim = fleet.kubesim.clusters["a2"]
+        async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
+            r = await c.post(
+                f"{sim.url}/_kubesim/faults",
+                json={"image": f"{app.app}/app:2", "fault": "CrashLater", "crash_later_seconds": 3},
+            )
+            r.raise_for_status()
+        plan = {
+            "waves": [{"name": "two", "clusters": ["a1", "a2"]}, {"name": "rest", "rest": True}]
+        }
+        location = await release(app, plan, checks)
+        body = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 120)
+        wave = body["plan"]["waves"][0]
+        assert wave["analysis"]["state"] == "failed", wave
+        assert wave["analysis"]["put_back"] == ["a2"], wave
+        by_cluster = {c["cluster"]: c["phase"] for c in body["clusters"]}
+        assert by_cluster["a2"] == "rolled-back", by_cluster
+        assert by_cluster["a1"] == "succeeded", by_cluster
+        samples = (await app.http.get(f"{location}/analysis")).json()["samples"]
+        failed = {s["check"] for s in samples if s["verdict"] == "failed"}
+        assert "restarts" in failed, samples
+        await app.http.post(f"{location}/abort")
+        await app.until(location, lambda b: b["finished_at"], "the abort")

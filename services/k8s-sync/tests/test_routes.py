@@ -152,6 +152,7 @@ def _paths(directory: Path) -> InstancePaths:
     return InstancePaths(
         config_dir=directory,
         runtime_socket=str(directory / "admin.sock"),
+        traffic_socket="/run/flotilla-test/traffic.sock",  # haproxy -c checks its lines
         bind="127.0.0.1:1",
         maxconn=1000,
         hard_stop_after_s=10,
@@ -216,3 +217,24 @@ def test_the_runtime_api_is_dialled_where_told_and_rendered_where_haproxy_binds(
     assert relayed.paths().runtime_socket == "/run/haproxy/admin.sock"  # what HAProxy binds
     with pytest.raises(ValueError, match="runtime_connect must be an absolute unix socket path"):
         IngressInstanceSettings.model_validate({**base, "runtime_connect": "10.0.0.1:9999"})
+
+
+def test_the_traffic_socket_defaults_beside_the_runtime_api_and_fits_haproxy() -> None:
+    base = {"name": "a", "config_dir": "/etc/haproxy", "master_socket": "/run/haproxy/m.sock"}
+    plain = IngressInstanceSettings.model_validate(
+        {**base, "runtime_socket": "/run/haproxy/admin.sock"}
+    )
+    assert plain.paths().traffic_socket == "/run/haproxy/traffic.sock"
+    with pytest.raises(ValueError, match="longer than 97 bytes"):
+        IngressInstanceSettings.model_validate(
+            {**base, "runtime_socket": "/run/" + "x" * 90 + "/admin.sock"}
+        )
+    rendered = render(
+        Layout.of({"shop.prod": 2}),
+        instance="a",
+        paths=plain.paths(),
+        generation=1,
+        hosts={},
+        apps={},
+    )
+    assert "log /run/haproxy/traffic.sock len 512 format raw" in rendered.text

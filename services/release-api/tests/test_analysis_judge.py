@@ -66,7 +66,7 @@ def test_a_check_fails_beyond_its_failure_limit_and_passes_after_count() -> None
 
 
 def test_templates_refuse_what_cannot_be_measured() -> None:
-    with pytest.raises(ValueError, match="exactly one of metric and promql"):
+    with pytest.raises(ValueError, match="exactly one of metric, promql and webhook"):
         Check.model_validate({"name": "x", "cluster": {"max": 1}})
     with pytest.raises(ValueError, match="unknown parameters: route"):
         Check.model_validate({"name": "x", "promql": "up{r=$route}", "cluster": {"max": 1}})

@@ -33,8 +33,14 @@ Metrics (`metric`), each measured through monitor-gateway (which owns Prometheus
 
 A custom check gives `promql` instead: a query that yields one number per cluster, with `$app`,
 `$env`, `$cluster`, `$stage`, `$version` and each `$<param>` replaced by a PromQL string
-literal (quoted and escaped by monitor-gateway, never pasted as text). Only admins may define
-one (an environment's policy, or a release an admin creates); PromQL reads every team's series.
+literal (quoted and escaped by monitor-gateway, never pasted as text). Or a `webhook`, on
+Flagger's hook contract: monitor-gateway POSTs `{"name": app, "namespace": env, "phase",
+"metadata": {"cluster", "version", ...}}` once per cluster per sample; the value is 1 when it
+answers 2xx, else 0 (`confirm-promotion`: passes at 1; `rollback`: the hook asks for a rollback
+with 2xx, so it passes at 0); a hook that cannot be reached makes the sample inconclusive.
+Only admins may define a custom check (an environment's policy, or a release an admin
+creates): PromQL reads every team's series, and a webhook is a request from inside the
+platform to an address someone chose.
 
 Where analysis runs: after each wave, while it soaks (the soak lasts at least as long as the
 analysis), and during a gray step when a `canary` condition is given.
@@ -85,6 +91,17 @@ class Scope(StrEnum):
     CLUSTER = "cluster"
     WAVE = "wave"
     CANARY = "canary"
+
+
+class Webhook(BaseModel):
+    """A hook asked once per cluster per sample (Flagger's contract)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str = Field(max_length=2000, pattern=r"^https?://[^\s@]+$", description="no credentials")
+    phase: Literal["confirm-promotion", "rollback"] = "confirm-promotion"
+    metadata: dict[ParamKey, ParamValue] = Field(default_factory=dict, max_length=20)
+    timeout_s: StrictFloat = Field(5, gt=0, le=30)
 
 
 class Condition(BaseModel):
@@ -155,6 +172,11 @@ class Check(BaseModel):
     params: dict[ParamKey, ParamValue] = Field(
         default_factory=dict, max_length=20, description="values for $<param> in promql"
     )
+    webhook: Webhook | None = Field(
+        None,
+        description="a hook answering 2xx or not (admins only); default condition: "
+        "confirm-promotion passes at 1, rollback at 0",
+    )
     interval_s: StrictFloat = Field(10, ge=1, le=3600, description="between samples")
     count: StrictInt = Field(6, ge=1, le=1000, description="samples taken")
     window_s: StrictFloat | None = Field(
@@ -173,10 +195,25 @@ class Check(BaseModel):
         "inconclusive", description="how a sample with no data (no traffic, no series) counts"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _webhook_condition(cls, data: object) -> object:
+        """A webhook check without a condition gets its phase's: 2xx means go on, or roll back."""
+        if isinstance(data, dict) and isinstance(data.get("webhook"), dict):
+            if not any(data.get(k) is not None for k in ("cluster", "wave", "canary")):
+                rollback = data["webhook"].get("phase") == "rollback"
+                data = {**data, "cluster": {"max": 0.0} if rollback else {"min": 1.0}}
+        return data
+
     @model_validator(mode="after")
     def _shape(self) -> Self:
-        if (self.metric is None) == (self.promql is None):
-            raise ValueError("a check measures one thing: exactly one of metric and promql")
+        given = [k for k in ("metric", "promql", "webhook") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a check measures one thing: exactly one of metric, promql and webhook"
+            )
+        if self.webhook is not None and (self.wave is not None or self.canary is not None):
+            raise ValueError("a webhook answers per cluster: a cluster condition only")
         if self.cluster is None and self.wave is None and self.canary is None:
             raise ValueError("a check needs a condition: cluster, wave or canary")
         if self.promql is not None:
@@ -194,7 +231,6 @@ class Check(BaseModel):
         if self.canary is not None and self.metric not in (
             Metric.HTTP_5XX_RATIO,
             Metric.HTTP_P99_LATENCY,
-            None,
         ):
             raise ValueError("a canary condition compares ingress traffic: http metrics only")
         return self
@@ -205,7 +241,7 @@ class Check(BaseModel):
 
     @property
     def custom(self) -> bool:
-        return self.promql is not None
+        return self.promql is not None or self.webhook is not None
 
     def condition(self, scope: Scope) -> Condition | None:
         cond: Condition | None = getattr(self, scope.value)

@@ -102,6 +102,9 @@ class AnalysisSampledV1(EventPayload):
     app: str = Name
     env: str = Name
     wave: int = Field(ge=0)
+    canary: str | None = Field(
+        None, description="the cluster whose gray step is judged (gray − stable); absent: the wave"
+    )
     check: str = Name
     sample: int = Field(ge=1, description="its number, from 1")
     values: dict[str, float | None] = Field(description="per cluster (canary: gray − stable)")
@@ -118,6 +121,9 @@ class AnalysisConcludedV1(EventPayload):
     app: str = Name
     env: str = Name
     wave: int = Field(ge=0)
+    canary: str | None = Field(
+        None, description="the cluster whose gray step was judged; absent: the wave"
+    )
     checks: dict[str, Verdict] = Field(description="each check's verdict so far")
     reason: str = Field(max_length=2000)
 

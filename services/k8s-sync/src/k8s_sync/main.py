@@ -100,7 +100,7 @@ def build_workers(
         return [(e.address, e.port, e.cluster, e.stage) for e in engine.desired(backend)]
 
     traffic = TrafficLog(
-        [i.paths.traffic_socket for i in instances], endpoints, lambda: leader.is_leader
+        [Path(i.traffic_path) for i in settings.ingresses], endpoints, lambda: leader.is_leader
     )
     return [leader, source, events, engine, traffic, *instances]
 

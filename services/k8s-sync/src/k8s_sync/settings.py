@@ -15,6 +15,9 @@ from k8s_sync.sync.routes import template_problem
 _BIND = re.compile(r"^[A-Za-z0-9.:\[\]*@_-]{1,100}$")
 
 
+TRAFFIC_SOCKET_MAX = 97  # HAProxy 2.6 refuses a longer `log` socket path
+
+
 class IngressInstanceSettings(BaseModel):
     """One HAProxy instance k8s-sync drives (an element of `K8S_SYNC_INGRESSES`)."""
 
@@ -36,6 +39,14 @@ class IngressInstanceSettings(BaseModel):
         "(the fault suite's, which cuts connections). Default: `runtime_socket`",
     )
     master_socket: str = Field(description="master CLI: the unix socket of `haproxy -W -S`")
+    traffic_socket: str | None = Field(
+        None,
+        description="where HAProxy sends one log line per request for k8s-sync to count "
+        "(automated analysis: k8s_sync.ingress.traffic): a unix datagram socket path, shared "
+        f"like runtime_socket, of at most {TRAFFIC_SOCKET_MAX} bytes (HAProxy's limit for a log "
+        "socket). Default: traffic.sock beside runtime_socket (in config_dir when the runtime "
+        "API is TCP)",
+    )
     bind: str = Field(":80", description="the frontend's bind address, e.g. :80 or 127.0.0.1:8080")
     maxconn: int = Field(20_000, ge=100, le=1_000_000)
     hard_stop_after_s: int = Field(
@@ -54,6 +65,26 @@ class IngressInstanceSettings(BaseModel):
         if not _BIND.match(value):
             raise ValueError("bind is one address:port (no spaces or options)")
         return value
+
+    @property
+    def traffic_path(self) -> str:
+        if self.traffic_socket is not None:
+            return self.traffic_socket
+        if self.runtime_socket.startswith("/"):
+            return str(Path(self.runtime_socket).parent / "traffic.sock")
+        return str(self.config_dir / "traffic.sock")
+
+    @model_validator(mode="after")
+    def _traffic_socket(self) -> IngressInstanceSettings:
+        path = self.traffic_path
+        if not path.startswith("/"):
+            raise ValueError("traffic_socket must be an absolute unix socket path")
+        if len(path.encode()) > TRAFFIC_SOCKET_MAX:
+            raise ValueError(
+                f"traffic_socket {path!r} is longer than {TRAFFIC_SOCKET_MAX} bytes, HAProxy's "
+                "limit for a log socket: set traffic_socket to a shorter path"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unix_sockets(self) -> IngressInstanceSettings:
@@ -90,6 +121,7 @@ class IngressInstanceSettings(BaseModel):
         return InstancePaths(
             config_dir=self.config_dir,
             runtime_socket=self.stats_socket,
+            traffic_socket=self.traffic_path,
             bind=self.bind,
             maxconn=self.maxconn,
             hard_stop_after_s=self.hard_stop_after_s,

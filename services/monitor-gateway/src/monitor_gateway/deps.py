@@ -7,6 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from flotilla_runtime.egress import Egress
 from monitor_gateway.logs.pool import LogsPool
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.settings import Settings
@@ -39,6 +40,12 @@ def get_settings(request: Request) -> Settings:
     return cast(Settings, request.state.settings)
 
 
+def get_egress(request: Request) -> Egress:
+    """Where an analysis webhook may be called (flotilla_runtime.egress)."""
+    return cast(Egress, request.state.egress)
+
+
+EgressDep = Annotated[Egress, Depends(get_egress)]
 PrometheusDep = Annotated[Prometheus, Depends(get_prometheus)]
 AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]
 LogsPoolDep = Annotated[LogsPool, Depends(get_logs_pool)]

@@ -17,6 +17,7 @@ from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.consumer import EventConsumer
+from flotilla_runtime.egress import Egress
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.registry import RegistryClient
 from flotilla_runtime.supervisor import Worker
@@ -129,6 +130,10 @@ def _state(resources: Resources) -> Mapping[str, Any]:
         "alerts": state.alerts,
         "prometheus": state.prometheus,
         "teams": state.teams,
+        "egress": Egress.of(
+            cast(Settings, resources.settings).allowed_webhook_networks,
+            dev_mode=resources.settings.dev_mode,
+        ),
     }
 
 

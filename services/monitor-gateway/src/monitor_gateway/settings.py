@@ -48,6 +48,12 @@ class Settings(FullServiceSettings):
         description="Safety-net period for re-reading the cluster list; cluster-registry's "
         "events trigger a re-read at once.",
     )
+    allowed_webhook_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs an analysis webhook may resolve into although they are refused by "
+        "default (loopback, link-local, cloud metadata: flotilla_runtime.egress); JSON list. "
+        "Empty in development mode: loopback.",
+    )
     prometheus_url: str = Field(
         "http://127.0.0.1:9090", description="Prometheus HTTP API (scraping every cluster)."
     )

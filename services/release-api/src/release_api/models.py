@@ -149,12 +149,15 @@ class AnalysisSample(Base):
 
     __tablename__ = "analysis_samples"
     __table_args__ = (
-        UniqueConstraint("release_id", "wave", "check", "sample", name="uq_analysis_samples"),
+        UniqueConstraint(
+            "release_id", "wave", "canary", "check", "sample", name="uq_analysis_samples"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     release_id: Mapped[uuid.UUID] = mapped_column(PgUUID(as_uuid=True), index=True)
     wave: Mapped[int] = mapped_column(Integer)
+    canary: Mapped[str] = mapped_column(String(63), default="")  # a gray step's cluster, or ""
     check: Mapped[str] = mapped_column(String(63))
     sample: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

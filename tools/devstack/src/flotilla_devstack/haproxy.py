@@ -10,11 +10,13 @@ reloads through the master socket. `ingress_settings()` is this instance as an e
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,12 +41,26 @@ class HAProxyProcess:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    @property
+    def traffic_socket(self) -> Path:
+        """Where HAProxy logs each request for k8s-sync: beside the runtime socket, or — test
+        directories are deep, and HAProxy takes at most 97 bytes — a short directory in /tmp
+        named after this one."""
+        beside = self.directory / "traffic.sock"
+        if len(str(beside).encode()) <= 97:
+            return beside
+        digest = hashlib.sha256(str(self.directory).encode()).hexdigest()[:12]
+        short = Path(tempfile.gettempdir()) / f"flotilla-{digest}"
+        short.mkdir(mode=0o700, exist_ok=True)
+        return short / "traffic.sock"
+
     def ingress_settings(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "config_dir": str(self.config_dir),
             "runtime_socket": str(self.socket),
             "master_socket": str(self.master_socket),
+            "traffic_socket": str(self.traffic_socket),
             "bind": f"127.0.0.1:{self.port}",
             "maxconn": 4096,
             "hard_stop_after_s": 30,

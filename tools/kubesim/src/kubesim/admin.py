@@ -10,7 +10,8 @@ Every route answers the cluster's description afterwards. Routes, by method and 
 - `POST watches` `{action: close|expire, max_seconds?, drop_after_seconds?,
   bookmark_interval_seconds?}` — watch streams closed, expired (410) or shortened;
 - `POST compact` — the store forgets old resourceVersions (watches from them get 410);
-- `POST faults` `{fault, image | pod: "<ns>/<name>"}` / `DELETE faults` — pod failures;
+- `POST faults` `{fault, image | pod: "<ns>/<name>", crash_later_seconds?}` / `DELETE faults` —
+  pod failures;
 - `POST http-faults` `{image | version, error_ratio, latency_s}` / `DELETE http-faults` — pods
   of an image or version answer a share of their HTTP requests with 500, and later (a bad
   version on purpose: what automated analysis must catch);
@@ -114,6 +115,8 @@ def _add_fault(cluster: SimCluster, parts: list[str], body: Obj) -> None:
     fault = body["fault"]
     if fault not in POD_FAULTS:
         raise ValueError(f"unknown fault {fault!r}; one of {POD_FAULTS}")
+    if "crash_later_seconds" in body:
+        cluster.knobs.crash_later_s = float(body["crash_later_seconds"])
     if "image" in body:
         cluster.knobs.image_faults[body["image"]] = fault
     else:

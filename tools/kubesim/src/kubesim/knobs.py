@@ -15,6 +15,7 @@ POD_FAULTS: tuple[str, ...] = (
     "OOMKilled",
     "NeverReady",
     "SlowStart",
+    "CrashLater",
 )
 
 
@@ -56,6 +57,7 @@ class Knobs:
     watch_drop_after_s: float | None = None  # abort every watch (no final chunk) after this long
     image_faults: dict[str, str] = field(default_factory=dict)  # image (or prefix*) → fault
     slow_start_s: float = 5.0
+    crash_later_s: float = 5.0  # CrashLater: how long after ready the container dies
     # image (or prefix*) or "version=<label value>" → how its pods answer HTTP
     http_faults: dict[str, HttpFault] = field(default_factory=dict)
     bookmark_interval_s: float = 5.0

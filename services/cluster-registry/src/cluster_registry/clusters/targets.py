@@ -19,82 +19,39 @@ then connects by name, which leaves a short window for a DNS answer that changes
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cluster_registry.errors import ApiServerRefused, ClusterUnreachable
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-# Metadata and host endpoints outside the link-local ranges.
-METADATA = (
-    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud instance metadata
-    ipaddress.ip_network("168.63.129.16/32"),  # Azure host (WireServer)
-    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS instance metadata over IPv6
-)
-THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this host" to Linux's connect()
-LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
-
-
-def refused_reason(address: IPAddress) -> str | None:
-    """Why `address` is not a cluster's, or None when it may be one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refused_reason(address.ipv4_mapped)
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local (cloud metadata)"
-    if any(address in network for network in METADATA):
-        return "a cloud metadata endpoint"
-    if address.is_unspecified or address.is_multicast or address.is_reserved:
-        return "not a host address"
-    if isinstance(address, ipaddress.IPv4Address) and address in THIS_NETWORK:
-        return "not a host address"
-    return None
-
-
-# getaddrinfo's "no such name" answers (EAI_NODATA is glibc's "no address for this name").
-_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+from flotilla_runtime.egress import Egress, EgressRefused, EgressUnresolved
 
 
 @dataclass(frozen=True)
 class TargetPolicy:
-    allowed: tuple[IPNetwork, ...] = ()
+    """flotilla_runtime.egress's policy, answering in cluster-registry's problems."""
+
+    egress: Egress = Egress()
 
     @classmethod
     def of(cls, networks: Iterable[str], *, dev_mode: bool) -> TargetPolicy:
-        allowed = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
-        return cls(allowed or (LOOPBACK if dev_mode else ()))
+        return cls(Egress.of(networks, dev_mode=dev_mode))
 
     async def check(self, api_server: str) -> None:
         """Raise ApiServerRefused (422) when any address of `api_server`'s host is refused or
         the resolver says the name does not exist, ClusterUnreachable (502) when the name
         cannot be resolved right now (a resolver that does not answer)."""
         parts = urlsplit(api_server)
-        host = parts.hostname or ""
         try:
             port = parts.port or 443
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except (ValueError, UnicodeError) as exc:
-            raise ApiServerRefused(f"api_server host {host!r} is not a valid name: {exc}") from None
-        except socket.gaierror as exc:
-            if exc.errno in _NO_SUCH_NAME:  # the resolver's answer: no such name, not an outage
-                raise ApiServerRefused(f"api_server host {host!r} does not exist: {exc}") from None
-            raise ClusterUnreachable(f"{host!r} does not resolve now: {exc}") from None
-        except OSError as exc:
-            raise ClusterUnreachable(f"{host!r} does not resolve now: {exc}") from None
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            reason = refused_reason(address)
-            if reason and not any(address in network for network in self.allowed):
-                raise ApiServerRefused(
-                    f"api_server {host} resolves to {address}, {reason}: not allowed as a "
-                    "cluster's address (CLUSTER_REGISTRY_ALLOWED_API_NETWORKS lists exceptions)"
-                )
+        except ValueError as exc:
+            raise ApiServerRefused(f"api_server {api_server!r}: {exc}") from None
+        try:
+            await self.egress.check(parts.hostname or "", port)
+        except EgressRefused as exc:
+            raise ApiServerRefused(
+                f"api_server {exc}: not allowed as a cluster's address "
+                "(CLUSTER_REGISTRY_ALLOWED_API_NETWORKS lists exceptions)"
+            ) from None
+        except EgressUnresolved as exc:
+            raise ClusterUnreachable(str(exc)) from None

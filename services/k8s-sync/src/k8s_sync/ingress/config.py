@@ -58,16 +58,13 @@ class InstancePaths:
     bind: str
     maxconn: int
     hard_stop_after_s: int
+    # where HAProxy sends one log line per request (k8s_sync.ingress.traffic); None: no log
+    traffic_socket: str | None = None
 
     @property
     def config_link(self) -> Path:
         """The path HAProxy is started with (`-f`): a symlink to the current generation."""
         return self.config_dir / "haproxy.cfg"
-
-    @property
-    def traffic_socket(self) -> Path:
-        """Where HAProxy sends one log line per request (k8s_sync.ingress.traffic)."""
-        return self.config_dir / "traffic.sock"
 
     @property
     def state_file(self) -> Path:
@@ -177,8 +174,7 @@ def render(
         digest=layout.digest(),
         runtime_socket=paths.runtime_socket,
         state_file=paths.state_file,
-        traffic_socket=paths.traffic_socket,
-        traffic_format=TRAFFIC_LOG_FORMAT,
+        traffic_log=_traffic_log(paths.traffic_socket),
         maxconn=paths.maxconn,
         hard_stop_after=f"{paths.hard_stop_after_s}s",
         bind=paths.bind,
@@ -192,6 +188,20 @@ def render(
         text=text,
         hosts_map=map_text({h: b for h, b in hosts.items() if b in known}),
         apps_map=map_text({k: b for k, b in apps.items() if b in known}),
+    )
+
+
+def _traffic_log(path: str | None) -> str:
+    """The defaults' lines that send one line per request to k8s-sync, or none."""
+    if path is None:
+        return ""
+    return (
+        "    # One line per request to k8s-sync (the leader counts them per app, cluster and\n"
+        "    # stage for automated analysis: k8s_sync.ingress.traffic). A unix datagram socket:\n"
+        "    # when nobody reads it, lines are dropped, never queued in HAProxy.\n"
+        f"    log {path} len 512 format raw local0 info\n"
+        f'    log-format "{TRAFFIC_LOG_FORMAT}"\n'
+        "    option dontlognull\n"
     )
 
 

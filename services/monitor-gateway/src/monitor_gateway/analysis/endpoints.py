@@ -14,19 +14,27 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.analysis import Check, Metric, Name
+from flotilla_contracts.analysis import Check, Metric, Name, Webhook
 from flotilla_contracts.enums import Role
 from flotilla_contracts.names import LABEL_VALUE_PATTERN
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES, BadRequest, Forbidden
+from flotilla_runtime.egress import Egress, EgressRefused, EgressUnresolved
+from flotilla_runtime.errors import (
+    PROBLEM_RESPONSES,
+    BadRequest,
+    DependencyFailed,
+    Forbidden,
+    Unprocessable,
+)
 from monitor_gateway.analysis import queries
-from monitor_gateway.deps import PrometheusDep
+from monitor_gateway.deps import EgressDep, PrometheusDep
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.models import Alert
 
@@ -66,18 +74,23 @@ class MeasurementOut(BaseModel):
     summary="One sample of an analysis check, per cluster and for the clusters together",
 )
 async def measure(
-    body: MeasureIn, who: Viewer, prometheus: PrometheusDep, session: SessionDep
+    body: MeasureIn, who: Viewer, prometheus: PrometheusDep, session: SessionDep, egress: EgressDep
 ) -> MeasurementOut:
     check = body.check
     if check.custom and not (who.is_service or who.has_role(Role.ADMIN)):
-        raise Forbidden("a custom PromQL check reads every team's series: admins only")
+        raise Forbidden(
+            "custom checks (PromQL reads every team's series; a webhook is a request from "
+            "inside the platform) are for admins and services"
+        )
     run = _Run(prometheus, time.time())
-    out = await _measure(body, run, session)
+    out = await _measure(body, run, session, egress)
     out.queries = run.queries
     return out
 
 
-async def _measure(body: MeasureIn, run: _Run, session: AsyncSession) -> MeasurementOut:
+async def _measure(
+    body: MeasureIn, run: _Run, session: AsyncSession, egress: Egress
+) -> MeasurementOut:
     check = body.check
     out = MeasurementOut(
         check=check.name, at=datetime.now(UTC), clusters={}, wave=None, canary={}, queries=[]
@@ -86,6 +99,12 @@ async def _measure(body: MeasureIn, run: _Run, session: AsyncSession) -> Measure
         counts = await _alerts(session, body.app, body.env, body.clusters)
         out.clusters = {c: float(counts.get(c, 0)) for c in body.clusters}
         out.wave = float(sum(counts.values()))
+        return out
+    if check.webhook is not None:
+        answers = await asyncio.gather(
+            *(_hook(check.webhook, body, cluster, egress) for cluster in body.clusters)
+        )
+        out.clusters = dict(zip(body.clusters, answers, strict=True))
         return out
     if check.custom:
         assert check.promql is not None
@@ -184,6 +203,34 @@ class _Run:
                 raise BadRequest(f"the query yields {len(result)} series, one is needed: {query}")
             return _number(result[0]["value"][1])
         return None
+
+
+async def _hook(hook: Webhook, body: MeasureIn, cluster: str, egress: Egress) -> float:
+    """Flagger's hook contract: 1 when the hook answers 2xx, else 0; unreachable is a 503
+    (the sample is inconclusive). Redirects are not followed; an address the egress policy
+    refuses (loopback, link-local, metadata, unless allowed) is a 422 naming it."""
+    url = httpx.URL(hook.url)
+    try:
+        await egress.check(url.host, url.port or (443 if url.scheme == "https" else 80))
+    except EgressRefused as exc:
+        raise Unprocessable(
+            f"webhook {exc}: not allowed (MONITOR_GATEWAY_ALLOWED_WEBHOOK_NETWORKS lists "
+            "exceptions)"
+        ) from None
+    except EgressUnresolved as exc:
+        raise DependencyFailed(f"webhook: {exc}") from None
+    payload = {
+        "name": body.app,
+        "namespace": body.env,
+        "phase": hook.phase,
+        "metadata": {**hook.metadata, "cluster": cluster, "version": body.version or ""},
+    }
+    try:
+        async with httpx.AsyncClient(timeout=hook.timeout_s, follow_redirects=False) as http:
+            r = await http.post(hook.url, json=payload)
+    except httpx.HTTPError as exc:
+        raise DependencyFailed(f"webhook unreachable: {type(exc).__name__}") from None
+    return 1.0 if 200 <= r.status_code < 300 else 0.0
 
 
 async def _none() -> None:

@@ -3,7 +3,12 @@
 The plan driver (release_api.plans.driver) starts a wave's analysis when the wave begins to
 soak (`WaveProgress.analysis`, in `releases.plan`) and asks the analyst to run it; it acts on
 the verdict (release_api.plans.driver: put the failing clusters back, wait for a person, or go
-on). The analyst runs on the runner's leader only, one task per (release, wave):
+on). A gray step's analysis (`PlanState.canary[cluster]`: the template's checks with a
+`canary` condition, the gray pods' figure minus the stable pods' in that cluster) is started
+by the driver when the cluster waits for its promote; the step acts on it
+(release_api.rollouts.steps: passed promotes, failed puts the cluster back, inconclusive waits
+for a person's promote or abort). The analyst runs on the runner's leader only, one task per
+(release, wave) or (release, cluster's gray step):
 
 - sample `n` of a check is due `n × interval_s` after the analysis started (so the first
   window covers the soak, not the rollout before it); a restarted release-api goes on from the
@@ -60,6 +65,13 @@ class _Job:
     clusters: list[str]
     template: AnalysisTemplate
     started_at: datetime
+    canary: str | None = None  # a gray step's analysis in this cluster; None: the wave's
+
+    @property
+    def checks(self) -> list[Check]:
+        if self.canary is None:
+            return list(self.template.checks)
+        return [c for c in self.template.checks if c.canary is not None]
 
 
 class Analyst:
@@ -68,18 +80,24 @@ class Analyst:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._measurements = measurements
-        self._tasks: dict[tuple[uuid.UUID, int], asyncio.Task[None]] = {}
+        self._tasks: dict[tuple[uuid.UUID, int, str], asyncio.Task[None]] = {}
 
     def ensure(
-        self, release_id: uuid.UUID, app: str, env: str, image: str, plan: PlanState
+        self,
+        release_id: uuid.UUID,
+        app: str,
+        env: str,
+        image: str,
+        plan: PlanState,
+        canary: str | None = None,
     ) -> None:
-        """Run the current wave's analysis, unless it runs already (called by the driver while
-        the wave soaks under an analysis without a verdict, after its transaction)."""
-        key = (release_id, plan.current)
+        """Run the current wave's analysis (or `canary`'s gray step's), unless it runs already
+        (called by the driver, after its transaction, while one has no verdict)."""
+        key = (release_id, plan.current, canary or "")
         task = self._tasks.get(key)
         if task is not None and not task.done():
             return
-        analysis = plan.at.analysis
+        analysis = plan.at.analysis if canary is None else plan.canary.get(canary)
         if analysis is None or plan.analysis is None or analysis.state is not None:
             return
         job = _Job(
@@ -88,12 +106,15 @@ class Analyst:
             app=app,
             env=env,
             version=label_value(image_tag(image)),
-            clusters=list(plan.wave.clusters),
+            clusters=list(plan.wave.clusters) if canary is None else [canary],
             template=plan.analysis,
             started_at=analysis.started_at,
+            canary=canary,
         )
         self._tasks = {k: t for k, t in self._tasks.items() if not t.done()}
-        self._tasks[key] = asyncio.create_task(self._run(job), name=f"analysis:{key[0]}:{key[1]}")
+        self._tasks[key] = asyncio.create_task(
+            self._run(job), name=f"analysis:{key[0]}:{key[1]}:{key[2]}"
+        )
 
     async def close(self) -> None:
         for task in self._tasks.values():
@@ -128,7 +149,7 @@ class Analyst:
     def _due(self, job: _Job, progress: WaveAnalysis) -> tuple[datetime, list[Check]] | None:
         """The next moment a sample is due, and the checks due then."""
         nexts: list[tuple[datetime, Check]] = []
-        for check in job.template.checks:
+        for check in job.checks:
             state = progress.checks.get(check.name)
             if state is None or state.verdict is not None:
                 continue
@@ -142,7 +163,12 @@ class Analyst:
 
     async def _measure(self, job: _Job, check: Check) -> Measured:
         return await self._measurements.measure(
-            app=job.app, env=job.env, version=job.version, clusters=job.clusters, check=check
+            app=job.app,
+            env=job.env,
+            version=job.version,
+            clusters=job.clusters,
+            check=check,
+            gray=job.canary is not None,
         )
 
     async def _progress(self, job: _Job) -> WaveAnalysis | None:
@@ -150,7 +176,7 @@ class Analyst:
             release = await session.get(Release, job.release_id)
             if release is None:
                 return None
-            return _soaking(release, job.wave)
+            return _open(release, job)
 
     async def _record(self, job: _Job, samples: list[tuple[Check, Measured]]) -> None:
         now = datetime.now(UTC)
@@ -158,18 +184,17 @@ class Analyst:
             release = await ReleaseRepository(session).for_update(job.release_id)
             if release is None:
                 return
-            analysis = _soaking(release, job.wave)
-            if analysis is None:
+            if _open(release, job) is None:
                 return
             rollouts = await RolloutRepository(session).of_release(release.id)
             plan = PlanState.of(release.plan, [r.cluster for r in rollouts])
-            analysis = plan.progress[job.wave].analysis
+            analysis = _of(plan, job)
             assert analysis is not None
             for check, measured in samples:
                 state = analysis.checks[check.name]
                 if state.verdict is not None:
                     continue
-                judged = judge(check, job.clusters, measured)
+                judged = judge(check, job.clusters, measured, canary=job.canary is not None)
                 after = count(check, state, judged)
                 after.last_at = now
                 analysis.checks[check.name] = after
@@ -199,6 +224,7 @@ class Analyst:
             AnalysisSample(
                 release_id=release.id,
                 wave=job.wave,
+                canary=job.canary or "",
                 check=check.name,
                 sample=number,
                 at=datetime.now(UTC),
@@ -218,6 +244,7 @@ class Analyst:
                 app=release.app,
                 env=release.env,
                 wave=job.wave,
+                canary=job.canary,
                 check=check.name,
                 sample=number,
                 values=measured.values,
@@ -242,7 +269,7 @@ class Analyst:
             return  # still sampling
         overall = combine([v for v in verdicts.values() if v is not None])
         so_far = {n: v if v is not None else Verdict.INCONCLUSIVE for n, v in verdicts.items()}
-        ids = (release.id, release.app, release.env, job.wave)
+        ids = (release.id, release.app, release.env, job.wave, job.canary)
         analysis.state = overall
         analysis.concluded_at = now
         if overall == Verdict.FAILED:
@@ -280,14 +307,20 @@ class Analyst:
         )
 
 
-def _soaking(release: Release, wave: int) -> WaveAnalysis | None:
-    """The wave's analysis while the release runs, the wave soaks and it has no verdict."""
+def _of(plan: PlanState, job: _Job) -> WaveAnalysis | None:
+    if job.canary is not None:
+        return plan.canary.get(job.canary)
+    if plan.current != job.wave or plan.at.state != WaveState.SOAKING:
+        return None
+    return plan.at.analysis
+
+
+def _open(release: Release, job: _Job) -> WaveAnalysis | None:
+    """The job's analysis while the release runs and it has no verdict (a wave's: while the
+    wave soaks)."""
     if release.phase != ReleasePhase.RUNNING.value or not release.plan:
         return None
-    plan = PlanState.model_validate(release.plan)
-    if plan.current != wave or plan.at.state != WaveState.SOAKING:
-        return None
-    analysis = plan.at.analysis
+    analysis = _of(PlanState.model_validate(release.plan), job)
     if analysis is None or analysis.state is not None:
         return None
     return analysis
@@ -295,12 +328,19 @@ def _soaking(release: Release, wave: int) -> WaveAnalysis | None:
 
 def _concluded(
     model: type[_E],
-    ids: tuple[uuid.UUID, str, str, int],
+    ids: tuple[uuid.UUID, str, str, int, str | None],
     checks: dict[str, Verdict],
     reason: str,
     **extra: object,
 ) -> _E:
-    release_id, app, env, wave = ids
+    release_id, app, env, wave, canary = ids
     return model(
-        release_id=release_id, app=app, env=env, wave=wave, checks=checks, reason=reason, **extra
+        release_id=release_id,
+        app=app,
+        env=env,
+        wave=wave,
+        canary=canary,
+        checks=checks,
+        reason=reason,
+        **extra,
     )

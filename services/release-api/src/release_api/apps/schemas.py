@@ -260,7 +260,8 @@ class AppSpec(BaseModel):
     def _builtin_checks(cls, value: AnalysisTemplate | None) -> AnalysisTemplate | None:
         if value is not None and value.custom:
             raise ValueError(
-                "custom PromQL checks are for admins: put them in the environment's policy"
+                "custom checks (PromQL, webhooks) are for admins: put them in the environment's "
+                "policy"
             )
         return value
 

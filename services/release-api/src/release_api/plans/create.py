@@ -41,7 +41,10 @@ def plan_for(
     if rollback:
         return _with_rules(single_wave(clusters), target, None)
     if analysis is not None and analysis.custom and Role.ADMIN not in principal.roles:
-        raise PolicyForbids("a custom PromQL check reads every team's series: admins only")
+        raise PolicyForbids(
+            "custom checks (PromQL reads every team's series; a webhook is a request from "
+            "inside the platform) are for admins"
+        )
     if analysis is None and app_analysis is not None:
         analysis = AnalysisTemplate.model_validate(app_analysis)
     if analysis is None:

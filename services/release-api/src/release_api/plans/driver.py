@@ -40,7 +40,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.analysis import Verdict
-from flotilla_contracts.enums import ReleasePhase, RolloutPhase
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase, Strategy
 from flotilla_contracts.events import (
     ReleasePausedV1,
     ReleaseResumedV1,
@@ -61,7 +61,7 @@ from release_api.releases.repository import ReleaseRepository
 from release_api.releases.schemas import ApprovalOut
 from release_api.rollouts import machine
 from release_api.rollouts.repository import RolloutRepository
-from release_api.rollouts.state import RunOptions
+from release_api.rollouts.state import RolloutProgress, RunOptions
 from release_api.rollouts.steps import RolloutSteps
 
 log = structlog.get_logger(__name__)
@@ -136,10 +136,15 @@ class PlanDriver:
             if plan.finished:
                 await session.flush()
                 await machine.finish_if_done(session, release.id)
-            analyse = pass_.analyse and release.phase == ReleasePhase.RUNNING.value
+            running = release.phase == ReleasePhase.RUNNING.value
+            analyse = pass_.analyse and running
+            canaries = pass_.canaries if running else []
             job = (release.id, release.app, release.env, release.image)
-        if analyse and self._analyst is not None:  # after the commit: it reads what was decided
-            self._analyst.ensure(*job, plan)
+        if self._analyst is not None:  # after the commit: it reads what was decided
+            if analyse:
+                self._analyst.ensure(*job, plan)
+            for cluster in canaries:
+                self._analyst.ensure(*job, plan, canary=cluster)
         return reverts
 
     async def _revert(self, work: tuple[list[int], bool, str]) -> None:
@@ -209,6 +214,7 @@ class _Pass:
         self.opts = RunOptions.of(release.options)
         self.now = datetime.now(UTC)
         self.analyse = False  # the wave's analysis runs: the analyst is to sample it
+        self.canaries: list[str] = []  # clusters whose gray step's analysis runs
         self.reverts: tuple[list[int], bool, str] = ([], False, "")
 
     async def run(self) -> tuple[list[int], bool, str]:
@@ -234,6 +240,7 @@ class _Pass:
             return
         if at.state == WaveState.RUNNING:
             await self._admit()
+            self._canaries()
             mine = self._of_wave(plan.current)
             if all(RolloutPhase(r.phase).is_terminal for r in mine):
                 at.done_at = self.now
@@ -286,6 +293,29 @@ class _Pass:
         )
         for rollout in waiting[: max(0, free)]:
             await machine.transition(self.session, self.release, rollout, RolloutPhase.APPLYING)
+
+    def _canaries(self) -> None:
+        """Start the analysis of each gray step waiting for its promote (the template's
+        checks with a canary condition); release_api.rollouts.steps acts on the verdict."""
+        template = self.plan.analysis
+        if template is None or not template.canary:
+            return
+        if self.release.strategy != Strategy.GRAY.value:
+            return
+        for rollout in self._of_wave(self.plan.current):
+            if rollout.phase != RolloutPhase.WAITING_PROMOTE.value:
+                continue
+            if RolloutProgress.of(rollout.progress).step != "gray":
+                continue
+            analysis = self.plan.canary.get(rollout.cluster)
+            if analysis is None:
+                analysis = WaveAnalysis(
+                    started_at=self.now,
+                    checks={c.name: CheckProgress() for c in template.checks if c.canary},
+                )
+                self.plan.canary[rollout.cluster] = analysis
+            if analysis.state is None:
+                self.canaries.append(rollout.cluster)
 
     async def _judged(self) -> bool:
         """Whether the soaking wave's analysis lets it go on (True without an analysis)."""

@@ -78,6 +78,8 @@ class PlanState(BaseModel):
     freeze_windows: list[FreezeWindow] = Field(default_factory=list)
     freeze_override: str | None = None  # an admin's reason to release through freezes
     analysis: AnalysisTemplate | None = None  # the checks every wave is judged by
+    # cluster → the analysis of its gray step (the template's canary conditions)
+    canary: dict[str, WaveAnalysis] = Field(default_factory=dict)
     held: str | None = None  # why the plan does not move on now (a freeze window)
     accepted_failures: int = 0  # failures a person accepted by resuming after a pause
     stopping: str | None = None  # why no cluster is started any more (failure policy)

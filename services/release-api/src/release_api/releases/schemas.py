@@ -217,6 +217,7 @@ class ReleasePage(BaseModel):
 
 class SampleOut(BaseModel):
     wave: int
+    canary: str = Field(description="the cluster whose gray step it judged; empty: the wave's")
     check: str
     sample: int = Field(description="its number within the check, from 1")
     at: datetime

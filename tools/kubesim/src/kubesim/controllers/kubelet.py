@@ -8,7 +8,9 @@ where a simulation needs more (fractional seconds, faults):
   kubesim.flotilla.io/pre-stop-seconds      preStop duration (exec/http hooks)
   kubesim.flotilla.io/shutdown-seconds      time the app takes to exit after SIGTERM
   kubesim.flotilla.io/fault                 CrashLoopBackOff | ImagePullBackOff | ErrImagePull |
-                                            OOMKilled | NeverReady | SlowStart
+                                            OOMKilled | NeverReady | SlowStart | CrashLater
+CrashLater: the container becomes ready as usual, then dies `crash_later_s` (a knob) after it
+did — a version that passes its rollout and breaks under way — and crash-loops from then on.
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class Kubelet(Controller):
             )
             if fault in ("CrashLoopBackOff", "OOMKilled"):
                 run.next_crash_at = run.running_at + CRASH_AFTER_S
+            elif fault == "CrashLater":
+                run.next_crash_at = run.ready_at + self.cluster.knobs.crash_later_s
         self._advance(key, pod, node, run, now, fault)
 
     # --- scheduling -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""analysis_samples: every sample of a release's analysis, its values and verdicts
+"""analysis_samples: every sample of a release's analysis (a wave's, or a gray step's in one
+cluster), its values and verdicts
 
 Revision ID: 0007
 Revises: 0006
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("release_id", sa.UUID(), nullable=False),
         sa.Column("wave", sa.Integer(), nullable=False),
+        sa.Column("canary", sa.String(length=63), nullable=False),
         sa.Column("check", sa.String(length=63), nullable=False),
         sa.Column("sample", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -33,7 +35,9 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(length=16), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("release_id", "wave", "check", "sample", name="uq_analysis_samples"),
+        sa.UniqueConstraint(
+            "release_id", "wave", "canary", "check", "sample", name="uq_analysis_samples"
+        ),
     )
     op.create_index(
         op.f("ix_analysis_samples_release_id"), "analysis_samples", ["release_id"], unique=False
