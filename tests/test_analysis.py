@@ -69,12 +69,14 @@ async def analysed(stack: LocalStack, app: str) -> AsyncIterator[tuple[Fleet, Tr
     sys.stdout.write(f"{app}: requests failed at the ingress: {traffic.failed} {traffic.served}\n")
 
 
-async def http_fault(stack: LocalStack, cluster: str, version: str, **fault: float) -> None:
-    """Pods of `version` in `cluster` answer a share of requests with 500, or later."""
-    assert stack.kubesim is not None
-    sim = stack.kubesim.clusters[cluster]
+async def http_fault(fleet: Fleet, cluster: str, version: str, **fault: float) -> None:
+    """The app's pods of `version` in `cluster` answer a share of requests with 500, or later
+    (by image: every test's app is its own, so one test's bad version is not another's)."""
+    assert fleet.stack.kubesim is not None
+    sim = fleet.stack.kubesim.clusters[cluster]
+    image = f"{fleet.app}/app:{version}"
     async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
-        r = await c.post(f"{sim.url}/_kubesim/http-faults", json={"version": version, **fault})
+        r = await c.post(f"{sim.url}/_kubesim/http-faults", json={"image": image, **fault})
         r.raise_for_status()
 
 
@@ -99,7 +101,7 @@ async def test_errors_in_one_cluster_of_wave_two_roll_the_release_back_by_themse
     fleet: LocalStack,
 ) -> None:
     async with analysed(fleet, "an-errors") as (app, _):
-        await http_fault(fleet, "b2", "2", error_ratio=0.2)
+        await http_fault(app, "b2", "2", error_ratio=0.2)
         location = await release(
             app, {"waves": THREE_WAVES, "failure": {"on_failure": "rollback"}}, [ERRORS]
         )
@@ -131,7 +133,7 @@ async def test_added_latency_is_caught_by_the_p99_check(
 ) -> None:
     latency = {**ERRORS, "name": "p99", "metric": "http_p99_latency_s", "cluster": {"max": 0.2}}
     async with analysed(fleet, "an-slow") as (app, _):
-        await http_fault(fleet, "c1", "2", latency_s=0.3)
+        await http_fault(app, "c1", "2", latency_s=0.3)
         location = await release(app, {"waves": THREE_WAVES}, [latency])  # pause: the default
         # c1 is in the last wave: nothing is left to pause before, the release ends as it is
         body = await app.until(location, lambda b: b["finished_at"], "the release's end", 150)
@@ -170,7 +172,7 @@ async def test_a_version_bad_only_in_aggregate_fails_the_wave(fleet: LocalStack)
     }
     async with analysed(fleet, "an-fleet") as (app, _):
         for cluster in ("a1", "a2", "b1"):
-            await http_fault(fleet, cluster, "2", error_ratio=0.02)
+            await http_fault(app, cluster, "2", error_ratio=0.02)
         location = await release(app, plan, [aggregate])
         body = await app.until(location, lambda b: b["phase"] == "paused", "the pause", 150)
         wave = body["plan"]["waves"][1]
@@ -267,7 +269,7 @@ async def test_a_gray_step_is_judged_against_the_stable_pods_of_its_cluster(
     canary = {k: v for k, v in ERRORS.items() if k != "cluster"}
     canary |= {"name": "canary-errors", "inconclusive_limit": 1, "canary": {"max": 0.05}}
     async with analysed(fleet, "an-gray") as (app, _):
-        await http_fault(fleet, "b1", "2", error_ratio=0.3)
+        await http_fault(app, "b1", "2", error_ratio=0.3)
         body = {
             "image": f"{app.app}/app:2",
             "env": "prod",
@@ -317,7 +319,7 @@ async def test_blue_green_keeps_the_old_colour_until_the_wave_is_judged(
         assert r.status_code == 202, r.text
         await app.until(str(r.headers["Location"]), lambda b: b["finished_at"], "v2", 120)
         check = dict(ERRORS, interval_s=2, count=4)
-        await http_fault(fleet, "c2", "3", error_ratio=0.3)
+        await http_fault(app, "c2", "3", error_ratio=0.3)
         body = {
             **first,
             "image": f"{app.app}/app:3",

@@ -293,6 +293,16 @@ class AnalysisTemplate(BaseModel):
     def canary(self) -> bool:
         return any(c.canary is not None for c in self.checks)
 
+    @property
+    def soak_checks(self) -> tuple[Check, ...]:
+        """The checks a soaking wave is judged by (a cluster or wave condition)."""
+        return tuple(c for c in self.checks if c.cluster is not None or c.wave is not None)
+
+    @property
+    def canary_checks(self) -> tuple[Check, ...]:
+        """The checks a gray step is judged by (a canary condition)."""
+        return tuple(c for c in self.checks if c.canary is not None)
+
     def duration_s(self) -> float:
         """How long the longest check takes when every sample passes."""
         return max((c.interval_s * c.count for c in self.checks), default=0.0)

@@ -70,8 +70,8 @@ class _Job:
     @property
     def checks(self) -> list[Check]:
         if self.canary is None:
-            return list(self.template.checks)
-        return [c for c in self.template.checks if c.canary is not None]
+            return list(self.template.soak_checks)
+        return list(self.template.canary_checks)
 
 
 class Analyst:

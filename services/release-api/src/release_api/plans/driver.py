@@ -311,7 +311,7 @@ class _Pass:
             if analysis is None:
                 analysis = WaveAnalysis(
                     started_at=self.now,
-                    checks={c.name: CheckProgress() for c in template.checks if c.canary},
+                    checks={c.name: CheckProgress() for c in template.canary_checks},
                 )
                 self.plan.canary[rollout.cluster] = analysis
             if analysis.state is None:
@@ -320,12 +320,12 @@ class _Pass:
     async def _judged(self) -> bool:
         """Whether the soaking wave's analysis lets it go on (True without an analysis)."""
         plan, at = self.plan, self.plan.at
-        if plan.analysis is None:
+        if plan.analysis is None or not plan.analysis.soak_checks:
             return True
         if at.analysis is None:
             at.analysis = WaveAnalysis(
                 started_at=self.now,
-                checks={c.name: CheckProgress() for c in plan.analysis.checks},
+                checks={c.name: CheckProgress() for c in plan.analysis.soak_checks},
             )
         analysis = at.analysis
         if analysis.state is None:

@@ -474,7 +474,9 @@ def _judging(release: Release, rollout: Rollout) -> bool:
     if not release.plan:
         return False
     plan = PlanState.model_validate(release.plan)
-    if plan.analysis is None or rollout.wave >= len(plan.progress):
+    if plan.analysis is None or not plan.analysis.soak_checks:
+        return False
+    if rollout.wave >= len(plan.progress):
         return False
     if release.phase not in (ReleasePhase.RUNNING.value, ReleasePhase.WAITING_APPROVAL.value):
         return False  # the release ended (or was paused by a person): its fate is decided
