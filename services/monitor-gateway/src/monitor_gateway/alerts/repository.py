@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_runtime.db import Repository
@@ -47,6 +47,20 @@ class AlertRepository(Repository[Alert]):
         return list(
             (await self.session.execute(select(Alert).where(Alert.resolved_at.is_(None)))).scalars()
         )
+
+    async def firing_by_cluster(self, app: str, env: str, clusters: list[str]) -> dict[str, int]:
+        """Active alerts of the app in each of these clusters (absent: none)."""
+        rows = await self.session.execute(
+            select(Alert.cluster, func.count())
+            .where(
+                Alert.app == app,
+                Alert.env == env,
+                Alert.cluster.in_(clusters),
+                Alert.resolved_at.is_(None),
+            )
+            .group_by(Alert.cluster)
+        )
+        return {cluster: int(n) for cluster, n in rows.all()}
 
     async def thresholds(self) -> list[AlertThreshold]:
         return list((await self.session.execute(select(AlertThreshold))).scalars())

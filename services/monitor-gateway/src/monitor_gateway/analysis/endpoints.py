@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flotilla_contracts.analysis import Check, Metric, Name, Webhook
@@ -33,10 +32,10 @@ from flotilla_runtime.errors import (
     Forbidden,
     Unprocessable,
 )
+from monitor_gateway.alerts.repository import AlertRepository
 from monitor_gateway.analysis import queries
 from monitor_gateway.deps import EgressDep, PrometheusDep
 from monitor_gateway.metrics.client import Prometheus
-from monitor_gateway.models import Alert
 
 router = APIRouter(tags=["analysis"], responses=PROBLEM_RESPONSES)
 HTTP = (Metric.HTTP_5XX_RATIO, Metric.HTTP_P99_LATENCY)
@@ -96,7 +95,7 @@ async def _measure(
         check=check.name, at=datetime.now(UTC), clusters={}, wave=None, canary={}, queries=[]
     )
     if check.metric == Metric.ALERTS_FIRING:
-        counts = await _alerts(session, body.app, body.env, body.clusters)
+        counts = await AlertRepository(session).firing_by_cluster(body.app, body.env, body.clusters)
         out.clusters = {c: float(counts.get(c, 0)) for c in body.clusters}
         out.wave = float(sum(counts.values()))
         return out
@@ -240,17 +239,3 @@ async def _none() -> None:
 def _number(text: str) -> float | None:
     value = float(text)
     return None if math.isnan(value) or math.isinf(value) else value
-
-
-async def _alerts(session: AsyncSession, app: str, env: str, clusters: list[str]) -> dict[str, int]:
-    rows = await session.execute(
-        select(Alert.cluster, func.count())
-        .where(
-            Alert.app == app,
-            Alert.env == env,
-            Alert.cluster.in_(clusters),
-            Alert.resolved_at.is_(None),
-        )
-        .group_by(Alert.cluster)
-    )
-    return {cluster: int(n) for cluster, n in rows.all()}

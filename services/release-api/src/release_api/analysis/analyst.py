@@ -32,14 +32,14 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.analysis import AnalysisTemplate, Check, Verdict, combine
-from flotilla_contracts.enums import ReleasePhase
-from flotilla_contracts.events import (
+from flotilla_contracts.analysis_events import (
     AnalysisConcludedV1,
     AnalysisFailedV1,
     AnalysisInconclusiveV1,
     AnalysisPassedV1,
     AnalysisSampledV1,
 )
+from flotilla_contracts.enums import ReleasePhase
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.transient import outage
 from release_api.analysis.client import Measurements

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts.enums import ReleasePhase, Strategy
@@ -20,10 +19,10 @@ from flotilla_runtime.db import SessionDep, session_scope
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from flotilla_runtime.params import NamePath, NameQuery
 from flotilla_runtime.shutdown import Draining
+from release_api.analysis.repository import SampleRepository
 from release_api.apps import service as apps
 from release_api.deps import ClustersDep, RegistryDep, StreamsDep
 from release_api.errors import StreamsBusy
-from release_api.models import AnalysisSample
 from release_api.reads import cached
 from release_api.releases import approvals, service
 from release_api.releases.repository import ReleaseRepository
@@ -148,10 +147,7 @@ async def get_release_analysis(
     wave: Annotated[int | None, Query(ge=0, le=1000, description="only this wave's")] = None,
 ) -> AnalysisOut:
     release = await service.get(session, app, release_id)
-    query = select(AnalysisSample).where(AnalysisSample.release_id == release.id)
-    if wave is not None:
-        query = query.where(AnalysisSample.wave == wave)
-    rows = (await session.execute(query.order_by(AnalysisSample.id))).scalars()
+    rows = await SampleRepository(session).of_release(release.id, wave)
     return AnalysisOut(
         release_id=release.id,
         samples=[SampleOut.model_validate(r, from_attributes=True) for r in rows],

@@ -38,18 +38,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flotilla_contracts import labels
 from flotilla_contracts.analysis import Verdict
-from flotilla_contracts.enums import AppType, ReleasePhase, RolloutPhase, Stage, Strategy
+from flotilla_contracts.enums import AppType, RolloutPhase, Stage, Strategy
 from flotilla_contracts.events import RolloutProgressedV1
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
 from flotilla_runtime.shutdown import Draining
 from flotilla_runtime.transient import Backoff, outage
 from release_api import kubeops
+from release_api.analysis import gates
 from release_api.apps.schemas import AppSpec
 from release_api.clients import Clusters, IngressNotConfigured, IngressSync
 from release_api.manifests.render import Target, object_name, render, selector, service
 from release_api.models import App, Release, Rollout
-from release_api.plans.state import PlanState
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
 from release_api.rollouts import machine, putback
@@ -306,7 +306,7 @@ class RolloutSteps:
         opts = options(release)
         progress = progress_of(rollout)
         promoted = opts.promoted
-        canary = _canary_verdict(release, rollout)
+        canary = gates.canary_verdict(release, rollout)
         if canary is not None:  # the gray step is judged: its verdict decides, not a timer
             verdict, reason = canary
             if verdict == Verdict.FAILED:
@@ -401,7 +401,7 @@ class RolloutSteps:
             progress = progress_of(rollout)
             if progress.scale_down_at is None or progress.scale_down_at > _now():
                 continue
-            if _judging(release, rollout):
+            if gates.holds_old_colour(release, rollout):
                 continue  # the old colour stays until the wave's analysis let it go
             old = progress.live
             if old is None:
@@ -466,36 +466,6 @@ class RolloutSteps:
         else:
             to = RolloutPhase.ROLLED_BACK if put else RolloutPhase.FAILED
         await self._move(release, fresh, to, reason=reason)
-
-
-def _judging(release: Release, rollout: Rollout) -> bool:
-    """Whether the rollout's wave is still to be judged by its analysis (or was not let
-    through): blue-green keeps the old colour for a switch back until then."""
-    if not release.plan:
-        return False
-    plan = PlanState.model_validate(release.plan)
-    if plan.analysis is None or not plan.analysis.soak_checks:
-        return False
-    if rollout.wave >= len(plan.progress):
-        return False
-    if release.phase not in (ReleasePhase.RUNNING.value, ReleasePhase.WAITING_APPROVAL.value):
-        return False  # the release ended (or was paused by a person): its fate is decided
-    analysis = plan.progress[rollout.wave].analysis
-    return analysis is None or analysis.state != Verdict.PASSED
-
-
-def _canary_verdict(release: Release, rollout: Rollout) -> tuple[Verdict | None, str] | None:
-    """A gray step under analysis (release_api.analysis): its verdict so far (None: running;
-    inconclusive waits for a person's promote or abort), or None when it is not analysed."""
-    if release.strategy != Strategy.GRAY.value or not release.plan:
-        return None
-    plan = PlanState.model_validate(release.plan)
-    if plan.analysis is None or not plan.analysis.canary:
-        return None
-    analysis = plan.canary.get(rollout.cluster)
-    if analysis is None:
-        return None, ""
-    return analysis.state, analysis.reason or ""
 
 
 def _template_id(release: Release) -> str:
