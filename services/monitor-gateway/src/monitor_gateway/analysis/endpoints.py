@@ -208,7 +208,12 @@ async def _hook(hook: Webhook, body: MeasureIn, cluster: str, egress: Egress) ->
     """Flagger's hook contract: 1 when the hook answers 2xx, else 0; unreachable is a 503
     (the sample is inconclusive). Redirects are not followed; an address the egress policy
     refuses (loopback, link-local, metadata, unless allowed) is a 422 naming it."""
-    url = httpx.URL(hook.url)
+    try:
+        url = httpx.URL(hook.url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise Unprocessable(f"webhook url: {exc}") from None
+    if not url.host:
+        raise Unprocessable("webhook url: no host")
     try:
         await egress.check(url.host, url.port or (443 if url.scheme == "https" else 80))
     except EgressRefused as exc:
@@ -226,7 +231,9 @@ async def _hook(hook: Webhook, body: MeasureIn, cluster: str, egress: Egress) ->
     }
     try:
         async with httpx.AsyncClient(timeout=hook.timeout_s, follow_redirects=False) as http:
-            r = await http.post(hook.url, json=payload)
+            r = await http.post(url, json=payload)
+    except httpx.InvalidURL as exc:
+        raise Unprocessable(f"webhook url: {exc}") from None
     except httpx.HTTPError as exc:
         raise DependencyFailed(f"webhook unreachable: {type(exc).__name__}") from None
     return 1.0 if 200 <= r.status_code < 300 else 0.0
