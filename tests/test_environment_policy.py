@@ -109,6 +109,7 @@ async def test_a_protected_environment_holds_releases_for_a_second_person(world:
         "comment": "",
         "at": None,
         "wave": None,  # before any wave: the policy's own hold
+        "reason": None,  # a gate's hold, not an inconclusive analysis's
     }
     await asyncio.sleep(1.5)  # the runner polls every 0.25 s: it would have started by now
     body = (await http.get(location, headers=DEV)).json()
