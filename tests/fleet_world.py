@@ -117,13 +117,16 @@ class Fleet:
 
     async def crash_loop(self, cluster: str, version: str) -> None:
         """Pods of `<app>/app:<version>` crash-loop in `cluster` (kubesim's fault knob)."""
+        await self.kubesim(
+            cluster, "faults", {"image": f"{self.app}/app:{version}", "fault": "CrashLoopBackOff"}
+        )
+
+    async def kubesim(self, cluster: str, knob: str, body: dict[str, Any]) -> None:
+        """POST one of kubesim's knobs (`/_kubesim/<knob>`) in `cluster`."""
         assert self.stack.kubesim is not None
         sim = self.stack.kubesim.clusters[cluster]
         async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
-            r = await c.post(
-                f"{sim.url}/_kubesim/faults",
-                json={"image": f"{self.app}/app:{version}", "fault": "CrashLoopBackOff"},
-            )
+            r = await c.post(f"{sim.url}/_kubesim/{knob}", json=body)
             r.raise_for_status()
 
 

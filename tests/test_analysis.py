@@ -11,7 +11,6 @@ that failed are counted and reported; only the bad version's own 500s may be amo
 from __future__ import annotations
 
 import asyncio
-import ssl
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,12 +71,7 @@ async def analysed(stack: LocalStack, app: str) -> AsyncIterator[tuple[Fleet, Tr
 async def http_fault(fleet: Fleet, cluster: str, version: str, **fault: float) -> None:
     """The app's pods of `version` in `cluster` answer a share of requests with 500, or later
     (by image: every test's app is its own, so one test's bad version is not another's)."""
-    assert fleet.stack.kubesim is not None
-    sim = fleet.stack.kubesim.clusters[cluster]
-    image = f"{fleet.app}/app:{version}"
-    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
-        r = await c.post(f"{sim.url}/_kubesim/http-faults", json={"image": image, **fault})
-        r.raise_for_status()
+    await fleet.kubesim(cluster, "http-faults", {"image": f"{fleet.app}/app:{version}", **fault})
 
 
 async def release(fleet: Fleet, plan: dict[str, Any], analysis: list[dict[str, Any]]) -> str:
@@ -425,13 +419,11 @@ async def test_a_version_that_crashes_after_its_rollout_is_caught_by_restarts_an
         },
     ]
     async with analysed(fleet, "an-crash") as (app, _):
-        sim = fleet.kubesim.clusters["a2"]
-        async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
-            r = await c.post(
-                f"{sim.url}/_kubesim/faults",
-                json={"image": f"{app.app}/app:2", "fault": "CrashLater", "crash_later_seconds": 3},
-            )
-            r.raise_for_status()
+        await app.kubesim(
+            "a2",
+            "faults",
+            {"image": f"{app.app}/app:2", "fault": "CrashLater", "crash_later_seconds": 3},
+        )
         plan = {
             "waves": [{"name": "two", "clusters": ["a1", "a2"]}, {"name": "rest", "rest": True}]
         }

@@ -49,7 +49,6 @@ from release_api.models import AnalysisSample, Release
 from release_api.plans.state import PlanState, WaveAnalysis, WaveState
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
-from release_api.rollouts.repository import RolloutRepository
 
 log = structlog.get_logger(__name__)
 _E = TypeVar("_E", bound=AnalysisConcludedV1)
@@ -176,7 +175,8 @@ class Analyst:
             release = await session.get(Release, job.release_id)
             if release is None:
                 return None
-            return _open(release, job)
+            opened = _open(release, job)
+            return opened[1] if opened else None
 
     async def _record(self, job: _Job, samples: list[tuple[Check, Measured]]) -> None:
         now = datetime.now(UTC)
@@ -184,12 +184,10 @@ class Analyst:
             release = await ReleaseRepository(session).for_update(job.release_id)
             if release is None:
                 return
-            if _open(release, job) is None:
+            opened = _open(release, job)
+            if opened is None:
                 return
-            rollouts = await RolloutRepository(session).of_release(release.id)
-            plan = PlanState.of(release.plan, [r.cluster for r in rollouts])
-            analysis = _of(plan, job)
-            assert analysis is not None
+            plan, analysis = opened
             for check, measured in samples:
                 state = analysis.checks[check.name]
                 if state.verdict is not None:
@@ -315,15 +313,16 @@ def _of(plan: PlanState, job: _Job) -> WaveAnalysis | None:
     return plan.at.analysis
 
 
-def _open(release: Release, job: _Job) -> WaveAnalysis | None:
-    """The job's analysis while the release runs and it has no verdict (a wave's: while the
-    wave soaks)."""
+def _open(release: Release, job: _Job) -> tuple[PlanState, WaveAnalysis] | None:
+    """The release's plan and the job's analysis in it, while the release runs and the
+    analysis has no verdict (a wave's: while the wave soaks)."""
     if release.phase != ReleasePhase.RUNNING.value or not release.plan:
         return None
-    analysis = _of(PlanState.model_validate(release.plan), job)
+    plan = PlanState.model_validate(release.plan)
+    analysis = _of(plan, job)
     if analysis is None or analysis.state is not None:
         return None
-    return analysis
+    return plan, analysis
 
 
 def _concluded(

@@ -342,21 +342,7 @@ class _Pass:
                 return False
             return True
         if analysis.state == Verdict.INCONCLUSIVE and at.decision is None:
-            at.state = WaveState.WAITING_APPROVAL
-            self.release.phase = ReleasePhase.WAITING_APPROVAL.value
-            self.release.approval = ApprovalOut(
-                approvers=plan.approvers,
-                four_eyes=plan.four_eyes,
-                wave=plan.current,
-                reason=f"analysis: {analysis.reason}",
-            ).model_dump(mode="json")
-            await self._event(
-                ReleaseWaitingApprovalV1,
-                requested_by=self.release.requested_by,
-                approvers=plan.approvers,
-                four_eyes=plan.four_eyes,
-                wave=plan.current,
-            )
+            await self._wait_for_person(f"analysis: {analysis.reason}")
             return False
         return True
 
@@ -371,20 +357,26 @@ class _Pass:
             failed=tuple(r.cluster for r in mine if r.phase in FAILED),
         )
         if plan.wave.gate == Gate.APPROVAL and not plan.last:
-            at.state = WaveState.WAITING_APPROVAL
-            self.release.phase = ReleasePhase.WAITING_APPROVAL.value
-            self.release.approval = ApprovalOut(
-                approvers=plan.approvers, four_eyes=plan.four_eyes, wave=plan.current
-            ).model_dump(mode="json")
-            await self._event(
-                ReleaseWaitingApprovalV1,
-                requested_by=self.release.requested_by,
-                approvers=plan.approvers,
-                four_eyes=plan.four_eyes,
-                wave=plan.current,
-            )
+            await self._wait_for_person(None)
         else:
             at.state = WaveState.SUCCEEDED
+
+    async def _wait_for_person(self, reason: str | None) -> None:
+        """The wave waits in waiting-approval: its gate (no reason), or an inconclusive
+        analysis; approve and reject decide it (release_api.releases.approvals)."""
+        plan = self.plan
+        plan.at.state = WaveState.WAITING_APPROVAL
+        self.release.phase = ReleasePhase.WAITING_APPROVAL.value
+        self.release.approval = ApprovalOut(
+            approvers=plan.approvers, four_eyes=plan.four_eyes, wave=plan.current, reason=reason
+        ).model_dump(mode="json")
+        await self._event(
+            ReleaseWaitingApprovalV1,
+            requested_by=self.release.requested_by,
+            approvers=plan.approvers,
+            four_eyes=plan.four_eyes,
+            wave=plan.current,
+        )
 
     # --- stopping ---------------------------------------------------------------------------
 
