@@ -87,12 +87,6 @@ class Verdict(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-class Scope(StrEnum):
-    CLUSTER = "cluster"
-    WAVE = "wave"
-    CANARY = "canary"
-
-
 class Webhook(BaseModel):
     """A hook asked once per cluster per sample (Flagger's contract)."""
 
@@ -243,10 +237,6 @@ class Check(BaseModel):
     def custom(self) -> bool:
         return self.promql is not None or self.webhook is not None
 
-    def condition(self, scope: Scope) -> Condition | None:
-        cond: Condition | None = getattr(self, scope.value)
-        return cond
-
 
 class AnalysisTemplate(BaseModel):
     """The checks a release's clusters are judged by (flotilla_contracts.analysis)."""
@@ -302,10 +292,6 @@ class AnalysisTemplate(BaseModel):
     def canary_checks(self) -> tuple[Check, ...]:
         """The checks a gray step is judged by (a canary condition)."""
         return tuple(c for c in self.checks if c.canary is not None)
-
-    def duration_s(self) -> float:
-        """How long the longest check takes when every sample passes."""
-        return max((c.interval_s * c.count for c in self.checks), default=0.0)
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
