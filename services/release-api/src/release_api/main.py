@@ -25,6 +25,7 @@ from release_api.analysis.client import Measurements
 from release_api.apps.endpoints import router as apps_router
 from release_api.apps.scale import router as scale_router
 from release_api.clients import Clusters, IngressSync, Registry
+from release_api.discovery import router as discovery_router
 from release_api.manifests.endpoints import router as manifests_router
 from release_api.pods.endpoints import router as pods_router
 from release_api.reads import CachedReads, cache_tags
@@ -135,6 +136,7 @@ SPEC = ServiceSpec(
         releases_router,
         pods_router,
         audit_router,
+        discovery_router,
     ],
     openapi_tags=[
         {"name": "apps", "description": "Applications and their deployment spec"},
@@ -144,6 +146,7 @@ SPEC = ServiceSpec(
         },
         {"name": "pods", "description": "Pods isolated for a post-mortem"},
         {"name": "audit", "description": "Who did what, when, before → after"},
+        {"name": "discovery", "description": "Where the services are and how to sign in"},
     ],
     workers=build_workers,
     state=_state,

@@ -1,8 +1,17 @@
 """Settings of release-api: environment variables prefixed `RELEASE_API_`."""
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from flotilla_runtime.settings import FullServiceSettings, service_config
+
+
+class DeviceFlow(BaseModel):
+    """Where a CLI runs the OAuth 2.0 device authorization grant (RFC 8628)."""
+
+    client_id: str
+    device_authorization_endpoint: str
+    token_endpoint: str
+    scope: str = "openid"
 
 
 class Settings(FullServiceSettings):
@@ -32,4 +41,16 @@ class Settings(FullServiceSettings):
         description="How often a cluster's connection is re-read from cluster-registry (a "
         "rotated credential is picked up within this time; while the registry is away the "
         "last known one is used).",
+    )
+    public_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Service → the base URL clients reach it at, for GET /v1/discovery (JSON, "
+        'e.g. {"cluster-registry": "https://registry.example.com"}); a service not named: the '
+        "URL release-api calls it by.",
+    )
+    device_flow: DeviceFlow | None = Field(
+        None,
+        description="The identity provider's OAuth 2.0 device flow (RFC 8628) that the CLI "
+        "signs in with, published by GET /v1/discovery (JSON: client_id, "
+        "device_authorization_endpoint, token_endpoint, scope).",
     )

@@ -1,0 +1,3 @@
+"""flotilla: the command line for Flotilla."""
+
+__version__ = "0.1.0"
