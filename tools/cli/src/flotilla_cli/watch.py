@@ -128,6 +128,12 @@ def tree(snapshot: Snapshot) -> Any:
         f"  release {release['id'][:8]}[/]"
     )
     root = Tree(head)
+    waiting = {r["phase"] for r in release.get("clusters", [])}
+    short = f"{release['app']} {release['id'][:8]}"
+    if "waiting-promote" in waiting:
+        root.add(f"[yellow]waits for promotion: flotilla release promote {escape(short)}[/]")
+    if phase == "waiting-approval":
+        root.add(f"[yellow]waits for approval: flotilla release approve {escape(short)}[/]")
     by_wave: dict[int, list[dict[str, Any]]] = {}
     for rollout in release.get("clusters", []):
         by_wave.setdefault(int(rollout.get("wave") or 0), []).append(rollout)
@@ -204,7 +210,13 @@ def summary(release: dict[str, Any]) -> str:
 
 
 def outcome(release: dict[str, Any]) -> Exit:
-    return Exit.OK if release["phase"] == "succeeded" else Exit.FAILED
+    """0 when the release did what it was asked: succeeded, or for a rollback (`rollback_of`),
+    rolled back everywhere; 1 otherwise."""
+    if release["phase"] == "succeeded":
+        return Exit.OK
+    if release["phase"] == "rolled-back" and release.get("rollback_of"):
+        return Exit.OK
+    return Exit.FAILED
 
 
 class Follower:
@@ -306,7 +318,7 @@ def follow(
                     follower.release(), snapshot.ingress, snapshot.events, snapshot.last_event
                 )
                 refreshed, stale = now, False
-            if now - ingress_at >= INGRESS_S or ended:
+            if now - ingress_at >= INGRESS_S or refreshed == now:  # with each new document
                 snapshot.ingress = follower.ingress(snapshot.release["env"])
                 ingress_at = now
             if display is not None:
@@ -333,7 +345,20 @@ def follow(
             display.stop()
     out.write(summary(snapshot.release) + "\n")
     out.flush()
-    return outcome(snapshot.release)
+    code = outcome(snapshot.release)
+    if code != Exit.OK:
+        release = snapshot.release
+        failed = [
+            f"{r['cluster']}: {r['error'] or r['phase']}"
+            for r in release["clusters"]
+            if r["phase"] not in ("succeeded",)
+        ]
+        sys.stderr.write(
+            f"error: release {release['id']} ended {release['phase']}"
+            + (f" ({'; '.join(failed)})" if failed else "")
+            + "\n"
+        )
+    return code
 
 
 class _Holder:

@@ -1,0 +1,316 @@
+"""`flotilla`, the CLI, run as a subprocess against the local stack (kubesim's three clusters in
+two IDCs, the four services, HAProxy, Kafka, PostgreSQL): as a developer and a CI job use it.
+
+Each command's exit code is asserted (flotilla_cli.errors): 0 done, 1 failed outcome, 2 usage,
+3 denied or not found, 4 timed out, 5 unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import ssl
+import stat
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from flotilla_devstack.stack import LocalStack
+from flotilla_runtime.auth import mint_token
+from flotilla_runtime.settings import AuthSettings
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+FLOTILLA = str(Path(sys.executable).parent / "flotilla")
+APP = {
+    "name": "shop",
+    "team": "commerce",
+    "type": "node",
+    "replicas": {"prod": 2},
+    "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},
+    "pod_annotations": {
+        "kubesim.flotilla.io/ready-after-seconds": "1",
+        "kubesim.flotilla.io/pre-stop-seconds": "0.5",
+    },
+}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Cli:
+    stack: LocalStack
+    home: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("FLOTILLA_", "RELEASE_API_"))
+        }
+        env.update({"FLOTILLA_CONFIG": str(self.home / "config.toml"), "TERM": "dumb"})
+        env.update(extra)
+        return env
+
+    def __call__(self, *args: str, timeout: float = 120, **env: str) -> Run:
+        done = subprocess.run(
+            [FLOTILLA, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(**env),
+            cwd=self.home,
+        )
+        return Run(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str, timeout: float = 120) -> Run:
+        run = self(*args, timeout=timeout)
+        assert run.code == 0, f"flotilla {' '.join(args)} → {run.code}\n{run.out}\n{run.err}"
+        return run
+
+    def api(self, service: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.stack.urls[service], headers=self.stack.admin_headers(), timeout=30
+        )
+
+    def kubesim(self, cluster: str, knob: str, body: dict[str, Any]) -> None:
+        assert self.stack.kubesim is not None
+        sim = self.stack.kubesim.clusters[cluster]
+        with httpx.Client(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
+            c.post(f"{sim.url}/_kubesim/{knob}", json=body).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path) -> Iterator[Cli]:
+    stack = LocalStack.on_free_ports(
+        tmp_path_factory.mktemp("cli-stack"),
+        cache_dir=flotilla_cache_dir,
+        environments=("prod",),
+    )
+    stack.start()
+    try:
+        yield Cli(stack, tmp_path_factory.mktemp("cli-home"))
+    finally:
+        stack.stop()
+
+
+def test_login_keeps_the_token_private(cli: Cli) -> None:
+    url = cli.stack.urls["release-api"]
+    run = cli.ok("login", url, "--name", "local", "--user", "ada", "--role", "admin")
+    config = cli.home / "config.toml"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    stored = tomllib.loads(config.read_text())
+    token = stored["contexts"]["local"]["token"]
+    assert stored["current-context"] == "local"
+    assert (
+        stored["contexts"]["local"]["services"]["cluster-registry"]
+        == (cli.stack.urls["cluster-registry"])
+    )
+    listed = cli.ok("context", "list", "-o", "json")
+    for text in (run.out, run.err, listed.out, listed.err):
+        assert token not in text
+    [context] = json.loads(listed.out)
+    assert context["subject"] == "ada"
+    assert context["token"].startswith("valid ")
+    debug = cli.ok("--debug", "apps", "list")
+    assert "authorization: Bearer ***" in debug.err
+    assert token not in debug.err + debug.out
+
+
+def test_errors_say_what_to_do_next(cli: Cli) -> None:
+    expired = mint_token(AuthSettings(), subject="late", ttl_s=-300)
+    run = cli("apps", "list", FLOTILLA_TOKEN=expired)
+    assert run.code == 3, run
+    assert "token expired" in run.err
+    assert "flotilla login" in run.err
+    assert expired not in run.err + run.out
+
+    run = cli("apps", "get", "nobody")
+    assert run.code == 3
+    assert "error: Not found" in run.err
+
+    run = cli("release", "create", "shop", "--image", "x")  # no --env
+    assert run.code == 2
+    assert "--env" in run.err
+
+    run = cli("apps", "list", FLOTILLA_URL="http://127.0.0.1:9")
+    assert run.code == 5
+    assert "cannot reach release-api at http://127.0.0.1:9" in run.err
+
+    bad = cli.home / "bad.yaml"
+    bad.write_text("name: [unclosed")
+    run = cli("apps", "create", "-f", str(bad))
+    assert run.code == 2
+    assert "not valid YAML" in run.err
+
+    invalid = cli.home / "invalid.yaml"
+    invalid.write_text(yaml.safe_dump({**APP, "name": "Bad_Name"}))
+    run = cli("apps", "create", "-f", str(invalid))
+    assert run.code == 1
+    assert "Request failed validation" in run.err
+    assert "body.name" in run.err  # the field error, on its own line
+
+
+def test_an_app_released_watched_promoted_and_rolled_back(cli: Cli) -> None:
+    spec = cli.home / "app.yaml"
+    spec.write_text(yaml.safe_dump(APP))
+    created = cli.ok("apps", "create", "-f", str(spec), "-o", "json")
+    with cli.api("release-api") as api:
+        assert json.loads(created.out) == api.get("/v1/apps/shop").json()
+
+    # A release followed in a pipe (a CI log): one line per event, the outcome as exit code.
+    run = cli.ok("release", "create", "shop", "--env", "prod", "--image", "shop/web:1.0", "-w")
+    assert "rollout.phase_changed" in run.out
+    assert "waiting-ingress → succeeded" in run.out
+    assert "of shop to prod: succeeded" in run.out
+    for cluster in ("idc-a-1", "idc-a-2", "idc-b-1"):
+        assert f"  {cluster}" in run.out
+
+    # Blue-green, promoted by hand, watched in a terminal while another command promotes it.
+    args = ["release", "create", "shop", "--env", "prod", "--image", "shop/web:2.0"]
+    args += ["--strategy", "blue-green", "--option", "promote=manual", "--watch"]
+    main, child = pty.openpty()
+    env = cli.env(TERM="xterm-256color", COLUMNS="120", LINES="40")
+    proc = subprocess.Popen([FLOTILLA, *args], stdout=child, stderr=subprocess.PIPE, env=env)
+    os.close(child)
+    screen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"waits for promotion" not in screen and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                screen += os.read(main, 65536)
+        assert b"waits for promotion" in screen, screen.decode(errors="replace")
+        promoted = cli.ok("release", "promote", "shop", "--env", "prod")
+        assert "promote" in promoted.err
+        while proc.poll() is None and time.monotonic() < deadline + 60:
+            if select.select([main], [], [], 0.2)[0]:
+                try:
+                    screen += os.read(main, 65536)
+                except OSError:
+                    break
+        assert proc.wait(timeout=30) == 0
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    drawn = screen.decode(errors="replace")
+    assert "\x1b[" in drawn  # drawn in place, not printed line by line
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn)
+    for expected in ("wave 1", "IDC idc-a", "IDC idc-b", "waiting-promote", "pods 2/2"):
+        assert expected in text, text
+    assert "ingress 2/2" in text
+    assert "of shop to prod: succeeded" in text
+
+    # -o json is the API's document.
+    got = json.loads(cli.ok("release", "get", "shop", "--env", "prod", "-o", "json").out)
+    with cli.api("release-api") as api:
+        latest = api.get("/v1/apps/shop/releases", params={"env": "prod"}).json()["items"][0]
+        assert got == api.get(f"/v1/apps/shop/releases/{latest['id']}").json()
+    assert got["image"] == "shop/web:2.0"
+    assert got["strategy"] == "blue-green"
+
+    # Back to 1.0: the release before the one that runs.
+    run = cli.ok("release", "rollback", "shop", "--env", "prod", "--watch")
+    assert "rolled-back" in run.out
+    listed = json.loads(cli.ok("release", "list", "shop", "-o", "json").out)
+    assert listed[0]["image"] == "shop/web:1.0"
+    assert listed[0]["rollback_of"] is not None
+
+    # `release status` waits like `kubectl argo rollouts status`: 4 when time runs out.
+    cli.ok(
+        "release",
+        "create",
+        "shop",
+        "-e",
+        "prod",
+        "-i",
+        "shop/web:2.1",
+        "--strategy",
+        "blue-green",
+        "--option",
+        "promote=manual",
+    )
+    run = cli("release", "status", "shop", "--env", "prod", "--timeout", "3")
+    assert run.code == 4, run
+    assert "still running after 3 s" in run.err
+    cli.ok("release", "abort", "shop", "--env", "prod")
+    run = cli("release", "status", "shop", "--env", "prod", "--timeout", "60")
+    assert run.code == 1, run
+    assert "shop → prod: aborted" in run.out
+
+
+def test_a_release_that_fails_in_one_cluster_exits_1_naming_it(cli: Cli) -> None:
+    cli.kubesim("idc-b-1", "faults", {"image": "shop/web:9.0", "fault": "CrashLoopBackOff"})
+    args = ["release", "create", "shop", "-e", "prod", "-i", "shop/web:9.0", "--watch"]
+    run = cli(*args, "--option", "timeout_s=30")
+    assert run.code == 1, run
+    assert "of shop to prod: partially-failed" in run.out
+    assert "idc-b-1: pods cannot start" in run.err
+    assert "idc-a-1" not in run.err
+
+
+def test_scale_pods_logs_and_nodes(cli: Cli) -> None:
+    run = cli.ok("scale", "shop", "--env", "prod", "--replicas", "3", "-o", "json")
+    assert json.loads(run.out)["replicas"] == 3
+
+    # Logs: the lines of the last ten minutes (exit 0 even when there are none yet).
+    cli.ok("logs", "shop", "--env", "prod", "--since", "10m", "--grep", "anything")
+
+    nodes = json.loads(cli.ok("nodes", "list", "idc-a-1", "-o", "json").out)
+    busy = max(nodes, key=lambda n: n["pods"])
+    run = cli.ok("nodes", "drain", "idc-a-1", busy["name"], "--timeout", "60")
+    assert "drained" in run.err
+    after = {n["name"]: n for n in json.loads(cli.ok("nodes", "list", "idc-a-1", "-o", "json").out)}
+    assert after[busy["name"]]["unschedulable"] is True
+    assert after[busy["name"]]["pods"] == 0
+    cli.ok("nodes", "uncordon", "idc-a-1", busy["name"])
+
+    table = cli.ok("clusters", "list").out.splitlines()
+    assert table[0].split() == [
+        "NAME",
+        "IDC",
+        "PROVIDER",
+        "STATUS",
+        "NODES",
+        "VERSION",
+        "LATENCY-MS",
+    ]
+    assert {line.split()[0] for line in table[1:]} == {"idc-a-1", "idc-a-2", "idc-b-1"}
+
+    status = cli("sync", "status", "shop", "--env", "prod", "-o", "json")
+    assert status.code in (0, 1)
+    assert json.loads(status.out)["backend"] == "shop.prod"
+
+
+def test_completion_scripts(cli: Cli) -> None:
+    for shell, marker in (
+        ("bash", "complete -o"),
+        ("zsh", "#compdef flotilla"),
+        ("fish", "complete --no-files --command flotilla"),
+    ):
+        assert marker in cli.ok("completion", shell).out
+    done = cli(
+        "release",
+        "cr",
+        COMP_WORDS="flotilla release cr",
+        COMP_CWORD="2",
+        _FLOTILLA_COMPLETE="bash_complete",
+    )
+    assert "create" in done.out
