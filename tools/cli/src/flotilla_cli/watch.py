@@ -2,13 +2,14 @@
 
 The release's event stream (SSE) is read on a thread, resumed with `Last-Event-ID` after a
 drop (flotilla_cli.transport). Each event marks the view stale; the main loop re-reads the
-release document (at most every `REFRESH_S`) and k8s-sync's view of the app's ingress (every
-`INGRESS_S`), so a burst of events costs one read, however fast they come
-(bench/cli_watch.py). In a terminal the view is a live tree — release → waves → IDCs →
-clusters with phase, pods ready/desired, ingress served/expected, analysis verdicts and
-elapsed times; in a pipe (CI logs) it is one line per event. Either way it ends with a
-summary, and the exit code is the release's outcome (0 succeeded, 1 anything else, 4 when
-`--timeout` passed first).
+release document (at most every `REFRESH_S`, and every `IDLE_S` without events) and
+k8s-sync's view of the app's ingress (with each re-read, at least every `INGRESS_S`), so a
+burst of events costs one read, however fast they come (bench/cli_watch.py).
+
+In a terminal the view is a live tree: release → waves → IDCs → clusters with phase, pods
+ready/desired, ingress served/expected, analysis verdicts and elapsed times. In a pipe (CI
+logs) it is one line per event. Either way it ends with a summary, and the exit code is the
+release's outcome (0 succeeded, 1 anything else, 4 when `--timeout` passed first).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from flotilla_cli.transport import Event
 
 REFRESH_S = 0.3
 INGRESS_S = 1.0
+IDLE_S = 1.0  # some changes come without an event (a wave's soak starting): re-read anyway
 TERMINAL = {"succeeded", "partially-failed", "failed", "aborted", "rolled-back"}
 GOOD = {"succeeded"}
 BAD = {"failed", "partially-failed", "aborted", "rolled-back", "stopped"}
@@ -282,7 +284,8 @@ def follow(
         from rich.live import Live
 
         holder = _Holder(snapshot)
-        display = Live(holder, console=Console(file=out), refresh_per_second=4, transient=False)
+        console = Console(file=out, force_terminal=True)  # live: the caller saw a terminal
+        display = Live(holder, console=console, refresh_per_second=4, transient=False)
         display.start()
     try:
         while True:
@@ -313,7 +316,7 @@ def follow(
                 except queue.Empty:
                     break
             now = time.monotonic()
-            if ended or (stale and now - refreshed >= REFRESH_S) or now - refreshed >= 5:
+            if ended or (stale and now - refreshed >= REFRESH_S) or now - refreshed >= IDLE_S:
                 snapshot = Snapshot(
                     follower.release(), snapshot.ingress, snapshot.events, snapshot.last_event
                 )
