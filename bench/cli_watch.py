@@ -145,7 +145,7 @@ def run_watch(rate: float, seconds: float) -> dict[str, Any]:
 def run_baseline(rate: float, seconds: float) -> float:
     counters = {"release_reads": 0, "ingress_reads": 0}
     srv, url = serve(server(rate, seconds, counters))
-    lags = []
+    lags: list[float] = []
     for event in ops_for(url).follow_release(app="shop", release_id=RELEASE_ID):
         lags.append((time.time() - event.data["sent"]) * 1000)
     srv.should_exit = True
