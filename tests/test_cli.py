@@ -12,6 +12,7 @@ import os
 import pty
 import re
 import select
+import signal
 import ssl
 import stat
 import subprocess
@@ -20,6 +21,7 @@ import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -270,8 +272,41 @@ def test_scale_pods_logs_and_nodes(cli: Cli) -> None:
     run = cli.ok("scale", "shop", "--env", "prod", "--replicas", "3", "-o", "json")
     assert json.loads(run.out)["replicas"] == 3
 
-    # Logs: the lines of the last ten minutes (exit 0 even when there are none yet).
-    cli.ok("logs", "shop", "--env", "prod", "--since", "10m", "--grep", "anything")
+    # Logs: kubesim's pods log like applications, shipped to Kafka as Filebeat does.
+    deadline = time.monotonic() + 60
+    lines: list[str] = []
+    while not lines and time.monotonic() < deadline:
+        got = cli.ok("logs", "shop", "--env", "prod", "--since", "10m", "--grep", "HANDLED")
+        lines = got.out.splitlines()
+        time.sleep(1)
+    assert lines, "no log line of shop in a minute"
+    assert all("handled request" in line and "/shop-" in line for line in lines), lines[:5]
+    assert not cli.ok("logs", "shop", "--env", "prod", "--grep", "no such text").out
+    # -f: lines written after it started, until interrupted
+    follow = subprocess.Popen(
+        [FLOTILLA, "logs", "shop", "--env", "prod", "--since", "1s", "-f", "-o", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env(),
+    )
+    try:
+        assert follow.stdout is not None
+        started = time.time()
+        fresh = None
+        while fresh is None and time.time() < started + 30:
+            line = json.loads(follow.stdout.readline())
+            if line["ts"] >= datetime.fromtimestamp(started, UTC).isoformat():
+                fresh = line
+        assert fresh is not None
+        assert fresh["app"] == "shop"
+    finally:
+        follow.send_signal(signal.SIGINT)
+        assert follow.wait(timeout=10) == 130
+        assert follow.stdout is not None
+        assert follow.stderr is not None
+        follow.stdout.close()
+        follow.stderr.close()
 
     nodes = json.loads(cli.ok("nodes", "list", "idc-a-1", "-o", "json").out)
     busy = max(nodes, key=lambda n: n["pods"])

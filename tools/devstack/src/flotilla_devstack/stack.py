@@ -96,6 +96,9 @@ class LocalStack:
     idcs: dict[str, str] = field(default_factory=lambda: dict(KUBESIM_IDCS))
     """Cluster → its IDC, as the stack registers them (a cluster not named: its own IDC)."""
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
+    app_logs_s: float = 2.0
+    """Each running pod writes an application log line this often, to Kafka's logs topic as
+    Filebeat would (0: none)."""
     broker: Broker | None = None
     replicas: dict[str, int] = field(default_factory=dict)
     """More than one process of a service (`{"release-api": 2}`): the extra ones are named
@@ -150,7 +153,12 @@ class LocalStack:
             self.state_dir / "kubesim",
             clusters=self.kubesim_clusters,
             base_port=self.kubesim_port,
-            extra_args=("--pod-listeners",),
+            extra_args=(
+                "--pod-listeners",
+                # pods log like applications, shipped as Filebeat does: `flotilla logs` has lines
+                *(("--kafka-bootstrap", self.broker.bootstrap) if self.app_logs_s else ()),
+                *(("--log-interval", str(self.app_logs_s)) if self.app_logs_s else ()),
+            ),
         )
         self.progress(
             f"starting kubesim: {', '.join(self.kubesim_clusters)} from port {self.kubesim_port}"
