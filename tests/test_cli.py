@@ -334,6 +334,101 @@ def test_scale_pods_logs_and_nodes(cli: Cli) -> None:
     assert json.loads(status.out)["backend"] == "shop.prod"
 
 
+def test_approval_by_another_person_edit_debug_isolate_and_the_registry(cli: Cli) -> None:
+    # An environment whose releases wait for approval: the requester may not approve (four
+    # eyes); a second person, signed in as a second context, may.
+    with cli.api("cluster-registry") as registry:
+        etag = registry.get("/v1/environments/prod").headers["ETag"]
+        policy = {"approval": {"required": True, "by": {"role": "admin"}}}
+        r = registry.put("/v1/environments/prod/policy", json=policy, headers={"If-Match": etag})
+        assert r.status_code == 200, r.text
+        etag = r.headers["ETag"]
+    try:
+        cli.ok("release", "create", "shop", "-e", "prod", "-i", "shop/web:3.0")
+        held = json.loads(cli.ok("release", "get", "shop", "-e", "prod", "-o", "json").out)
+        assert held["phase"] == "waiting-approval"
+        own = cli("release", "approve", "shop", "-e", "prod")
+        assert own.code == 3, own
+        url = cli.stack.urls["release-api"]
+        cli.ok("login", url, "--name", "sam", "--user", "sam", "--role", "admin")
+        cli.ok("context", "use", "local")
+        assert cli.ok("context", "current").out.strip() == "local"
+        approved = cli.ok(
+            "--context", "sam", "release", "approve", "shop", "-e", "prod", "-m", "ok"
+        )
+        assert "approve" in approved.err
+        run = cli.ok("release", "status", "shop", "--env", "prod", "--timeout", "60")
+        assert "shop → prod: succeeded" in run.out
+        got = json.loads(cli.ok("release", "get", "shop", "-e", "prod", "-o", "json").out)
+        assert got["approval"]["decision"] == "approved"
+        assert got["approval"]["by"] == "sam"
+    finally:
+        with cli.api("cluster-registry") as registry:
+            r = registry.put("/v1/environments/prod/policy", json={}, headers={"If-Match": etag})
+            assert r.status_code == 200, r.text
+
+    # apps edit: in $EDITOR (a script here), applied with If-Match
+    editor = cli.home / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/^  prod: [0-9]*$/  prod: 1/' \"$1\"\n")
+    editor.chmod(0o755)
+    run = cli("apps", "edit", "shop", EDITOR=str(editor))
+    assert run.code == 0, run
+    assert "(replicas changed)" in run.err
+    assert json.loads(cli.ok("apps", "get", "shop", "-o", "json").out)["spec"]["replicas"] == {
+        "prod": 1
+    }
+    assert "no changes" in cli("apps", "edit", "shop", EDITOR="true").err
+
+    # debug mode on and off: a release of what runs, probes and hooks off, then on again
+    cli.ok("debug", "on", "shop", "--env", "prod", "--watch")
+    assert json.loads(cli.ok("release", "get", "shop", "-o", "json").out)["debug"] is True
+    cli.ok("debug", "off", "shop", "--env", "prod", "--watch")
+    assert json.loads(cli.ok("release", "get", "shop", "-o", "json").out)["debug"] is False
+
+    # isolate a pod, list it, delete it
+    got = json.loads(cli.ok("release", "get", "shop", "-o", "json").out)
+    with cli.api("k8s-sync") as sync:
+        status = sync.get("/v1/sync/apps/shop/prod").json()
+    pod = next(s["pod"] for s in status["desired"] if s["cluster"] == "idc-a-1")
+    assert got["phase"] == "succeeded"
+    cli.ok("pods", "isolate", "shop", pod, "--env", "prod", "--cluster", "idc-a-1")
+    listed = json.loads(cli.ok("pods", "list", "shop", "--env", "prod", "-o", "json").out)
+    assert [(p["cluster"], p["pod"]) for p in listed] == [("idc-a-1", pod)]
+    cli.ok("pods", "delete", "shop", pod, "--env", "prod", "--cluster", "idc-a-1")
+    deadline = time.monotonic() + 30  # deleted with its grace period
+    while json.loads(cli.ok("pods", "list", "shop", "--env", "prod", "-o", "json").out):
+        assert time.monotonic() < deadline, "the isolated pod is still there"
+        time.sleep(0.5)
+
+    # the registry: a cluster registered with a kubeconfig, mapped, unmapped, deregistered
+    assert cli.stack.kubesim is not None
+    kubeconfig = cli.stack.kubesim.clusters["idc-b-1"].kubeconfig
+    cli.ok(
+        "clusters",
+        "register",
+        "extra",
+        "--idc",
+        "idc-c",
+        "--provider",
+        "self-built",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--label",
+        "tier=spare",
+    )
+    got = json.loads(cli.ok("clusters", "get", "extra", "-o", "json").out)
+    assert (got["idc"], got["labels"]) == ("idc-c", {"tier": "spare"})
+    assert "credentials" not in got
+    cli.ok("envs", "map", "prod", "extra", "--namespace", "spare-prod")
+    env = json.loads(cli.ok("envs", "get", "prod", "-o", "json").out)
+    assert {"cluster": "extra", "namespace": "spare-prod"} in env["clusters"]
+    refused = cli("clusters", "deregister", "extra")
+    assert refused.code == 1, refused  # an environment still maps to it
+    cli.ok("envs", "unmap", "prod", "extra")
+    cli.ok("clusters", "deregister", "extra")
+    assert cli("clusters", "get", "extra").code == 3
+
+
 def test_completion_scripts(cli: Cli) -> None:
     for shell, marker in (
         ("bash", "complete -o"),

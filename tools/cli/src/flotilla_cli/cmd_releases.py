@@ -255,7 +255,7 @@ def _control(name: str, op: str, summary: str, *, comment: bool = False) -> None
         method = getattr(ops, op)
         kwargs: dict[str, Any] = {"app": app, "release_id": rid}
         if "body" in inspect.signature(method).parameters:
-            kwargs["body"] = {"comment": comment} if comment else None
+            kwargs["body"] = {"comment": comment} if comment else {}
         result = method(**kwargs)
         done(f"release {rid}: {name} → {result.get('phase', 'accepted')}")
 
