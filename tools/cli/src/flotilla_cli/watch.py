@@ -236,9 +236,26 @@ class Follower:
         self._thread.start()
 
     def _read(self) -> None:
+        """Events until the release has ended and the stream has sent all of them. A stream
+        that ends while the release has not (a proxy's idle timeout closing it cleanly) is
+        resumed after the last event's id; the transport resumes one that breaks."""
+        last: str | None = None
+        final = False
+        ops = self._stream_ops  # this thread's own client
         try:
-            for event in self._stream_ops.follow_release(app=self.app, release_id=self.release_id):
-                self.events.put(event)
+            while True:
+                for event in ops.follow_release(
+                    app=self.app, release_id=self.release_id, last_event_id=last
+                ):
+                    if event.id is not None:
+                        last = event.id
+                    self.events.put(event)
+                if final:
+                    break
+                if ops.get_release(app=self.app, release_id=self.release_id)["phase"] in TERMINAL:
+                    final = True  # one more pass: whatever the stream holds after `last`
+                else:
+                    time.sleep(0.5)
             self.events.put(None)
         except BaseException as exc:  # handed to the main thread, which reports it
             self.events.put(exc)
