@@ -429,18 +429,24 @@ def test_approval_by_another_person_edit_debug_isolate_and_the_registry(cli: Cli
     assert cli("clusters", "get", "extra").code == 3
 
 
-def test_completion_scripts(cli: Cli) -> None:
+def test_completion_scripts_and_names(cli: Cli) -> None:
     for shell, marker in (
         ("bash", "complete -o"),
         ("zsh", "#compdef flotilla"),
         ("fish", "complete --no-files --command flotilla"),
     ):
         assert marker in cli.ok("completion", shell).out
-    done = cli(
-        "release",
-        "cr",
-        COMP_WORDS="flotilla release cr",
-        COMP_CWORD="2",
-        _FLOTILLA_COMPLETE="bash_complete",
-    )
-    assert "create" in done.out
+
+    def complete(words: str) -> list[str]:
+        done = cli(
+            "",
+            COMP_WORDS=words,
+            COMP_CWORD=str(len(words.split()) - 1),
+            _FLOTILLA_COMPLETE="bash_complete",
+        )
+        return [line.split(",", 1)[1] for line in done.out.splitlines()]
+
+    assert "create" in complete("flotilla release cr")
+    assert complete("flotilla release get sh") == ["shop"]  # names from the server
+    assert complete("flotilla release get shop --env pr") == ["prod"]
+    assert complete("flotilla nodes list idc-b") == ["idc-b-1"]

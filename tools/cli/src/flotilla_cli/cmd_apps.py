@@ -9,6 +9,7 @@ import click
 from flotilla_cli.common import (
     Session,
     cols,
+    complete_apps,
     done,
     output_option,
     pages,
@@ -52,7 +53,7 @@ def apps_list(session: Session, team: str | None, archived: bool, output: str) -
 
 
 @apps.command("get", epilog="Example:\n\n\b\n  flotilla apps get demo -o yaml")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_apps)
 @output_option
 @pass_session
 def apps_get(session: Session, name: str, output: str) -> None:
@@ -78,7 +79,7 @@ def apps_create(session: Session, path: str, output: str) -> None:
     epilog="Examples:\n\n\b\n  flotilla apps edit demo            # in $EDITOR\n"
     "  flotilla apps edit demo -f spec.yaml",
 )
-@click.argument("name")
+@click.argument("name", shell_complete=complete_apps)
 @click.option("-f", "--file", "path", help="Apply this spec instead of opening an editor.")
 @pass_session
 def apps_edit(session: Session, name: str, path: str | None) -> None:
@@ -113,7 +114,7 @@ def apps_edit(session: Session, name: str, path: str | None) -> None:
 
 
 @apps.command("archive", epilog="Example:\n\n\b\n  flotilla apps archive old-app")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_apps)
 @pass_session
 def apps_archive(session: Session, name: str) -> None:
     """Archive an application: kept for history, no new releases."""

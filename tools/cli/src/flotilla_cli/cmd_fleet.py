@@ -8,7 +8,11 @@ import click
 
 from flotilla_cli.common import (
     Session,
+    app_argument,
+    cluster_argument,
     cols,
+    complete_clusters,
+    complete_envs,
     done,
     env_option,
     output_option,
@@ -73,7 +77,7 @@ def clusters_get(session: Session, name: str, output: str) -> None:
     epilog="Example:\n\n\b\n  flotilla clusters register idc-c-1 --idc idc-c --provider self-built "
     "--kubeconfig ~/.kube/idc-c-1",
 )
-@click.argument("name")
+@click.argument("name", shell_complete=complete_clusters)
 @click.option("--idc", required=True)
 @click.option("--provider", required=True, help="self-built, aliyun, aws, ... (the API's list).")
 @click.option("--kubeconfig", "kubeconfig", type=click.Path(exists=True, dir_okay=False))
@@ -137,7 +141,7 @@ def label_pairs(pairs: tuple[str, ...]) -> list[tuple[str, str]]:
     "rotate",
     epilog="Example:\n\n\b\n  flotilla clusters rotate idc-a-1 --kubeconfig ~/.kube/idc-a-1-new",
 )
-@click.argument("name")
+@click.argument("name", shell_complete=complete_clusters)
 @click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
 @click.option("--token-file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--ca-file", type=click.Path(exists=True, dir_okay=False))
@@ -152,7 +156,7 @@ def clusters_rotate(
 
 
 @clusters.command("deregister", epilog="Example:\n\n\b\n  flotilla clusters deregister idc-c-1")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_clusters)
 @click.option("--force", is_flag=True, help="Even if environments still use it.")
 @pass_session
 def clusters_deregister(session: Session, name: str, force: bool) -> None:
@@ -179,7 +183,7 @@ def nodes() -> None:
 
 
 @nodes.command("list", epilog="Example:\n\n\b\n  flotilla nodes list idc-a-1 -o wide")
-@click.argument("cluster")
+@cluster_argument
 @output_option
 @pass_session
 def nodes_list(session: Session, cluster: str, output: str) -> None:
@@ -197,7 +201,7 @@ def nodes_list(session: Session, cluster: str, output: str) -> None:
     "tag",
     epilog="Example:\n\n\b\n  flotilla nodes tag idc-a-1 node-3 tier=gold legacy-",
 )
-@click.argument("cluster")
+@cluster_argument
 @click.argument("node")
 @click.argument("changes", nargs=-1, required=True)
 @pass_session
@@ -215,7 +219,7 @@ def nodes_tag(session: Session, cluster: str, node: str, changes: tuple[str, ...
 
 
 @nodes.command("cordon", epilog="Example:\n\n\b\n  flotilla nodes cordon idc-a-1 node-3")
-@click.argument("cluster")
+@cluster_argument
 @click.argument("node")
 @pass_session
 def nodes_cordon(session: Session, cluster: str, node: str) -> None:
@@ -225,7 +229,7 @@ def nodes_cordon(session: Session, cluster: str, node: str) -> None:
 
 
 @nodes.command("uncordon", epilog="Example:\n\n\b\n  flotilla nodes uncordon idc-a-1 node-3")
-@click.argument("cluster")
+@cluster_argument
 @click.argument("node")
 @pass_session
 def nodes_uncordon(session: Session, cluster: str, node: str) -> None:
@@ -237,7 +241,7 @@ def nodes_uncordon(session: Session, cluster: str, node: str) -> None:
 @nodes.command(
     "drain", epilog="Example:\n\n\b\n  flotilla nodes drain idc-a-1 node-3 --timeout 120"
 )
-@click.argument("cluster")
+@cluster_argument
 @click.argument("node")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds.")
 @click.option("--grace-period", type=int, help="Override the pods' grace period (s).")
@@ -301,7 +305,7 @@ def envs_list(session: Session, output: str) -> None:
 
 
 @envs.command("get", epilog="Example:\n\n\b\n  flotilla envs get prod -o yaml")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_envs)
 @output_option
 @pass_session
 def envs_get(session: Session, name: str, output: str) -> None:
@@ -318,8 +322,8 @@ def envs_get(session: Session, name: str, output: str) -> None:
 @envs.command(
     "map", epilog="Example:\n\n\b\n  flotilla envs map prod idc-c-1 --namespace demo-prod"
 )
-@click.argument("env")
-@click.argument("cluster")
+@click.argument("env", shell_complete=complete_envs)
+@cluster_argument
 @click.option("--namespace", "-n", required=True)
 @pass_session
 def envs_map(session: Session, env: str, cluster: str, namespace: str) -> None:
@@ -329,8 +333,8 @@ def envs_map(session: Session, env: str, cluster: str, namespace: str) -> None:
 
 
 @envs.command("unmap", epilog="Example:\n\n\b\n  flotilla envs unmap prod idc-c-1")
-@click.argument("env")
-@click.argument("cluster")
+@click.argument("env", shell_complete=complete_envs)
+@cluster_argument
 @pass_session
 def envs_unmap(session: Session, env: str, cluster: str) -> None:
     """Take an environment out of a cluster."""
@@ -347,7 +351,7 @@ def sync() -> None:
 
 
 @sync.command("status", epilog="Example:\n\n\b\n  flotilla sync status demo --env prod -o json")
-@click.argument("app")
+@app_argument
 @env_option()
 @output_option
 @pass_session

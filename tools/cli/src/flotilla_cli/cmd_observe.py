@@ -8,6 +8,7 @@ import click
 
 from flotilla_cli.common import (
     Session,
+    app_argument,
     cols,
     done,
     env_option,
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     epilog="Examples:\n\n\b\n  flotilla logs demo --env prod --since 15m --grep timeout\n"
     "  flotilla logs demo --env prod -f --cluster idc-a-1"
 )
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
 @click.option("--since", default="1h", show_default=True, help="How far back: 30s, 15m, 2h, 1d.")
@@ -84,7 +85,7 @@ def _newest_first(items: list[dict[str, Any]]) -> bool:
     epilog="Examples:\n\n\b\n  flotilla metrics demo --env prod\n"
     "  flotilla metrics demo --metric restarts --since 6h -o json"
 )
-@click.argument("app")
+@app_argument
 @env_option(required=False)
 @click.option(
     "--metric",

@@ -11,6 +11,7 @@ import click
 
 from flotilla_cli.common import (
     Session,
+    app_argument,
     cols,
     done,
     env_option,
@@ -111,7 +112,7 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
     "  flotilla release create demo -e prod -i demo/web:2.1 --strategy blue-green \\\n"
     "      --option promote=manual --plan waves.yaml",
 )
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--image", "-i", required=True, help="The image to release.")
 @click.option(
@@ -165,7 +166,7 @@ def release_create(
 
 
 @release.command("list", epilog="Example:\n\n\b\n  flotilla release list demo --env prod")
-@click.argument("app")
+@app_argument
 @env_option(required=False)
 @click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
 @output_option
@@ -181,7 +182,7 @@ def release_list(session: Session, app: str, env: str | None, limit: int, output
     epilog="Examples:\n\n\b\n  flotilla release get demo             # the latest\n"
     "  flotilla release get demo 3f2a91c0 -o json",
 )
-@click.argument("app")
+@app_argument
 @click.argument("release_id", required=False)
 @env_option(required=False)
 @output_option
@@ -204,7 +205,7 @@ def release_get(
     "watch",
     epilog="Example:\n\n\b\n  flotilla release watch demo --timeout 600",
 )
-@click.argument("app")
+@app_argument
 @click.argument("release_id", required=False)
 @env_option(required=False)
 @click.option("--timeout", type=float, help="Give up after this many seconds (exit 4).")
@@ -222,7 +223,7 @@ def release_watch(
     "status",
     epilog="Example:\n\n\b\n  flotilla release status demo --env prod --timeout 300 || exit $?",
 )
-@click.argument("app")
+@app_argument
 @click.argument("release_id", required=False)
 @env_option(required=False)
 @click.option("--timeout", type=float, help="Give up after this many seconds (exit 4).")
@@ -242,7 +243,7 @@ def _control(name: str, op: str, summary: str, *, comment: bool = False) -> None
         help=summary,
         epilog=f"Example:\n\n\b\n  flotilla release {name} demo --env prod",
     )
-    @click.argument("app")
+    @app_argument
     @click.argument("release_id", required=False)
     @env_option(required=False)
     @click.option("--comment", "-m", help="Why (kept with the decision).", hidden=not comment)
@@ -277,7 +278,7 @@ _control("reject", "reject_release", "Reject a release waiting for approval.", c
     "  flotilla release rollback demo --env prod    # to the previous good one\n"
     "  flotilla release rollback demo --env prod --to 3f2a91c0 --watch",
 )
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option(
     "--to",

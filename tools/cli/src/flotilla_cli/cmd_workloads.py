@@ -9,6 +9,7 @@ import click
 from flotilla_cli.cmd_releases import COMPLETED, watch_release
 from flotilla_cli.common import (
     Session,
+    app_argument,
     cols,
     done,
     env_option,
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 @click.command(epilog="Example:\n\n\b\n  flotilla scale demo --env prod --replicas 4")
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--replicas", "-r", type=click.IntRange(0, 1000), required=True)
 @click.option("--cluster", help="Only this cluster.")
@@ -46,7 +47,7 @@ def scale(
 
 
 @click.command(epilog="Example:\n\n\b\n  flotilla restart demo --env prod --watch")
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--watch", "-w", is_flag=True, help="Follow it to the end.")
 @pass_session
@@ -77,7 +78,7 @@ def _debug(session: Session, app: str, env: str, on: bool, watch: bool) -> None:
 
 
 @debug.command("on", epilog="Example:\n\n\b\n  flotilla debug on demo --env test --watch")
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--watch", "-w", is_flag=True)
 @pass_session
@@ -87,7 +88,7 @@ def debug_on(session: Session, app: str, env: str, watch: bool) -> None:
 
 
 @debug.command("off", epilog="Example:\n\n\b\n  flotilla debug off demo --env test")
-@click.argument("app")
+@app_argument
 @env_option()
 @click.option("--watch", "-w", is_flag=True)
 @pass_session
@@ -114,7 +115,7 @@ def pods() -> None:
 
 
 @pods.command("list", epilog="Example:\n\n\b\n  flotilla pods list demo --env prod")
-@click.argument("app")
+@app_argument
 @env_option()
 @output_option
 @pass_session
@@ -128,7 +129,7 @@ def pods_list(session: Session, app: str, env: str, output: str) -> None:
     epilog="Example:\n\n\b\n"
     "  flotilla pods isolate demo web-7d9f-abcde --env prod --cluster idc-a-1",
 )
-@click.argument("app")
+@app_argument
 @click.argument("pod")
 @env_option()
 @click.option("--cluster", "-c", required=True)
@@ -144,7 +145,7 @@ def pods_isolate(session: Session, app: str, pod: str, env: str, cluster: str) -
     epilog="Example:\n\n\b\n"
     "  flotilla pods delete demo web-7d9f-abcde --env prod --cluster idc-a-1",
 )
-@click.argument("app")
+@app_argument
 @click.argument("pod")
 @env_option()
 @click.option("--cluster", "-c", required=True)

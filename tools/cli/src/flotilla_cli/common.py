@@ -75,9 +75,38 @@ def output_option(f: F) -> F:
     )(f)
 
 
+def _names(list_names: Callable[[Operations], list[str]]) -> Callable[..., list[str]]:
+    """A shell-completion callback offering names the current context's server lists (nothing
+    when it cannot answer within two seconds: completion never hangs or prints an error)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        root = ctx.find_root()
+        try:
+            session = Session(root.params.get("context"), False, 2.0)
+            names = list_names(session.ops())
+        except Exception:  # noqa: BLE001 - completion offers what it can, silently
+            return []
+        return [n for n in names if n.startswith(incomplete)]
+
+    return complete
+
+
+complete_apps = _names(lambda ops: [a["name"] for a in ops.list_apps(limit=200)["items"]])
+complete_clusters = _names(lambda ops: [c["name"] for c in ops.list_clusters(limit=200)["items"]])
+complete_envs = _names(lambda ops: [e["name"] for e in ops.list_environments()])
+
+app_argument = click.argument("app", shell_complete=complete_apps)
+cluster_argument = click.argument("cluster", shell_complete=complete_clusters)
+
+
 def env_option(required: bool = True) -> Callable[[F], F]:
     return click.option(
-        "--env", "-e", required=required, envvar="FLOTILLA_ENV", help="Environment (FLOTILLA_ENV)."
+        "--env",
+        "-e",
+        required=required,
+        envvar="FLOTILLA_ENV",
+        help="Environment (FLOTILLA_ENV).",
+        shell_complete=complete_envs,
     )
 
 
