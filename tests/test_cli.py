@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import queue
 import re
 import select
 import signal
@@ -17,6 +18,7 @@ import ssl
 import stat
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
@@ -282,31 +284,63 @@ def test_scale_pods_logs_and_nodes(cli: Cli) -> None:
     assert lines, "no log line of shop in a minute"
     assert all("handled request" in line and "/shop-" in line for line in lines), lines[:5]
     assert not cli.ok("logs", "shop", "--env", "prod", "--grep", "no such text").out
-    # -f: lines written after it started, until interrupted
+    # -f: lines written after it started, until interrupted (Ctrl-C: 130). Its output is read
+    # all along, as a terminal would: a pipe nobody reads would block it.
     follow = subprocess.Popen(
         [FLOTILLA, "logs", "shop", "--env", "prod", "--since", "1s", "-f", "-o", "json"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         env=cli.env(),
     )
+    received: queue.Queue[str] = queue.Queue()
+    assert follow.stdout is not None
+
+    def drain() -> None:
+        for text in follow.stdout or []:
+            received.put(text)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
     try:
-        assert follow.stdout is not None
         started = time.time()
         fresh = None
         while fresh is None and time.time() < started + 30:
-            line = json.loads(follow.stdout.readline())
+            line = json.loads(received.get(timeout=30))
             if line["ts"] >= datetime.fromtimestamp(started, UTC).isoformat():
                 fresh = line
         assert fresh is not None
         assert fresh["app"] == "shop"
-    finally:
         follow.send_signal(signal.SIGINT)
         assert follow.wait(timeout=10) == 130
-        assert follow.stdout is not None
-        assert follow.stderr is not None
+    finally:
+        if follow.poll() is None:
+            follow.kill()
+            follow.wait()
+        reader.join(timeout=10)
         follow.stdout.close()
-        follow.stderr.close()
+
+    # `| head -1`: the reader goes away, the CLI stops at its next line (141, as a shell says)
+    head = subprocess.Popen(
+        [FLOTILLA, "logs", "shop", "--env", "prod", "-f"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli.env(),
+    )
+    assert head.stdout is not None
+    assert head.stderr is not None
+    head.stdout.readline()
+    head.stdout.close()
+    try:
+        code = head.wait(timeout=30)
+        said = head.stderr.read().decode()
+        assert code == 141, said
+        assert said == ""
+    finally:
+        if head.poll() is None:
+            head.kill()
+            head.wait()
+        head.stderr.close()
 
     nodes = json.loads(cli.ok("nodes", "list", "idc-a-1", "-o", "json").out)
     busy = max(nodes, key=lambda n: n["pods"])

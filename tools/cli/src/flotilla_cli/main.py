@@ -6,6 +6,9 @@ Only click is imported at start; httpx, Rich and YAML load when a command needs 
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from flotilla_cli import (
@@ -21,7 +24,21 @@ from flotilla_cli.common import Session
 from flotilla_cli.errors import CliError
 
 
+class Root(click.Group):
+    """The root group: a reader that goes away (`flotilla logs -f | head`) stops the command
+    quietly with 141 (128 + SIGPIPE, as a shell reports it), not click's generic exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # nothing may be flushed to the closed pipe at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(141) from None
+
+
 @click.group(
+    cls=Root,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example:\n\n\b\n  flotilla login http://127.0.0.1:8080\n"
     "  flotilla release create demo --env prod --image demo/web:2.0 --watch",
