@@ -10,7 +10,7 @@
 | 4 | timed out: `--timeout` passed, or a request took too long |
 | 5 | unreachable: connection refused, TLS failure, or the service said 503 (retry) |
 | 130 | interrupted (Ctrl-C) |
-| 141 | the output's reader went away (`flotilla logs -f \| head`) |
+| 141 | the output's reader went away (`flotilla logs -f`, piped to `head`) |
 """
 
 from __future__ import annotations
