@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -160,6 +161,21 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.add_middleware(RequestIdMiddleware)
+    if settings.cors_origins:  # outermost: a preflight is answered before anything else runs
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "Last-Event-ID",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-Id"],
+            max_age=600,
+        )
     app.include_router(health.router)
     for router in spec.routers:
         app.include_router(router, prefix="/v1")

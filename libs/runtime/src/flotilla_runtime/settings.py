@@ -52,6 +52,13 @@ class ServiceSettings(BaseSettings):
         description="One log line per request (off: /metrics counts requests, errors are "
         "logged with their request id, and the ingress keeps access logs).",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins whose pages may call this API from a browser (CORS; JSON list, "
+        'e.g. ["https://console.example.com"]): the web console\'s, when it is served from '
+        "another origin. Empty: none. Tokens travel in the Authorization header, never in "
+        "cookies, so no credentials mode is needed.",
+    )
     dev_mode: bool = Field(
         default_factory=dev_mode_from_env,
         description="Development mode: allows the repository's development secrets and keys and "

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from flotilla_contracts import topics
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
@@ -30,6 +31,7 @@ from release_api.manifests.endpoints import router as manifests_router
 from release_api.pods.endpoints import router as pods_router
 from release_api.reads import CachedReads, cache_tags
 from release_api.releases.endpoints import router as releases_router
+from release_api.releases.fleet import router as fleet_router
 from release_api.settings import Settings
 from release_api.workers.rollouts import RolloutRunner
 from release_api.workers.sync_events import on_sync_event
@@ -134,6 +136,7 @@ SPEC = ServiceSpec(
         scale_router,
         manifests_router,
         releases_router,
+        fleet_router,
         pods_router,
         audit_router,
         discovery_router,
@@ -155,7 +158,13 @@ SPEC = ServiceSpec(
 
 
 def create_app(settings: Settings | None = None, *, spec: ServiceSpec = SPEC) -> FastAPI:
-    return create_service_app(spec, settings or Settings())
+    settings = settings or Settings()
+    app = create_service_app(spec, settings)
+    if settings.console_dir:
+        # the console's static files, same origin as this API (hash routes: no fallback needed)
+        console = StaticFiles(directory=settings.console_dir, html=True, check_dir=True)
+        app.mount("/console", console, name="console")
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:

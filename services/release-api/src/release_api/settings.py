@@ -54,3 +54,9 @@ class Settings(FullServiceSettings):
         "signs in with, published by GET /v1/discovery (JSON: client_id, "
         "device_authorization_endpoint, token_endpoint, scope).",
     )
+    console_dir: str | None = Field(
+        None,
+        description="A built web console (console/dist) to serve at /console/ from this origin "
+        "(the local stack sets it; a deployment may serve the files elsewhere and list that "
+        "origin in the other services' CORS_ORIGINS).",
+    )

@@ -13,6 +13,7 @@ from flotilla_cli.common import (
     Session,
     app_argument,
     cols,
+    complete_apps,
     done,
     env_option,
     output_option,
@@ -165,15 +166,28 @@ def release_create(
     watch_release(session, app, str(created["id"]), timeout)
 
 
-@release.command("list", epilog="Example:\n\n\b\n  flotilla release list demo --env prod")
-@app_argument
+@release.command(
+    "list",
+    epilog="Examples:\n\n\b\n  flotilla release list demo --env prod\n"
+    "  flotilla release list --active          # every app's releases in flight",
+)
+@click.argument("app", required=False, shell_complete=complete_apps)
 @env_option(required=False)
+@click.option("--active", is_flag=True, help="Only releases not finished.")
 @click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True)
 @output_option
 @pass_session
-def release_list(session: Session, app: str, env: str | None, limit: int, output: str) -> None:
-    """An app's releases, newest first."""
-    page = session.ops().list_releases(app=app, env=env, limit=limit)
+def release_list(
+    session: Session, app: str | None, env: str | None, active: bool, limit: int, output: str
+) -> None:
+    """An app's releases, or every app's without APP; newest first."""
+    ops = session.ops()
+    if app is None:
+        page = ops.list_fleet_releases(active=active or None, env=env, limit=limit)
+    else:
+        page = ops.list_releases(app=app, env=env, limit=limit)
+        if active:
+            page["items"] = [r for r in page["items"] if not r.get("finished_at")]
     show(page["items"], output, cols(*RELEASE_COLUMNS), items=True)
 
 

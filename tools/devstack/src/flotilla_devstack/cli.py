@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from flotilla_devstack.console import build_console
 from flotilla_devstack.procs import StartError
 from flotilla_devstack.stack import LocalStack, find_root
 
@@ -27,6 +28,13 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def up(args: argparse.Namespace) -> int:
+    console = None
+    if not args.no_console and not args.no_services:
+        try:
+            console = build_console(find_root(), _say)
+        except StartError as exc:
+            _say(f"could not build the web console: {exc}")
+            return 1
     stack = LocalStack(
         state_dir=args.state_dir or find_root() / ".flotilla",
         base_port=args.base_port,
@@ -38,6 +46,7 @@ def up(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         postgres_binaries=args.postgres,
         with_services=not args.no_services,
+        console_dir=console,
         progress=_say,
     )
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -91,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         help="which PostgreSQL binaries (default: the machine's, else embedded)",
     )
     p.add_argument("--no-services", action="store_true", help="only the infrastructure")
+    p.add_argument(
+        "--no-console", action="store_true", help="do not build or serve the web console"
+    )
     args = parser.parse_args(argv)
     return up(args)
 

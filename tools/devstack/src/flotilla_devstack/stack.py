@@ -96,6 +96,9 @@ class LocalStack:
     idcs: dict[str, str] = field(default_factory=lambda: dict(KUBESIM_IDCS))
     """Cluster → its IDC, as the stack registers them (a cluster not named: its own IDC)."""
     environments: tuple[str, ...] = DEMO_ENVIRONMENTS
+    console_dir: Path | None = None
+    """A built web console (flotilla_devstack.console) that release-api serves at /console/;
+    the services then allow its origin (CORS)."""
     app_logs_s: float = 2.0
     """Each running pod writes an application log line this often, to Kafka's logs topic as
     Filebeat would (0: none)."""
@@ -189,6 +192,8 @@ class LocalStack:
         if self.with_services:
             self._start_services()
             self._bootstrap()
+            if self.console_dir:
+                self.urls["console"] = f"{self.urls['release-api']}/console/"
         self.progress(f"stack up in {time.monotonic() - started:.1f} s")
         (self.state_dir / "stack.json").write_text(json.dumps(self.describe(), indent=2) + "\n")
 
@@ -281,11 +286,21 @@ class LocalStack:
                 else {}
             ),
             **({f"{p}PROMETHEUS_URL": self.prometheus.url} if self.prometheus else {}),
+            **(self._console_env(p) if self.console_dir else {}),
             **{
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
                 for s in SERVICES
             },
         }
+
+    def _console_env(self, prefix: str) -> dict[str, str]:
+        """release-api serves the console; every service lets its pages call it (CORS)."""
+        port = self.base_port  # release-api's
+        origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+        env = {f"{prefix}CORS_ORIGINS": json.dumps(origins)}
+        if prefix == "RELEASE_API_":
+            env["RELEASE_API_CONSOLE_DIR"] = str(self.console_dir)
+        return env
 
     def _start_services(self) -> None:
         started: list[tuple[str, str]] = []
@@ -367,7 +382,17 @@ class LocalStack:
                         ],
                     },
                 )
-                if r.status_code not in (201, 409):
+                if r.status_code == 409:
+                    # there from an earlier start, but kubesim starts empty: map it again,
+                    # which creates its namespaces
+                    for c in self.kubesim.clusters:
+                        r = http.put(
+                            f"/v1/environments/{env}/clusters/{c}",
+                            json={"namespace": f"demo-{env}"},
+                        )
+                        if r.status_code >= 400:
+                            break
+                if r.status_code >= 400:
                     raise StartError(f"environment {env}: {r.status_code} {r.text[:300]}")
         self.progress(
             f"registered {len(self.kubesim.clusters)} clusters; environments "
@@ -399,6 +424,8 @@ class LocalStack:
             lines.append(f"  {name.ljust(width)}{url}{suffix}")
         lines += [
             f"  {'logs'.ljust(width)}{self.state_dir / 'logs'}",
+            "  the CLI: ./flotilla cli login http://127.0.0.1:"
+            f"{self.base_port} --user YOU --role admin",
             "  a token: uv run flotilla-token --role admin",
             "Ctrl-C stops everything.",
             "",

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from flotilla_contracts.enums import AppType
+from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
@@ -31,8 +32,12 @@ async def preview_manifests(
     request: Request,
     session: SessionDep,
     _: Viewer,
-    env: Annotated[str, Query(max_length=63)],
-    cluster: Annotated[str, Query(max_length=63)],
+    env: Annotated[
+        str, Query(max_length=NAME_MAX, pattern=NAME_PATTERN, description="A DNS label")
+    ],
+    cluster: Annotated[
+        str, Query(max_length=NAME_MAX, pattern=NAME_PATTERN, description="A DNS label")
+    ],
     registry: RegistryDep,
     settings: SettingsDep,
     image: Annotated[str, Query(max_length=512, description="default: the image released last")]

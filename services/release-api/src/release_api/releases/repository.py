@@ -29,6 +29,21 @@ class ReleaseRepository(Repository[Release]):
             query = query.where(Release.seq < before_seq)
         return list((await self.session.execute(query)).scalars())
 
+    async def fleet_page(
+        self, *, active: bool, env: str | None, before_seq: int | None, limit: int
+    ) -> list[Release]:
+        """Up to `limit` releases of every app, newest first, older than `before_seq`;
+        `active`: only those not finished."""
+        query = select(Release).order_by(Release.seq.desc()).limit(limit)
+        if active:
+            done = [p.value for p in ReleasePhase if p.is_terminal]
+            query = query.where(Release.phase.not_in(done))
+        if env:
+            query = query.where(Release.env == env)
+        if before_seq:
+            query = query.where(Release.seq < before_seq)
+        return list((await self.session.execute(query)).scalars())
+
     async def latest(self, app: str, env: str) -> Release | None:
         """The last release of `app` to `env`, whatever its outcome."""
         query = (

@@ -200,6 +200,22 @@ class ReleaseApi:
             headers={"idempotency-key": idempotency_key},
         )
 
+    def list_fleet_releases(
+        self,
+        *,
+        active: bool | None = None,
+        env: str | None = None,
+        limit: int | None = None,
+        cursor: int | None = None,
+    ) -> Any:
+        """GET /v1/releases: Releases of every app, newest first (active=true: those in flight)"""
+        return self.transport.call(
+            "release-api",
+            "GET",
+            "/v1/releases",
+            query={"active": active, "env": env, "limit": limit, "cursor": cursor},
+        )
+
     def isolate_pod(self, *, app: str, env: str, cluster: str, pod: str) -> Any:
         """POST /v1/apps/{app}/envs/{env}/clusters/{cluster}/pods/{pod}/isolate: Detach a pod from its Deployment and Service; keep it for a post-mortem"""
         return self.transport.call(

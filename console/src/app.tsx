@@ -1,0 +1,100 @@
+// The shell: sign-in, navigation, and hash routes (#/releases/APP/ID, #/apps/NAME, ...), so
+// the static files need no server-side fallback.
+import { useEffect, useState } from "react";
+import {
+  claims,
+  discover,
+  makeClients,
+  type Clients,
+  type Discovery,
+  type Session,
+} from "./client";
+import { AppPage, AppsPage } from "./pages/apps";
+import { ClustersPage } from "./pages/clusters";
+import { DashboardPage } from "./pages/dashboard";
+import { ReleasePage } from "./pages/release";
+import { SignIn } from "./pages/signin";
+import { ErrorBox } from "./ui";
+
+export interface Ctx {
+  session: Session;
+  api: Clients;
+  go: (hash: string) => void;
+}
+
+function useHash(): string {
+  const [hash, setHash] = useState(window.location.hash || "#/");
+  useEffect(() => {
+    const on = () => setHash(window.location.hash || "#/");
+    window.addEventListener("hashchange", on);
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return hash;
+}
+
+export function App() {
+  const [discovery, setDiscovery] = useState<Discovery | null>(null);
+  const [failed, setFailed] = useState<Error | null>(null);
+  const [session, setSession] = useState<Session | null>(null);
+  const hash = useHash();
+  useEffect(() => {
+    discover().then(setDiscovery, setFailed);
+  }, []);
+  if (failed) return <ErrorBox error={failed} />;
+  if (!discovery) return <p aria-busy="true">Loading…</p>;
+  if (!session) {
+    return (
+      <SignIn
+        discovery={discovery}
+        onToken={(token) => setSession({ token, ...claims(token) })}
+      />
+    );
+  }
+  const ctx: Ctx = {
+    session,
+    api: makeClients(discovery, session.token),
+    go: (h) => {
+      window.location.hash = h;
+    },
+  };
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  let page;
+  if (parts[0] === "releases" && parts.length === 3) {
+    page = <ReleasePage ctx={ctx} app={parts[1]} id={parts[2]} />;
+  } else if (parts[0] === "apps" && parts.length === 2) {
+    page = <AppPage ctx={ctx} name={parts[1]} />;
+  } else if (parts[0] === "apps") {
+    page = <AppsPage ctx={ctx} />;
+  } else if (parts[0] === "clusters") {
+    page = <ClustersPage ctx={ctx} />;
+  } else {
+    page = <DashboardPage ctx={ctx} />;
+  }
+  const here = parts[0] ?? "";
+  return (
+    <>
+      <header>
+        <nav aria-label="Main">
+          <strong>Flotilla</strong>
+          <a href="#/" aria-current={here === "" || here === "releases" ? "page" : undefined}>
+            Releases
+          </a>
+          <a href="#/apps" aria-current={here === "apps" ? "page" : undefined}>
+            Applications
+          </a>
+          <a href="#/clusters" aria-current={here === "clusters" ? "page" : undefined}>
+            Clusters
+          </a>
+        </nav>
+        <span className="who">
+          {session.subject} ({session.roles.join(", ") || "no role"}
+          {session.teams.length ? `; ${session.teams.join(", ")}` : ""})
+          <button type="button" onClick={() => setSession(null)}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      <main>{page}</main>
+    </>
+  );
+}

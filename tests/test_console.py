@@ -1,0 +1,209 @@
+"""The web console in a real headless Chromium (Debian's `chromium`, driven by Playwright for
+Python; no browser is downloaded) against a local stack that serves it: a person signs in,
+creates an app, releases it blue-green to three clusters in two IDCs and watches it without
+reloading, promotes it, sees a failed cluster's error, rolls back, drains a node as an admin
+and is refused as a viewer. Screenshots go to the test's directory (and CONSOLE_SCREENSHOTS,
+when set, keeps them: docs/console/ holds one of the dashboard and one of a release)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flotilla_devstack.console import build_console
+from flotilla_devstack.stack import LocalStack, find_root
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# What the machine's closed network needs (the probe's flags): no background connections.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = find_root(Path(__file__))
+
+
+def _browser_or_fail() -> None:
+    if not Path(CHROMIUM).exists():
+        message = "Chromium is missing (Debian: apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path
+) -> Iterator[LocalStack]:
+    _browser_or_fail()
+    console = build_console(ROOT)
+    stack = LocalStack.on_free_ports(
+        tmp_path_factory.mktemp("console-stack"),
+        cache_dir=flotilla_cache_dir,
+        environments=("prod",),
+        console_dir=console,
+    )
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+async def browser(stack: LocalStack) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    kept = os.environ.get("CONSOLE_SCREENSHOTS")
+    return Path(kept) if kept else tmp_path
+
+
+async def sign_in(browser: Any, stack: LocalStack, user: str, role: str, teams: str = "") -> Any:
+    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))  # confirm: yes
+    await page.goto(f"{stack.urls['release-api']}/console/")
+    await page.get_by_label("User").fill(user)
+    await page.get_by_label("Role").select_option(role)
+    await page.get_by_label("Teams (comma-separated)").fill(teams)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("heading", name="Releases in flight").wait_for()
+    return page
+
+
+def cluster_item(page: Any, cluster: str) -> Any:
+    return page.locator(f"li.cluster[data-cluster='{cluster}']")
+
+
+def kubesim_fault(stack: LocalStack, cluster: str, image: str) -> None:
+    assert stack.kubesim is not None
+    sim = stack.kubesim.clusters[cluster]
+    with httpx.Client(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
+        r = c.post(f"{sim.url}/_kubesim/faults", json={"image": image, "fault": "CrashLoopBackOff"})
+        r.raise_for_status()
+
+
+async def test_a_release_from_sign_in_to_rollback(
+    browser: Any, stack: LocalStack, shots: Path
+) -> None:
+    page = await sign_in(browser, stack, "ada", "admin")
+
+    # create an app in the form; a bad body shows the field that is wrong, and changes nothing
+    await page.get_by_role("link", name="Applications").click()
+    form = page.get_by_label("New application (the POST /v1/apps body)")
+    await form.fill('{"name": "Bad Name", "team": "web", "type": "node"}')
+    await page.get_by_role("button", name="Create").click()
+    await page.get_by_role("alert").filter(has_text="Request failed validation").wait_for()
+    assert await page.get_by_role("alert").locator("code", has_text="body.name").is_visible()
+    body = (
+        '{"name": "web", "team": "web", "type": "node", "replicas": {"prod": 2},'
+        ' "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},'
+        ' "pod_annotations": {"kubesim.flotilla.io/ready-after-seconds": "1"}}'
+    )
+    await form.fill(body)
+    await page.get_by_role("button", name="Create").click()
+    await page.get_by_role("heading", name="web").wait_for()
+
+    # first release (rolling), then blue-green promoted by hand
+    await page.get_by_label("Image").fill("web/app:1.0")
+    await page.get_by_role("button", name="Release", exact=True).click()
+    await page.locator("h1 .phase-succeeded").wait_for(timeout=60_000)
+    await page.get_by_role("link", name="Applications").click()
+    await page.get_by_role("link", name="web").click()
+    await page.get_by_label("Image").fill("web/app:2.0")
+    await page.get_by_label("Strategy").select_option("blue-green")
+    await page.get_by_label("promote by hand").check()
+    await page.get_by_role("button", name="Release", exact=True).click()
+
+    # the page follows the release without a reload: every cluster reaches waiting-promote
+    await page.get_by_role("heading", name="Wave 1: all").wait_for()
+    for idc in ("IDC idc-a", "IDC idc-b"):
+        assert await page.get_by_role("heading", name=idc).is_visible()
+    for cluster in ("idc-a-1", "idc-a-2", "idc-b-1"):
+        await cluster_item(page, cluster).locator(".phase-waiting-promote").wait_for(timeout=60_000)
+    assert "pods 2/2" in await cluster_item(page, "idc-a-1").inner_text()
+    await page.get_by_role("button", name="Promote").click()
+    await page.locator("h1 .phase-succeeded").wait_for(timeout=60_000)
+    await cluster_item(page, "idc-b-1").get_by_text("ingress 2/2").wait_for(timeout=15_000)
+    await page.screenshot(path=str(shots / "release.png"), full_page=True)
+    good_release = page.url
+
+    # the dashboard lists it
+    await page.get_by_role("link", name="Releases").click()
+    await page.get_by_role("cell", name="web/app:2.0").first.wait_for()
+    await page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+
+    # a version that cannot start in one cluster: its error is on the release page
+    kubesim_fault(stack, "idc-b-1", "web/app:3.0")
+    await page.get_by_role("link", name="Applications").click()
+    await page.get_by_role("link", name="web").click()
+    await page.get_by_label("Image").fill("web/app:3.0")
+    await page.get_by_role("button", name="Release", exact=True).click()
+    await page.locator("h1 .phase-partially-failed").wait_for(timeout=120_000)
+    error = cluster_item(page, "idc-b-1").locator(".cluster-error")
+    assert "pods cannot start" in await error.inner_text()
+    assert await cluster_item(page, "idc-a-1").locator(".cluster-error").count() == 0
+
+    # roll back to 2.0 from its page
+    await page.goto(good_release)
+    await page.get_by_role("button", name="Roll back to this release").click()
+    await page.get_by_text("web/app:2.0").first.wait_for()
+    await page.locator("h1 .phase-rolled-back").wait_for(timeout=60_000)
+    await page.close()
+
+
+async def test_nodes_drain_for_admins_only(browser: Any, stack: LocalStack) -> None:
+    page = await sign_in(browser, stack, "ada", "admin")
+    await page.get_by_role("link", name="Clusters").click()
+    await page.get_by_role("button", name="idc-a-2").click()
+    row = page.locator("tr[data-node='idc-a-2-node-1']")
+    await row.get_by_role("button", name="Drain").click()
+    await row.get_by_text("no (cordoned)").wait_for(timeout=60_000)
+    await row.get_by_role("button", name="Uncordon").click()
+    await row.get_by_text("yes", exact=True).first.wait_for()
+    await page.close()
+
+    viewer = await sign_in(browser, stack, "victor", "viewer")
+    await viewer.get_by_role("link", name="Clusters").click()
+    await viewer.get_by_role("button", name="idc-a-2").click()
+    drain = viewer.locator("tr[data-node='idc-a-2-node-1']").get_by_role("button", name="Drain")
+    assert await drain.is_disabled()
+    assert await drain.get_attribute("title") == "only admins change nodes"
+    await viewer.close()
+
+
+def test_the_generated_client_is_current(tmp_path: Path) -> None:
+    """console/src/api/*.ts are what openapi-typescript makes of the services' documents."""
+    build_console(ROOT)  # node_modules
+    subprocess.run([sys.executable, str(ROOT / "console/scripts/openapi.py")], check=True)
+    done = subprocess.run(
+        ["node", "scripts/generate-types.mjs", "--check"],
+        cwd=ROOT / "console",
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
