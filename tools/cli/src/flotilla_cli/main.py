@@ -7,6 +7,7 @@ Only click is imported at start; httpx, Rich and YAML load when a command needs 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
@@ -101,6 +102,9 @@ def completion(shell: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; a CliError is printed as one line (plus hints) and becomes the exit code."""
+    # Ctrl-C is KeyboardInterrupt (130) even when started with SIGINT ignored (a background
+    # job of a non-interactive shell, where CI runs us): a follow must stop when told
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         cli.main(args=argv, prog_name="flotilla", standalone_mode=False)
     except CliError as exc:

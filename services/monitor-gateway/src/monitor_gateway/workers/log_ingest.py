@@ -37,6 +37,7 @@ from prometheus_client import Counter, Histogram
 
 from flotilla_runtime.kafka import start_or_stop
 from flotilla_runtime.settings import KafkaSettings
+from flotilla_runtime.transient import outage
 from monitor_gateway.logs import store
 from monitor_gateway.logs.fetch import Fetched, RawFetcher
 from monitor_gateway.logs.filebeat import COLUMNS
@@ -154,10 +155,17 @@ class LogIngest:
                     await self._member(fetcher)
                 finally:
                     await fetcher.stop()
-            except (KafkaError, OSError, asyncpg.PostgresError) as exc:
-                # Nothing of the failed batch was stored; after the restart the stored offsets
-                # bring the consumer back to exactly where it was.
-                log.warning("log_ingest_restarting", error=repr(exc)[:300])
+            except Exception as exc:
+                # The broker or the database away (flotilla_runtime.transient's judgement: a
+                # connection closed under a batch is one too; tests/faults found it): nothing
+                # of the failed batch was stored, and after the restart the stored offsets
+                # bring the consumer back to exactly where it was. Anything else is a fault
+                # and stops the worker
+                # (every Kafka error: a rebalance's too)
+                away = "broker" if isinstance(exc, KafkaError) else outage(exc)
+                if away is None:
+                    raise
+                log.warning("log_ingest_restarting", dependency=away, error=repr(exc)[:300])
                 await asyncio.sleep(1.0)
 
     async def _member(self, fetcher: RawFetcher) -> None:
