@@ -47,6 +47,8 @@ export function follow(
             } catch {
               /* not JSON: handed over as text */
             }
+            // a mark per event: bench/console_metrics.py times event → DOM from it
+            if (id !== null) performance.mark(`sse:${id}`);
             onEvent({ id, event: kind, data: payload });
           }
           kind = "message";

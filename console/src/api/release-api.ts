@@ -2902,7 +2902,9 @@ export interface operations {
     previewManifests: {
         parameters: {
             query: {
+                /** @description A DNS label */
                 env: string;
+                /** @description A DNS label */
                 cluster: string;
                 image?: string | null;
                 debug?: boolean;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flotilla_contracts.plans import FreezeWindow
 from flotilla_runtime.freeze import in_force, problem
@@ -26,6 +26,23 @@ def test_a_window_is_in_force_from_its_start_for_its_duration_in_its_time_zone()
     assert in_force([WEEKEND], datetime(2026, 12, 6, 12, 0, tzinfo=UTC)) is not None
     assert in_force([WEEKEND], datetime(2026, 12, 7, 7, 0, tzinfo=UTC)) is None
     assert "weekend" in frozen.describe()
+
+
+def test_the_last_second_of_a_minute_is_inside_a_window_that_started_at_its_first() -> None:
+    # CI found it: at hh:mm:59.7 the latest start looked like the next minute's (after `at`).
+    every_minute = FreezeWindow(name="incident", cron="* * * * *", duration_s=3600, reason="x")
+    for at in (
+        datetime(2026, 12, 5, 2, 54, 59, 735859, tzinfo=UTC),
+        datetime(2026, 12, 5, 2, 55, 0, tzinfo=UTC),
+        datetime(2026, 12, 5, 2, 55, 0, 1, tzinfo=UTC),
+    ):
+        frozen = in_force([every_minute], at)
+        assert frozen is not None, at
+        assert frozen.until - at <= timedelta(hours=1)
+    sharp = FreezeWindow(name="noon", cron="0 12 * * *", duration_s=60, reason="x")
+    assert in_force([sharp], datetime(2026, 12, 5, 11, 59, 59, 999999, tzinfo=UTC)) is None
+    assert in_force([sharp], datetime(2026, 12, 5, 12, 0, 59, 999999, tzinfo=UTC)) is not None
+    assert in_force([sharp], datetime(2026, 12, 5, 12, 1, 0, tzinfo=UTC)) is None
 
 
 def test_of_two_windows_in_force_the_later_end_counts() -> None:

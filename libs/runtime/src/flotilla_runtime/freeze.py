@@ -59,8 +59,11 @@ def in_force(windows: Sequence[FreezeWindow], at: datetime) -> Frozen | None:
             continue
         zone = ZoneInfo(window.timezone)
         local = at.astimezone(zone)
-        # The latest start at or before `at` (reverse iteration yields times before its start).
-        started = next(CronSim(window.cron, local + timedelta(seconds=1), reverse=True), None)
+        # The latest start at or before `at`: reverse iteration yields times strictly before
+        # its start, so it starts at the next whole second. (Not `local + 1 s`: in the last
+        # second of a minute that is the next minute, and a start there is after `at`.)
+        after = local.replace(microsecond=0) + timedelta(seconds=1)
+        started = next(CronSim(window.cron, after, reverse=True), None)
         if started is None:
             continue
         ends = started + timedelta(seconds=window.duration_s)

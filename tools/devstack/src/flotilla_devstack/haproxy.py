@@ -33,26 +33,26 @@ class HAProxyProcess:
         self.name = name
         self.port = port or free_port()
         self.config_dir = directory / "config"
-        self.socket = directory / "admin.sock"
-        self.master_socket = directory / "master.sock"
+        self.socket = self._socket("admin.sock")
+        self.master_socket = self._socket("master.sock")
+        self.traffic_socket = self._socket("traffic.sock")
         self._proc: ManagedProcess | None = None
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    @property
-    def traffic_socket(self) -> Path:
-        """Where HAProxy logs each request for k8s-sync: beside the runtime socket, or — test
-        directories are deep, and HAProxy takes at most 97 bytes — a short directory in /tmp
+    def _socket(self, name: str) -> Path:
+        """A unix socket HAProxy binds: in this instance's directory, or — test directories
+        are deep, and HAProxy takes a path of at most 97 bytes — in a short directory in /tmp
         named after this one."""
-        beside = self.directory / "traffic.sock"
+        beside = self.directory / name
         if len(str(beside).encode()) <= 97:
             return beside
         digest = hashlib.sha256(str(self.directory).encode()).hexdigest()[:12]
         short = Path(tempfile.gettempdir()) / f"flotilla-{digest}"
         short.mkdir(mode=0o700, exist_ok=True)
-        return short / "traffic.sock"
+        return short / name
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
 
     def ingress_settings(self) -> dict[str, Any]:
         return {
