@@ -127,12 +127,16 @@ def main(quick: bool) -> None:
                     with httpx.Client(
                         base_url=base, headers=stack.admin_headers(), timeout=30
                     ) as api:
-                        created = api.post(
+                        answer = api.post(
                             "/v1/apps/bench/releases",
                             json={"image": f"bench/app:{n}", "env": "prod"},
-                        ).json()
+                        )
+                        if answer.status_code != 202:
+                            raise SystemExit(f"release {n}: {answer.status_code} {answer.text}")
+                        created = answer.json()
                     page.goto(f"{base}/console/#/releases/bench/{created['id']}")
                     page.evaluate(OBSERVE)
+                    page.get_by_text(created["id"]).wait_for()
                     page.locator("h1 .phase-succeeded").wait_for(timeout=60_000)
                     page.wait_for_timeout(500)
                     lags += page.evaluate("window.__lat")

@@ -60,7 +60,7 @@ export function App() {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   let page;
   if (parts[0] === "releases" && parts.length === 3) {
-    page = <ReleasePage ctx={ctx} app={parts[1]} id={parts[2]} />;
+    page = <ReleasePage key={parts[2]} ctx={ctx} app={parts[1]} id={parts[2]} />;
   } else if (parts[0] === "apps" && parts.length === 2) {
     page = <AppPage ctx={ctx} name={parts[1]} />;
   } else if (parts[0] === "apps") {
