@@ -27,19 +27,9 @@ import httpx
 from _stack import report
 from playwright.sync_api import sync_playwright
 
-from flotilla_devstack.console import build_console
+from flotilla_devstack.console import CHROMIUM, CHROMIUM_ARGS, build_console
 from flotilla_devstack.stack import LocalStack, find_root
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OBSERVE = """
 window.__lat = [];
 if (!window.__observing) window.__observing = new MutationObserver((records) => {
@@ -96,7 +86,7 @@ def main(quick: bool) -> None:
                 r.raise_for_status()
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
                 )
                 fcps = []
                 blanks = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import ssl
 import subprocess
 import sys
@@ -20,23 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from flotilla_devstack.console import build_console
+from flotilla_devstack.console import CHROMIUM, CHROMIUM_ARGS, build_console
 from flotilla_devstack.stack import LocalStack, find_root
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# What the machine's closed network needs (the probe's flags): no background connections.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = find_root(Path(__file__))
 
 
@@ -72,7 +59,9 @@ async def browser(stack: LocalStack) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=list(CHROMIUM_ARGS)
+        )
         yield chromium
         await chromium.close()
 

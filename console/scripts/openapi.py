@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-SERVICES = ("release-api", "cluster-registry", "k8s-sync", "monitor-gateway")
+from flotilla_devstack.openapi import documents
+
 TARGET = Path(__file__).resolve().parents[1] / "openapi"
-
-
-def documents() -> dict[str, str]:
-    scripts = Path(sys.executable).parent
-    out = {}
-    for service in SERVICES:
-        done = subprocess.run(
-            [str(scripts / f"flotilla-{service}"), "openapi"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out[f"{service}.json"] = json.dumps(json.loads(done.stdout), indent=2) + "\n"
-    return out
 
 
 def main() -> int:
     argparse.ArgumentParser(description=__doc__).parse_args()
     TARGET.mkdir(exist_ok=True)
-    for name, text in documents().items():
-        (TARGET / name).write_text(text)
+    for service, document in documents().items():
+        (TARGET / f"{service}.json").write_text(json.dumps(document, indent=2) + "\n")
     return 0
 
 

@@ -12,7 +12,6 @@ so mypy holds every call in the CLI to the documents. An operation that answers
 from __future__ import annotations
 
 import argparse
-import json
 import keyword
 import re
 import subprocess
@@ -20,24 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flotilla_devstack.openapi import documents
+
 TARGET = Path(__file__).parent / "src" / "flotilla_cli" / "operations"
-SERVICES = ("release-api", "cluster-registry", "k8s-sync", "monitor-gateway")
-
-
-def documents() -> dict[str, dict[str, Any]]:
-    """Each service's document, as its console script prints it (`flotilla-<service> openapi`:
-    the CLI's build reads the services' published contract, it does not import them)."""
-    scripts = Path(sys.executable).parent
-    out = {}
-    for service in SERVICES:
-        done = subprocess.run(
-            [str(scripts / f"flotilla-{service}"), "openapi"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out[service] = json.loads(done.stdout)
-    return out
 
 
 def snake(name: str) -> str:

@@ -14,6 +14,18 @@ from pathlib import Path
 
 from flotilla_devstack.procs import StartError
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's; never downloaded
+# What this machine's closed network needs (no background connections), headless, as root.
+CHROMIUM_ARGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 SOURCES = (
     "src",
     "index.html",
