@@ -129,7 +129,37 @@ def test_compose_has_every_component_and_service_port() -> None:
 def test_dockerfiles_are_multi_stage_and_non_root() -> None:
     for name, port in PORTS.items():
         text = (ROOT / "services" / name / "Dockerfile").read_text()
-        assert text.count("FROM ") == 2
+        # build, (release-api: the console,) then the runtime image
+        assert text.count("FROM ") == (3 if name == "release-api" else 2)
+        final = [line for line in text.splitlines() if line.startswith("FROM ")][-1]
+        assert final.startswith("FROM python:3.11-slim")  # the image that runs is the slim one
         assert "USER 10001" in text
         assert f"EXPOSE {port}" in text
         assert f'ENTRYPOINT ["flotilla-{name}"]' in text
+
+
+def test_the_console_is_served_by_release_api_and_allowed_by_the_others() -> None:
+    """release-api's image carries the built console (same origin as its API); the other
+    services allow that origin (CORS), in the prod overlay and in docker-compose; discovery
+    tells the browser where they are, and how to sign in, with settings that parse."""
+    from release_api.settings import BrowserLogin, DeviceFlow
+
+    dockerfile = (ROOT / "services/release-api/Dockerfile").read_text()
+    assert "npm ci" in dockerfile
+    assert "COPY --from=console /console/dist /app/console" in dockerfile
+    assert "RELEASE_API_CONSOLE_DIR=/app/console" in dockerfile
+
+    config = next(d for d in render("prod") if d["kind"] == "ConfigMap")["data"]
+    public = json.loads(config["PUBLIC_URLS"])
+    assert set(public) == set(PORTS)
+    assert json.loads(config["CORS_ORIGINS"]) == [public["release-api"]]
+    BrowserLogin.model_validate_json(config["BROWSER_LOGIN"])
+    DeviceFlow.model_validate_json(config["DEVICE_FLOW"])
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    urls = json.loads(services["release-api"]["environment"]["RELEASE_API_PUBLIC_URLS"])
+    assert {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()} == PORTS
+    for name in ("cluster-registry", "k8s-sync", "monitor-gateway"):
+        prefix = name.upper().replace("-", "_")
+        origins = json.loads(services[name]["environment"][f"{prefix}_CORS_ORIGINS"])
+        assert origins == [urls["release-api"]]

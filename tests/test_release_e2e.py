@@ -41,7 +41,9 @@ async def test_bad_inputs_and_bad_hostnames_are_refused_and_change_nothing(world
     http = world.release
     r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "app_yaml": "stack: ["})
     assert r.status_code == 422, r.text
-    assert r.json()["type"].endswith("invalid-app-spec")
+    (error,) = r.json()["errors"]  # on the field, like any other invalid value
+    assert error["loc"] == "body.app_yaml"
+    assert "app.yaml is not valid YAML" in error["msg"]
     r = await http.post("/v1/apps", headers=DEV, json={**APP_BODY, "replicas": {ENV: -1}})
     assert r.status_code == 422, r.text
     r = await http.post("/v1/apps", headers=OTHER_DEV, json=APP_BODY)
@@ -63,14 +65,14 @@ async def test_bad_inputs_and_bad_hostnames_are_refused_and_change_nothing(world
         )
         assert r.status_code == 422, r.text
         assert why in r.text
-        assert any(e["field"].startswith("hosts") for e in r.json()["errors"]), r.text
+        assert any(e["loc"].startswith("body.hosts") for e in r.json()["errors"]), r.text
 
     # Another app's Secret (every team shares the namespace) and annotations that change how
     # Kubernetes runs the pod are refused, naming what is wrong.
     secret = {**APP_BODY, "config_refs": [{"kind": "secret", "name": "payments-db"}]}
     r = await http.post("/v1/apps", headers=DEV, json=secret)
     assert r.status_code == 422, r.text
-    assert r.json()["errors"][0]["field"] == "config_refs.0.name"
+    assert r.json()["errors"][0]["loc"] == "body.config_refs.0.name"
     for key in (
         "container.apparmor.security.beta.kubernetes.io/app",
         "seccomp.security.alpha.kubernetes.io/pod",
@@ -99,7 +101,11 @@ async def test_a_brand_new_app_is_routed_by_host_and_header_on_both_instances(
     )
     assert clash.status_code == 422, clash.text
     assert clash.json()["errors"] == [
-        {"field": "hosts.test", "message": "'fresh.example.com' is routed to fresh (prod) already"}
+        {
+            "loc": "body.hosts.test",
+            "msg": "'fresh.example.com' is routed to fresh (prod) already",
+            "type": "value_error",
+        }
     ]
     r = await http.post(
         "/v1/apps/fresh/releases", headers=DEV, json={"image": "f/app:1", "env": ENV}

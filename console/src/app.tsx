@@ -1,6 +1,6 @@
 // The shell: sign-in, navigation, and hash routes (#/releases/APP/ID, #/apps/NAME, ...), so
 // the static files need no server-side fallback.
-import { useEffect, useState } from "react";
+import { Suspense, lazy, useEffect, useState } from "react";
 import {
   claims,
   discover,
@@ -10,11 +10,16 @@ import {
   type Session,
 } from "./client";
 import { AppPage, AppsPage } from "./pages/apps";
+import { AuditPage } from "./pages/audit";
 import { ClustersPage } from "./pages/clusters";
 import { DashboardPage } from "./pages/dashboard";
 import { ReleasePage } from "./pages/release";
 import { SignIn } from "./pages/signin";
+import { finishLogin } from "./oidc";
 import { ErrorBox } from "./ui";
+
+// The charts' library is loaded with the page that draws them, not with the dashboard.
+const ObservePage = lazy(() => import("./pages/observe").then((m) => ({ default: m.ObservePage })));
 
 export interface Ctx {
   session: Session;
@@ -36,9 +41,20 @@ export function App() {
   const [discovery, setDiscovery] = useState<Discovery | null>(null);
   const [failed, setFailed] = useState<Error | null>(null);
   const [session, setSession] = useState<Session | null>(null);
+  const [loginError, setLoginError] = useState<Error | null>(null);
   const hash = useHash();
   useEffect(() => {
-    discover().then(setDiscovery, setFailed);
+    discover()
+      .then(async (found) => {
+        // back from the identity provider? then its code becomes this session's token
+        const token = await finishLogin(found.auth.browser_login).catch((e: Error) => {
+          setLoginError(e);
+          return null;
+        });
+        if (token) setSession({ token, ...claims(token) });
+        setDiscovery(found);
+      })
+      .catch(setFailed);
   }, []);
   if (failed) return <ErrorBox error={failed} />;
   if (!discovery) return <p aria-busy="true">Loading…</p>;
@@ -46,6 +62,7 @@ export function App() {
     return (
       <SignIn
         discovery={discovery}
+        error={loginError}
         onToken={(token) => setSession({ token, ...claims(token) })}
       />
     );
@@ -61,12 +78,16 @@ export function App() {
   let page;
   if (parts[0] === "releases" && parts.length === 3) {
     page = <ReleasePage key={parts[2]} ctx={ctx} app={parts[1]} id={parts[2]} />;
+  } else if (parts[0] === "apps" && parts.length === 3 && parts[2] === "observe") {
+    page = <ObservePage key={parts[1]} ctx={ctx} name={parts[1]} />;
   } else if (parts[0] === "apps" && parts.length === 2) {
-    page = <AppPage ctx={ctx} name={parts[1]} />;
+    page = <AppPage key={parts[1]} ctx={ctx} name={parts[1]} />;
   } else if (parts[0] === "apps") {
     page = <AppsPage ctx={ctx} />;
   } else if (parts[0] === "clusters") {
     page = <ClustersPage ctx={ctx} />;
+  } else if (parts[0] === "audit") {
+    page = <AuditPage ctx={ctx} />;
   } else {
     page = <DashboardPage ctx={ctx} />;
   }
@@ -85,6 +106,9 @@ export function App() {
           <a href="#/clusters" aria-current={here === "clusters" ? "page" : undefined}>
             Clusters
           </a>
+          <a href="#/audit" aria-current={here === "audit" ? "page" : undefined}>
+            Audit
+          </a>
         </nav>
         <span className="who">
           {session.subject} ({session.roles.join(", ") || "no role"}
@@ -94,7 +118,9 @@ export function App() {
           </button>
         </span>
       </header>
-      <main>{page}</main>
+      <main>
+        <Suspense fallback={<p aria-busy="true">Loading…</p>}>{page}</Suspense>
+      </main>
     </>
   );
 }

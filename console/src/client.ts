@@ -13,6 +13,12 @@ export type ClusterOut = Registry["schemas"]["ClusterOut"];
 export type NodeOut = Registry["schemas"]["NodeOut"];
 export type EnvironmentOut = Registry["schemas"]["EnvironmentOut"];
 export type AlertOut = Monitor["schemas"]["AlertOut"];
+export type MetricOut =
+  MonitorPaths["/v1/apps/{app}/metrics"]["get"]["responses"]["200"]["content"]["application/json"];
+export type LogLine = Monitor["schemas"]["LogLine"];
+export type AuditEntry = Release["schemas"]["AuditEntryOut"];
+export type AuditPage = Release["schemas"]["AuditPage"];
+export type Deployed = Release["schemas"]["DeployedOut"];
 export type Discovery =
   ReleasePaths["/v1/discovery"]["get"]["responses"]["200"]["content"]["application/json"];
 

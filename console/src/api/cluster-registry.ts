@@ -506,7 +506,21 @@ export interface components {
              */
             four_eyes: boolean;
         };
-        /** AuditEntryOut */
+        /**
+         * AuditEntryOut
+         * @example {
+         *       "action": "release.rollback",
+         *       "actor": "ada",
+         *       "at": "2026-12-05T09:30:00Z",
+         *       "detail": {
+         *         "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+         *       },
+         *       "id": 1042,
+         *       "outcome": "ok",
+         *       "request_id": "9f1c2e7a4b5d",
+         *       "target": "shop"
+         *     }
+         */
         AuditEntryOut: {
             /** Id */
             id: number;
@@ -626,7 +640,42 @@ export interface components {
              */
             no_data: "passed" | "inconclusive" | "failed";
         };
-        /** ClusterCapacity */
+        /**
+         * ClusterCapacity
+         * @example {
+         *       "cluster": "idc-a-1",
+         *       "cpu": {
+         *         "allocatable": 46.5,
+         *         "requested": 31.2
+         *       },
+         *       "idc": "idc-a",
+         *       "memory": {
+         *         "allocatable": 190000000000,
+         *         "requested": 120000000000
+         *       },
+         *       "nodes": [
+         *         {
+         *           "cpu": {
+         *             "allocatable": 15.5,
+         *             "requested": 10.4
+         *           },
+         *           "memory": {
+         *             "allocatable": 64000000000,
+         *             "requested": 41000000000
+         *           },
+         *           "node": "idc-a-1-node-1",
+         *           "pods": {
+         *             "allocatable": 110,
+         *             "requested": 47
+         *           }
+         *         }
+         *       ],
+         *       "pods": {
+         *         "allocatable": 330,
+         *         "requested": 141
+         *       }
+         *     }
+         */
         ClusterCapacity: {
             /** Cluster */
             cluster: string;
@@ -728,7 +777,32 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** ClusterOut */
+        /**
+         * ClusterOut
+         * @example {
+         *       "api_server": "https://10.0.0.10:6443",
+         *       "created_at": "2026-11-02T08:00:00Z",
+         *       "environments": [
+         *         {
+         *           "environment": "prod",
+         *           "namespace": "shop-prod"
+         *         }
+         *       ],
+         *       "idc": "idc-a",
+         *       "kubernetes_version": "v1.34.4",
+         *       "labels": {
+         *         "tier": "gold"
+         *       },
+         *       "last_seen_at": "2026-12-05T09:30:00Z",
+         *       "latency_ms": 4.2,
+         *       "name": "idc-a-1",
+         *       "node_count": 12,
+         *       "provider": "self-built",
+         *       "revision": 3,
+         *       "status": "ready",
+         *       "updated_at": "2026-12-05T09:30:00Z"
+         *     }
+         */
         ClusterOut: {
             /** Name */
             name: string;
@@ -843,7 +917,22 @@ export interface components {
             /** Credentials */
             credentials: components["schemas"]["KubeconfigCredentials"] | components["schemas"]["TokenCredentials"];
         };
-        /** DrainReport */
+        /**
+         * DrainReport
+         * @example {
+         *       "completed": true,
+         *       "elapsed_s": 12.4,
+         *       "node": "idc-a-1-node-1",
+         *       "pods": [
+         *         {
+         *           "message": "",
+         *           "namespace": "shop-prod",
+         *           "outcome": "evicted",
+         *           "pod": "shop-7d9f-abcde"
+         *         }
+         *       ]
+         *     }
+         */
         DrainReport: {
             /** Node */
             node: string;
@@ -909,7 +998,56 @@ export interface components {
             /** @description who may do what here (default: open) */
             policy?: components["schemas"]["EnvironmentPolicy"];
         };
-        /** EnvironmentOut */
+        /**
+         * EnvironmentOut
+         * @example {
+         *       "clusters": [
+         *         {
+         *           "cluster": "idc-a-prod",
+         *           "namespace": "prod"
+         *         },
+         *         {
+         *           "cluster": "idc-b-prod",
+         *           "namespace": "prod"
+         *         }
+         *       ],
+         *       "created_at": "2026-12-05T09:30:00Z",
+         *       "description": "Production",
+         *       "name": "prod",
+         *       "policy": {
+         *         "approval": {
+         *           "by": {
+         *             "role": "developer",
+         *             "teams": []
+         *           },
+         *           "four_eyes": true,
+         *           "required": false
+         *         },
+         *         "control": {
+         *           "role": "developer",
+         *           "teams": []
+         *         },
+         *         "freeze_windows": [],
+         *         "isolate": {
+         *           "role": "developer",
+         *           "teams": []
+         *         },
+         *         "release": {
+         *           "role": "developer",
+         *           "teams": []
+         *         },
+         *         "rollback": {
+         *           "role": "developer",
+         *           "teams": []
+         *         },
+         *         "scale": {
+         *           "role": "developer",
+         *           "teams": []
+         *         }
+         *       },
+         *       "revision": 1
+         *     }
+         */
         EnvironmentOut: {
             /** Name */
             name: string;
@@ -1062,7 +1200,29 @@ export interface components {
          * @enum {string}
          */
         Gate: "auto" | "approval";
-        /** IdcCapacity */
+        /**
+         * IdcCapacity
+         * @example {
+         *       "clusters": [
+         *         "idc-a-1",
+         *         "idc-a-2"
+         *       ],
+         *       "cpu": {
+         *         "allocatable": 93,
+         *         "requested": 60.1
+         *       },
+         *       "idc": "idc-a",
+         *       "memory": {
+         *         "allocatable": 380000000000,
+         *         "requested": 230000000000
+         *       },
+         *       "pods": {
+         *         "allocatable": 660,
+         *         "requested": 280
+         *       },
+         *       "unreachable": []
+         *     }
+         */
         IdcCapacity: {
             /** Idc */
             idc: string;
@@ -1120,7 +1280,34 @@ export interface components {
             memory: components["schemas"]["ResourceUse"];
             pods: components["schemas"]["ResourceUse"];
         };
-        /** NodeOut */
+        /**
+         * NodeOut
+         * @example {
+         *       "allocatable": {
+         *         "cpu": "15500m",
+         *         "memory": "62Gi",
+         *         "pods": "110"
+         *       },
+         *       "capacity": {
+         *         "cpu": "16",
+         *         "memory": "64Gi",
+         *         "pods": "110"
+         *       },
+         *       "kubelet_version": "v1.34.4",
+         *       "labels": {
+         *         "kubernetes.io/hostname": "idc-a-1-node-1",
+         *         "tier": "gold"
+         *       },
+         *       "name": "idc-a-1-node-1",
+         *       "pods": 23,
+         *       "ready": true,
+         *       "roles": [
+         *         "worker"
+         *       ],
+         *       "taints": [],
+         *       "unschedulable": false
+         *     }
+         */
         NodeOut: {
             /** Name */
             name: string;
@@ -1495,13 +1682,17 @@ export interface operations {
             query?: {
                 /** @description A DNS label */
                 idc?: string | null;
+                /** @description only clusters of this provider */
                 provider?: components["schemas"]["ClusterProvider"] | null;
+                /** @description only clusters in this state */
                 status?: components["schemas"]["ClusterStatus"] | null;
                 /** @description A DNS label */
                 environment?: string | null;
                 /** @description key=value; repeat to AND */
                 label?: string[] | null;
+                /** @description at most this many per page */
                 limit?: number;
+                /** @description a next_cursor */
                 cursor?: string | null;
             };
             header?: never;
@@ -1516,6 +1707,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "provider": "self-built",
+                     *           "api_server": "https://10.0.0.10:6443",
+                     *           "labels": {
+                     *             "tier": "gold"
+                     *           },
+                     *           "status": "ready",
+                     *           "status_reason": null,
+                     *           "last_seen_at": "2026-12-05T09:30:00Z",
+                     *           "latency_ms": 4.2,
+                     *           "kubernetes_version": "v1.34.4",
+                     *           "node_count": 12,
+                     *           "environments": [
+                     *             {
+                     *               "environment": "prod",
+                     *               "namespace": "shop-prod"
+                     *             }
+                     *           ],
+                     *           "revision": 3,
+                     *           "created_at": "2026-11-02T08:00:00Z",
+                     *           "updated_at": "2026-12-05T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterPage"];
                 };
             };
@@ -1538,6 +1760,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1634,6 +1858,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1665,9 +1891,39 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "idc-a-1",
+                     *       "idc": "idc-a",
+                     *       "provider": "self-built",
+                     *       "api_server": "https://10.0.0.10:6443",
+                     *       "labels": {
+                     *         "tier": "gold"
+                     *       },
+                     *       "status": "ready",
+                     *       "status_reason": null,
+                     *       "last_seen_at": "2026-12-05T09:30:00Z",
+                     *       "latency_ms": 4.2,
+                     *       "kubernetes_version": "v1.34.4",
+                     *       "node_count": 12,
+                     *       "environments": [
+                     *         {
+                     *           "environment": "prod",
+                     *           "namespace": "shop-prod"
+                     *         }
+                     *       ],
+                     *       "revision": 3,
+                     *       "created_at": "2026-11-02T08:00:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterOut"];
                 };
             };
@@ -1690,6 +1946,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1793,6 +2051,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1823,9 +2083,37 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "idc-a-1",
+                     *       "idc": "idc-a",
+                     *       "provider": "self-built",
+                     *       "api_server": "https://10.0.0.10:6443",
+                     *       "labels": {
+                     *         "tier": "gold"
+                     *       },
+                     *       "status": "ready",
+                     *       "status_reason": null,
+                     *       "last_seen_at": "2026-12-05T09:30:00Z",
+                     *       "latency_ms": 4.2,
+                     *       "kubernetes_version": "v1.34.4",
+                     *       "node_count": 12,
+                     *       "environments": [
+                     *         {
+                     *           "environment": "prod",
+                     *           "namespace": "shop-prod"
+                     *         }
+                     *       ],
+                     *       "revision": 3,
+                     *       "created_at": "2026-11-02T08:00:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterOut"];
                 };
             };
@@ -1848,6 +2136,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,6 +2234,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1962,6 +2254,7 @@ export interface operations {
     deregisterCluster: {
         parameters: {
             query?: {
+                /** @description deregister even while environments still map the cluster */
                 force?: boolean;
             };
             header?: never;
@@ -1999,6 +2292,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2095,6 +2390,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2132,9 +2429,37 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "idc-a-1",
+                     *       "idc": "idc-a",
+                     *       "provider": "self-built",
+                     *       "api_server": "https://10.0.0.10:6443",
+                     *       "labels": {
+                     *         "tier": "gold"
+                     *       },
+                     *       "status": "ready",
+                     *       "status_reason": null,
+                     *       "last_seen_at": "2026-12-05T09:30:00Z",
+                     *       "latency_ms": 4.2,
+                     *       "kubernetes_version": "v1.34.4",
+                     *       "node_count": 12,
+                     *       "environments": [
+                     *         {
+                     *           "environment": "prod",
+                     *           "namespace": "shop-prod"
+                     *         }
+                     *       ],
+                     *       "revision": 3,
+                     *       "created_at": "2026-11-02T08:00:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterOut"];
                 };
             };
@@ -2157,6 +2482,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2276,6 +2603,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2313,9 +2642,37 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "idc-a-1",
+                     *       "idc": "idc-a",
+                     *       "provider": "self-built",
+                     *       "api_server": "https://10.0.0.10:6443",
+                     *       "labels": {
+                     *         "tier": "gold"
+                     *       },
+                     *       "status": "ready",
+                     *       "status_reason": null,
+                     *       "last_seen_at": "2026-12-05T09:30:00Z",
+                     *       "latency_ms": 4.2,
+                     *       "kubernetes_version": "v1.34.4",
+                     *       "node_count": 12,
+                     *       "environments": [
+                     *         {
+                     *           "environment": "prod",
+                     *           "namespace": "shop-prod"
+                     *         }
+                     *       ],
+                     *       "revision": 3,
+                     *       "created_at": "2026-11-02T08:00:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterOut"];
                 };
             };
@@ -2338,6 +2695,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2457,6 +2816,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2512,6 +2873,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2608,6 +2971,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,6 +3003,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "name": "prod",
+                     *         "description": "Production",
+                     *         "clusters": [
+                     *           {
+                     *             "cluster": "idc-a-prod",
+                     *             "namespace": "prod"
+                     *           },
+                     *           {
+                     *             "cluster": "idc-b-prod",
+                     *             "namespace": "prod"
+                     *           }
+                     *         ],
+                     *         "policy": {
+                     *           "release": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "rollback": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "scale": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "control": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "isolate": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "approval": {
+                     *             "required": false,
+                     *             "by": {
+                     *               "role": "developer",
+                     *               "teams": []
+                     *             },
+                     *             "four_eyes": true
+                     *           },
+                     *           "default_plan": null,
+                     *           "freeze_windows": [],
+                     *           "analysis": null
+                     *         },
+                     *         "revision": 1,
+                     *         "created_at": "2026-12-05T09:30:00Z"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["EnvironmentOut"][];
                 };
             };
@@ -2660,6 +3078,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2756,6 +3176,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2787,9 +3209,64 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "prod",
+                     *       "description": "Production",
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-prod",
+                     *           "namespace": "prod"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-prod",
+                     *           "namespace": "prod"
+                     *         }
+                     *       ],
+                     *       "policy": {
+                     *         "release": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "rollback": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "scale": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "control": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "isolate": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "approval": {
+                     *           "required": false,
+                     *           "by": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "four_eyes": true
+                     *         },
+                     *         "default_plan": null,
+                     *         "freeze_windows": [],
+                     *         "analysis": null
+                     *       },
+                     *       "revision": 1,
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnvironmentOut"];
                 };
             };
@@ -2812,6 +3289,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2908,6 +3387,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2938,9 +3419,62 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "prod",
+                     *       "description": "Production",
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-prod",
+                     *           "namespace": "prod"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-prod",
+                     *           "namespace": "prod"
+                     *         }
+                     *       ],
+                     *       "policy": {
+                     *         "release": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "rollback": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "scale": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "control": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "isolate": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "approval": {
+                     *           "required": false,
+                     *           "by": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "four_eyes": true
+                     *         },
+                     *         "default_plan": null,
+                     *         "freeze_windows": [],
+                     *         "analysis": null
+                     *       },
+                     *       "revision": 1,
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnvironmentOut"];
                 };
             };
@@ -2963,6 +3497,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3059,6 +3595,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +3650,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3208,6 +3748,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3245,9 +3787,62 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "prod",
+                     *       "description": "Production",
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-prod",
+                     *           "namespace": "prod"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-prod",
+                     *           "namespace": "prod"
+                     *         }
+                     *       ],
+                     *       "policy": {
+                     *         "release": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "rollback": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "scale": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "control": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "isolate": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "approval": {
+                     *           "required": false,
+                     *           "by": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "four_eyes": true
+                     *         },
+                     *         "default_plan": null,
+                     *         "freeze_windows": [],
+                     *         "analysis": null
+                     *       },
+                     *       "revision": 1,
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnvironmentOut"];
                 };
             };
@@ -3270,6 +3865,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3373,6 +3970,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3412,6 +4011,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "prod",
+                     *       "description": "Production",
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-prod",
+                     *           "namespace": "prod"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-prod",
+                     *           "namespace": "prod"
+                     *         }
+                     *       ],
+                     *       "policy": {
+                     *         "release": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "rollback": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "scale": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "control": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "isolate": {
+                     *           "role": "developer",
+                     *           "teams": []
+                     *         },
+                     *         "approval": {
+                     *           "required": false,
+                     *           "by": {
+                     *             "role": "developer",
+                     *             "teams": []
+                     *           },
+                     *           "four_eyes": true
+                     *         },
+                     *         "default_plan": null,
+                     *         "freeze_windows": [],
+                     *         "analysis": null
+                     *       },
+                     *       "revision": 1,
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["EnvironmentOut"];
                 };
             };
@@ -3434,6 +4084,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,6 +4182,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3585,6 +4239,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3681,6 +4337,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3714,6 +4372,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "name": "idc-a-1-node-1",
+                     *         "ready": true,
+                     *         "unschedulable": false,
+                     *         "roles": [
+                     *           "worker"
+                     *         ],
+                     *         "labels": {
+                     *           "kubernetes.io/hostname": "idc-a-1-node-1",
+                     *           "tier": "gold"
+                     *         },
+                     *         "taints": [],
+                     *         "capacity": {
+                     *           "cpu": "16",
+                     *           "memory": "64Gi",
+                     *           "pods": "110"
+                     *         },
+                     *         "allocatable": {
+                     *           "cpu": "15500m",
+                     *           "memory": "62Gi",
+                     *           "pods": "110"
+                     *         },
+                     *         "kubelet_version": "v1.34.4",
+                     *         "pods": 23
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["NodeOut"][];
                 };
             };
@@ -3736,6 +4423,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3832,6 +4521,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3891,6 +4582,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3987,6 +4680,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4046,6 +4741,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4142,6 +4839,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4197,6 +4896,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4293,6 +4994,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4348,6 +5051,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +5149,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4483,6 +5190,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "node": "idc-a-1-node-1",
+                     *       "completed": true,
+                     *       "elapsed_s": 12.4,
+                     *       "pods": [
+                     *         {
+                     *           "namespace": "shop-prod",
+                     *           "pod": "shop-7d9f-abcde",
+                     *           "outcome": "evicted",
+                     *           "message": ""
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DrainReport"];
                 };
             };
@@ -4505,6 +5227,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4601,6 +5325,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4621,6 +5347,7 @@ export interface operations {
             query?: {
                 /** @description drain deadline */
                 timeout_s?: number;
+                /** @description remove the node even when its drain did not finish */
                 force?: boolean;
             };
             header?: never;
@@ -4640,6 +5367,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "node": "idc-a-1-node-1",
+                     *       "completed": true,
+                     *       "elapsed_s": 12.4,
+                     *       "pods": [
+                     *         {
+                     *           "namespace": "shop-prod",
+                     *           "pod": "shop-7d9f-abcde",
+                     *           "outcome": "evicted",
+                     *           "message": ""
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["DrainReport"];
                 };
             };
@@ -4662,6 +5404,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4758,6 +5502,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4791,6 +5537,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "cluster": "idc-a-1",
+                     *       "idc": "idc-a",
+                     *       "cpu": {
+                     *         "allocatable": 46.5,
+                     *         "requested": 31.2
+                     *       },
+                     *       "memory": {
+                     *         "allocatable": 190000000000,
+                     *         "requested": 120000000000
+                     *       },
+                     *       "pods": {
+                     *         "allocatable": 330,
+                     *         "requested": 141
+                     *       },
+                     *       "nodes": [
+                     *         {
+                     *           "node": "idc-a-1-node-1",
+                     *           "cpu": {
+                     *             "allocatable": 15.5,
+                     *             "requested": 10.4
+                     *           },
+                     *           "memory": {
+                     *             "allocatable": 64000000000,
+                     *             "requested": 41000000000
+                     *           },
+                     *           "pods": {
+                     *             "allocatable": 110,
+                     *             "requested": 47
+                     *           }
+                     *         }
+                     *       ],
+                     *       "usage_trend": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClusterCapacity"];
                 };
             };
@@ -4813,6 +5595,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4909,6 +5693,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4942,6 +5728,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "idc": "idc-a",
+                     *         "clusters": [
+                     *           "idc-a-1",
+                     *           "idc-a-2"
+                     *         ],
+                     *         "cpu": {
+                     *           "allocatable": 93,
+                     *           "requested": 60.1
+                     *         },
+                     *         "memory": {
+                     *           "allocatable": 380000000000,
+                     *           "requested": 230000000000
+                     *         },
+                     *         "pods": {
+                     *           "allocatable": 660,
+                     *           "requested": 280
+                     *         },
+                     *         "unreachable": []
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["IdcCapacity"][];
                 };
             };
@@ -4964,6 +5774,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5060,6 +5872,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5078,7 +5892,9 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
+                /** @description only entries about this target */
                 target?: string | null;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description from a previous next_cursor */
                 cursor?: number | null;
@@ -5099,6 +5915,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1042,
+                     *           "at": "2026-12-05T09:30:00Z",
+                     *           "actor": "ada",
+                     *           "action": "release.rollback",
+                     *           "target": "shop",
+                     *           "outcome": "ok",
+                     *           "detail": {
+                     *             "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+                     *           },
+                     *           "request_id": "9f1c2e7a4b5d"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -5121,6 +5956,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5217,6 +6054,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

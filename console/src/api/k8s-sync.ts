@@ -216,7 +216,47 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AppSyncStatus */
+        /**
+         * AppSyncStatus
+         * @example {
+         *       "app": "shop",
+         *       "backend": "shop-prod",
+         *       "desired": [
+         *         {
+         *           "address": "10.1.4.17",
+         *           "cluster": "idc-a-1",
+         *           "pod": "shop-7d9f-abcde",
+         *           "port": 8080,
+         *           "slot": "s1",
+         *           "state": "ready"
+         *         }
+         *       ],
+         *       "env": "prod",
+         *       "hosts": [
+         *         "shop.prod.apps.example.com"
+         *       ],
+         *       "in_sync": true,
+         *       "instances": [
+         *         {
+         *           "applied": [
+         *             {
+         *               "address": "10.1.4.17",
+         *               "cluster": "idc-a-1",
+         *               "pod": "shop-7d9f-abcde",
+         *               "port": 8080,
+         *               "slot": "s1",
+         *               "state": "ready"
+         *             }
+         *           ],
+         *           "configured": true,
+         *           "in_sync": true,
+         *           "ingress": "ingress-a",
+         *           "up": true
+         *         }
+         *       ],
+         *       "route_errors": []
+         *     }
+         */
         AppSyncStatus: {
             /** App */
             app: string;
@@ -246,7 +286,21 @@ export interface components {
             /** Last Error */
             last_error: string | null;
         };
-        /** ClusterSyncStatus */
+        /**
+         * ClusterSyncStatus
+         * @example {
+         *       "cluster": "idc-a-1",
+         *       "endpoints": 240,
+         *       "lag_ms": 180,
+         *       "reconnects": 0,
+         *       "relists": 1,
+         *       "resource_version": "482113",
+         *       "seconds_since_last_event": 0.8,
+         *       "services": 31,
+         *       "stale": false,
+         *       "state": "watching"
+         *     }
+         */
         ClusterSyncStatus: {
             /** Cluster */
             cluster: string;
@@ -582,6 +636,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "cluster": "idc-a-1",
+                     *         "state": "watching",
+                     *         "stale": false,
+                     *         "resource_version": "482113",
+                     *         "seconds_since_last_event": 0.8,
+                     *         "relists": 1,
+                     *         "reconnects": 0,
+                     *         "last_error": null,
+                     *         "endpoints": 240,
+                     *         "services": 31,
+                     *         "lag_ms": 180
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["ClusterSyncStatus"][];
                 };
             };
@@ -604,6 +675,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -700,6 +773,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -757,6 +832,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -853,6 +930,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -905,6 +984,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1001,6 +1082,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1036,6 +1119,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "backend": "shop-prod",
+                     *       "hosts": [
+                     *         "shop.prod.apps.example.com"
+                     *       ],
+                     *       "route_errors": [],
+                     *       "desired": [
+                     *         {
+                     *           "slot": "s1",
+                     *           "cluster": "idc-a-1",
+                     *           "pod": "shop-7d9f-abcde",
+                     *           "address": "10.1.4.17",
+                     *           "port": 8080,
+                     *           "state": "ready"
+                     *         }
+                     *       ],
+                     *       "instances": [
+                     *         {
+                     *           "ingress": "ingress-a",
+                     *           "up": true,
+                     *           "configured": true,
+                     *           "pending": null,
+                     *           "applied": [
+                     *             {
+                     *               "slot": "s1",
+                     *               "cluster": "idc-a-1",
+                     *               "pod": "shop-7d9f-abcde",
+                     *               "address": "10.1.4.17",
+                     *               "port": 8080,
+                     *               "state": "ready"
+                     *             }
+                     *           ],
+                     *           "in_sync": true
+                     *         }
+                     *       ],
+                     *       "in_sync": true,
+                     *       "last_error": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppSyncStatus"];
                 };
             };
@@ -1058,6 +1183,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1154,6 +1281,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1193,6 +1322,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "backend": "shop-prod",
+                     *       "hosts": [
+                     *         "shop.prod.apps.example.com"
+                     *       ],
+                     *       "route_errors": [],
+                     *       "desired": [
+                     *         {
+                     *           "slot": "s1",
+                     *           "cluster": "idc-a-1",
+                     *           "pod": "shop-7d9f-abcde",
+                     *           "address": "10.1.4.17",
+                     *           "port": 8080,
+                     *           "state": "ready"
+                     *         }
+                     *       ],
+                     *       "instances": [
+                     *         {
+                     *           "ingress": "ingress-a",
+                     *           "up": true,
+                     *           "configured": true,
+                     *           "pending": null,
+                     *           "applied": [
+                     *             {
+                     *               "slot": "s1",
+                     *               "cluster": "idc-a-1",
+                     *               "pod": "shop-7d9f-abcde",
+                     *               "address": "10.1.4.17",
+                     *               "port": 8080,
+                     *               "state": "ready"
+                     *             }
+                     *           ],
+                     *           "in_sync": true
+                     *         }
+                     *       ],
+                     *       "in_sync": true,
+                     *       "last_error": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppSyncStatus"];
                 };
             };
@@ -1215,6 +1386,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1309,6 +1482,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1368,6 +1543,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1464,6 +1641,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1516,6 +1695,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1612,6 +1793,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

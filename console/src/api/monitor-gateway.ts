@@ -70,6 +70,8 @@ export interface paths {
         /**
          * An app's metric over a time range, one series per cluster and pod
          * @description **Access:** role viewer or stronger, or any Flotilla service token.
+         *
+         *     Pods' metrics come from cAdvisor and kube-state-metrics, one series per cluster and pod (`ready_replicas`: per cluster); `http_requests_per_s` and `http_5xx_per_s` are the unified ingress's answers for the app, one series per cluster (with `pod`: 422). The PromQL that ran is in the answer.
          */
         get: operations["appMetrics"];
         put?: never;
@@ -275,7 +277,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AlertOut */
+        /**
+         * AlertOut
+         * @example {
+         *       "acknowledged_at": "2026-12-05T09:32:10Z",
+         *       "acknowledged_by": "ada",
+         *       "app": "shop",
+         *       "cluster": "idc-b-1",
+         *       "container": "app",
+         *       "env": "prod",
+         *       "fired_at": "2026-12-05T09:30:00Z",
+         *       "id": "5b2f0c1e-8a3d-4e6f-9b71-2c4d5e6f7a8b",
+         *       "message": "shop-6c8b-xk2lp is crash-looping (4 restarts)",
+         *       "namespace": "shop-prod",
+         *       "pod": "shop-6c8b-xk2lp",
+         *       "reason": "crash_loop",
+         *       "severity": "critical"
+         *     }
+         */
         AlertOut: {
             /**
              * Id
@@ -327,7 +346,21 @@ export interface components {
          * @enum {string}
          */
         AlertSeverity: "info" | "warning" | "critical";
-        /** AuditEntryOut */
+        /**
+         * AuditEntryOut
+         * @example {
+         *       "action": "release.rollback",
+         *       "actor": "ada",
+         *       "at": "2026-12-05T09:30:00Z",
+         *       "detail": {
+         *         "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+         *       },
+         *       "id": 1042,
+         *       "outcome": "ok",
+         *       "request_id": "9f1c2e7a4b5d",
+         *       "target": "shop"
+         *     }
+         */
         AuditEntryOut: {
             /** Id */
             id: number;
@@ -469,7 +502,22 @@ export interface components {
              */
             band: number;
         };
-        /** LogLine */
+        /**
+         * LogLine
+         * @example {
+         *       "app": "shop",
+         *       "cluster": "idc-a-1",
+         *       "container": "app",
+         *       "env": "prod",
+         *       "idc": "idc-a",
+         *       "level": "error",
+         *       "message": "payment gateway timed out after 5 s",
+         *       "namespace": "shop-prod",
+         *       "pod": "shop-7d9f-abcde",
+         *       "stage": "stable",
+         *       "ts": "2026-12-05T09:30:00Z"
+         *     }
+         */
         LogLine: {
             /**
              * Ts
@@ -569,8 +617,36 @@ export interface components {
          * Metric
          * @enum {string}
          */
-        "Metric-Output": "cpu_usage_cores" | "cpu_throttled_ratio" | "memory_working_set_bytes" | "memory_limit_bytes" | "disk_read_bytes_per_s" | "disk_write_bytes_per_s" | "network_receive_bytes_per_s" | "network_transmit_bytes_per_s" | "restarts" | "ready_replicas";
-        /** MetricOut */
+        "Metric-Output": "cpu_usage_cores" | "cpu_throttled_ratio" | "memory_working_set_bytes" | "memory_limit_bytes" | "disk_read_bytes_per_s" | "disk_write_bytes_per_s" | "network_receive_bytes_per_s" | "network_transmit_bytes_per_s" | "restarts" | "ready_replicas" | "http_requests_per_s" | "http_5xx_per_s";
+        /**
+         * MetricOut
+         * @example {
+         *       "app": "shop",
+         *       "end": "2026-12-05T09:30:00Z",
+         *       "metric": "http_requests_per_s",
+         *       "query": "sum by (cluster) (rate(flotilla_ingress_http_responses_total{app=\"shop\", env=\"prod\"}[120s]))",
+         *       "series": [
+         *         {
+         *           "labels": {
+         *             "cluster": "idc-a-1"
+         *           },
+         *           "points": [
+         *             [
+         *               1796549400,
+         *               41.5
+         *             ],
+         *             [
+         *               1796549460,
+         *               43
+         *             ]
+         *           ]
+         *         }
+         *       ],
+         *       "start": "2026-12-05T08:30:00Z",
+         *       "step_s": 60,
+         *       "unit": "requests/s"
+         *     }
+         */
         MetricOut: {
             /** App */
             app: string;
@@ -647,6 +723,10 @@ export interface components {
         /**
          * ThresholdsOut
          * @example {
+         *       "app": "shop",
+         *       "default": false,
+         *       "isolated_retention_s": 86400,
+         *       "not_ready_s": 300,
          *       "restarts": 5,
          *       "restarts_window_s": 900
          *     }
@@ -718,7 +798,7 @@ export interface components {
          * Metric
          * @enum {string}
          */
-        monitor_gateway__metrics__promql__Metric: "cpu_usage_cores" | "cpu_throttled_ratio" | "memory_working_set_bytes" | "memory_limit_bytes" | "disk_read_bytes_per_s" | "disk_write_bytes_per_s" | "network_receive_bytes_per_s" | "network_transmit_bytes_per_s" | "restarts" | "ready_replicas";
+        monitor_gateway__metrics__promql__Metric: "cpu_usage_cores" | "cpu_throttled_ratio" | "memory_working_set_bytes" | "memory_limit_bytes" | "disk_read_bytes_per_s" | "disk_write_bytes_per_s" | "network_receive_bytes_per_s" | "network_transmit_bytes_per_s" | "restarts" | "ready_replicas" | "http_requests_per_s" | "http_5xx_per_s";
     };
     responses: never;
     parameters: never;
@@ -798,6 +878,7 @@ export interface operations {
     appMetrics: {
         parameters: {
             query: {
+                /** @description which series (see MetricOut.unit) */
                 metric: components["schemas"]["monitor_gateway__metrics__promql__Metric"];
                 /** @description A DNS label */
                 env?: string | null;
@@ -809,6 +890,7 @@ export interface operations {
                 start?: string | null;
                 /** @description default: now */
                 end?: string | null;
+                /** @description seconds between points */
                 step_s?: number;
             };
             header?: never;
@@ -826,6 +908,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "metric": "http_requests_per_s",
+                     *       "unit": "requests/s",
+                     *       "query": "sum by (cluster) (rate(flotilla_ingress_http_responses_total{app=\"shop\", env=\"prod\"}[120s]))",
+                     *       "start": "2026-12-05T08:30:00Z",
+                     *       "end": "2026-12-05T09:30:00Z",
+                     *       "step_s": 60,
+                     *       "series": [
+                     *         {
+                     *           "labels": {
+                     *             "cluster": "idc-a-1"
+                     *           },
+                     *           "points": [
+                     *             [
+                     *               1796549400,
+                     *               41.5
+                     *             ],
+                     *             [
+                     *               1796549460,
+                     *               43
+                     *             ]
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MetricOut"];
                 };
             };
@@ -848,6 +958,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -944,6 +1056,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -962,7 +1076,9 @@ export interface operations {
     promqlQuery: {
         parameters: {
             query: {
+                /** @description PromQL */
                 query: string;
+                /** @description evaluation time; default: now */
                 time?: string | null;
             };
             header?: never;
@@ -1001,6 +1117,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1097,6 +1215,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1121,8 +1241,11 @@ export interface operations {
                 env?: string | null;
                 /** @description A DNS label */
                 cluster?: string | null;
+                /** @description only alerts of this kind */
                 reason?: components["schemas"]["AlertReason"] | null;
+                /** @description active: firing now; resolved: over */
                 state?: "active" | "resolved" | "all";
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description a next_cursor */
                 cursor?: string | null;
@@ -1139,6 +1262,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5b2f0c1e-8a3d-4e6f-9b71-2c4d5e6f7a8b",
+                     *           "app": "shop",
+                     *           "env": "prod",
+                     *           "cluster": "idc-b-1",
+                     *           "namespace": "shop-prod",
+                     *           "pod": "shop-6c8b-xk2lp",
+                     *           "container": "app",
+                     *           "reason": "crash_loop",
+                     *           "severity": "critical",
+                     *           "message": "shop-6c8b-xk2lp is crash-looping (4 restarts)",
+                     *           "fired_at": "2026-12-05T09:30:00Z",
+                     *           "resolved_at": null,
+                     *           "acknowledged_by": "ada",
+                     *           "acknowledged_at": "2026-12-05T09:32:10Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AlertPage"];
                 };
             };
@@ -1161,6 +1307,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1257,6 +1405,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1277,6 +1427,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the alert's id (a UUID) */
                 alert_id: string;
             };
             cookie?: never;
@@ -1289,6 +1440,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5b2f0c1e-8a3d-4e6f-9b71-2c4d5e6f7a8b",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "cluster": "idc-b-1",
+                     *       "namespace": "shop-prod",
+                     *       "pod": "shop-6c8b-xk2lp",
+                     *       "container": "app",
+                     *       "reason": "crash_loop",
+                     *       "severity": "critical",
+                     *       "message": "shop-6c8b-xk2lp is crash-looping (4 restarts)",
+                     *       "fired_at": "2026-12-05T09:30:00Z",
+                     *       "resolved_at": null,
+                     *       "acknowledged_by": "ada",
+                     *       "acknowledged_at": "2026-12-05T09:32:10Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AlertOut"];
                 };
             };
@@ -1311,6 +1480,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1407,6 +1578,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1427,6 +1600,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the alert's id (a UUID) */
                 alert_id: string;
             };
             cookie?: never;
@@ -1439,6 +1613,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5b2f0c1e-8a3d-4e6f-9b71-2c4d5e6f7a8b",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "cluster": "idc-b-1",
+                     *       "namespace": "shop-prod",
+                     *       "pod": "shop-6c8b-xk2lp",
+                     *       "container": "app",
+                     *       "reason": "crash_loop",
+                     *       "severity": "critical",
+                     *       "message": "shop-6c8b-xk2lp is crash-looping (4 restarts)",
+                     *       "fired_at": "2026-12-05T09:30:00Z",
+                     *       "resolved_at": null,
+                     *       "acknowledged_by": "ada",
+                     *       "acknowledged_at": "2026-12-05T09:32:10Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AlertOut"];
                 };
             };
@@ -1461,6 +1653,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1557,6 +1751,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1590,6 +1786,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "default": false,
+                     *       "restarts": 5,
+                     *       "restarts_window_s": 900,
+                     *       "not_ready_s": 300,
+                     *       "isolated_retention_s": 86400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ThresholdsOut"];
                 };
             };
@@ -1612,6 +1818,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1708,6 +1916,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1745,6 +1955,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "default": false,
+                     *       "restarts": 5,
+                     *       "restarts_window_s": 900,
+                     *       "not_ready_s": 300,
+                     *       "isolated_retention_s": 86400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ThresholdsOut"];
                 };
             };
@@ -1767,6 +1987,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1863,6 +2085,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1889,7 +2113,9 @@ export interface operations {
                 q?: string | null;
                 /** @description substring, case-insensitive */
                 contains?: string | null;
+                /** @description at most this many lines */
                 limit?: number;
+                /** @description a next_cursor: older lines */
                 cursor?: string | null;
                 /** @description A Kubernetes object name */
                 env?: string | null;
@@ -1915,6 +2141,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "ts": "2026-12-05T09:30:00Z",
+                     *           "app": "shop",
+                     *           "env": "prod",
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "stage": "stable",
+                     *           "namespace": "shop-prod",
+                     *           "pod": "shop-7d9f-abcde",
+                     *           "container": "app",
+                     *           "level": "error",
+                     *           "message": "payment gateway timed out after 5 s"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["LogPage"];
                 };
             };
@@ -1937,6 +2183,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2033,6 +2281,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2097,6 +2347,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2193,6 +2445,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2249,6 +2503,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2345,6 +2601,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2363,7 +2621,9 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
+                /** @description only entries about this target */
                 target?: string | null;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description from a previous next_cursor */
                 cursor?: number | null;
@@ -2384,6 +2644,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1042,
+                     *           "at": "2026-12-05T09:30:00Z",
+                     *           "actor": "ada",
+                     *           "action": "release.rollback",
+                     *           "target": "shop",
+                     *           "outcome": "ok",
+                     *           "detail": {
+                     *             "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+                     *           },
+                     *           "request_id": "9f1c2e7a4b5d"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -2406,6 +2685,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2502,6 +2783,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

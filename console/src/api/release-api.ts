@@ -482,6 +482,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/apps/{app}/deployed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The version running in each cluster, per environment
+         * @description **Access:** role viewer or stronger, or any Flotilla service token.
+         *
+         *     For every cluster the app was released to, the version of its newest successful rollout: failed and rolled-back rollouts put the previous version back, so they do not count. `env` keeps one environment.
+         */
+        get: operations["listDeployedVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/apps/{app}/envs/{env}/clusters/{cluster}/pods/{pod}/isolate": {
         parameters: {
             query?: never;
@@ -606,7 +628,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AnalysisOut */
+        /**
+         * AnalysisOut
+         * @example {
+         *       "release_id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+         *       "samples": [
+         *         {
+         *           "at": "2026-12-05T09:30:00Z",
+         *           "canary": "",
+         *           "check": "errors",
+         *           "sample": 1,
+         *           "values": {
+         *             "idc-a-1": 0.002
+         *           },
+         *           "verdict": "passed",
+         *           "verdicts": {
+         *             "idc-a-1": "passed"
+         *           },
+         *           "wave": 0,
+         *           "wave_value": 0.002,
+         *           "wave_verdict": "passed"
+         *         }
+         *       ]
+         *     }
+         */
         AnalysisOut: {
             /**
              * Release Id
@@ -691,11 +736,8 @@ export interface components {
          *     }
          */
         AppCreate: {
-            /**
-             * App Yaml
-             * @description the app.yaml, as an object or as its YAML text
-             */
-            app_yaml?: components["schemas"]["AppYaml"] | string | null;
+            /** @description the app.yaml, as an object or as its YAML text */
+            app_yaml?: components["schemas"]["AppYaml"] | null | string;
             /**
              * Port
              * @description default: by type (table)
@@ -731,7 +773,63 @@ export interface components {
             team: string;
             type: components["schemas"]["AppType"];
         };
-        /** AppOut */
+        /**
+         * AppOut
+         * @example {
+         *       "archived": false,
+         *       "created_at": "2026-12-05T09:30:00Z",
+         *       "name": "shop",
+         *       "spec": {
+         *         "app_yaml": {
+         *           "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application",
+         *           "runtime": "python-2.7",
+         *           "stack": "youzanyun-centos6"
+         *         },
+         *         "config_refs": [],
+         *         "env": [],
+         *         "health_check": {
+         *           "failure_threshold": 3,
+         *           "initial_delay_s": 5,
+         *           "path": "/health",
+         *           "period_s": 5,
+         *           "timeout_s": 2
+         *         },
+         *         "hosts": {
+         *           "prod": [
+         *             "shop.example.com"
+         *           ]
+         *         },
+         *         "lifecycle": {
+         *           "drain_extra_s": 0,
+         *           "offline": "/opt/flotilla/bin/offline",
+         *           "online": "/opt/flotilla/bin/online",
+         *           "preload": "/opt/flotilla/bin/preload",
+         *           "stop": "/opt/flotilla/bin/stop"
+         *         },
+         *         "pod_annotations": {},
+         *         "port": 8000,
+         *         "replicas": {
+         *           "prod": 4,
+         *           "test": 1
+         *         },
+         *         "resources": {
+         *           "limits": {
+         *             "cpu": "1",
+         *             "memory": "512Mi"
+         *           },
+         *           "requests": {
+         *             "cpu": "250m",
+         *             "memory": "256Mi"
+         *           }
+         *         },
+         *         "sidecars": []
+         *       },
+         *       "team": "commerce",
+         *       "type": "python",
+         *       "updated_at": "2026-12-05T09:30:00Z",
+         *       "version": 1
+         *     }
+         */
         AppOut: {
             /** Name */
             name: string;
@@ -823,11 +921,8 @@ export interface components {
          *     }
          */
         AppUpdate: {
-            /**
-             * App Yaml
-             * @description the app.yaml, as an object or as its YAML text
-             */
-            app_yaml?: components["schemas"]["AppYaml"] | string | null;
+            /** @description the app.yaml, as an object or as its YAML text */
+            app_yaml?: components["schemas"]["AppYaml"] | null | string;
             /**
              * Port
              * @description default: by type (table)
@@ -923,7 +1018,21 @@ export interface components {
             /** At */
             at?: string | null;
         };
-        /** AuditEntryOut */
+        /**
+         * AuditEntryOut
+         * @example {
+         *       "action": "release.rollback",
+         *       "actor": "ada",
+         *       "at": "2026-12-05T09:30:00Z",
+         *       "detail": {
+         *         "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+         *       },
+         *       "id": 1042,
+         *       "outcome": "ok",
+         *       "request_id": "9f1c2e7a4b5d",
+         *       "target": "shop"
+         *     }
+         */
         AuditEntryOut: {
             /** Id */
             id: number;
@@ -967,6 +1076,34 @@ export interface components {
             development_login: boolean;
             /** @description the identity provider's device flow for CLIs, when one is configured */
             device_flow: components["schemas"]["DeviceFlow"] | null;
+            /** @description the identity provider's authorization code + PKCE login for the web console, when one is configured */
+            browser_login: components["schemas"]["BrowserLogin"] | null;
+        };
+        /**
+         * BrowserLogin
+         * @description Where the web console runs the OAuth 2.0 authorization code grant with PKCE (RFC 6749
+         *     §4.1, RFC 7636 S256) as a public client: the identity provider must list the console's
+         *     URL (`<release-api public URL>/console/`) as a redirect URI and allow it as a CORS origin
+         *     at its token endpoint. The access token it returns is what the services verify (by
+         *     AUTH_JWKS_URL), so it must carry Flotilla's audience, `roles` and `teams`.
+         */
+        BrowserLogin: {
+            /** Client Id */
+            client_id: string;
+            /** Authorization Endpoint */
+            authorization_endpoint: string;
+            /** Token Endpoint */
+            token_endpoint: string;
+            /**
+             * Scope
+             * @default openid
+             */
+            scope: string;
+            /**
+             * Audience
+             * @description sent as `audience` to providers that want one (Auth0, ...)
+             */
+            audience?: string | null;
         };
         /**
          * Check
@@ -1132,7 +1269,65 @@ export interface components {
              */
             comment: string;
         };
-        /** DevToken */
+        /**
+         * DeployedOut
+         * @example {
+         *       "cluster": "idc-a-1",
+         *       "debug": false,
+         *       "env": "prod",
+         *       "idc": "idc-a",
+         *       "image": "registry.example.com/shop:2.4.1",
+         *       "namespace": "shop-prod",
+         *       "release_id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+         *       "since": "2026-12-05T09:30:00Z"
+         *     }
+         */
+        DeployedOut: {
+            /** Env */
+            env: string;
+            /** Cluster */
+            cluster: string;
+            /** Idc */
+            idc: string;
+            /** Namespace */
+            namespace: string;
+            /**
+             * Image
+             * @description the version running there
+             */
+            image: string;
+            /**
+             * Debug
+             * @description released in debug mode (probes and hooks off)
+             */
+            debug: boolean;
+            /**
+             * Release Id
+             * Format: uuid
+             * @description the release whose rollout put it there
+             */
+            release_id: string;
+            /**
+             * Since
+             * @description when that rollout finished
+             */
+            since: string | null;
+        };
+        /** DeployedPage */
+        DeployedPage: {
+            /**
+             * Items
+             * @description by environment, then cluster
+             */
+            items: components["schemas"]["DeployedOut"][];
+        };
+        /**
+         * DevToken
+         * @example {
+         *       "expires_at": "2026-12-05T09:30:00Z",
+         *       "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl"
+         *     }
+         */
         DevToken: {
             /** Token */
             token: string;
@@ -1189,6 +1384,12 @@ export interface components {
          * @example {
          *       "auth": {
          *         "audience": "flotilla",
+         *         "browser_login": {
+         *           "authorization_endpoint": "https://sso.example.com/authorize",
+         *           "client_id": "flotilla-console",
+         *           "scope": "openid",
+         *           "token_endpoint": "https://sso.example.com/token"
+         *         },
          *         "development_login": false,
          *         "device_flow": {
          *           "client_id": "flotilla-cli",
@@ -1300,7 +1501,17 @@ export interface components {
              */
             failure_threshold: number;
         };
-        /** IsolatedPod */
+        /**
+         * IsolatedPod
+         * @example {
+         *       "cluster": "idc-a-1",
+         *       "isolated_at": "2026-12-05T09:30:00Z",
+         *       "isolated_by": "ada",
+         *       "namespace": "shop-prod",
+         *       "phase": "Running",
+         *       "pod": "shop-7d9f-abcde"
+         *     }
+         */
         IsolatedPod: {
             /** Cluster */
             cluster: string;
@@ -1465,7 +1676,102 @@ export interface components {
              */
             freeze_override?: string | null;
         };
-        /** ReleaseOut */
+        /**
+         * ReleaseOut
+         * @example {
+         *       "app": "shop",
+         *       "clusters": [
+         *         {
+         *           "cluster": "idc-a-1",
+         *           "finished_at": "2026-12-05T09:31:40Z",
+         *           "idc": "idc-a",
+         *           "namespace": "shop-prod",
+         *           "phase": "succeeded",
+         *           "progress": {
+         *             "desired": 4,
+         *             "ready": 4,
+         *             "updated": 4
+         *           },
+         *           "replicas": 4,
+         *           "started_at": "2026-12-05T09:30:00Z",
+         *           "updated_at": "2026-12-05T09:31:40Z",
+         *           "wave": 0
+         *         },
+         *         {
+         *           "cluster": "idc-a-2",
+         *           "idc": "idc-a",
+         *           "namespace": "shop-prod",
+         *           "phase": "waiting-ready",
+         *           "progress": {
+         *             "desired": 4,
+         *             "ready": 2,
+         *             "updated": 4
+         *           },
+         *           "replicas": 4,
+         *           "started_at": "2026-12-05T09:30:00Z",
+         *           "updated_at": "2026-12-05T09:31:40Z",
+         *           "wave": 1
+         *         },
+         *         {
+         *           "cluster": "idc-b-1",
+         *           "idc": "idc-b",
+         *           "namespace": "shop-prod",
+         *           "phase": "waiting-ready",
+         *           "progress": {
+         *             "desired": 4,
+         *             "ready": 2,
+         *             "updated": 4
+         *           },
+         *           "replicas": 4,
+         *           "started_at": "2026-12-05T09:30:00Z",
+         *           "updated_at": "2026-12-05T09:31:40Z",
+         *           "wave": 1
+         *         }
+         *       ],
+         *       "created_at": "2026-12-05T09:30:00Z",
+         *       "debug": false,
+         *       "env": "prod",
+         *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events",
+         *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+         *       "image": "registry.example.com/shop:2.4.1",
+         *       "phase": "running",
+         *       "plan": {
+         *         "current": 1,
+         *         "failure": {
+         *           "on_failure": "pause"
+         *         },
+         *         "waves": [
+         *           {
+         *             "clusters": [
+         *               "idc-a-1"
+         *             ],
+         *             "done_at": "2026-12-05T09:31:40Z",
+         *             "gate": "auto",
+         *             "max_parallel": 1,
+         *             "name": "canary",
+         *             "soak_s": 300,
+         *             "soak_until": "2026-12-05T09:36:40Z",
+         *             "started_at": "2026-12-05T09:30:00Z",
+         *             "state": "succeeded"
+         *           },
+         *           {
+         *             "clusters": [
+         *               "idc-a-2",
+         *               "idc-b-1"
+         *             ],
+         *             "gate": "auto",
+         *             "max_parallel": 2,
+         *             "name": "rest",
+         *             "soak_s": 0,
+         *             "started_at": "2026-12-05T09:36:41Z",
+         *             "state": "running"
+         *           }
+         *         ]
+         *       },
+         *       "requested_by": "ada",
+         *       "strategy": "rolling"
+         *     }
+         */
         ReleaseOut: {
             /**
              * Id
@@ -1667,7 +1973,18 @@ export interface components {
              */
             error: string | null;
         };
-        /** ScaleOut */
+        /**
+         * ScaleOut
+         * @example {
+         *       "app": "shop",
+         *       "clusters": {
+         *         "idc-a-1": "ok",
+         *         "idc-b-1": "ok"
+         *       },
+         *       "env": "prod",
+         *       "replicas": 4
+         *     }
+         */
         ScaleOut: {
             /** App */
             app: string;
@@ -1963,8 +2280,11 @@ export interface operations {
     listApps: {
         parameters: {
             query?: {
+                /** @description only this team's apps */
                 team?: string | null;
+                /** @description list archived apps instead */
                 archived?: boolean;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description a next_cursor */
                 cursor?: string | null;
@@ -1981,6 +2301,69 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "name": "shop",
+                     *           "team": "commerce",
+                     *           "type": "python",
+                     *           "spec": {
+                     *             "app_yaml": {
+                     *               "stack": "youzanyun-centos6",
+                     *               "runtime": "python-2.7",
+                     *               "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application"
+                     *             },
+                     *             "port": 8000,
+                     *             "resources": {
+                     *               "requests": {
+                     *                 "cpu": "250m",
+                     *                 "memory": "256Mi"
+                     *               },
+                     *               "limits": {
+                     *                 "cpu": "1",
+                     *                 "memory": "512Mi"
+                     *               }
+                     *             },
+                     *             "replicas": {
+                     *               "prod": 4,
+                     *               "test": 1
+                     *             },
+                     *             "health_check": {
+                     *               "path": "/health",
+                     *               "port": null,
+                     *               "initial_delay_s": 5,
+                     *               "period_s": 5,
+                     *               "timeout_s": 2,
+                     *               "failure_threshold": 3
+                     *             },
+                     *             "lifecycle": {
+                     *               "preload": "/opt/flotilla/bin/preload",
+                     *               "online": "/opt/flotilla/bin/online",
+                     *               "offline": "/opt/flotilla/bin/offline",
+                     *               "stop": "/opt/flotilla/bin/stop",
+                     *               "drain_extra_s": 0
+                     *             },
+                     *             "sidecars": [],
+                     *             "env": [],
+                     *             "config_refs": [],
+                     *             "pod_annotations": {},
+                     *             "hosts": {
+                     *               "prod": [
+                     *                 "shop.example.com"
+                     *               ]
+                     *             },
+                     *             "analysis": null
+                     *           },
+                     *           "version": 1,
+                     *           "archived": false,
+                     *           "created_at": "2026-12-05T09:30:00Z",
+                     *           "updated_at": "2026-12-05T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppPage"];
                 };
             };
@@ -2003,6 +2386,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2099,6 +2484,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2130,9 +2517,71 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "shop",
+                     *       "team": "commerce",
+                     *       "type": "python",
+                     *       "spec": {
+                     *         "app_yaml": {
+                     *           "stack": "youzanyun-centos6",
+                     *           "runtime": "python-2.7",
+                     *           "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application"
+                     *         },
+                     *         "port": 8000,
+                     *         "resources": {
+                     *           "requests": {
+                     *             "cpu": "250m",
+                     *             "memory": "256Mi"
+                     *           },
+                     *           "limits": {
+                     *             "cpu": "1",
+                     *             "memory": "512Mi"
+                     *           }
+                     *         },
+                     *         "replicas": {
+                     *           "prod": 4,
+                     *           "test": 1
+                     *         },
+                     *         "health_check": {
+                     *           "path": "/health",
+                     *           "port": null,
+                     *           "initial_delay_s": 5,
+                     *           "period_s": 5,
+                     *           "timeout_s": 2,
+                     *           "failure_threshold": 3
+                     *         },
+                     *         "lifecycle": {
+                     *           "preload": "/opt/flotilla/bin/preload",
+                     *           "online": "/opt/flotilla/bin/online",
+                     *           "offline": "/opt/flotilla/bin/offline",
+                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "drain_extra_s": 0
+                     *         },
+                     *         "sidecars": [],
+                     *         "env": [],
+                     *         "config_refs": [],
+                     *         "pod_annotations": {},
+                     *         "hosts": {
+                     *           "prod": [
+                     *             "shop.example.com"
+                     *           ]
+                     *         },
+                     *         "analysis": null
+                     *       },
+                     *       "version": 1,
+                     *       "archived": false,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppOut"];
                 };
             };
@@ -2155,6 +2604,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2251,6 +2702,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2281,9 +2734,69 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "shop",
+                     *       "team": "commerce",
+                     *       "type": "python",
+                     *       "spec": {
+                     *         "app_yaml": {
+                     *           "stack": "youzanyun-centos6",
+                     *           "runtime": "python-2.7",
+                     *           "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application"
+                     *         },
+                     *         "port": 8000,
+                     *         "resources": {
+                     *           "requests": {
+                     *             "cpu": "250m",
+                     *             "memory": "256Mi"
+                     *           },
+                     *           "limits": {
+                     *             "cpu": "1",
+                     *             "memory": "512Mi"
+                     *           }
+                     *         },
+                     *         "replicas": {
+                     *           "prod": 4,
+                     *           "test": 1
+                     *         },
+                     *         "health_check": {
+                     *           "path": "/health",
+                     *           "port": null,
+                     *           "initial_delay_s": 5,
+                     *           "period_s": 5,
+                     *           "timeout_s": 2,
+                     *           "failure_threshold": 3
+                     *         },
+                     *         "lifecycle": {
+                     *           "preload": "/opt/flotilla/bin/preload",
+                     *           "online": "/opt/flotilla/bin/online",
+                     *           "offline": "/opt/flotilla/bin/offline",
+                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "drain_extra_s": 0
+                     *         },
+                     *         "sidecars": [],
+                     *         "env": [],
+                     *         "config_refs": [],
+                     *         "pod_annotations": {},
+                     *         "hosts": {
+                     *           "prod": [
+                     *             "shop.example.com"
+                     *           ]
+                     *         },
+                     *         "analysis": null
+                     *       },
+                     *       "version": 1,
+                     *       "archived": false,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppOut"];
                 };
             };
@@ -2306,6 +2819,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2402,6 +2917,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2435,6 +2952,64 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "shop",
+                     *       "team": "commerce",
+                     *       "type": "python",
+                     *       "spec": {
+                     *         "app_yaml": {
+                     *           "stack": "youzanyun-centos6",
+                     *           "runtime": "python-2.7",
+                     *           "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application"
+                     *         },
+                     *         "port": 8000,
+                     *         "resources": {
+                     *           "requests": {
+                     *             "cpu": "250m",
+                     *             "memory": "256Mi"
+                     *           },
+                     *           "limits": {
+                     *             "cpu": "1",
+                     *             "memory": "512Mi"
+                     *           }
+                     *         },
+                     *         "replicas": {
+                     *           "prod": 4,
+                     *           "test": 1
+                     *         },
+                     *         "health_check": {
+                     *           "path": "/health",
+                     *           "port": null,
+                     *           "initial_delay_s": 5,
+                     *           "period_s": 5,
+                     *           "timeout_s": 2,
+                     *           "failure_threshold": 3
+                     *         },
+                     *         "lifecycle": {
+                     *           "preload": "/opt/flotilla/bin/preload",
+                     *           "online": "/opt/flotilla/bin/online",
+                     *           "offline": "/opt/flotilla/bin/offline",
+                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "drain_extra_s": 0
+                     *         },
+                     *         "sidecars": [],
+                     *         "env": [],
+                     *         "config_refs": [],
+                     *         "pod_annotations": {},
+                     *         "hosts": {
+                     *           "prod": [
+                     *             "shop.example.com"
+                     *           ]
+                     *         },
+                     *         "analysis": null
+                     *       },
+                     *       "version": 1,
+                     *       "archived": false,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppOut"];
                 };
             };
@@ -2457,6 +3032,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2553,6 +3130,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2590,9 +3169,69 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description the resource's version: send it back in If-Match to change it */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "shop",
+                     *       "team": "commerce",
+                     *       "type": "python",
+                     *       "spec": {
+                     *         "app_yaml": {
+                     *           "stack": "youzanyun-centos6",
+                     *           "runtime": "python-2.7",
+                     *           "entrypoint": "gunicorn -c gunicorn_config.py wsgi:application"
+                     *         },
+                     *         "port": 8000,
+                     *         "resources": {
+                     *           "requests": {
+                     *             "cpu": "250m",
+                     *             "memory": "256Mi"
+                     *           },
+                     *           "limits": {
+                     *             "cpu": "1",
+                     *             "memory": "512Mi"
+                     *           }
+                     *         },
+                     *         "replicas": {
+                     *           "prod": 4,
+                     *           "test": 1
+                     *         },
+                     *         "health_check": {
+                     *           "path": "/health",
+                     *           "port": null,
+                     *           "initial_delay_s": 5,
+                     *           "period_s": 5,
+                     *           "timeout_s": 2,
+                     *           "failure_threshold": 3
+                     *         },
+                     *         "lifecycle": {
+                     *           "preload": "/opt/flotilla/bin/preload",
+                     *           "online": "/opt/flotilla/bin/online",
+                     *           "offline": "/opt/flotilla/bin/offline",
+                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "drain_extra_s": 0
+                     *         },
+                     *         "sidecars": [],
+                     *         "env": [],
+                     *         "config_refs": [],
+                     *         "pod_annotations": {},
+                     *         "hosts": {
+                     *           "prod": [
+                     *             "shop.example.com"
+                     *           ]
+                     *         },
+                     *         "analysis": null
+                     *       },
+                     *       "version": 1,
+                     *       "archived": false,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "updated_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppOut"];
                 };
             };
@@ -2615,6 +3254,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2727,6 +3368,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2766,6 +3409,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "replicas": 4,
+                     *       "clusters": {
+                     *         "idc-a-1": "ok",
+                     *         "idc-b-1": "ok"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["ScaleOut"];
                 };
             };
@@ -2788,6 +3442,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,6 +3540,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2906,7 +3564,9 @@ export interface operations {
                 env: string;
                 /** @description A DNS label */
                 cluster: string;
+                /** @description default: the image released last */
                 image?: string | null;
+                /** @description render as debug mode would */
                 debug?: boolean;
             };
             header?: never;
@@ -2948,6 +3608,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3706,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,6 +3728,7 @@ export interface operations {
             query?: {
                 /** @description A DNS label */
                 env?: string | null;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description a next_cursor */
                 cursor?: number | null;
@@ -3083,6 +3748,121 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *           "app": "shop",
+                     *           "env": "prod",
+                     *           "image": "registry.example.com/shop:2.4.1",
+                     *           "strategy": "rolling",
+                     *           "phase": "running",
+                     *           "debug": false,
+                     *           "rollback_of": null,
+                     *           "requested_by": "ada",
+                     *           "approval": null,
+                     *           "created_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "plan": {
+                     *             "waves": [
+                     *               {
+                     *                 "name": "canary",
+                     *                 "clusters": [
+                     *                   "idc-a-1"
+                     *                 ],
+                     *                 "max_parallel": 1,
+                     *                 "soak_s": 300,
+                     *                 "gate": "auto",
+                     *                 "state": "succeeded",
+                     *                 "started_at": "2026-12-05T09:30:00Z",
+                     *                 "done_at": "2026-12-05T09:31:40Z",
+                     *                 "soak_until": "2026-12-05T09:36:40Z",
+                     *                 "decision": null
+                     *               },
+                     *               {
+                     *                 "name": "rest",
+                     *                 "clusters": [
+                     *                   "idc-a-2",
+                     *                   "idc-b-1"
+                     *                 ],
+                     *                 "max_parallel": 2,
+                     *                 "soak_s": 0,
+                     *                 "gate": "auto",
+                     *                 "state": "running",
+                     *                 "started_at": "2026-12-05T09:36:41Z",
+                     *                 "done_at": null,
+                     *                 "soak_until": null,
+                     *                 "decision": null
+                     *               }
+                     *             ],
+                     *             "failure": {
+                     *               "on_failure": "pause"
+                     *             },
+                     *             "current": 1,
+                     *             "held": null,
+                     *             "stopping": null,
+                     *             "freeze_override": null
+                     *           },
+                     *           "clusters": [
+                     *             {
+                     *               "cluster": "idc-a-1",
+                     *               "idc": "idc-a",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 0,
+                     *               "phase": "succeeded",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 4
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": "2026-12-05T09:31:40Z",
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             },
+                     *             {
+                     *               "cluster": "idc-a-2",
+                     *               "idc": "idc-a",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 1,
+                     *               "phase": "waiting-ready",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 2
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": null,
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             },
+                     *             {
+                     *               "cluster": "idc-b-1",
+                     *               "idc": "idc-b",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 1,
+                     *               "phase": "waiting-ready",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 2
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": null,
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             }
+                     *           ],
+                     *           "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleasePage"];
                 };
             };
@@ -3105,6 +3885,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3201,6 +3983,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3238,9 +4022,121 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -3263,6 +4159,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3359,6 +4257,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3381,6 +4281,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -3393,6 +4294,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -3415,6 +4426,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3511,6 +4524,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3536,6 +4551,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -3548,6 +4564,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "release_id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "samples": [
+                     *         {
+                     *           "wave": 0,
+                     *           "canary": "",
+                     *           "check": "errors",
+                     *           "sample": 1,
+                     *           "at": "2026-12-05T09:30:00Z",
+                     *           "values": {
+                     *             "idc-a-1": 0.002
+                     *           },
+                     *           "verdicts": {
+                     *             "idc-a-1": "passed"
+                     *           },
+                     *           "wave_value": 0.002,
+                     *           "wave_verdict": "passed",
+                     *           "verdict": "passed",
+                     *           "error": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AnalysisOut"];
                 };
             };
@@ -3570,6 +4610,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3666,6 +4708,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3685,11 +4729,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description resume after this event (SSE reconnection) */
                 "last-event-id"?: string | null;
             };
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -3724,6 +4770,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3836,6 +4884,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -3845,9 +4894,121 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -3870,6 +5031,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3966,6 +5129,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3988,6 +5153,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4000,6 +5166,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4022,6 +5298,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4118,6 +5396,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4140,6 +5420,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4152,6 +5433,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4174,6 +5565,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4270,6 +5663,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4292,6 +5687,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4304,6 +5700,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4326,6 +5832,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4422,6 +5930,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4444,6 +5954,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4456,6 +5967,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4478,6 +6099,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4574,6 +6197,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4596,6 +6221,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4608,6 +6234,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4630,6 +6366,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4726,6 +6464,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4748,6 +6488,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4760,6 +6501,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4782,6 +6633,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4878,6 +6731,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4900,6 +6755,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -4916,6 +6772,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -4938,6 +6904,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5034,6 +7002,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5056,6 +7026,7 @@ export interface operations {
             path: {
                 /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
                 app: string;
+                /** @description the release's id (a UUID) */
                 release_id: string;
             };
             cookie?: never;
@@ -5072,6 +7043,116 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -5094,6 +7175,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5190,6 +7273,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5225,9 +7310,121 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "app": "shop",
+                     *       "env": "prod",
+                     *       "image": "registry.example.com/shop:2.4.1",
+                     *       "strategy": "rolling",
+                     *       "phase": "running",
+                     *       "debug": false,
+                     *       "rollback_of": null,
+                     *       "requested_by": "ada",
+                     *       "approval": null,
+                     *       "created_at": "2026-12-05T09:30:00Z",
+                     *       "finished_at": null,
+                     *       "plan": {
+                     *         "waves": [
+                     *           {
+                     *             "name": "canary",
+                     *             "clusters": [
+                     *               "idc-a-1"
+                     *             ],
+                     *             "max_parallel": 1,
+                     *             "soak_s": 300,
+                     *             "gate": "auto",
+                     *             "state": "succeeded",
+                     *             "started_at": "2026-12-05T09:30:00Z",
+                     *             "done_at": "2026-12-05T09:31:40Z",
+                     *             "soak_until": "2026-12-05T09:36:40Z",
+                     *             "decision": null
+                     *           },
+                     *           {
+                     *             "name": "rest",
+                     *             "clusters": [
+                     *               "idc-a-2",
+                     *               "idc-b-1"
+                     *             ],
+                     *             "max_parallel": 2,
+                     *             "soak_s": 0,
+                     *             "gate": "auto",
+                     *             "state": "running",
+                     *             "started_at": "2026-12-05T09:36:41Z",
+                     *             "done_at": null,
+                     *             "soak_until": null,
+                     *             "decision": null
+                     *           }
+                     *         ],
+                     *         "failure": {
+                     *           "on_failure": "pause"
+                     *         },
+                     *         "current": 1,
+                     *         "held": null,
+                     *         "stopping": null,
+                     *         "freeze_override": null
+                     *       },
+                     *       "clusters": [
+                     *         {
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 0,
+                     *           "phase": "succeeded",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 4
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": "2026-12-05T09:31:40Z",
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-a-2",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         },
+                     *         {
+                     *           "cluster": "idc-b-1",
+                     *           "idc": "idc-b",
+                     *           "namespace": "shop-prod",
+                     *           "wave": 1,
+                     *           "phase": "waiting-ready",
+                     *           "replicas": 4,
+                     *           "progress": {
+                     *             "desired": 4,
+                     *             "updated": 4,
+                     *             "ready": 2
+                     *           },
+                     *           "error": null,
+                     *           "started_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "updated_at": "2026-12-05T09:31:40Z"
+                     *         }
+                     *       ],
+                     *       "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleaseOut"];
                 };
             };
@@ -5250,6 +7447,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5346,6 +7545,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5368,6 +7569,7 @@ export interface operations {
                 active?: boolean;
                 /** @description A DNS label */
                 env?: string | null;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description a next_cursor */
                 cursor?: number | null;
@@ -5384,6 +7586,121 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *           "app": "shop",
+                     *           "env": "prod",
+                     *           "image": "registry.example.com/shop:2.4.1",
+                     *           "strategy": "rolling",
+                     *           "phase": "running",
+                     *           "debug": false,
+                     *           "rollback_of": null,
+                     *           "requested_by": "ada",
+                     *           "approval": null,
+                     *           "created_at": "2026-12-05T09:30:00Z",
+                     *           "finished_at": null,
+                     *           "plan": {
+                     *             "waves": [
+                     *               {
+                     *                 "name": "canary",
+                     *                 "clusters": [
+                     *                   "idc-a-1"
+                     *                 ],
+                     *                 "max_parallel": 1,
+                     *                 "soak_s": 300,
+                     *                 "gate": "auto",
+                     *                 "state": "succeeded",
+                     *                 "started_at": "2026-12-05T09:30:00Z",
+                     *                 "done_at": "2026-12-05T09:31:40Z",
+                     *                 "soak_until": "2026-12-05T09:36:40Z",
+                     *                 "decision": null
+                     *               },
+                     *               {
+                     *                 "name": "rest",
+                     *                 "clusters": [
+                     *                   "idc-a-2",
+                     *                   "idc-b-1"
+                     *                 ],
+                     *                 "max_parallel": 2,
+                     *                 "soak_s": 0,
+                     *                 "gate": "auto",
+                     *                 "state": "running",
+                     *                 "started_at": "2026-12-05T09:36:41Z",
+                     *                 "done_at": null,
+                     *                 "soak_until": null,
+                     *                 "decision": null
+                     *               }
+                     *             ],
+                     *             "failure": {
+                     *               "on_failure": "pause"
+                     *             },
+                     *             "current": 1,
+                     *             "held": null,
+                     *             "stopping": null,
+                     *             "freeze_override": null
+                     *           },
+                     *           "clusters": [
+                     *             {
+                     *               "cluster": "idc-a-1",
+                     *               "idc": "idc-a",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 0,
+                     *               "phase": "succeeded",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 4
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": "2026-12-05T09:31:40Z",
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             },
+                     *             {
+                     *               "cluster": "idc-a-2",
+                     *               "idc": "idc-a",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 1,
+                     *               "phase": "waiting-ready",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 2
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": null,
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             },
+                     *             {
+                     *               "cluster": "idc-b-1",
+                     *               "idc": "idc-b",
+                     *               "namespace": "shop-prod",
+                     *               "wave": 1,
+                     *               "phase": "waiting-ready",
+                     *               "replicas": 4,
+                     *               "progress": {
+                     *                 "desired": 4,
+                     *                 "updated": 4,
+                     *                 "ready": 2
+                     *               },
+                     *               "error": null,
+                     *               "started_at": "2026-12-05T09:30:00Z",
+                     *               "finished_at": null,
+                     *               "updated_at": "2026-12-05T09:31:40Z"
+                     *             }
+                     *           ],
+                     *           "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReleasePage"];
                 };
             };
@@ -5406,6 +7723,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5502,6 +7821,182 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    listDeployedVersions: {
+        parameters: {
+            query?: {
+                /** @description A DNS label */
+                env?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description A DNS label: a-z, 0-9 and '-', at most 63 characters */
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "env": "prod",
+                     *           "cluster": "idc-a-1",
+                     *           "idc": "idc-a",
+                     *           "namespace": "shop-prod",
+                     *           "image": "registry.example.com/shop:2.4.1",
+                     *           "debug": false,
+                     *           "release_id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *           "since": "2026-12-05T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeployedPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5541,6 +8036,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "cluster": "idc-a-1",
+                     *       "namespace": "shop-prod",
+                     *       "pod": "shop-7d9f-abcde",
+                     *       "phase": "Running",
+                     *       "isolated_at": "2026-12-05T09:30:00Z",
+                     *       "isolated_by": "ada"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IsolatedPod"];
                 };
             };
@@ -5563,6 +8068,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5659,6 +8166,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5694,6 +8203,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "cluster": "idc-a-1",
+                     *         "namespace": "shop-prod",
+                     *         "pod": "shop-7d9f-abcde",
+                     *         "phase": "Running",
+                     *         "isolated_at": "2026-12-05T09:30:00Z",
+                     *         "isolated_by": "ada"
+                     *       }
+                     *     ]
+                     */
                     "application/json": components["schemas"]["IsolatedPod"][];
                 };
             };
@@ -5716,6 +8237,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5812,6 +8335,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5871,6 +8396,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5967,6 +8494,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5985,7 +8514,9 @@ export interface operations {
     listAudit: {
         parameters: {
             query?: {
+                /** @description only entries about this target */
                 target?: string | null;
+                /** @description at most this many per page */
                 limit?: number;
                 /** @description from a previous next_cursor */
                 cursor?: number | null;
@@ -6006,6 +8537,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1042,
+                     *           "at": "2026-12-05T09:30:00Z",
+                     *           "actor": "ada",
+                     *           "action": "release.rollback",
+                     *           "target": "shop",
+                     *           "outcome": "ok",
+                     *           "detail": {
+                     *             "to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"
+                     *           },
+                     *           "request_id": "9f1c2e7a4b5d"
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -6028,6 +8578,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6124,6 +8676,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6154,6 +8708,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "services": {
+                     *         "release-api": "https://flotilla.example.com",
+                     *         "cluster-registry": "https://registry.flotilla.example.com",
+                     *         "k8s-sync": "https://sync.flotilla.example.com",
+                     *         "monitor-gateway": "https://monitor.flotilla.example.com"
+                     *       },
+                     *       "auth": {
+                     *         "issuer": "https://sso.example.com",
+                     *         "audience": "flotilla",
+                     *         "development_login": false,
+                     *         "device_flow": {
+                     *           "client_id": "flotilla-cli",
+                     *           "device_authorization_endpoint": "https://sso.example.com/device",
+                     *           "token_endpoint": "https://sso.example.com/token",
+                     *           "scope": "openid"
+                     *         },
+                     *         "browser_login": {
+                     *           "client_id": "flotilla-console",
+                     *           "authorization_endpoint": "https://sso.example.com/authorize",
+                     *           "token_endpoint": "https://sso.example.com/token",
+                     *           "scope": "openid",
+                     *           "audience": null
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Discovery"];
                 };
             };
@@ -6176,6 +8758,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6272,6 +8856,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6306,6 +8892,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl",
+                     *       "expires_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DevToken"];
                 };
             };
@@ -6328,6 +8920,8 @@ export interface operations {
             /** @description Unauthorized */
             401: {
                 headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6424,6 +9018,8 @@ export interface operations {
             /** @description Service Unavailable */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {

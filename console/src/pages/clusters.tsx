@@ -1,5 +1,6 @@
-// Clusters per IDC with their health; a cluster's nodes with cordon, uncordon and drain
-// (admins; others see why not); environments and where they map.
+// Clusters per IDC with their health and capacity (requested of allocatable); a cluster's
+// capacity and nodes with cordon, uncordon and drain (admins; others see why not);
+// environments and where they map.
 import { useState } from "react";
 import type { Ctx } from "../app";
 import { hasRole, must, type ClusterOut } from "../client";
@@ -65,7 +66,55 @@ function Nodes({ ctx, cluster }: { ctx: Ctx; cluster: string }) {
   );
 }
 
+type Use = { allocatable: number; requested: number };
+
+/** Requested of allocatable, as a bar with the numbers beside it. */
+function Bar({ label, use, bytes }: { label: string; use: Use; bytes?: boolean }) {
+  const fmt = (v: number) => (bytes ? `${(v / 2 ** 30).toFixed(1)} GiB` : `${+v.toFixed(1)}`);
+  const share = use.allocatable > 0 ? use.requested / use.allocatable : 0;
+  return (
+    <span className="capacity">
+      {label}{" "}
+      <meter
+        min={0}
+        max={1}
+        low={0.7}
+        high={0.9}
+        optimum={0.3}
+        value={share}
+        aria-label={`${label} requested`}
+      />{" "}
+      {fmt(use.requested)} / {fmt(use.allocatable)} ({Math.round(share * 100)}%)
+    </span>
+  );
+}
+
+function Capacity({ of }: { of: { cpu: Use; memory: Use; pods: Use } }) {
+  return (
+    <div className="row capacity-row">
+      <Bar label="CPU" use={of.cpu} />
+      <Bar label="Memory" use={of.memory} bytes />
+      <Bar label="Pods" use={of.pods} />
+    </div>
+  );
+}
+
+function ClusterCapacity({ ctx, cluster }: { ctx: Ctx; cluster: string }) {
+  const capacity = useData(
+    () =>
+      must(
+        ctx.api.registry.GET("/v1/clusters/{name}/capacity", {
+          params: { path: { name: cluster } },
+        }),
+      ),
+    [cluster],
+    15000,
+  );
+  return <Loading state={capacity}>{(c) => <Capacity of={c} />}</Loading>;
+}
+
 export function ClustersPage({ ctx }: { ctx: Ctx }) {
+  const idcs = useData(() => must(ctx.api.registry.GET("/v1/capacity")), [], 15000);
   const clusters = useData(
     () => must(ctx.api.registry.GET("/v1/clusters", { params: { query: { limit: 200 } } })),
     [],
@@ -85,6 +134,19 @@ export function ClustersPage({ ctx }: { ctx: Ctx }) {
             .map((idc) => (
               <section key={idc} aria-label={`IDC ${idc}`}>
                 <h2>IDC {idc}</h2>
+                {(() => {
+                  const capacity = idcs.data?.find((i) => i.idc === idc);
+                  return capacity ? (
+                    <>
+                      <Capacity of={capacity} />
+                      {(capacity.unreachable ?? []).length > 0 && (
+                        <p className="bad">
+                          not counted (unreachable): {(capacity.unreachable ?? []).join(", ")}
+                        </p>
+                      )}
+                    </>
+                  ) : null;
+                })()}
                 <ul className="clusters">
                   {byIdc[idc].map((c) => (
                     <li key={c.name}>
@@ -98,7 +160,12 @@ export function ClustersPage({ ctx }: { ctx: Ctx }) {
                       <Phase phase={c.status} /> {c.provider} · {c.node_count ?? "?"} nodes ·
                       Kubernetes {c.kubernetes_version ?? "?"}
                       {c.status_reason && <span className="bad"> {c.status_reason}</span>}
-                      {open === c.name && <Nodes ctx={ctx} cluster={c.name} />}
+                      {open === c.name && (
+                        <>
+                          <ClusterCapacity ctx={ctx} cluster={c.name} />
+                          <Nodes ctx={ctx} cluster={c.name} />
+                        </>
+                      )}
                     </li>
                   ))}
                 </ul>

@@ -31,6 +31,7 @@ from flotilla_runtime.errors import (
     BodyLimitMiddleware,
     install_problem_handlers,
 )
+from flotilla_runtime.examples import add_response_examples
 from flotilla_runtime.health import ReadinessCheck
 from flotilla_runtime.kafka import BrokerProbe
 from flotilla_runtime.logging import RequestIdMiddleware
@@ -234,6 +235,7 @@ def document_access(app: FastAPI, routers: Sequence[tuple[str, APIRouter]]) -> N
                     )
                 described = operation.get("description", "")
                 operation["description"] = f"**Access:** {access}.\n\n{described}".strip()
+                add_response_examples(operation, route)
         _close_keyed_maps(schema)
         app.openapi_schema = schema
         return schema

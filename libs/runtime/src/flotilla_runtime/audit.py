@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import BigInteger, DateTime, String, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -94,6 +94,23 @@ router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 class AuditEntryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1042,
+                    "at": "2026-12-05T09:30:00Z",
+                    "actor": "ada",
+                    "action": "release.rollback",
+                    "target": "shop",
+                    "outcome": "ok",
+                    "detail": {"to": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4"},
+                    "request_id": "9f1c2e7a4b5d",
+                }
+            ]
+        }
+    )
+
     id: int
     at: datetime
     actor: str
@@ -113,8 +130,10 @@ class AuditPage(BaseModel):
 async def list_audit(
     session: SessionDep,
     _: Viewer,
-    target: Annotated[str | None, Query(max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    target: Annotated[
+        str | None, Query(max_length=255, description="only entries about this target")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many per page")] = 100,
     cursor: Annotated[int | None, Query(ge=1, description="from a previous next_cursor")] = None,
     since: Annotated[Instant | None, Query(description="entries at or after (ISO 8601)")] = None,
     until: Annotated[Instant | None, Query(description="entries before (ISO 8601)")] = None,

@@ -256,6 +256,26 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 """OpenAPI `responses=` entry documenting problem+json for the common error codes."""
 
 
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "Location": _header("the path of the resource the request created or started"),
+    "ETag": _header("the resource's version: send it back in If-Match to change it"),
+    "Retry-After": _header("seconds to wait before trying again"),
+    "WWW-Authenticate": _header('`Bearer realm="flotilla"`: send a valid bearer token'),
+}
+PROBLEM_RESPONSES[401]["headers"] = {"WWW-Authenticate": HEADERS["WWW-Authenticate"]}
+PROBLEM_RESPONSES[503]["headers"] = {"Retry-After": HEADERS["Retry-After"]}
+
+
+def answered_with(status: int, *headers: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route's success answer that carries `headers` (from HEADERS), so
+    its OpenAPI entry declares them."""
+    return {status: {"headers": {name: HEADERS[name] for name in headers}}}
+
+
 class BodyLimitMiddleware:
     """413 problem for a request body over `max_bytes`, declared or streamed, before parsing."""
 

@@ -8,7 +8,8 @@ the URLs release-api itself calls the others by.
 `POST /v1/dev/token` is the local stack's sign-in: in development mode it mints a token for
 whoever asks (as `./flotilla token` does). Outside development mode it does not exist (404), and
 `auth.development_login` says so; real deployments sign in through their identity provider
-(`auth.device_flow`: OAuth 2.0 Device Authorization Grant, RFC 8628, for the CLI).
+(`auth.device_flow`: OAuth 2.0 Device Authorization Grant, RFC 8628, for the CLI;
+`auth.browser_login`: authorization code with PKCE, RFC 7636, for the web console).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flotilla_contracts.enums import Role
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
 from release_api.deps import SettingsDep
-from release_api.settings import DeviceFlow, Settings
+from release_api.settings import BrowserLogin, DeviceFlow, Settings
 
 router = APIRouter(tags=["discovery"], responses=PROBLEM_RESPONSES)
 
@@ -38,6 +39,10 @@ class AuthInfo(BaseModel):
     )
     device_flow: DeviceFlow | None = Field(
         description="the identity provider's device flow for CLIs, when one is configured"
+    )
+    browser_login: BrowserLogin | None = Field(
+        description="the identity provider's authorization code + PKCE login for the web "
+        "console, when one is configured"
     )
 
 
@@ -61,6 +66,13 @@ class Discovery(BaseModel):
                             "device_authorization_endpoint": "https://sso.example.com/device",
                             "token_endpoint": "https://sso.example.com/token",
                             "scope": "openid",
+                        },
+                        "browser_login": {
+                            "client_id": "flotilla-console",
+                            "authorization_endpoint": "https://sso.example.com/authorize",
+                            "token_endpoint": "https://sso.example.com/token",
+                            "scope": "openid",
+                            "audience": None,
                         },
                     },
                 }
@@ -87,6 +99,7 @@ def discovery_of(settings: Settings) -> Discovery:
             audience=settings.auth_audience,
             development_login=development_login(settings),
             device_flow=settings.device_flow,
+            browser_login=settings.browser_login,
         ),
     )
 
@@ -124,6 +137,17 @@ class DevTokenRequest(BaseModel):
 
 
 class DevToken(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl",
+                    "expires_at": "2026-12-05T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     token: str
     expires_at: datetime
 

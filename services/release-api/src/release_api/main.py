@@ -30,6 +30,7 @@ from release_api.discovery import router as discovery_router
 from release_api.manifests.endpoints import router as manifests_router
 from release_api.pods.endpoints import router as pods_router
 from release_api.reads import CachedReads, cache_tags
+from release_api.releases.deployed import router as deployed_router
 from release_api.releases.endpoints import router as releases_router
 from release_api.releases.fleet import router as fleet_router
 from release_api.settings import Settings
@@ -137,6 +138,7 @@ SPEC = ServiceSpec(
         manifests_router,
         releases_router,
         fleet_router,
+        deployed_router,
         pods_router,
         audit_router,
         discovery_router,

@@ -14,6 +14,22 @@ class DeviceFlow(BaseModel):
     scope: str = "openid"
 
 
+class BrowserLogin(BaseModel):
+    """Where the web console runs the OAuth 2.0 authorization code grant with PKCE (RFC 6749
+    §4.1, RFC 7636 S256) as a public client: the identity provider must list the console's
+    URL (`<release-api public URL>/console/`) as a redirect URI and allow it as a CORS origin
+    at its token endpoint. The access token it returns is what the services verify (by
+    AUTH_JWKS_URL), so it must carry Flotilla's audience, `roles` and `teams`."""
+
+    client_id: str
+    authorization_endpoint: str
+    token_endpoint: str
+    scope: str = "openid"
+    audience: str | None = Field(
+        None, description="sent as `audience` to providers that want one (Auth0, ...)"
+    )
+
+
 class Settings(FullServiceSettings):
     model_config = service_config("RELEASE_API_")
 
@@ -53,6 +69,12 @@ class Settings(FullServiceSettings):
         description="The identity provider's OAuth 2.0 device flow (RFC 8628) that the CLI "
         "signs in with, published by GET /v1/discovery (JSON: client_id, "
         "device_authorization_endpoint, token_endpoint, scope).",
+    )
+    browser_login: BrowserLogin | None = Field(
+        None,
+        description="The identity provider's authorization code + PKCE login that the web "
+        "console signs in with, published by GET /v1/discovery (JSON: client_id, "
+        "authorization_endpoint, token_endpoint, scope, audience).",
     )
     console_dir: str | None = Field(
         None,

@@ -91,8 +91,9 @@ def _newest_first(items: list[dict[str, Any]]) -> bool:
     "--metric",
     "metrics",
     multiple=True,
-    help="cpu_usage_cores, memory_working_set_bytes, restarts, ready_replicas, ... (default: "
-    "CPU, memory, restarts, ready replicas).",
+    help="cpu_usage_cores, memory_working_set_bytes, restarts, ready_replicas, "
+    "http_requests_per_s, http_5xx_per_s, ... (default: CPU, memory, restarts, ready replicas, "
+    "requests and 5xx per second).",
 )
 @click.option("--cluster", help="Only this cluster.")
 @click.option("--since", default="1h", show_default=True, help="The range: 30m, 6h, 1d.")
@@ -115,6 +116,8 @@ def metrics(
         "memory_working_set_bytes",
         "restarts",
         "ready_replicas",
+        "http_requests_per_s",
+        "http_5xx_per_s",
     )
     ops = session.ops()
     docs = [

@@ -102,6 +102,8 @@ class LocalStack:
     app_logs_s: float = 2.0
     """Each running pod writes an application log line this often, to Kafka's logs topic as
     Filebeat would (0: none)."""
+    extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Service name → settings of its own (environment variables) on top of the stack's."""
     broker: Broker | None = None
     replicas: dict[str, int] = field(default_factory=dict)
     """More than one process of a service (`{"release-api": 2}`): the extra ones are named
@@ -291,6 +293,7 @@ class LocalStack:
                 f"{p}{s.env_prefix}URL": f"http://127.0.0.1:{self.base_port + s.offset}"
                 for s in SERVICES
             },
+            **self.extra_env.get(service.name, {}),
         }
 
     def _console_env(self, prefix: str) -> dict[str, str]:

@@ -22,8 +22,12 @@ from flotilla_contracts.enums import ClusterProvider, ClusterStatus
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.errors import PROBLEM_RESPONSES, answered_with
 from flotilla_runtime.params import NamePath, NameQuery
+
+Force = Annotated[
+    bool, Query(description="deregister even while environments still map the cluster")
+]
 
 router = APIRouter(tags=["clusters"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
@@ -40,7 +44,10 @@ async def _one(session: SessionDep, cluster: object, response: Response) -> Clus
     status_code=201,
     operation_id="registerCluster",
     summary="Register a cluster (its credentials are checked against it first)",
-    responses={502: {"description": "The cluster could not be reached"}},
+    responses={
+        502: {"description": "The cluster could not be reached"},
+        **answered_with(201, "Location", "ETag"),
+    },
 )
 async def register_cluster(
     data: ClusterCreate,
@@ -72,14 +79,18 @@ async def list_clusters(
     session: SessionDep,
     _: Viewer,
     idc: NameQuery = None,
-    provider: ClusterProvider | None = None,
-    status: ClusterStatus | None = None,
+    provider: Annotated[
+        ClusterProvider | None, Query(description="only clusters of this provider")
+    ] = None,
+    status: Annotated[
+        ClusterStatus | None, Query(description="only clusters in this state")
+    ] = None,
     environment: NameQuery = None,
     label: Annotated[
         list[LabelSelector] | None, Query(description="key=value; repeat to AND")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many per page")] = 100,
+    cursor: Annotated[str | None, Query(max_length=200, description="a next_cursor")] = None,
 ) -> ClusterPage:
     labels = {}
     for item in label or []:  # a label key has no '=' (LabelSelector's pattern)
@@ -102,7 +113,12 @@ async def list_clusters(
     )
 
 
-@router.get("/clusters/{name}", operation_id="getCluster", summary="Get a cluster")
+@router.get(
+    "/clusters/{name}",
+    operation_id="getCluster",
+    summary="Get a cluster",
+    responses=answered_with(200, "ETag"),
+)
 async def get_cluster(
     name: NamePath, response: Response, session: SessionDep, _: Viewer
 ) -> ClusterOut:
@@ -114,7 +130,10 @@ async def get_cluster(
     operation_id="updateCluster",
     summary="Change a cluster's IDC, provider, API server or labels (a new API server is "
     "verified with the stored credentials first)",
-    responses={502: {"description": "The new API server could not be reached"}},
+    responses={
+        502: {"description": "The new API server could not be reached"},
+        **answered_with(200, "ETag"),
+    },
 )
 async def update_cluster(
     name: NamePath,
@@ -152,7 +171,10 @@ async def update_cluster(
     "/clusters/{name}/credentials",
     operation_id="rotateClusterCredentials",
     summary="Replace a cluster's credentials (the new ones are checked first)",
-    responses={502: {"description": "The cluster could not be reached"}},
+    responses={
+        502: {"description": "The cluster could not be reached"},
+        **answered_with(200, "ETag"),
+    },
 )
 async def rotate_credentials(
     name: NamePath,
@@ -186,7 +208,7 @@ async def rotate_credentials(
     summary="Deregister a cluster (refused while environments map to it)",
 )
 async def deregister_cluster(
-    name: NamePath, request: Request, session: SessionDep, principal: Admin, force: bool = False
+    name: NamePath, request: Request, session: SessionDep, principal: Admin, force: Force = False
 ) -> None:
     async with audited(request, session, principal, "cluster.deregister", name, {"force": force}):
         await service.deregister(session, name, force=force)

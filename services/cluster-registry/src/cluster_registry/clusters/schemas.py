@@ -150,6 +150,30 @@ class EnvironmentRef(BaseModel):
 
 
 class ClusterOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "idc-a-1",
+                    "idc": "idc-a",
+                    "provider": "self-built",
+                    "api_server": "https://10.0.0.10:6443",
+                    "labels": {"tier": "gold"},
+                    "status": "ready",
+                    "status_reason": None,
+                    "last_seen_at": "2026-12-05T09:30:00Z",
+                    "latency_ms": 4.2,
+                    "kubernetes_version": "v1.34.4",
+                    "node_count": 12,
+                    "environments": [{"environment": "prod", "namespace": "shop-prod"}],
+                    "revision": 3,
+                    "created_at": "2026-11-02T08:00:00Z",
+                    "updated_at": "2026-12-05T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     name: str
     idc: str
     provider: ClusterProvider

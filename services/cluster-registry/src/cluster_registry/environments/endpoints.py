@@ -13,7 +13,7 @@ from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.errors import PROBLEM_RESPONSES, answered_with
 from flotilla_runtime.params import NamePath
 
 router = APIRouter(tags=["environments"], responses=PROBLEM_RESPONSES)
@@ -23,11 +23,13 @@ router = APIRouter(tags=["environments"], responses=PROBLEM_RESPONSES)
     "/environments",
     status_code=201,
     operation_id="createEnvironment",
+    responses=answered_with(201, "Location", "ETag"),
     summary="Create an environment; its namespaces are created in each cluster",
 )
 async def create_environment(
     data: EnvironmentCreate,
     request: Request,
+    response: Response,
     session: SessionDep,
     cipher: CipherDep,
     principal: Admin,
@@ -41,6 +43,8 @@ async def create_environment(
         {"clusters": {p.cluster: p.namespace for p in data.clusters}},
     ):
         env = await service.create(session, cipher, data)
+    response.headers["Location"] = f"/v1/environments/{env.name}"
+    response.headers["ETag"] = service.etag(env)
     return await service.render(session, env)
 
 
@@ -50,7 +54,12 @@ async def list_environments(session: SessionDep, _: Viewer) -> list[EnvironmentO
     return [await service.render(session, env) for env in rows]
 
 
-@router.get("/environments/{name}", operation_id="getEnvironment", summary="Get an environment")
+@router.get(
+    "/environments/{name}",
+    operation_id="getEnvironment",
+    summary="Get an environment",
+    responses=answered_with(200, "ETag"),
+)
 async def get_environment(
     name: NamePath, response: Response, session: SessionDep, _: Viewer
 ) -> EnvironmentOut:
@@ -69,7 +78,10 @@ async def get_environment(
         "approval is judged by the policy at the time it is approved. The before and after "
         "are in the audit log and in an `io.flotilla.environment.changed` event."
     ),
-    responses={412: {"description": "If-Match names an older revision"}},
+    responses={
+        412: {"description": "If-Match names an older revision"},
+        **answered_with(200, "ETag"),
+    },
 )
 async def set_policy(
     name: NamePath,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,21 +18,20 @@ class Placement(BaseModel):
     namespace: Name
 
 
+_CREATED: dict[str, Any] = {
+    "name": "prod",
+    "description": "Production",
+    "clusters": [
+        {"cluster": "idc-a-prod", "namespace": "prod"},
+        {"cluster": "idc-b-prod", "namespace": "prod"},
+    ],
+}
+
+
 class EnvironmentCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "prod",
-                    "description": "Production",
-                    "clusters": [
-                        {"cluster": "idc-a-prod", "namespace": "prod"},
-                        {"cluster": "idc-b-prod", "namespace": "prod"},
-                    ],
-                }
-            ]
-        },
+        json_schema_extra={"examples": [_CREATED]},
     )
 
     name: Name
@@ -51,6 +51,19 @@ class PlacementSet(BaseModel):
 
 
 class EnvironmentOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_CREATED,  # as created from EnvironmentCreate's example
+                    "policy": EnvironmentPolicy().model_dump(mode="json"),
+                    "revision": 1,
+                    "created_at": "2026-12-05T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     name: str
     description: str
     clusters: list[Placement]

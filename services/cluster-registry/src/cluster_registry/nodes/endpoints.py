@@ -35,6 +35,8 @@ from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath, NameQuery, ObjectPath
 
+Force = Annotated[bool, Query(description="remove the node even when its drain did not finish")]
+
 router = APIRouter(tags=["nodes"], responses=PROBLEM_RESPONSES)
 capacity_router = APIRouter(tags=["capacity"], responses=PROBLEM_RESPONSES)
 
@@ -214,7 +216,7 @@ async def remove_node(
     cipher: CipherDep,
     principal: Admin,
     timeout_s: Annotated[float, Query(gt=0, le=3600, description="drain deadline")] = 60.0,
-    force: bool = False,
+    force: Force = False,
 ) -> DrainReport:
     async with audited(
         request, session, principal, "node.remove", f"{name}/{node}", {"force": force}

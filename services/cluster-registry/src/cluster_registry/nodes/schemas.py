@@ -11,6 +11,25 @@ from flotilla_runtime.params import JSON_INTEGER
 
 
 class NodeOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "idc-a-1-node-1",
+                    "ready": True,
+                    "unschedulable": False,
+                    "roles": ["worker"],
+                    "labels": {"kubernetes.io/hostname": "idc-a-1-node-1", "tier": "gold"},
+                    "taints": [],
+                    "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+                    "allocatable": {"cpu": "15500m", "memory": "62Gi", "pods": "110"},
+                    "kubelet_version": "v1.34.4",
+                    "pods": 23,
+                }
+            ]
+        }
+    )
+
     name: str
     ready: bool
     unschedulable: bool
@@ -77,6 +96,26 @@ class PodDrainResult(BaseModel):
 
 
 class DrainReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "node": "idc-a-1-node-1",
+                    "completed": True,
+                    "elapsed_s": 12.4,
+                    "pods": [
+                        {
+                            "namespace": "shop-prod",
+                            "pod": "shop-7d9f-abcde",
+                            "outcome": "evicted",
+                            "message": "",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     node: str
     completed: bool = Field(description="every evictable pod left the node before the timeout")
     pods: list[PodDrainResult]
@@ -96,6 +135,29 @@ class NodeCapacity(BaseModel):
 
 
 class ClusterCapacity(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cluster": "idc-a-1",
+                    "idc": "idc-a",
+                    "cpu": {"allocatable": 46.5, "requested": 31.2},
+                    "memory": {"allocatable": 190000000000.0, "requested": 120000000000.0},
+                    "pods": {"allocatable": 330, "requested": 141},
+                    "nodes": [
+                        {
+                            "node": "idc-a-1-node-1",
+                            "cpu": {"allocatable": 15.5, "requested": 10.4},
+                            "memory": {"allocatable": 64000000000.0, "requested": 41000000000.0},
+                            "pods": {"allocatable": 110, "requested": 47},
+                        }
+                    ],
+                    "usage_trend": None,
+                }
+            ]
+        }
+    )
+
     cluster: str
     idc: str
     cpu: ResourceUse
@@ -108,6 +170,21 @@ class ClusterCapacity(BaseModel):
 
 
 class IdcCapacity(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "idc": "idc-a",
+                    "clusters": ["idc-a-1", "idc-a-2"],
+                    "cpu": {"allocatable": 93.0, "requested": 60.1},
+                    "memory": {"allocatable": 380000000000.0, "requested": 230000000000.0},
+                    "pods": {"allocatable": 660, "requested": 280},
+                    "unreachable": [],
+                }
+            ]
+        }
+    )
+
     idc: str
     clusters: list[str]
     cpu: ResourceUse

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 
 class ClusterSyncStatus(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cluster": "idc-a-1",
+                    "state": "watching",
+                    "stale": False,
+                    "resource_version": "482113",
+                    "seconds_since_last_event": 0.8,
+                    "relists": 1,
+                    "reconnects": 0,
+                    "last_error": None,
+                    "endpoints": 240,
+                    "services": 31,
+                    "lag_ms": 180.0,
+                }
+            ]
+        }
+    )
+
     cluster: str
     state: str
     stale: bool
@@ -41,7 +62,44 @@ class InstanceAppStatus(BaseModel):
     in_sync: bool
 
 
+_SERVER: dict[str, Any] = {
+    "slot": "s1",
+    "cluster": "idc-a-1",
+    "pod": "shop-7d9f-abcde",
+    "address": "10.1.4.17",
+    "port": 8080,
+    "state": "ready",
+}
+
+
 class AppSyncStatus(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "app": "shop",
+                    "env": "prod",
+                    "backend": "shop-prod",
+                    "hosts": ["shop.prod.apps.example.com"],
+                    "route_errors": [],
+                    "desired": [_SERVER],
+                    "instances": [
+                        {
+                            "ingress": "ingress-a",
+                            "up": True,
+                            "configured": True,
+                            "pending": None,
+                            "applied": [_SERVER],
+                            "in_sync": True,
+                        }
+                    ],
+                    "in_sync": True,
+                    "last_error": None,
+                }
+            ]
+        }
+    )
+
     app: str
     env: str
     backend: str

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from flotilla_contracts.enums import AlertReason
 from flotilla_runtime.audit import audited
@@ -19,6 +19,8 @@ from monitor_gateway.alerts.rules import Thresholds
 from monitor_gateway.alerts.schemas import AlertOut, AlertPage, ThresholdsIn, ThresholdsOut
 from monitor_gateway.deps import AlertsDep, TeamsDep
 from monitor_gateway.models import Alert, AlertThreshold
+
+AlertId = Annotated[uuid.UUID, Path(description="the alert's id (a UUID)")]
 
 router = APIRouter(tags=["alerts"], responses=PROBLEM_RESPONSES)
 
@@ -34,9 +36,12 @@ async def list_alerts(
     app: NameQuery = None,
     env: NameQuery = None,
     cluster: NameQuery = None,
-    reason: AlertReason | None = None,
-    state: Literal["active", "resolved", "all"] = "active",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    reason: Annotated[AlertReason | None, Query(description="only alerts of this kind")] = None,
+    state: Annotated[
+        Literal["active", "resolved", "all"],
+        Query(description="active: firing now; resolved: over"),
+    ] = "active",
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many per page")] = 100,
     cursor: Annotated[str | None, Query(max_length=64, description="a next_cursor")] = None,
 ) -> AlertPage:
     before = None
@@ -63,7 +68,7 @@ async def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", operation_id="getAlert", summary="One alert")
-async def get_alert(alert_id: uuid.UUID, session: SessionDep, _: Viewer) -> AlertOut:
+async def get_alert(alert_id: AlertId, session: SessionDep, _: Viewer) -> AlertOut:
     alert = await session.get(Alert, alert_id)
     if alert is None:
         raise NotFound(f"no alert {alert_id}")
@@ -76,7 +81,7 @@ async def get_alert(alert_id: uuid.UUID, session: SessionDep, _: Viewer) -> Aler
     summary="Acknowledge an alert (someone is on it)",
 )
 async def acknowledge(
-    alert_id: uuid.UUID, request: Request, session: SessionDep, who: Developer, teams: TeamsDep
+    alert_id: AlertId, request: Request, session: SessionDep, who: Developer, teams: TeamsDep
 ) -> AlertOut:
     """For the alert's app's team (and admins)."""
     async with audited(request, session, who, "alert.ack", str(alert_id)):

@@ -12,6 +12,29 @@ from flotilla_runtime.params import JsonInt
 
 
 class AlertOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b2f0c1e-8a3d-4e6f-9b71-2c4d5e6f7a8b",
+                    "app": "shop",
+                    "env": "prod",
+                    "cluster": "idc-b-1",
+                    "namespace": "shop-prod",
+                    "pod": "shop-6c8b-xk2lp",
+                    "container": "app",
+                    "reason": "crash_loop",
+                    "severity": "critical",
+                    "message": "shop-6c8b-xk2lp is crash-looping (4 restarts)",
+                    "fired_at": "2026-12-05T09:30:00Z",
+                    "resolved_at": None,
+                    "acknowledged_by": "ada",
+                    "acknowledged_at": "2026-12-05T09:32:10Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     app: str
     env: str
@@ -48,5 +71,20 @@ class ThresholdsIn(BaseModel):
 
 
 class ThresholdsOut(ThresholdsIn):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "app": "shop",
+                    "default": False,
+                    "restarts": 5,
+                    "restarts_window_s": 900,
+                    "not_ready_s": 300,
+                    "isolated_retention_s": 86_400,
+                }
+            ]
+        }
+    )
+
     app: str
     default: bool = Field(description="no override stored: the defaults apply")

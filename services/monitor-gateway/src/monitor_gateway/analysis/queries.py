@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 
 from flotilla_contracts.analysis import PLACEHOLDERS, Metric
-from monitor_gateway.metrics.promql import quote
+from monitor_gateway.metrics.promql import RESPONSES, quote
 
-RESPONSES = "flotilla_ingress_http_responses_total"
 DURATION = "flotilla_ingress_http_request_duration_seconds_bucket"
 _PLACEHOLDER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 GRAY = "gray"

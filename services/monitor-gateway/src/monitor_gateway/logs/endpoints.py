@@ -84,8 +84,10 @@ async def search_logs(
     contains: Annotated[
         str | None, Query(max_length=200, description="substring, case-insensitive")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="at most this many lines")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="a next_cursor: older lines")
+    ] = None,
 ) -> LogPage:
     """At most LOGS_SEARCH_MAX_SPAN_H hours at once (400 beyond), cancelled after
     LOGS_SEARCH_TIMEOUT_S (422: narrow the range or add filters)."""

@@ -22,27 +22,33 @@ MAX_POINTS = 11_000  # Prometheus refuses more per series
     "/apps/{app}/metrics",
     operation_id="appMetrics",
     summary="An app's metric over a time range, one series per cluster and pod",
+    description=(
+        "Pods' metrics come from cAdvisor and kube-state-metrics, one series per cluster and "
+        "pod (`ready_replicas`: per cluster); `http_requests_per_s` and `http_5xx_per_s` are "
+        "the unified ingress's answers for the app, one series per cluster (with `pod`: 422). "
+        "The PromQL that ran is in the answer."
+    ),
 )
 async def app_metrics(
     app: NamePath,
     prometheus: PrometheusDep,
     _: Viewer,
-    metric: Metric,
+    metric: Annotated[Metric, Query(description="which series (see MetricOut.unit)")],
     env: NameQuery = None,
     cluster: NameQuery = None,
     pod: ObjectQuery = None,
     start: Annotated[Instant | None, Query(description="default: an hour before end")] = None,
     end: Annotated[Instant | None, Query(description="default: now")] = None,
-    step_s: Annotated[float, Query(ge=1, le=86_400)] = 60,
+    step_s: Annotated[float, Query(ge=1, le=86_400, description="seconds between points")] = 60,
 ) -> MetricOut:
-    try:
-        sel = Selector(app=app, env=env, cluster=cluster, pod=pod)
-    except InvalidSelector as exc:
-        raise Unprocessable(str(exc)) from None
     start, end = time_range(start, end, names=("start", "end"))
     if (end - start).total_seconds() / step_s > MAX_POINTS:
         raise BadRequest(f"more than {MAX_POINTS} points per series: use a larger step")
-    query = build(metric, sel, window_s=max(int(step_s) * 2, 10))
+    try:
+        sel = Selector(app=app, env=env, cluster=cluster, pod=pod)
+        query = build(metric, sel, window_s=max(int(step_s) * 2, 10))
+    except InvalidSelector as exc:
+        raise Unprocessable(str(exc)) from None
     # Align to the step so repeated dashboard refreshes hit the cache.
     t0 = int(start.timestamp() // step_s * step_s)
     t1 = int(end.timestamp() // step_s * step_s)
@@ -77,8 +83,10 @@ async def app_metrics(
 async def query(
     prometheus: PrometheusDep,
     _: Admin,
-    query: Annotated[str, Query(min_length=1, max_length=4000)],
-    time_: Annotated[Instant | None, Query(alias="time")] = None,
+    query: Annotated[str, Query(min_length=1, max_length=4000, description="PromQL")],
+    time_: Annotated[
+        Instant | None, Query(alias="time", description="evaluation time; default: now")
+    ] = None,
 ) -> dict[str, Any]:
     params = {"query": query}
     if time_ is not None:

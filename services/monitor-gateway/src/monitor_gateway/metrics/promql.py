@@ -8,6 +8,11 @@ Series come from cAdvisor (`container_*`, app containers selected with `containe
 image!=""`) and kube-state-metrics (`kube_pod_*`), each scrape job labelled `cluster`. A pod's
 app and env come from `kube_pod_labels` (`label_flotilla_io_app`, `label_flotilla_io_env`),
 joined on (cluster, namespace, pod).
+
+Requests and 5xx answers per second come from the unified ingress instead: k8s-sync counts
+HAProxy's request log per app, env, cluster, stage and status class
+(`flotilla_ingress_http_responses_total`, see k8s_sync.ingress.traffic); one series per
+cluster, since the ingress, not the pod, is where an answer is counted.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ class Metric(StrEnum):
     NETWORK_TRANSMIT = "network_transmit_bytes_per_s"
     RESTARTS = "restarts"
     READY_REPLICAS = "ready_replicas"
+    HTTP_REQUESTS = "http_requests_per_s"
+    HTTP_5XX = "http_5xx_per_s"
+
+
+INGRESS_METRICS = frozenset({Metric.HTTP_REQUESTS, Metric.HTTP_5XX})
+RESPONSES = "flotilla_ingress_http_responses_total"
 
 
 UNITS = {
@@ -43,6 +54,8 @@ UNITS = {
     Metric.NETWORK_TRANSMIT: "bytes/s",
     Metric.RESTARTS: "count",
     Metric.READY_REPLICAS: "count",
+    Metric.HTTP_REQUESTS: "requests/s",
+    Metric.HTTP_5XX: "requests/s",
 }
 
 
@@ -82,7 +95,13 @@ def _matchers(pairs: dict[str, str | None], extra: str = "") -> str:
 
 def build(metric: Metric, sel: Selector, window_s: int) -> str:
     """The PromQL for `metric` of the selected pods; one series per (cluster, pod), except
-    ready_replicas: one per cluster."""
+    ready_replicas and the ingress's answers: one per cluster."""
+    if metric in INGRESS_METRICS:
+        if sel.pod is not None:
+            raise InvalidSelector(f"pod: {metric} is counted per cluster, not per pod")
+        code = {"code": "5xx"} if metric == Metric.HTTP_5XX else {}
+        answers = _matchers({"app": sel.app, "env": sel.env, "cluster": sel.cluster, **code})
+        return f"sum by (cluster) (rate({RESPONSES}{answers}[{window_s}s]))"
     where = {"cluster": sel.cluster, "pod": sel.pod}
     owners = _matchers(
         {

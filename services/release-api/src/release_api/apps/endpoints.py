@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.errors import PROBLEM_RESPONSES
+from flotilla_runtime.errors import PROBLEM_RESPONSES, answered_with
 from flotilla_runtime.params import NamePath
 from release_api.apps import service
 from release_api.apps.repository import AppRepository
@@ -20,7 +20,13 @@ router = APIRouter(tags=["apps"], responses=PROBLEM_RESPONSES)
 IfMatch = Annotated[str | None, Header(description="ETag from a GET; 412 if it changed")]
 
 
-@router.post("/apps", status_code=201, operation_id="createApp", summary="Create an application")
+@router.post(
+    "/apps",
+    status_code=201,
+    operation_id="createApp",
+    summary="Create an application",
+    responses=answered_with(201, "Location", "ETag"),
+)
 async def create_app(
     data: AppCreate, request: Request, response: Response, session: SessionDep, who: Developer
 ) -> AppOut:
@@ -28,6 +34,7 @@ async def create_app(
         app = await service.create(session, who, data)
         detail["after"] = app.spec
     response.headers["ETag"] = service.etag(app)
+    response.headers["Location"] = f"/v1/apps/{app.name}"
     return service.render(app)
 
 
@@ -35,9 +42,9 @@ async def create_app(
 async def list_apps(
     session: SessionDep,
     _: Viewer,
-    team: Annotated[str | None, Query(max_length=63)] = None,
-    archived: bool = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    team: Annotated[str | None, Query(max_length=63, description="only this team's apps")] = None,
+    archived: Annotated[bool, Query(description="list archived apps instead")] = False,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many per page")] = 100,
     cursor: Annotated[str | None, Query(max_length=63, description="a next_cursor")] = None,
 ) -> AppPage:
     rows = await AppRepository(session).page(
@@ -51,7 +58,11 @@ async def list_apps(
 
 
 @router.get(
-    "/apps/{name}", operation_id="getApp", summary="Get an application", response_model=AppOut
+    "/apps/{name}",
+    operation_id="getApp",
+    summary="Get an application",
+    response_model=AppOut,
+    responses=answered_with(200, "ETag"),
 )
 async def get_app(name: NamePath, request: Request, session: SessionDep, _: Viewer) -> Response:
     async def build() -> tuple[AppOut, dict[str, str]]:
@@ -61,7 +72,12 @@ async def get_app(name: NamePath, request: Request, session: SessionDep, _: View
     return await cached(request, name, build)
 
 
-@router.patch("/apps/{name}", operation_id="updateApp", summary="Change an application's spec")
+@router.patch(
+    "/apps/{name}",
+    operation_id="updateApp",
+    summary="Change an application's spec",
+    responses=answered_with(200, "ETag"),
+)
 async def update_app(
     name: NamePath,
     data: AppUpdate,

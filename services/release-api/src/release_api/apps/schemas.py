@@ -21,6 +21,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -124,15 +125,27 @@ class AppYaml(BaseModel):
         return value.strip()
 
 
-def parse_app_yaml(text: str) -> AppYaml:
-    """`app.yaml` text → AppYaml; raises ValueError with a readable reason."""
+def app_yaml_mapping(value: Any) -> Any:
+    """`app.yaml` given as its text → the mapping it holds (anything else passes through), so
+    AppYaml's own errors name the field (`body.app_yaml.runtime`) whichever form was sent."""
+    if not isinstance(value, str):
+        return value
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(value)
     except yaml.YAMLError as exc:
         raise ValueError(f"app.yaml is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError("app.yaml must be a mapping with stack, runtime and entrypoint")
-    return AppYaml.model_validate(data)
+    return data
+
+
+def parse_app_yaml(text: str) -> AppYaml:
+    """`app.yaml` text → AppYaml; raises ValueError with a readable reason."""
+    return AppYaml.model_validate(app_yaml_mapping(text))
+
+
+def _or_text(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [*schema.get("anyOf", []), {"type": "string", "description": "YAML"}]
 
 
 class ResourceAmounts(BaseModel):
@@ -311,8 +324,10 @@ class _AppFields(BaseModel):
 
     model_config = Strict
 
-    app_yaml: AppYaml | str | None = Field(
-        None, description="the app.yaml, as an object or as its YAML text"
+    app_yaml: Annotated[AppYaml | None, BeforeValidator(app_yaml_mapping)] = Field(
+        None,
+        description="the app.yaml, as an object or as its YAML text",
+        json_schema_extra=_or_text,
     )
     port: Port | None = Field(None, description="default: by type (table)")
     resources: Resources | None = None
@@ -365,7 +380,47 @@ class AppUpdate(_AppFields):
     team: Name | None = None
 
 
+def build_spec(app_type: AppType, fields: _AppFields, base: AppSpec | None = None) -> AppSpec:
+    """Merge given fields over `base` (or the type's defaults) and validate the whole."""
+    data: dict[str, Any] = base.model_dump() if base is not None else {}
+    given = fields.model_dump(exclude_unset=True, exclude_none=True)
+    given.pop("team", None)
+    given.pop("name", None)
+    given.pop("type", None)
+    data.update(given)
+    if "app_yaml" not in data:
+        raise ValueError("app_yaml is required (stack, runtime, entrypoint)")
+    data.setdefault("port", PORT_BY_TYPE[app_type])
+    spec = AppSpec.model_validate(data)
+    if not spec.app_yaml.runtime.startswith(RUNTIME_PREFIX[app_type]):
+        wanted = " or ".join(f"{p}<version>" for p in RUNTIME_PREFIX[app_type])
+        raise ValueError(
+            f"runtime {spec.app_yaml.runtime!r} does not fit a {app_type} app (want {wanted})"
+        )
+    return spec
+
+
+def _created_example() -> dict[str, Any]:
+    """What creating AppCreate's example answers: its spec is the one build_spec makes of it,
+    defaults filled in, so the example cannot drift from the code."""
+    extra = AppCreate.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict)
+    given = AppCreate.model_validate(extra["examples"][0])  # type: ignore[index]
+    return {
+        "name": given.name,
+        "team": given.team,
+        "type": given.type.value,
+        "spec": build_spec(given.type, given).model_dump(mode="json"),
+        "version": 1,
+        "archived": False,
+        "created_at": "2026-12-05T09:30:00Z",
+        "updated_at": "2026-12-05T09:30:00Z",
+    }
+
+
 class AppOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_created_example()]})
+
     name: str
     team: str
     type: AppType
@@ -381,29 +436,6 @@ class AppPage(BaseModel):
     next_cursor: str | None
 
 
-def build_spec(app_type: AppType, fields: _AppFields, base: AppSpec | None = None) -> AppSpec:
-    """Merge given fields over `base` (or the type's defaults) and validate the whole."""
-    data: dict[str, Any] = base.model_dump() if base is not None else {}
-    given = fields.model_dump(exclude_unset=True, exclude_none=True)
-    given.pop("team", None)
-    given.pop("name", None)
-    given.pop("type", None)
-    raw_yaml = fields.app_yaml
-    if isinstance(raw_yaml, str):
-        given["app_yaml"] = parse_app_yaml(raw_yaml).model_dump()
-    data.update(given)
-    if "app_yaml" not in data:
-        raise ValueError("app_yaml is required (stack, runtime, entrypoint)")
-    data.setdefault("port", PORT_BY_TYPE[app_type])
-    spec = AppSpec.model_validate(data)
-    if not spec.app_yaml.runtime.startswith(RUNTIME_PREFIX[app_type]):
-        wanted = " or ".join(f"{p}<version>" for p in RUNTIME_PREFIX[app_type])
-        raise ValueError(
-            f"runtime {spec.app_yaml.runtime!r} does not fit a {app_type} app (want {wanted})"
-        )
-    return spec
-
-
 class ScaleRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"replicas": 6}, {"replicas": 0}]}
@@ -414,6 +446,19 @@ class ScaleRequest(BaseModel):
 
 
 class ScaleOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "app": "shop",
+                    "env": "prod",
+                    "replicas": 4,
+                    "clusters": {"idc-a-1": "ok", "idc-b-1": "ok"},
+                }
+            ]
+        }
+    )
+
     app: str
     env: str
     replicas: int

@@ -47,6 +47,12 @@ def render(app: App) -> AppOut:
     )
 
 
+def field_error(field: str, message: str, type_: str = "value_error") -> dict[str, str]:
+    """One of a problem's `errors`, in the shape of a request validation error (`loc` from
+    `body`, `msg`, `type`), so clients read both the same way."""
+    return {"loc": f"body.{field}" if field else "body", "msg": message, "type": type_}
+
+
 def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None, *, app: str) -> AppSpec:
     try:
         spec = build_spec(AppType(app_type), data, base)
@@ -56,7 +62,7 @@ def _spec(app_type: str, data: AppCreate | AppUpdate, base: AppSpec | None, *, a
                 f"{'.'.join(str(p) for p in e['loc']) or 'spec'}: {e['msg']}" for e in exc.errors()
             ),
             errors=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                field_error(".".join(str(p) for p in e["loc"]), e["msg"], e["type"])
                 for e in exc.errors()
             ],
         ) from None
@@ -71,15 +77,15 @@ def check_config_refs(app: str, spec: AppSpec) -> None:
     app's when its name is the app's or starts with `<app>-`; naming another's is refused
     (its keys would become this app's environment variables)."""
     errors = [
-        {
-            "field": f"config_refs.{i}.name",
-            "message": f"{ref.name!r} is not {app!r}'s: name it {app} or {app}-<anything>",
-        }
+        field_error(
+            f"config_refs.{i}.name",
+            f"{ref.name!r} is not {app!r}'s: name it {app} or {app}-<anything>",
+        )
         for i, ref in enumerate(spec.config_refs)
         if ref.name != app and not ref.name.startswith(f"{app}-")
     ]
     if errors:
-        raise InvalidSpec("; ".join(e["message"] for e in errors), errors=errors)
+        raise InvalidSpec("; ".join(e["msg"] for e in errors), errors=errors)
 
 
 async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
@@ -88,14 +94,13 @@ async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
     wanted = {host: env for env, hosts in spec.hosts.items() for host in hosts}
     taken = await AppRepository(session).hosts_held_by_others(list(wanted), app)
     errors = [
-        {
-            "field": f"hosts.{wanted[row.host]}",
-            "message": f"{row.host!r} is routed to {row.app} ({row.env}) already",
-        }
+        field_error(
+            f"hosts.{wanted[row.host]}", f"{row.host!r} is routed to {row.app} ({row.env}) already"
+        )
         for row in taken
     ]
     if errors:
-        raise InvalidSpec("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        raise InvalidSpec("; ".join(f"{e['loc']}: {e['msg']}" for e in errors), errors=errors)
     await AppRepository(session).free_hosts(app)
     session.add_all(AppHost(host=host, app=app, env=env) for host, env in wanted.items())
     try:
@@ -103,7 +108,7 @@ async def claim_hosts(session: AsyncSession, app: str, spec: AppSpec) -> None:
     except IntegrityError:
         raise InvalidSpec(
             "a hostname of this spec was claimed by another app at the same moment; retry",
-            errors=[{"field": "hosts", "message": "claimed concurrently by another app"}],
+            errors=[field_error("hosts", "claimed concurrently by another app")],
         ) from None
 
 

@@ -40,9 +40,10 @@ async def preview_manifests(
     ],
     registry: RegistryDep,
     settings: SettingsDep,
-    image: Annotated[str, Query(max_length=512, description="default: the image released last")]
-    | None = None,
-    debug: bool = False,
+    image: Annotated[
+        str | None, Query(max_length=512, description="default: the image released last")
+    ] = None,
+    debug: Annotated[bool, Query(description="render as debug mode would")] = False,
 ) -> dict[str, Any]:
     record = await apps.get(session, app)
     placement = (await registry.target(env)).placement(cluster)

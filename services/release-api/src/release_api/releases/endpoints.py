@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,7 +16,7 @@ from flotilla_contracts.enums import ReleasePhase, Strategy
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Viewer
 from flotilla_runtime.db import SessionDep, session_scope
-from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound
+from flotilla_runtime.errors import PROBLEM_RESPONSES, NotFound, answered_with
 from flotilla_runtime.params import NamePath, NameQuery
 from flotilla_runtime.shutdown import Draining
 from release_api.analysis.repository import SampleRepository
@@ -38,6 +38,8 @@ from release_api.releases.schemas import (
 )
 from release_api.rollouts.state import RunOptions
 
+ReleaseIdPath = Annotated[uuid.UUID, Path(description="the release's id (a UUID)")]
+
 router = APIRouter(tags=["releases"], responses=PROBLEM_RESPONSES)
 IdempotencyKey = Annotated[
     str | None,
@@ -49,6 +51,7 @@ IdempotencyKey = Annotated[
     "/apps/{app}/releases",
     status_code=202,
     operation_id="createRelease",
+    responses=answered_with(202, "Location"),
     summary="Release an image to every cluster of an environment, in the waves of a plan",
     description=(
         "Without `plan`, the environment's default plan, else every cluster at once. 422 "
@@ -96,7 +99,7 @@ async def list_releases(
     session: SessionDep,
     _: Viewer,
     env: NameQuery = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="at most this many per page")] = 50,
     cursor: Annotated[int | None, Query(ge=1, description="a next_cursor")] = None,
 ) -> Response:
     async def build() -> tuple[ReleasePage, dict[str, str]]:
@@ -125,7 +128,7 @@ async def _history(
     response_model=ReleaseOut,
 )
 async def get_release(
-    app: NamePath, release_id: uuid.UUID, request: Request, session: SessionDep, _: Viewer
+    app: NamePath, release_id: ReleaseIdPath, request: Request, session: SessionDep, _: Viewer
 ) -> Response:
     async def build() -> tuple[ReleaseOut, dict[str, str]]:
         release = await service.get(session, app, release_id)
@@ -141,7 +144,7 @@ async def get_release(
 )
 async def get_release_analysis(
     app: NamePath,
-    release_id: uuid.UUID,
+    release_id: ReleaseIdPath,
     session: SessionDep,
     _: Viewer,
     wave: Annotated[int | None, Query(ge=0, le=1000, description="only this wave's")] = None,
@@ -166,11 +169,13 @@ async def get_release_analysis(
 )
 async def follow_release(
     app: NamePath,
-    release_id: uuid.UUID,
+    release_id: ReleaseIdPath,
     request: Request,
     streams: StreamsDep,
     _: Viewer,
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[
+        str | None, Header(description="resume after this event (SSE reconnection)")
+    ] = None,
 ) -> StreamingResponse:
     """Each event is `id:` (resume with `Last-Event-ID`), `event:` (its CloudEvents type) and
     `data:` (its payload as JSON); the stream ends once the release is finished and every
@@ -201,7 +206,7 @@ async def _held(streams: asyncio.Semaphore, stream: AsyncIterator[bytes]) -> Asy
 
 async def _stream(
     sessionmaker: async_sessionmaker[AsyncSession],
-    release_id: uuid.UUID,
+    release_id: ReleaseIdPath,
     after: int,
     request: Request,
     draining: Draining,
@@ -235,11 +240,12 @@ async def _stream(
     "/apps/{app}/releases/{release_id}/rollback",
     status_code=202,
     operation_id="rollbackToRelease",
+    responses=answered_with(202, "Location"),
     summary="Release again what an earlier release released (its image and spec)",
 )
 async def rollback_to(
     app: NamePath,
-    release_id: uuid.UUID,
+    release_id: ReleaseIdPath,
     request: Request,
     response: Response,
     session: SessionDep,
@@ -319,7 +325,7 @@ def _control(action: ControlAction) -> Any:
 
     async def control(
         app: NamePath,
-        release_id: uuid.UUID,
+        release_id: ReleaseIdPath,
         request: Request,
         session: SessionDep,
         who: Developer,
@@ -354,7 +360,7 @@ def _decision(approve: bool) -> Any:
 
     async def decide(
         app: NamePath,
-        release_id: uuid.UUID,
+        release_id: ReleaseIdPath,
         data: Decision,
         request: Request,
         session: SessionDep,
@@ -400,6 +406,7 @@ for _verb, (_approve, _summary, _description) in DECISIONS.items():
     "/apps/{app}/envs/{env}/restart",
     status_code=202,
     operation_id="restartApp",
+    responses=answered_with(202, "Location"),
     summary="Rolling restart: release the running image again (new pods everywhere)",
 )
 async def restart(

@@ -29,7 +29,7 @@ async def list_fleet_releases(
     _: Viewer,
     active: Annotated[bool, Query(description="only releases not finished")] = False,
     env: NameQuery = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="at most this many per page")] = 50,
     cursor: Annotated[int | None, Query(ge=1, description="a next_cursor")] = None,
 ) -> ReleasePage:
     rows = await ReleaseRepository(session).fleet_page(

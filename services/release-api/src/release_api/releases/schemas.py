@@ -190,7 +190,87 @@ class PlanOut(BaseModel):
     analysis: AnalysisTemplate | None = Field(None, description="the checks each wave is judged by")
 
 
+_AT = "2026-12-05T09:30:00Z"
+JsonDict = dict[str, Any]
+
+
+def _rollout(cluster: str, idc: str, wave: int, phase: str, done: bool) -> JsonDict:
+    return {
+        "cluster": cluster,
+        "idc": idc,
+        "namespace": "shop-prod",
+        "wave": wave,
+        "phase": phase,
+        "replicas": 4,
+        "progress": {"desired": 4, "updated": 4, "ready": 4 if done else 2},
+        "error": None,
+        "started_at": _AT,
+        "finished_at": "2026-12-05T09:31:40Z" if done else None,
+        "updated_at": "2026-12-05T09:31:40Z",
+    }
+
+
 class ReleaseOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                    "app": "shop",
+                    "env": "prod",
+                    "image": "registry.example.com/shop:2.4.1",
+                    "strategy": "rolling",
+                    "phase": "running",
+                    "debug": False,
+                    "rollback_of": None,
+                    "requested_by": "ada",
+                    "approval": None,
+                    "created_at": _AT,
+                    "finished_at": None,
+                    "plan": {
+                        "waves": [
+                            {
+                                "name": "canary",
+                                "clusters": ["idc-a-1"],
+                                "max_parallel": 1,
+                                "soak_s": 300,
+                                "gate": "auto",
+                                "state": "succeeded",
+                                "started_at": _AT,
+                                "done_at": "2026-12-05T09:31:40Z",
+                                "soak_until": "2026-12-05T09:36:40Z",
+                                "decision": None,
+                            },
+                            {
+                                "name": "rest",
+                                "clusters": ["idc-a-2", "idc-b-1"],
+                                "max_parallel": 2,
+                                "soak_s": 0,
+                                "gate": "auto",
+                                "state": "running",
+                                "started_at": "2026-12-05T09:36:41Z",
+                                "done_at": None,
+                                "soak_until": None,
+                                "decision": None,
+                            },
+                        ],
+                        "failure": {"on_failure": "pause"},
+                        "current": 1,
+                        "held": None,
+                        "stopping": None,
+                        "freeze_override": None,
+                    },
+                    "clusters": [
+                        _rollout("idc-a-1", "idc-a", 0, "succeeded", True),
+                        _rollout("idc-a-2", "idc-a", 1, "waiting-ready", False),
+                        _rollout("idc-b-1", "idc-b", 1, "waiting-ready", False),
+                    ],
+                    "follow": "/v1/apps/shop/releases/0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4/events",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     app: str
     env: str
@@ -230,5 +310,30 @@ class SampleOut(BaseModel):
 
 
 class AnalysisOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "release_id": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                    "samples": [
+                        {
+                            "wave": 0,
+                            "canary": "",
+                            "check": "errors",
+                            "sample": 1,
+                            "at": "2026-12-05T09:30:00Z",
+                            "values": {"idc-a-1": 0.002},
+                            "verdicts": {"idc-a-1": "passed"},
+                            "wave_value": 0.002,
+                            "wave_verdict": "passed",
+                            "verdict": "passed",
+                            "error": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     release_id: uuid.UUID
     samples: list[SampleOut]

@@ -216,6 +216,12 @@ class ReleaseApi:
             query={"active": active, "env": env, "limit": limit, "cursor": cursor},
         )
 
+    def list_deployed_versions(self, *, app: str, env: str | None = None) -> Any:
+        """GET /v1/apps/{app}/deployed: The version running in each cluster, per environment"""
+        return self.transport.call(
+            "release-api", "GET", f"/v1/apps/{_q(app)}/deployed", query={"env": env}
+        )
+
     def isolate_pod(self, *, app: str, env: str, cluster: str, pod: str) -> Any:
         """POST /v1/apps/{app}/envs/{env}/clusters/{cluster}/pods/{pod}/isolate: Detach a pod from its Deployment and Service; keep it for a post-mortem"""
         return self.transport.call(
