@@ -25,7 +25,6 @@ from pydantic import SecretStr
 from cluster_registry.clusters import service
 from cluster_registry.clusters.schemas import ClusterCreate, KubeconfigCredentials
 from cluster_registry.clusters.targets import TargetPolicy
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.main import MIGRATIONS
 from cluster_registry.settings import DEV_CREDENTIAL_KEYS, Settings
 from cluster_registry.workers.prober import ClusterProber
@@ -33,6 +32,7 @@ from flotilla_contracts.enums import ClusterProvider
 from flotilla_devstack.databases import create_database
 from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.postgres import PostgresServer
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.db import create_engine, create_sessionmaker, session_scope
 from flotilla_runtime.migrations import upgrade_async
 

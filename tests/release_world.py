@@ -29,9 +29,10 @@ from flotilla_devstack.kubesim import KubesimProcess
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.app import Resources
 from flotilla_runtime.auth import mint_token
+from flotilla_runtime.kafka import ensure_topics
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.migrations import upgrade_async
-from flotilla_runtime.settings import AuthSettings
+from flotilla_runtime.settings import AuthSettings, KafkaSettings
 from k8s_sync.settings import IngressInstanceSettings
 from k8s_sync.settings import Settings as SyncSettings
 from release_api.settings import Settings as ReleaseSettings
@@ -67,6 +68,7 @@ class World:
     registry_transport: httpx.AsyncBaseTransport
     sync_transport: httpx.AsyncBaseTransport
     release_stack: AsyncExitStack
+    cdevents_topic: str
 
     async def restart_release_api(self) -> None:
         """Stop release-api mid-whatever (its tasks are cancelled, nothing is cleaned up in
@@ -112,12 +114,16 @@ async def world_fixture(
     ):
         dbs[name] = await fresh_database(postgres_url, f"e2e_{name}_{suffix}")
         await upgrade_async(dbs[name], migrations)
+    # CDEvents on (CDEVENTS_TOPIC), to a topic of this world's own
+    cdevents_topic = f"test.cdevents.{suffix}"
+    await ensure_topics(KafkaSettings(kafka_bootstrap_servers=kafka_bootstrap), [cdevents_topic])
     async with AsyncExitStack() as stack:
         registry_app = registry_main.create_app(
             RegistrySettings(
                 database_url=dbs["reg"],
                 kafka_bootstrap_servers=kafka_bootstrap,
                 probe_interval_s=60,
+                cdevents_topic=cdevents_topic,
             )
         )
         registry_asgi = await stack.enter_async_context(LifespanManager(registry_app))
@@ -183,6 +189,7 @@ async def world_fixture(
             service_token=SecretStr(RELEASE_TOKEN),
             ingress_propagation_s=0.5,
             drain_margin_s=0.5,
+            cdevents_topic=cdevents_topic,
         )
         release_stack = AsyncExitStack()
         release = await release_stack.enter_async_context(
@@ -200,6 +207,7 @@ async def world_fixture(
             registry_transport,
             sync_transport,
             release_stack,
+            cdevents_topic,
         )
         # Runs first on exit (LIFO): release-api stops before k8s-sync and the registry.
         stack.push_async_callback(lambda: world.release_stack.aclose())

@@ -484,3 +484,40 @@ def test_completion_scripts_and_names(cli: Cli) -> None:
     assert complete("flotilla release get sh") == ["shop"]  # names from the server
     assert complete("flotilla release get shop --env pr") == ["prod"]
     assert complete("flotilla nodes list idc-b") == ["idc-b-1"]
+
+
+def test_notifications_subscribed_and_their_deliveries_listed(cli: Cli) -> None:
+    """`flotilla notify`: a signed webhook for an app's releases, its delivery in the log."""
+    from flotilla_devstack.receivers import HttpReceiver
+
+    receiver = HttpReceiver()
+    receiver.start()
+    try:
+        spec = cli.home / "bell.yaml"
+        spec.write_text(yaml.safe_dump({**APP, "name": "bell"}))
+        cli.ok("apps", "create", "-f", str(spec))
+        usage = cli("notify", "subscribe", "--app", "bell", "--trigger", "release.started")
+        assert usage.code == 2
+        assert "exactly one of --webhook" in usage.err
+        run = cli(
+            "notify", "subscribe", "--app", "bell", "--trigger", "release.succeeded",
+            "--webhook", receiver.url("/bell"), "--secret-env", "BELL_SECRET",
+            BELL_SECRET="bell-secret-0123456789",
+        )  # fmt: skip
+        assert run.code == 0, run
+        listed = json.loads(cli.ok("notify", "list", "--app", "bell", "-o", "json").out)
+        assert [s["destination"] for s in listed] == [
+            {"kind": "webhook", "url": receiver.url("/bell")}
+        ]
+        assert "bell-secret" not in cli.ok("notify", "list", "-o", "wide").out
+        cli.ok("release", "create", "bell", "--env", "prod", "--image", "bell/web:1.0", "-w")
+        deadline = time.monotonic() + 60
+        while not receiver.by_path("/bell"):
+            assert time.monotonic() < deadline, "no notification"
+            time.sleep(0.5)
+        message = json.loads(receiver.by_path("/bell")[0].body)
+        assert message["summary"] == "bell bell/web:1.0 in prod: release succeeded"
+        log = json.loads(cli.ok("notify", "deliveries", "-o", "json").out)
+        assert [d["state"] for d in log if d["trigger"] == "release.succeeded"] == ["delivered"]
+    finally:
+        receiver.stop()

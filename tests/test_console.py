@@ -270,6 +270,26 @@ async def test_nodes_drain_for_admins_only(browser: Any, stack: LocalStack) -> N
     await viewer.close()
 
 
+async def test_a_subscription_made_listed_and_removed(browser: Any, stack: LocalStack) -> None:
+    page = await sign_in(browser, stack, "ada", "admin")
+    await page.get_by_role("link", name="Notifications").click()
+    form = page.get_by_role("form", name="Subscribe")
+    await form.get_by_label("Name").fill("web failures")
+    await form.get_by_label("Of").fill("web")
+    await form.get_by_label("URL").fill("http://127.0.0.1:9/hook")
+    await form.get_by_label("Secret (16+ characters; kept encrypted, never shown)").fill(
+        "a-long-enough-secret"
+    )
+    await form.get_by_role("button", name="Subscribe").click()
+    row = page.get_by_role("table", name="Subscriptions").locator("tr", has_text="web failures")
+    await row.wait_for()
+    assert "a-long-enough-secret" not in await page.content()
+    await assert_labelled(page)
+    await row.get_by_role("button", name="Unsubscribe").click()
+    await row.wait_for(state="detached")
+    await page.close()
+
+
 async def test_sign_in_with_the_identity_provider(browser: Any, stack: LocalStack) -> None:
     """Authorization code + PKCE: the provider checks the verifier against the challenge,
     the token is kept in memory only, and the address bar loses the code."""

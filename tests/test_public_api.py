@@ -157,6 +157,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path) ->
                 "pod": "no-such-pod",
                 "release_id": release_id,
                 "alert_id": str(uuid.uuid4()),
+                "subscription_id": str(uuid.uuid4()),
+                "delivery_id": "1",
             },
         )
     finally:

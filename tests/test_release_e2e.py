@@ -14,10 +14,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from kubernetes_asyncio import client
 
-from flotilla_contracts import topics
+from flotilla_contracts import from_kafka, topics
 from flotilla_runtime.kube import api_client
 from flotilla_runtime.metrics import HTTP_REQUESTS
 
+from . import cdevents_schemas
 from .release_world import (  # noqa: F401 (fixtures)
     ADMIN,
     APP,
@@ -381,3 +382,60 @@ async def _scale_isolate_debug_and_history(world: World) -> None:
     assert {"app.create", "app.update", "release.create", "app.scale", "pod.isolate"} <= actions
     update = next(a for a in audit if a["action"] == "app.update" and a["outcome"] == "succeeded")
     assert update["detail"]["before"]["replicas"] == {ENV: 2}
+
+
+async def test_cdevents_tell_other_cd_tools_what_changed(
+    world: World, kafka_bootstrap: str
+) -> None:
+    """With CDEVENTS_TOPIC set, a first release is `service.deployed`, the next `upgraded`, a
+    rollback `rolledback` (to the version put back), an archive `removed`, and environments
+    `created` and `modified`; every one passes the CDEvents 0.5.1 schemas."""
+    http = world.release
+    r = await http.post("/v1/apps", headers=DEV, json=APP_BODY)
+    assert r.status_code == 201, r.text
+    locations = []
+    for image in ("shop/app:1.0", "shop/app:2.0"):
+        r = await http.post(
+            f"/v1/apps/{APP}/releases", headers=DEV, json={"image": image, "env": ENV}
+        )
+        assert r.status_code == 202, r.text
+        locations.append(r.headers["Location"])
+        assert (await finished(http, locations[-1]))["phase"] == "succeeded"
+    r = await http.post(f"{locations[0]}/rollback", headers=DEV)
+    assert r.status_code == 202, r.text
+    assert (await finished(http, r.headers["Location"]))["phase"] == "rolled-back"
+    r = await world.registry.put(f"/v1/environments/{ENV}/policy", headers=ADMIN, json={})
+    assert r.status_code == 200, r.text
+    assert (await http.delete(f"/v1/apps/{APP}", headers=DEV)).status_code == 200
+
+    consumer = AIOKafkaConsumer(
+        world.cdevents_topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    seen: list[tuple[str, str, str]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(seen) < 6 and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for record in (r for records in batch.values() for r in records):
+                event = from_kafka(record.headers, record.value)
+                assert cdevents_schemas.errors(event.data) == [], event.data
+                assert event.type == event.data["context"]["type"]
+                content = event.data["subject"]["content"]
+                seen.append(
+                    (event.type, event.data["subject"]["id"], content.get("artifactId", ""))
+                )
+    finally:
+        await consumer.stop()
+    # in order per key (the app; the environment), as Kafka keeps them
+    shop = "pkg:oci/app?repository_url=shop%2Fapp&tag="
+    assert [(t, a) for t, subject, a in seen if subject == APP] == [
+        ("dev.cdevents.service.deployed.0.3.0", shop + "1.0"),
+        ("dev.cdevents.service.upgraded.0.3.0", shop + "2.0"),
+        ("dev.cdevents.service.rolledback.0.3.0", shop + "1.0"),
+        ("dev.cdevents.service.removed.0.3.0", ""),
+    ]
+    assert [t for t, subject, _ in seen if subject == ENV] == [
+        "dev.cdevents.environment.created.0.3.0",
+        "dev.cdevents.environment.modified.0.3.0",
+    ]

@@ -13,6 +13,7 @@ import { AppPage, AppsPage } from "./pages/apps";
 import { AuditPage } from "./pages/audit";
 import { ClustersPage } from "./pages/clusters";
 import { DashboardPage } from "./pages/dashboard";
+import { NotificationsPage } from "./pages/notifications";
 import { ReleasePage } from "./pages/release";
 import { SignIn } from "./pages/signin";
 import { finishLogin } from "./oidc";
@@ -88,6 +89,8 @@ export function App() {
     page = <ClustersPage ctx={ctx} />;
   } else if (parts[0] === "audit") {
     page = <AuditPage ctx={ctx} />;
+  } else if (parts[0] === "notifications") {
+    page = <NotificationsPage ctx={ctx} />;
   } else {
     page = <DashboardPage ctx={ctx} />;
   }
@@ -105,6 +108,12 @@ export function App() {
           </a>
           <a href="#/clusters" aria-current={here === "clusters" ? "page" : undefined}>
             Clusters
+          </a>
+          <a
+            href="#/notifications"
+            aria-current={here === "notifications" ? "page" : undefined}
+          >
+            Notifications
           </a>
           <a href="#/audit" aria-current={here === "audit" ? "page" : undefined}>
             Audit

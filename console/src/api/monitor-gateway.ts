@@ -253,6 +253,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subscriptions, optionally of one scope
+         * @description **Access:** role viewer or stronger, or any Flotilla service token.
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a destination (webhook, Slack, e-mail) to an app's, team's or env's events
+         * @description **Access:** role developer or stronger.
+         *
+         *     Triggers: release started, waiting for approval, succeeded, partially failed, failed, rolled back; alert fired, resolved; cluster unreachable (env subscriptions). Each is sent once per subscription and subject (release, alert, outage), retried with backoff and kept as `dead` after the retry budget (GET …/deliveries). A webhook or Slack URL that resolves to loopback, link-local or cloud metadata addresses is refused (422) unless MONITOR_GATEWAY_ALLOWED_WEBHOOK_NETWORKS allows it. Secrets are stored encrypted and never returned.
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One subscription
+         * @description **Access:** role viewer or stronger, or any Flotilla service token.
+         */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe (its deliveries, sent or not, go with it)
+         * @description **Access:** role developer or stronger.
+         */
+        delete: operations["deleteSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What was sent, is waiting to be sent, or gave up (newest first)
+         * @description **Access:** role viewer or stronger, or any Flotilla service token.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead delivery again (its retry budget starts afresh)
+         * @description **Access:** role developer or stronger.
+         */
+        post: operations["retryDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -503,6 +593,85 @@ export interface components {
             band: number;
         };
         /**
+         * DeliveryOut
+         * @example {
+         *       "about": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+         *       "attempts": 2,
+         *       "created_at": "2026-12-05T09:30:58Z",
+         *       "id": 4711,
+         *       "last_error": "hooks.example.com answered 503: busy",
+         *       "message": {
+         *         "summary": "shop ... failed",
+         *         "trigger": "release.failed"
+         *       },
+         *       "next_attempt_at": "2026-12-05T09:31:04Z",
+         *       "state": "pending",
+         *       "subscription_id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+         *       "trigger": "release.failed"
+         *     }
+         */
+        DeliveryOut: {
+            /** Id */
+            id: number;
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
+            /** Trigger */
+            trigger: string;
+            /**
+             * About
+             * @description what it is about: a release's or alert's id, an outage
+             */
+            about: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "dead";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * Format: date-time
+             */
+            next_attempt_at: string;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Message
+             * @description what is (or was) sent
+             */
+            message: {
+                [key: string]: unknown;
+            };
+        };
+        /** DeliveryPage */
+        DeliveryPage: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** EmailIn */
+        EmailIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "email";
+            /** To */
+            to: string[];
+        };
+        /**
          * LogLine
          * @example {
          *       "app": "shop",
@@ -673,6 +842,17 @@ export interface components {
             /** Series */
             series: components["schemas"]["Series"][];
         };
+        /** Scope */
+        Scope: {
+            /**
+             * Kind
+             * @description app: one app's; team: every app of the team's; env: everything in the environment (and clusters' outages) — admins only
+             * @enum {string}
+             */
+            kind: "app" | "env" | "team";
+            /** Name */
+            name: string;
+        };
         /** Series */
         Series: {
             /** Labels */
@@ -687,6 +867,119 @@ export interface components {
                 number,
                 number
             ][];
+        };
+        /** SlackIn */
+        SlackIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "slack";
+            /**
+             * Url
+             * @description a Slack-compatible incoming webhook; its URL is its secret: stored encrypted, shown by host only
+             */
+            url: string;
+        };
+        /**
+         * SubscriptionIn
+         * @example {
+         *       "destination": {
+         *         "kind": "webhook",
+         *         "secret": "a-long-random-shared-secret",
+         *         "url": "https://hooks.example.com/flotilla"
+         *       },
+         *       "envs": [
+         *         "prod"
+         *       ],
+         *       "min_severity": "warning",
+         *       "name": "shop releases to the team channel",
+         *       "scope": {
+         *         "kind": "app",
+         *         "name": "shop"
+         *       },
+         *       "triggers": [
+         *         "release.failed",
+         *         "release.partially_failed",
+         *         "alert.fired"
+         *       ]
+         *     }
+         */
+        SubscriptionIn: {
+            /** Name */
+            name: string;
+            scope: components["schemas"]["Scope"];
+            /** Triggers */
+            triggers: components["schemas"]["Trigger"][];
+            /**
+             * Envs
+             * @description only these environments; empty: all
+             */
+            envs?: string[];
+            /** @description alerts below this severity are not sent */
+            min_severity?: components["schemas"]["AlertSeverity"] | null;
+            /** Destination */
+            destination: components["schemas"]["WebhookIn"] | components["schemas"]["SlackIn"] | components["schemas"]["EmailIn"];
+        };
+        /**
+         * SubscriptionOut
+         * @example {
+         *       "created_at": "2026-12-05T09:30:00Z",
+         *       "created_by": "ada",
+         *       "destination": {
+         *         "kind": "webhook",
+         *         "url": "https://hooks.example.com/flotilla"
+         *       },
+         *       "envs": [
+         *         "prod"
+         *       ],
+         *       "id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+         *       "min_severity": "warning",
+         *       "name": "shop releases to the team channel",
+         *       "scope": {
+         *         "kind": "app",
+         *         "name": "shop"
+         *       },
+         *       "triggers": [
+         *         "release.failed",
+         *         "release.partially_failed",
+         *         "alert.fired"
+         *       ]
+         *     }
+         */
+        SubscriptionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            scope: components["schemas"]["Scope"];
+            /** Triggers */
+            triggers: components["schemas"]["Trigger"][];
+            /** Envs */
+            envs: string[];
+            min_severity: components["schemas"]["AlertSeverity"] | null;
+            /**
+             * Destination
+             * @description where to, without its secret
+             */
+            destination: {
+                [key: string]: unknown;
+            };
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** SubscriptionPage */
+        SubscriptionPage: {
+            /** Items */
+            items: components["schemas"]["SubscriptionOut"][];
         };
         /**
          * ThresholdsIn
@@ -764,6 +1057,11 @@ export interface components {
             default: boolean;
         };
         /**
+         * Trigger
+         * @enum {string}
+         */
+        Trigger: "release.started" | "release.waiting_approval" | "release.succeeded" | "release.partially_failed" | "release.failed" | "release.rolled_back" | "alert.fired" | "alert.resolved" | "cluster.unreachable";
+        /**
          * Webhook
          * @description A hook asked once per cluster per sample (Flagger's contract).
          */
@@ -788,6 +1086,22 @@ export interface components {
              * @default 5
              */
             timeout_s: number;
+        };
+        /** WebhookIn */
+        WebhookIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "webhook";
+            /** Url */
+            url: string;
+            /**
+             * Secret
+             * Format: password
+             * @description signs each request (Flotilla-Signature); stored encrypted, never shown
+             */
+            secret: string;
         };
         /**
          * Metric
@@ -2482,6 +2796,1067 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeasurementOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description only this kind of scope */
+                scope_kind?: ("app" | "env" | "team") | null;
+                /** @description only this app, team or environment */
+                scope?: string | null;
+                /** @description at most this many */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+                     *           "name": "shop releases to the team channel",
+                     *           "scope": {
+                     *             "kind": "app",
+                     *             "name": "shop"
+                     *           },
+                     *           "triggers": [
+                     *             "release.failed",
+                     *             "release.partially_failed",
+                     *             "alert.fired"
+                     *           ],
+                     *           "envs": [
+                     *             "prod"
+                     *           ],
+                     *           "min_severity": "warning",
+                     *           "destination": {
+                     *             "kind": "webhook",
+                     *             "url": "https://hooks.example.com/flotilla"
+                     *           },
+                     *           "created_by": "ada",
+                     *           "created_at": "2026-12-05T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description the path of the resource the request created or started */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+                     *       "name": "shop releases to the team channel",
+                     *       "scope": {
+                     *         "kind": "app",
+                     *         "name": "shop"
+                     *       },
+                     *       "triggers": [
+                     *         "release.failed",
+                     *         "release.partially_failed",
+                     *         "alert.fired"
+                     *       ],
+                     *       "envs": [
+                     *         "prod"
+                     *       ],
+                     *       "min_severity": "warning",
+                     *       "destination": {
+                     *         "kind": "webhook",
+                     *         "url": "https://hooks.example.com/flotilla"
+                     *       },
+                     *       "created_by": "ada",
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the subscription's id (a UUID) */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+                     *       "name": "shop releases to the team channel",
+                     *       "scope": {
+                     *         "kind": "app",
+                     *         "name": "shop"
+                     *       },
+                     *       "triggers": [
+                     *         "release.failed",
+                     *         "release.partially_failed",
+                     *         "alert.fired"
+                     *       ],
+                     *       "envs": [
+                     *         "prod"
+                     *       ],
+                     *       "min_severity": "warning",
+                     *       "destination": {
+                     *         "kind": "webhook",
+                     *         "url": "https://hooks.example.com/flotilla"
+                     *       },
+                     *       "created_by": "ada",
+                     *       "created_at": "2026-12-05T09:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the subscription's id (a UUID) */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                /** @description only this subscription's */
+                subscription?: string | null;
+                /** @description only in this state */
+                state?: ("pending" | "delivered" | "dead") | null;
+                /** @description at most this many */
+                limit?: number;
+                /** @description a next_cursor: older ones */
+                cursor?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 4711,
+                     *           "subscription_id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+                     *           "trigger": "release.failed",
+                     *           "about": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *           "state": "pending",
+                     *           "attempts": 2,
+                     *           "next_attempt_at": "2026-12-05T09:31:04Z",
+                     *           "last_error": "hooks.example.com answered 503: busy",
+                     *           "created_at": "2026-12-05T09:30:58Z",
+                     *           "delivered_at": null,
+                     *           "message": {
+                     *             "trigger": "release.failed",
+                     *             "summary": "shop ... failed"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description `Bearer realm="flotilla"`: send a valid bearer token */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** Format: uri */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                    };
+                };
+            };
+        };
+    };
+    retryDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the delivery's id */
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 4711,
+                     *       "subscription_id": "9d0e7c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6",
+                     *       "trigger": "release.failed",
+                     *       "about": "0b7e2d4a-1c3f-4a5b-8d6e-7f8091a2b3c4",
+                     *       "state": "pending",
+                     *       "attempts": 2,
+                     *       "next_attempt_at": "2026-12-05T09:31:04Z",
+                     *       "last_error": "hooks.example.com answered 503: busy",
+                     *       "created_at": "2026-12-05T09:30:58Z",
+                     *       "delivered_at": null,
+                     *       "message": {
+                     *         "trigger": "release.failed",
+                     *         "summary": "shop ... failed"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeliveryOut"];
                 };
             };
             /** @description Bad Request */

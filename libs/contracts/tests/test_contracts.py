@@ -17,7 +17,7 @@ from flotilla_contracts.events import (
     ClusterStatusChangedV1,
     ReleaseCreatedV1,
 )
-from flotilla_contracts.schemas import DEFAULT_DIR, main, stale_files
+from flotilla_contracts.schemas import DEFAULT_DIR, load, main, stale_files
 
 
 def test_checked_in_schemas_are_current() -> None:
@@ -77,6 +77,8 @@ def test_cloudevent_round_trip_through_kafka_binary_mode() -> None:
     headers = event.kafka_headers()
     assert ("ce_type", b"io.flotilla.cluster.status_changed") in headers
     assert ("content-type", b"application/json") in headers
+    dataschema = dict(headers)["ce_dataschema"].decode()
+    assert dataschema == load(event.type)["$id"]  # the packaged schema of this type
     back = from_kafka(headers, event.kafka_value())
     assert back == event
     model = model_for_type(back.type)

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from structlog.testing import capture_logs
 
-from cluster_registry.crypto import CredentialCipher
 from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_runtime.crypto import CredentialCipher
 
 from .conftest import ADMIN, SERVICE, VIEWER, Registry, kubeconfig_body, register
 

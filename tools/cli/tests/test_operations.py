@@ -7,9 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
-from importlib import metadata
 from pathlib import Path
+
+from flotilla_devstack.alone import declared, install_alone
 
 CLI = Path(__file__).resolve().parents[1]
 PACKAGE = CLI / "src" / "flotilla_cli"
@@ -37,8 +37,7 @@ def test_the_check_fails_on_a_stale_client(tmp_path: Path) -> None:
 
 
 def _declared() -> set[str]:
-    project = tomllib.loads((CLI / "pyproject.toml").read_text())["project"]
-    return {d.split(">")[0].split("=")[0].strip() for d in project["dependencies"]}
+    return declared(CLI)
 
 
 def test_the_package_imports_only_the_standard_library_and_its_dependencies() -> None:
@@ -55,66 +54,11 @@ def test_the_package_imports_only_the_standard_library_and_its_dependencies() ->
     assert not foreign, f"flotilla_cli imports beyond its dependencies: {foreign}"
 
 
-def _closure(names: set[str]) -> set[str]:
-    """The distributions `names` need, transitively (as installed here)."""
-    seen: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        key = name.lower().replace("_", "-")
-        if key in seen:
-            continue
-        try:
-            requires = metadata.requires(name) or []
-        except metadata.PackageNotFoundError:  # a dependency of another Python version's
-            continue
-        seen.add(key)
-        for req in requires:
-            if "extra ==" in req:
-                continue
-            dep = req.split(";")[0].split("[")[0]
-            for cut in "<>=!~ (":
-                dep = dep.split(cut)[0]
-            todo.append(dep.strip())
-    return seen
-
-
 def test_the_wheel_installs_and_runs_alone(tmp_path: Path) -> None:
     """Built and installed into a fresh venv that sees only its declared dependencies (not
     the workspace's services or libraries): it runs, and explains an unreachable server."""
-    subprocess.run(
-        ["uv", "build", "--offline", "-q", "--wheel", str(CLI), "-o", str(tmp_path / "dist")],
-        check=True,
-    )
-    [wheel] = (tmp_path / "dist").glob("*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "-q",
-            "--offline",
-            "--no-deps",
-            "--python",
-            str(python),
-            str(wheel),
-        ],
-        check=True,
-    )
-    # the dependencies' files, from this environment, on the venv's path (no index needed)
-    deps = tmp_path / "deps"
-    deps.mkdir()
-    for dist_name in sorted(_closure(_declared())):
-        dist = metadata.distribution(dist_name)
-        for top in {Path(str(f)).parts[0] for f in dist.files or []}:
-            source = Path(str(dist.locate_file(top)))
-            if source.exists() and not (deps / top).exists():
-                (deps / top).symlink_to(source)
-    site = next((venv / "lib").glob("python3*/site-packages"))
-    (site / "deps.pth").write_text(str(deps) + "\n")
+    python = install_alone(CLI, tmp_path)
+    venv = python.parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOTILLA_")}
     env["FLOTILLA_CONFIG"] = str(tmp_path / "config.toml")
     env["PYTHONPATH"] = ""

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field
 
 from flotilla_contracts.events import EventPayload
+from flotilla_contracts.schemas import schema_id
 
 SPEC_VERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
@@ -35,6 +36,9 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     time: datetime
     datacontenttype: str = JSON_CONTENT_TYPE
+    dataschema: str | None = Field(
+        None, description="the `$id` of the data's JSON Schema (flotilla_contracts.schemas)"
+    )
     data: dict[str, Any]
 
     @classmethod
@@ -54,6 +58,7 @@ class CloudEvent(BaseModel):
             type=payload.event_type,
             subject=subject,
             time=time or datetime.now(UTC),
+            dataschema=schema_id(payload.event_type),
             data=payload.model_dump(mode="json"),
         )
 
@@ -68,6 +73,8 @@ class CloudEvent(BaseModel):
         ]
         if self.subject is not None:
             headers.append(("ce_subject", self.subject.encode()))
+        if self.dataschema is not None:
+            headers.append(("ce_dataschema", self.dataschema.encode()))
         return headers
 
     def kafka_value(self) -> bytes:
@@ -97,6 +104,7 @@ def from_kafka(headers: KafkaHeaders | None, value: bytes | None) -> CloudEvent:
             subject=attrs["ce_subject"].decode() if "ce_subject" in attrs else None,
             time=datetime.fromisoformat(raw_time.decode()) if raw_time else datetime.now(UTC),
             datacontenttype=attrs.get("content-type", JSON_CONTENT_TYPE.encode()).decode(),
+            dataschema=attrs["ce_dataschema"].decode() if "ce_dataschema" in attrs else None,
             data=data,
         )
     except NotACloudEvent:

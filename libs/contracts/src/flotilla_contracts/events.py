@@ -272,6 +272,8 @@ class ReleaseRejectedV1(_ReleaseDecision):
 
 
 class AppScaledV1(EventPayload):
+    """An app was scaled in an environment: `replicas` in each of `clusters`."""
+
     event_type: ClassVar[str] = "io.flotilla.app.scaled"
     topic: ClassVar[str] = topics.RELEASES
 
@@ -300,6 +302,8 @@ class PodIsolatedV1(EventPayload):
 
 
 class ClusterRegisteredV1(EventPayload):
+    """A cluster was registered: its credentials reached its API server."""
+
     event_type: ClassVar[str] = "io.flotilla.cluster.registered"
     topic: ClassVar[str] = topics.CLUSTERS
 
@@ -311,6 +315,8 @@ class ClusterRegisteredV1(EventPayload):
 
 
 class ClusterStatusChangedV1(EventPayload):
+    """A cluster became reachable, unreachable or degraded, as the prober saw it."""
+
     event_type: ClassVar[str] = "io.flotilla.cluster.status_changed"
     topic: ClassVar[str] = topics.CLUSTERS
 
@@ -322,6 +328,8 @@ class ClusterStatusChangedV1(EventPayload):
 
 
 class ClusterDeregisteredV1(EventPayload):
+    """A cluster was deregistered: Flotilla no longer deploys to it."""
+
     event_type: ClassVar[str] = "io.flotilla.cluster.deregistered"
     topic: ClassVar[str] = topics.CLUSTERS
 
@@ -395,6 +403,8 @@ class SyncAppliedV1(EventPayload):
 
 
 class SyncFailedV1(EventPayload):
+    """An ingress instance could not apply an app's endpoints in a cluster (the reason says why)."""
+
     event_type: ClassVar[str] = "io.flotilla.sync.failed"
     topic: ClassVar[str] = topics.SYNC
 
@@ -409,6 +419,9 @@ class SyncFailedV1(EventPayload):
 
 
 class AlertFiredV1(EventPayload):
+    """An alert fired for a pod of an app: crash loop, image pull, OOM kill, restarts, not
+    ready, or orphaned."""
+
     event_type: ClassVar[str] = "io.flotilla.alert.fired"
     topic: ClassVar[str] = topics.ALERTS
 
@@ -425,6 +438,8 @@ class AlertFiredV1(EventPayload):
 
 
 class AlertResolvedV1(EventPayload):
+    """An alert's condition is over."""
+
     event_type: ClassVar[str] = "io.flotilla.alert.resolved"
     topic: ClassVar[str] = topics.ALERTS
 

@@ -1,7 +1,10 @@
-"""Export every event payload model as JSON Schema (`flotilla-contracts-schemas`).
+"""Every event payload model as JSON Schema, shipped inside this package.
 
-`flotilla-contracts-schemas` writes libs/contracts/schemas/<type>.json; `--check` exits 1 when
-the checked-in files differ from the models, so stale schemas fail the tests and CI.
+`flotilla_contracts/jsonschema/<type>.json` is in the wheel: `load(event_type)` reads one (with
+importlib.resources, so it works from a zip too), and each event's `ce_dataschema` header is
+its schema's `$id` (`schema_id`), so a consumer in any language can find the schema of what it
+received. `flotilla-contracts-schemas` rewrites the files from the models; `--check` exits 1
+when the checked-in files differ, so stale schemas fail the tests and CI.
 """
 
 from __future__ import annotations
@@ -9,17 +12,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flotilla_contracts.events import ALL_PAYLOADS, EventPayload
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
+DEFAULT_DIR = Path(__file__).resolve().parent / "jsonschema"
+ID_BASE = "https://flotilla.io/schemas/"
+
+
+def schema_id(event_type: str) -> str:
+    """The `$id` of an event type's schema, and the `dataschema` of its events."""
+    return f"{ID_BASE}{event_type}.json"
+
+
+def load(event_type: str) -> dict[str, Any]:
+    """The packaged JSON Schema of `event_type` (KeyError when there is none)."""
+    entry = resources.files("flotilla_contracts") / "jsonschema" / f"{event_type}.json"
+    if not entry.is_file():
+        raise KeyError(event_type)
+    return cast(dict[str, Any], json.loads(entry.read_text()))
 
 
 def schema_of(model: type[EventPayload]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization")
-    schema["$id"] = f"https://flotilla.io/schemas/{model.event_type}.json"
+    schema["$id"] = schema_id(model.event_type)
     schema["x-cloudevent-type"] = model.event_type
     schema["x-kafka-topic"] = model.topic
     return schema

@@ -98,7 +98,9 @@ def create_service_app(spec: ServiceSpec, settings: FullServiceSettings) -> Fast
         resources = Resources(
             settings=settings,
             engine=engine,
-            sessionmaker=db.create_sessionmaker(engine),
+            sessionmaker=db.create_sessionmaker(
+                engine, info={"cdevents_topic": settings.cdevents_topic}
+            ),
             authenticator=Authenticator(settings),
             draining=draining,
         )

@@ -95,10 +95,35 @@ async def add_event(
 ) -> CloudEvent:
     """Queue `payload` as a CloudEvent in the caller's transaction; returns the event."""
     event = CloudEvent.of(payload, source=source, subject=subject, event_id=event_id)
+    await add_cloudevent(session, event, topic=payload.topic, key=key)
+    return event
+
+
+def cdevents_topic(session: AsyncSession) -> str | None:
+    """Where this service publishes CDEvents (setting CDEVENTS_TOPIC), or None: off."""
+    topic = session.info.get("cdevents_topic")
+    return topic if isinstance(topic, str) else None
+
+
+async def add_cdevent(session: AsyncSession, event: CloudEvent, *, key: str | None) -> bool:
+    """Queue a CDEvent (flotilla_contracts.cdevents) when the service publishes them; returns
+    whether it did. In the caller's transaction, like the change it reports."""
+    topic = cdevents_topic(session)
+    if topic is None:
+        return False
+    await add_cloudevent(session, event, topic=topic, key=key)
+    return True
+
+
+async def add_cloudevent(
+    session: AsyncSession, event: CloudEvent, *, topic: str, key: str | None
+) -> None:
+    """Queue an already-built CloudEvent (its id a UUID) for `topic` in the caller's
+    transaction: for events that are not Flotilla's own types (CDEvents)."""
     session.add(
         OutboxRow(
             event_id=UUID(event.id),
-            topic=payload.topic,
+            topic=topic,
             key=key,
             slot=slot_of(key),
             event_type=event.type,
@@ -109,7 +134,6 @@ async def add_event(
     await session.flush()
     # Delivered at commit (and dropped on rollback): wakes the relay without polling.
     await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return event
 
 
 class Unacknowledged(KafkaError):  # type: ignore[misc]

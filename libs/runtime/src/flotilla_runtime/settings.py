@@ -116,6 +116,13 @@ class KafkaSettings(BaseSettings):
         True, description="Idempotent producer; off only for brokers that cannot (Tansu)."
     )
     kafka_request_timeout_ms: int = Field(10_000, ge=1_000)
+    cdevents_topic: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9._-]{1,249}$",
+        description="Also publish CDEvents (cdevents.dev 0.5.1: service deployed, upgraded, "
+        "rolled back, removed; environment created, modified, deleted) to this topic, beside "
+        "Flotilla's own events; unset: none.",
+    )
 
 
 class AuthSettings(BaseSettings):

@@ -7,9 +7,9 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from cluster_registry.clusters.targets import TargetPolicy
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.settings import Settings
 from flotilla_runtime.auth import CurrentPrincipal, Principal
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.errors import Forbidden
 
 

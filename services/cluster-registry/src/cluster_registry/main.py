@@ -13,7 +13,6 @@ from cluster_registry import __version__
 from cluster_registry.clusters.endpoints import router as clusters_router
 from cluster_registry.clusters.reseal import report, reseal
 from cluster_registry.clusters.targets import TargetPolicy
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.endpoints import router as environments_router
 from cluster_registry.nodes.endpoints import capacity_router
 from cluster_registry.nodes.endpoints import router as nodes_router
@@ -23,6 +22,7 @@ from flotilla_runtime import db
 from flotilla_runtime.app import Resources, ServiceSpec, create_service_app
 from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.supervisor import Worker
 
 MIGRATIONS = Path(__file__).parent / "alembic"

@@ -7,6 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.egress import Egress
 from monitor_gateway.logs.pool import LogsPool
 from monitor_gateway.metrics.client import Prometheus
@@ -45,6 +46,12 @@ def get_egress(request: Request) -> Egress:
     return cast(Egress, request.state.egress)
 
 
+def get_cipher(request: Request) -> CredentialCipher:
+    """Seals notification secrets (MONITOR_GATEWAY_NOTIFY_SECRET_KEYS)."""
+    return cast(CredentialCipher, request.state.cipher)
+
+
+CipherDep = Annotated[CredentialCipher, Depends(get_cipher)]
 EgressDep = Annotated[Egress, Depends(get_egress)]
 PrometheusDep = Annotated[Prometheus, Depends(get_prometheus)]
 AlertsDep = Annotated[AlertEngine, Depends(get_alerts)]

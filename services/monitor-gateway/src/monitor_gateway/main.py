@@ -17,6 +17,7 @@ from flotilla_runtime.audit import router as audit_router
 from flotilla_runtime.cli import run_service_cli
 from flotilla_runtime.clusters import ClusterEvents, ClusterSource
 from flotilla_runtime.consumer import EventConsumer
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.egress import Egress
 from flotilla_runtime.leader import LeaderLock
 from flotilla_runtime.registry import RegistryClient
@@ -30,6 +31,9 @@ from monitor_gateway.logs.pool import LogsPool
 from monitor_gateway.logs.store import Partitions
 from monitor_gateway.metrics.client import Prometheus
 from monitor_gateway.metrics.endpoints import router as metrics_router
+from monitor_gateway.notify.endpoints import router as notify_router
+from monitor_gateway.notify.senders import Senders, Smtp
+from monitor_gateway.notify.workers import ClusterIdcs, Deliverer, NotifyHandler
 from monitor_gateway.settings import Settings
 from monitor_gateway.teams import AppTeams
 from monitor_gateway.workers.alert_engine import AlertEngine
@@ -71,12 +75,13 @@ def build_workers(
         is_leader=lambda: leader.is_leader,
     )
     token = settings.service_bearer()
+    idcs = ClusterIdcs(alerts.set_clusters)
     source = ClusterSource(
         RegistryClient(
             registry or httpx.AsyncClient(base_url=settings.cluster_registry_url, timeout=10),
             token=token,
         ),
-        alerts.set_clusters,
+        idcs,
         refresh_s=settings.cluster_refresh_s,
     )
     workers: list[Worker] = [
@@ -103,11 +108,55 @@ def build_workers(
         release_api or httpx.AsyncClient(base_url=settings.release_api_url, timeout=5),
         token=token,
     )
-    workers += [prometheus, teams]
+    cipher = CredentialCipher(settings.notify_secret_keys.get_secret_value())
+    workers += [prometheus, teams, *_notifications(resources, settings, teams, idcs, cipher)]
     resources.service = MonitorState(
-        prometheus, pool, asyncio.Semaphore(settings.logs_tail_max), alerts, leader, teams
+        prometheus, pool, asyncio.Semaphore(settings.logs_tail_max), alerts, leader, teams, cipher
     )
     return workers
+
+
+def _notifications(
+    resources: Resources,
+    settings: Settings,
+    teams: AppTeams,
+    idcs: ClusterIdcs,
+    cipher: CredentialCipher,
+) -> list[Worker]:
+    """Events → deliveries (a consumer of the release, alert and cluster topics), and the
+    sender of the deliveries (monitor_gateway.notify.workers)."""
+    smtp = (
+        Smtp(settings.smtp_url.get_secret_value(), settings.smtp_from, settings.notify_timeout_s)
+        if settings.smtp_url is not None
+        else None
+    )
+    senders = Senders(egress_of(settings), timeout_s=settings.notify_timeout_s, smtp=smtp)
+    return [
+        EventConsumer(
+            name="notify-events",
+            topics=[topics.RELEASES, topics.ALERTS, topics.CLUSTERS],
+            group_id=settings.notify_group,
+            handler=NotifyHandler(teams, idcs.idc_of, console_url=settings.console_url),
+            engine=resources.engine,
+            settings=settings,
+        ),
+        Deliverer(
+            resources.sessionmaker,
+            senders,
+            cipher,
+            max_attempts=settings.notify_max_attempts,
+            backoff_s=settings.notify_backoff_s,
+            backoff_max_s=settings.notify_backoff_max_s,
+            per_destination=settings.notify_per_destination,
+            concurrency=settings.notify_concurrency,
+            timeout_s=settings.notify_timeout_s,
+        ),
+    ]
+
+
+def egress_of(settings: Settings) -> Egress:
+    """Where webhooks (analysis, notifications) may be called (flotilla_runtime.egress)."""
+    return Egress.of(settings.allowed_webhook_networks, dev_mode=settings.dev_mode)
 
 
 @dataclass(frozen=True)
@@ -120,6 +169,7 @@ class MonitorState:
     alerts: AlertEngine
     leader: LeaderLock
     teams: AppTeams
+    cipher: CredentialCipher
 
 
 def _state(resources: Resources) -> Mapping[str, Any]:
@@ -130,10 +180,8 @@ def _state(resources: Resources) -> Mapping[str, Any]:
         "alerts": state.alerts,
         "prometheus": state.prometheus,
         "teams": state.teams,
-        "egress": Egress.of(
-            cast(Settings, resources.settings).allowed_webhook_networks,
-            dev_mode=resources.settings.dev_mode,
-        ),
+        "cipher": state.cipher,
+        "egress": egress_of(cast(Settings, resources.settings)),
     }
 
 
@@ -145,12 +193,24 @@ SPEC = ServiceSpec(
         "Application metrics (Prometheus), alerts (restarts, crash loops, image pulls, "
         "OOM kills, orphaned pods) and logs."
     ),
-    routers=[metrics_router, alerts_router, logs_router, analysis_router, audit_router],
+    routers=[
+        metrics_router,
+        alerts_router,
+        logs_router,
+        analysis_router,
+        notify_router,
+        audit_router,
+    ],
     openapi_tags=[
         {"name": "metrics", "description": "Application metrics from Prometheus"},
         {"name": "alerts", "description": "Alerts evaluated from pod watches"},
         {"name": "logs", "description": "Application logs from Filebeat"},
         {"name": "analysis", "description": "Measurements that judge a release's clusters"},
+        {
+            "name": "notifications",
+            "description": "Who is told about releases, alerts and clusters, where, and what "
+            "was sent",
+        },
         {"name": "audit", "description": "Who changed what, when"},
     ],
     workers=build_workers,

@@ -1,9 +1,12 @@
 """Settings of monitor-gateway: environment variables prefixed `MONITOR_GATEWAY_`."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from flotilla_contracts import topics
 from flotilla_runtime.settings import FullServiceSettings, service_config
+
+# A development key (32 bytes, base64), accepted only in development mode.
+DEV_NOTIFY_KEYS = "dev:ZmxvdGlsbGEtbm90aWZ5LWRldi1rZXktMDAwMDAwMDA="
 
 
 class Settings(FullServiceSettings):
@@ -57,6 +60,54 @@ class Settings(FullServiceSettings):
     prometheus_url: str = Field(
         "http://127.0.0.1:9090", description="Prometheus HTTP API (scraping every cluster)."
     )
+    notify_secret_keys: SecretStr = Field(
+        SecretStr(DEV_NOTIFY_KEYS),
+        description="AES-256-GCM keys (`id:base64key[,...]`; the first encrypts, all decrypt) "
+        "for notification secrets (webhook secrets, Slack URLs). The default is the "
+        "development key and needs development mode.",
+    )
+    notify_group: str = Field(
+        "monitor-gateway.notifications",
+        description="The consumer group that turns events into notifications.",
+    )
+    notify_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="One notification request (or SMTP dialogue) at most."
+    )
+    notify_max_attempts: int = Field(
+        12, ge=1, le=100, description="Attempts per notification before it is dead."
+    )
+    notify_backoff_s: float = Field(
+        2.0, gt=0, le=600, description="The first retry's wait; doubled each time."
+    )
+    notify_backoff_max_s: float = Field(
+        300.0, gt=0, le=86_400, description="The longest wait between two attempts."
+    )
+    notify_per_destination: int = Field(
+        4, ge=1, le=100, description="Notifications sent at once to one subscription."
+    )
+    notify_concurrency: int = Field(
+        64, ge=1, le=1000, description="Notifications sent at once in all (per replica)."
+    )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="Where e-mail notifications go: smtp://user:password@host:587 (STARTTLS "
+        "when offered) or smtps://...:465; unset: e-mail subscriptions fail their deliveries.",
+    )
+    smtp_from: str = Field("flotilla@localhost", description="The From of notification mail.")
+    console_url: str | None = Field(
+        None,
+        description="The web console's public URL (…/console/), for the link in every "
+        "notification; unset: no link.",
+    )
     metrics_cache_s: float = Field(
         5.0, ge=0, le=300, description="How long a metric answer is reused."
     )
+
+    def development_values(self) -> list[str]:
+        found = super().development_values()
+        if any(
+            key.strip() == DEV_NOTIFY_KEYS
+            for key in self.notify_secret_keys.get_secret_value().split(",")
+        ):
+            found.append(self.env_name("notify_secret_keys"))
+        return found

@@ -46,22 +46,31 @@ def _newest(paths: list[Path]) -> float:
 def build_console(root: Path, progress: Callable[[str], None] = lambda line: None) -> Path:
     """console/dist, built if needed; StartError when npm is missing or the build fails."""
     console = root / "console"
-    npm = shutil.which("npm")
-    if npm is None:
-        raise StartError("npm is needed to build the web console (Node.js 20 and npm)")
-    modules = console / "node_modules"
-    if (
-        not modules.exists()
-        or modules.stat().st_mtime < (console / "package-lock.json").stat().st_mtime
-    ):
-        progress("installing the console's npm packages (npm ci)")
-        _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], console)
-        modules.touch()
+    npm = npm_install(console, progress, what="the web console")
     dist = console / "dist" / "index.html"
     if not dist.exists() or dist.stat().st_mtime < _newest([console / s for s in SOURCES]):
         progress("building the web console (tsc, vite build)")
         _run([npm, "run", "--silent", "build"], console)
     return console / "dist"
+
+
+def npm_install(
+    project: Path, progress: Callable[[str], None] = lambda line: None, *, what: str
+) -> str:
+    """`npm ci` in `project` when its node_modules is missing or older than its lockfile;
+    returns npm's path (StartError when there is no npm, or the install fails)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise StartError(f"npm is needed for {what} (Node.js 20 and npm)")
+    modules = project / "node_modules"
+    if (
+        not modules.exists()
+        or modules.stat().st_mtime < (project / "package-lock.json").stat().st_mtime
+    ):
+        progress(f"installing the npm packages of {what} (npm ci)")
+        _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], project)
+        modules.touch()
+    return npm
 
 
 def _run(argv: list[str], cwd: Path) -> None:

@@ -260,7 +260,8 @@ class LocalStack:
         for service in SERVICES:
             await create_database(admin, service.database)
         created = await ensure_topics(
-            KafkaSettings(kafka_bootstrap_servers=self.broker.bootstrap), topics.ALL
+            KafkaSettings(kafka_bootstrap_servers=self.broker.bootstrap),
+            (*topics.ALL, topics.CDEVENTS),
         )
         if created:
             self.progress(f"created topics: {', '.join(created)}")
@@ -278,6 +279,7 @@ class LocalStack:
             f"{p}KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
             f"{p}KAFKA_IDEMPOTENCE": str(self.broker.supports_idempotence).lower(),
             f"{p}LOG_FORMAT": "json",
+            f"{p}CDEVENTS_TOPIC": topics.CDEVENTS,  # CDEvents too, beside Flotilla's own
             # Services call each other with a development service token (the dev secret).
             f"{p}SERVICE_TOKEN": mint_token(
                 AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cluster_registry.clusters.repository import ClusterRepository
-from cluster_registry.crypto import CredentialCipher, Sealed
+from flotilla_runtime.crypto import CredentialCipher, Sealed
 from flotilla_runtime.db import session_scope
 
 BATCH = 100

@@ -21,7 +21,6 @@ from cluster_registry.clusters.schemas import (
     KubeconfigCredentials,
 )
 from cluster_registry.clusters.targets import TargetPolicy
-from cluster_registry.crypto import CredentialCipher, Sealed
 from cluster_registry.errors import (
     ClusterExists,
     ClusterInUse,
@@ -39,6 +38,7 @@ from flotilla_contracts.events import (
     ClusterUpdatedV1,
     NodeChangedV1,
 )
+from flotilla_runtime.crypto import CredentialCipher, Sealed
 from flotilla_runtime.kubeconfig import (
     KubeconfigError,
     check_server,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cluster_registry.clusters import service as clusters
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.environments.repository import EnvironmentRepository
 from cluster_registry.environments.schemas import EnvironmentCreate, EnvironmentOut, Placement
 from cluster_registry.errors import (
@@ -18,11 +20,13 @@ from cluster_registry.errors import (
 from cluster_registry.kubeops import connected, ensure_namespace
 from cluster_registry.models import Environment, EnvironmentCluster
 from flotilla_contracts import labels, plans
+from flotilla_contracts.cdevents import EnvironmentChange, environment_event
 from flotilla_contracts.events import EnvironmentChangedV1
 from flotilla_contracts.plans import PlanCluster
 from flotilla_contracts.policy import EnvironmentPolicy
 from flotilla_runtime import freeze
-from flotilla_runtime.outbox import add_event
+from flotilla_runtime.crypto import CredentialCipher
+from flotilla_runtime.outbox import add_cdevent, add_event
 
 
 async def _placements(session: AsyncSession, env: str) -> dict[str, str]:
@@ -88,6 +92,16 @@ async def _changed(session: AsyncSession, env: Environment, action: str) -> None
         key=env.name,
         subject=env.name,
     )
+    await _cdevent(session, env.name, "created" if action == "created" else "modified")
+
+
+async def _cdevent(session: AsyncSession, env: str, change: EnvironmentChange) -> None:
+    """The CDEvent of the change (created; mapped, unmapped or a new policy: modified;
+    deleted), when this service publishes them (CDEVENTS_TOPIC)."""
+    event = environment_event(
+        change, env=env, event_id=str(uuid.uuid4()), source=clusters.SOURCE, at=datetime.now(UTC)
+    )
+    await add_cdevent(session, event, key=env)
 
 
 async def create(
@@ -173,3 +187,4 @@ async def remove(session: AsyncSession, name: str) -> None:
         key=name,
         subject=name,
     )
+    await _cdevent(session, name, "deleted")

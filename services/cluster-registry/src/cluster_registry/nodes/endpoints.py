@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cluster_registry.clusters import service as clusters
 from cluster_registry.clusters.repository import ClusterRepository
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.deps import CipherDep, SettingsDep
 from cluster_registry.errors import ClusterApiError, ClusterUnreachable, CredentialsRejected
 from cluster_registry.kubeops import connected, nodes_with_usage
@@ -31,6 +30,7 @@ from cluster_registry.nodes.schemas import (
 )
 from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Admin, Principal, Viewer
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath, NameQuery, ObjectPath

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cluster_registry.clusters import service as clusters
 from cluster_registry.clusters.repository import ClusterRepository
 from cluster_registry.clusters.targets import TargetPolicy
-from cluster_registry.crypto import CredentialCipher
 from cluster_registry.kubeops import Probe, probe
 from cluster_registry.models import Cluster
 from flotilla_contracts.enums import ClusterStatus
 from flotilla_contracts.events import ClusterStatusChangedV1
+from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.db import session_scope
 from flotilla_runtime.errors import FlotillaError
 from flotilla_runtime.outbox import add_event

@@ -27,6 +27,7 @@ from release_api.clients import Clusters, Placement
 from release_api.errors import InvalidSpec
 from release_api.manifests.render import object_name
 from release_api.models import App, AppHost
+from release_api.releases import cdevents
 from release_api.releases.events import SOURCE
 
 
@@ -175,11 +176,14 @@ async def update(
 async def archive(session: AsyncSession, principal: Principal, name: str) -> App:
     app = await get(session, name, for_update=True)
     check_access(principal, app)
+    was = app.archived
     app.archived = True
     app.version += 1
     app.updated_at = datetime.now(UTC)
     await AppRepository(session).free_hosts(name)
     await session.flush()
+    if not was:
+        await cdevents.on_archive(session, name)
     return app
 
 

@@ -14,15 +14,13 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from flotilla_contracts.enums import RolloutPhase
 from flotilla_runtime.auth import Viewer
 from flotilla_runtime.db import SessionDep
 from flotilla_runtime.errors import PROBLEM_RESPONSES
 from flotilla_runtime.params import NamePath, NameQuery
 from release_api.apps import service as apps
-from release_api.models import Release, Rollout
+from release_api.releases.repository import ReleaseRepository
 
 router = APIRouter(tags=["releases"], responses=PROBLEM_RESPONSES)
 
@@ -73,16 +71,7 @@ async def list_deployed(
     app: NamePath, session: SessionDep, _: Viewer, env: NameQuery = None
 ) -> DeployedPage:
     await apps.get(session, app)
-    query = (
-        select(Release, Rollout)
-        .join(Rollout, Rollout.release_id == Release.id)
-        .where(Release.app == app, Rollout.phase == RolloutPhase.SUCCEEDED.value)
-        .order_by(Release.env, Rollout.cluster, Release.seq.desc())
-        .distinct(Release.env, Rollout.cluster)
-    )
-    if env is not None:
-        query = query.where(Release.env == env)
-    rows = (await session.execute(query)).all()
+    rows = await ReleaseRepository(session).deployed(app, env)
     return DeployedPage(
         items=[
             DeployedOut(

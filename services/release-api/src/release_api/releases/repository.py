@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flotilla_contracts.enums import ReleasePhase
+from flotilla_contracts.enums import ReleasePhase, RolloutPhase
 from flotilla_runtime.db import Repository
-from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent
+from release_api.models import ACTIVE_PHASES, Release, ReleaseEvent, Rollout
 
 
 class ReleaseRepository(Repository[Release]):
@@ -102,3 +103,39 @@ class ReleaseRepository(Repository[Release]):
             .limit(limit)
         )
         return list((await self.session.execute(query)).scalars())
+
+    async def deployed(self, app: str, env: str | None) -> list[tuple[Release, Rollout]]:
+        """Per (env, cluster), the newest rollout that succeeded and its release."""
+        query = (
+            select(Release, Rollout)
+            .join(Rollout, Rollout.release_id == Release.id)
+            .where(Release.app == app, Rollout.phase == RolloutPhase.SUCCEEDED.value)
+            .order_by(Release.env, Rollout.cluster, Release.seq.desc())
+            .distinct(Release.env, Rollout.cluster)
+        )
+        if env is not None:
+            query = query.where(Release.env == env)
+        return [(r, o) for r, o in (await self.session.execute(query)).all()]
+
+    async def ran_before(self, release: Release, phases: Sequence[ReleasePhase]) -> bool:
+        """Whether an earlier release of the app to the same env ended in one of `phases`."""
+        found = await self.session.execute(
+            select(Release.id)
+            .where(
+                Release.app == release.app,
+                Release.env == release.env,
+                Release.seq < release.seq,
+                Release.phase.in_([p.value for p in phases]),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def envs_ended_in(self, app: str, phases: Sequence[ReleasePhase]) -> list[str]:
+        """The environments where a release of `app` ended in one of `phases`."""
+        rows = await self.session.execute(
+            select(Release.env)
+            .where(Release.app == app, Release.phase.in_([p.value for p in phases]))
+            .distinct()
+        )
+        return sorted(rows.scalars())

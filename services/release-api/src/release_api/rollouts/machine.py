@@ -24,6 +24,7 @@ from flotilla_contracts.events import (
     RolloutPhaseChangedV1,
 )
 from release_api.models import Release, Rollout
+from release_api.releases import cdevents
 from release_api.releases.events import record
 from release_api.releases.repository import ReleaseRepository
 from release_api.rollouts.repository import RolloutRepository
@@ -117,6 +118,7 @@ async def finish_if_done(session: AsyncSession, release_id: uuid.UUID) -> Releas
             errors={r.cluster: r.error for r in rollouts if r.error},
         ),
     )
+    await cdevents.on_outcome(session, release, outcome)
     return outcome
 
 

@@ -152,6 +152,57 @@ class MonitorGateway:
             "monitor-gateway", "POST", "/v1/analysis/measurements", body=body
         )
 
+    def create_subscription(self, *, body: Any) -> Any:
+        """POST /v1/notifications/subscriptions: Subscribe a destination (webhook, Slack, e-mail) to an app's, team's or env's events"""
+        return self.transport.call(
+            "monitor-gateway", "POST", "/v1/notifications/subscriptions", body=body
+        )
+
+    def list_subscriptions(
+        self, *, scope_kind: str | None = None, scope: str | None = None, limit: int | None = None
+    ) -> Any:
+        """GET /v1/notifications/subscriptions: Subscriptions, optionally of one scope"""
+        return self.transport.call(
+            "monitor-gateway",
+            "GET",
+            "/v1/notifications/subscriptions",
+            query={"scope_kind": scope_kind, "scope": scope, "limit": limit},
+        )
+
+    def get_subscription(self, *, subscription_id: str) -> Any:
+        """GET /v1/notifications/subscriptions/{subscription_id}: One subscription"""
+        return self.transport.call(
+            "monitor-gateway", "GET", f"/v1/notifications/subscriptions/{_q(subscription_id)}"
+        )
+
+    def delete_subscription(self, *, subscription_id: str) -> Any:
+        """DELETE /v1/notifications/subscriptions/{subscription_id}: Unsubscribe (its deliveries, sent or not, go with it)"""
+        return self.transport.call(
+            "monitor-gateway", "DELETE", f"/v1/notifications/subscriptions/{_q(subscription_id)}"
+        )
+
+    def list_deliveries(
+        self,
+        *,
+        subscription: str | None = None,
+        state: str | None = None,
+        limit: int | None = None,
+        cursor: int | None = None,
+    ) -> Any:
+        """GET /v1/notifications/deliveries: What was sent, is waiting to be sent, or gave up (newest first)"""
+        return self.transport.call(
+            "monitor-gateway",
+            "GET",
+            "/v1/notifications/deliveries",
+            query={"subscription": subscription, "state": state, "limit": limit, "cursor": cursor},
+        )
+
+    def retry_delivery(self, *, delivery_id: str) -> Any:
+        """POST /v1/notifications/deliveries/{delivery_id}/retry: Send a dead delivery again (its retry budget starts afresh)"""
+        return self.transport.call(
+            "monitor-gateway", "POST", f"/v1/notifications/deliveries/{_q(delivery_id)}/retry"
+        )
+
     def list_audit_monitor_gateway(
         self,
         *,

@@ -1,7 +1,9 @@
-"""Credentials at rest: AES-256-GCM with a key id, so keys can be rotated.
+"""Secrets at rest (cluster-registry's cluster credentials, monitor-gateway's notification
+secrets): AES-256-GCM with a key id, so keys can be rotated.
 
-The first configured key encrypts; every configured key decrypts. The cluster's name is the
-associated data, so a ciphertext moved to another row does not decrypt.
+The first configured key encrypts; every configured key decrypts. The caller's `context` (a
+cluster's name, a subscription's id) is the associated data, so a ciphertext moved to another
+row does not decrypt.
 """
 
 from __future__ import annotations
