@@ -37,3 +37,37 @@ def errors(event: dict[str, Any]) -> list[str]:
         by_type[kind], registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(event)]
+
+
+async def invalid_in_topic(bootstrap: str, topic: str) -> tuple[int, list[str]]:
+    """Every record of `topic` so far, checked: (how many, what was wrong with which)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from flotilla_contracts import from_kafka
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer.topics()  # metadata, then again
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
+            ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        seen, wrong = 0, []
+
+        async def behind() -> bool:
+            return any([await consumer.position(p) < ends[p] for p in partitions])
+
+        while await behind():
+            batch = await consumer.getmany(timeout_ms=1000)
+            for record in (r for records in batch.values() for r in records):
+                seen += 1
+                event = from_kafka(record.headers, record.value)
+                wrong += [f"{event.type} {event.id}: {e}" for e in errors(event.data)]
+        return seen, wrong
+    finally:
+        await consumer.stop()

@@ -37,6 +37,8 @@ from k8s_sync.settings import IngressInstanceSettings
 from k8s_sync.settings import Settings as SyncSettings
 from release_api.settings import Settings as ReleaseSettings
 
+from . import cdevents_schemas
+
 APP = "shop"
 ENV = "prod"
 CLUSTERS = {"rel-a": "idc-a", "rel-b": "idc-b", "rel-c": "idc-b"}
@@ -212,6 +214,9 @@ async def world_fixture(
         # Runs first on exit (LIFO): release-api stops before k8s-sync and the registry.
         stack.push_async_callback(lambda: world.release_stack.aclose())
         yield world
+        # every CDEvent this world's services published passes the specification's schemas
+        _, wrong = await cdevents_schemas.invalid_in_topic(kafka_bootstrap, cdevents_topic)
+        assert wrong == []
 
 
 def running_release_api(

@@ -14,103 +14,22 @@ import queue
 import re
 import select
 import signal
-import ssl
 import stat
 import subprocess
-import sys
 import threading
 import time
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import yaml
 
-from flotilla_devstack.stack import LocalStack
 from flotilla_runtime.auth import mint_token
 from flotilla_runtime.settings import AuthSettings
 
+from .cli_world import APP, FLOTILLA, Cli, cli_fixture  # noqa: F401 (the fixture)
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
-
-FLOTILLA = str(Path(sys.executable).parent / "flotilla")
-APP = {
-    "name": "shop",
-    "team": "commerce",
-    "type": "node",
-    "replicas": {"prod": 2},
-    "app_yaml": {"stack": "debian-12", "runtime": "node-20", "entrypoint": "node ."},
-    "pod_annotations": {
-        "kubesim.flotilla.io/ready-after-seconds": "1",
-        "kubesim.flotilla.io/pre-stop-seconds": "0.5",
-    },
-}
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Cli:
-    stack: LocalStack
-    home: Path
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("FLOTILLA_", "RELEASE_API_"))
-        }
-        env.update({"FLOTILLA_CONFIG": str(self.home / "config.toml"), "TERM": "dumb"})
-        env.update(extra)
-        return env
-
-    def __call__(self, *args: str, timeout: float = 120, **env: str) -> Run:
-        done = subprocess.run(
-            [FLOTILLA, *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=self.env(**env),
-            cwd=self.home,
-        )
-        return Run(done.returncode, done.stdout, done.stderr)
-
-    def ok(self, *args: str, timeout: float = 120) -> Run:
-        run = self(*args, timeout=timeout)
-        assert run.code == 0, f"flotilla {' '.join(args)} → {run.code}\n{run.out}\n{run.err}"
-        return run
-
-    def api(self, service: str) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.stack.urls[service], headers=self.stack.admin_headers(), timeout=30
-        )
-
-    def kubesim(self, cluster: str, knob: str, body: dict[str, Any]) -> None:
-        assert self.stack.kubesim is not None
-        sim = self.stack.kubesim.clusters[cluster]
-        with httpx.Client(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
-            c.post(f"{sim.url}/_kubesim/{knob}", json=body).raise_for_status()
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path) -> Iterator[Cli]:
-    stack = LocalStack.on_free_ports(
-        tmp_path_factory.mktemp("cli-stack"),
-        cache_dir=flotilla_cache_dir,
-        environments=("prod",),
-    )
-    stack.start()
-    try:
-        yield Cli(stack, tmp_path_factory.mktemp("cli-home"))
-    finally:
-        stack.stop()
 
 
 def test_login_keeps_the_token_private(cli: Cli) -> None:
@@ -505,6 +424,13 @@ def test_notifications_subscribed_and_their_deliveries_listed(cli: Cli) -> None:
             BELL_SECRET="bell-secret-0123456789",
         )  # fmt: skip
         assert run.code == 0, run
+        # and the team's channel: the app's team is asked of release-api
+        team = cli(
+            "notify", "subscribe", "--team", "commerce", "--trigger", "release.succeeded",
+            "--only-env", "prod", "--slack-env", "TEAM_SLACK",
+            TEAM_SLACK=receiver.url("/team/T0/B0/x"),
+        )  # fmt: skip
+        assert team.code == 0, team
         listed = json.loads(cli.ok("notify", "list", "--app", "bell", "-o", "json").out)
         assert [s["destination"] for s in listed] == [
             {"kind": "webhook", "url": receiver.url("/bell")}
@@ -517,7 +443,16 @@ def test_notifications_subscribed_and_their_deliveries_listed(cli: Cli) -> None:
             time.sleep(0.5)
         message = json.loads(receiver.by_path("/bell")[0].body)
         assert message["summary"] == "bell bell/web:1.0 in prod: release succeeded"
+        # the clusters with their IDCs (from cluster-registry), and the console's page
+        assert message["clusters"] == {"idc-a-1": "idc-a", "idc-a-2": "idc-a", "idc-b-1": "idc-b"}
+        assert message["link"] == (
+            f"{cli.stack.urls['release-api']}/console/#/releases/bell/{message['about']}"
+        )
+        while not receiver.by_path("/team"):
+            assert time.monotonic() < deadline, "no notification to the team's channel"
+            time.sleep(0.5)
+        assert "bell bell/web:1.0 in prod" in json.loads(receiver.by_path("/team")[0].body)["text"]
         log = json.loads(cli.ok("notify", "deliveries", "-o", "json").out)
-        assert [d["state"] for d in log if d["trigger"] == "release.succeeded"] == ["delivered"]
+        assert [d["state"] for d in log if d["trigger"] == "release.succeeded"] == ["delivered"] * 2
     finally:
         receiver.stop()

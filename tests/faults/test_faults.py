@@ -45,7 +45,8 @@ async def test_a_release_rides_out(name: str, world: faults.FaultWorld) -> None:
     assert set(world.faults()) == set(faults.FAULT_NAMES)
     fault = world.faults()[name]
     outcome = await faults.FaultRun(world.stack, fault, app=f"f-{name}").run()
-    assert outcome.problems() == [], json.dumps({"fault": name, **outcome.summary()})
+    problems = outcome.problems()
+    assert problems == [], "\n".join([json.dumps({"fault": name, **outcome.summary()}), *problems])
     # ... and the fault was met
     if name == "database-stopped":
         assert outcome.answers["release-api"]["503"] > 0, outcome.answers

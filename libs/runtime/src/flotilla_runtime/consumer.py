@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -81,6 +81,7 @@ class EventConsumer:
         max_batch: int = 500,
         max_attempts: int = 5,
         max_backoff_s: float = 10.0,
+        new_group_starts_at: Literal["earliest", "latest"] = "earliest",
     ) -> None:
         self.name = name
         self._topics = list(topics)
@@ -91,6 +92,9 @@ class EventConsumer:
         self._max_batch = max_batch
         self._max_attempts = max_attempts
         self._max_backoff_s = max_backoff_s
+        # where a group with no committed offsets begins: everything the topic still holds,
+        # or only what comes from now on (a later start resumes at the committed offsets)
+        self._new_group_starts_at = new_group_starts_at
 
     async def run(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -99,7 +103,7 @@ class EventConsumer:
             group_id=self._group_id,
             client_id=self.name,
             enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            auto_offset_reset=self._new_group_starts_at,
             request_timeout_ms=max(self._settings.kafka_request_timeout_ms, 40_000),
         )
         await self._start(consumer)

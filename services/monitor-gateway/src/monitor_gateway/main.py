@@ -139,6 +139,7 @@ def _notifications(
             handler=NotifyHandler(teams, idcs.idc_of, console_url=settings.console_url),
             engine=resources.engine,
             settings=settings,
+            new_group_starts_at=settings.notify_from,
         ),
         Deliverer(
             resources.sessionmaker,

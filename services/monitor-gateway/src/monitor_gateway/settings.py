@@ -1,5 +1,7 @@
 """Settings of monitor-gateway: environment variables prefixed `MONITOR_GATEWAY_`."""
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 
 from flotilla_contracts import topics
@@ -69,6 +71,12 @@ class Settings(FullServiceSettings):
     notify_group: str = Field(
         "monitor-gateway.notifications",
         description="The consumer group that turns events into notifications.",
+    )
+    notify_from: Literal["latest", "earliest"] = Field(
+        "latest",
+        description="Where a new notifications consumer group begins: latest (what happens "
+        "from its first start; a deployment does not notify people of last week) or earliest "
+        "(everything the topics still hold).",
     )
     notify_timeout_s: float = Field(
         10.0, gt=0, le=120, description="One notification request (or SMTP dialogue) at most."

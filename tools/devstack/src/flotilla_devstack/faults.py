@@ -36,7 +36,7 @@ import httpx
 from flotilla_devstack.ledger import EventLedger, event_ledger
 from flotilla_devstack.socketcut import SocketCutter
 from flotilla_devstack.stack import INGRESS_INSTANCES, LocalStack
-from flotilla_devstack.workload import TERMINAL, Releases, Traffic, app_spec
+from flotilla_devstack.workload import TERMINAL, Releases, Traffic, app_spec, reloads_near
 
 DEPENDENCY_UNAVAILABLE = "https://flotilla.io/problems/dependency-unavailable"
 
@@ -73,6 +73,7 @@ class FaultOutcome:
     answers: dict[str, Counter[str]]  # service → status (or error name) → count
     bad_answers: list[str]  # 503s that were not a problem with Retry-After, and 5xx others
     ingress: list[Counter[str]]
+    ingress_failures: list[str]  # each failed request's time and error, and the reloads near it
     events: EventLedger
     writes: Counter[int]  # status of each write tried during the fault
     unaudited: list[str]  # accepted writes missing from the audit log
@@ -104,7 +105,10 @@ class FaultOutcome:
             if phase != want:
                 found.append(f"cluster {cluster} ended {phase}, not {want}")
         if self.failed_requests:
-            found.append(f"requests failed at the ingress: {[dict(c) for c in self.ingress]}")
+            found.append(
+                f"requests failed at the ingress: {[dict(c) for c in self.ingress]}; "
+                f"when, and the ingress reloads then: {self.ingress_failures}"
+            )
         if any(seen["ok"] < 100 for seen in self.ingress):
             found.append(f"too little traffic went through: {[dict(c) for c in self.ingress]}")
         found += self.bad_answers
@@ -193,6 +197,7 @@ class FaultRun:
             answers=answers,
             bad_answers=bad,
             ingress=traffic.served,
+            ingress_failures=traffic.failures + reloads_near(self.stack, traffic.failures),
             events=await event_ledger(self.stack),
             writes=Counter(status for _, status in writes),
             unaudited=unaudited,

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,18 +140,28 @@ def ingresses_env(
 
 
 async def count_answers(
-    port: int, stop: asyncio.Event, *, headers: Mapping[str, str], rate: float = 100.0
+    port: int,
+    stop: asyncio.Event,
+    *,
+    headers: Mapping[str, str],
+    rate: float = 100.0,
+    failures: list[str] | None = None,
 ) -> Counter[str]:
     """Requests at `rate`/s through the ingress on `port` until `stop`; answers counted by
     status (`ok` for a 200, `http-<code>` otherwise, the exception's name when none came), on
-    keep-alive connections, which see a reload's connection hand-over."""
+    keep-alive connections, which see a reload's connection hand-over. `failures` gets each
+    failure's wall-clock time and what it was, to set beside the logs."""
     seen: Counter[str] = Counter()
     async with httpx.AsyncClient(timeout=3) as http:
         while not stop.is_set():
+            what = None
             try:
                 r = await http.get(f"http://127.0.0.1:{port}/", headers=dict(headers))
-                seen["ok" if r.status_code == 200 else f"http-{r.status_code}"] += 1
+                what = None if r.status_code == 200 else f"http-{r.status_code}"
             except httpx.HTTPError as exc:
-                seen[type(exc).__name__] += 1
+                what = f"{type(exc).__name__}: {exc}"
+            seen["ok" if what is None else what.split(":", 1)[0]] += 1
+            if what is not None and failures is not None:
+                failures.append(f"{datetime.now(UTC).isoformat()} :{port} {what}")
             await asyncio.sleep(1 / rate)
     return seen

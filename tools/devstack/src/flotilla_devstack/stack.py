@@ -280,6 +280,8 @@ class LocalStack:
             f"{p}KAFKA_IDEMPOTENCE": str(self.broker.supports_idempotence).lower(),
             f"{p}LOG_FORMAT": "json",
             f"{p}CDEVENTS_TOPIC": topics.CDEVENTS,  # CDEvents too, beside Flotilla's own
+            # notifications link to the console's pages
+            f"{p}CONSOLE_URL": f"http://127.0.0.1:{self.base_port}/console/",
             # Services call each other with a development service token (the dev secret).
             f"{p}SERVICE_TOKEN": mint_token(
                 AuthSettings(), subject=service.name, service=True, ttl_s=30 * 24 * 3600

@@ -8,6 +8,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -96,13 +97,16 @@ class Traffic:
         self.stack = stack
         self.app = app
         self.served: list[Counter[str]] = []
+        self.failures: list[str] = []  # when each failed, and how (all instances)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Counter[str]]] = []
 
     async def __aenter__(self) -> Traffic:
         headers = {"x-flotilla-app": f"{self.app}.prod"}
         self._tasks = [
-            asyncio.create_task(count_answers(ingress.port, self._stop, headers=headers))
+            asyncio.create_task(
+                count_answers(ingress.port, self._stop, headers=headers, failures=self.failures)
+            )
             for ingress in self.stack.ingresses
         ]
         await asyncio.sleep(1)
@@ -127,3 +131,24 @@ def _phase_changes(stream: str) -> Counter[str]:
             if line.startswith("data: ") and '"previous_phase"' in line
         )
     )
+
+
+def reloads_near(stack: LocalStack, failures: list[str], window_s: float = 3.0) -> list[str]:
+    """k8s-sync's `ingress_reloaded` lines within `window_s` of a failed request: whether
+    a failure is a reload's connection hand-over, or something else."""
+    if not failures:
+        return []
+    times = [datetime.fromisoformat(f.split(" ", 1)[0]) for f in failures]
+    process = stack.processes.get("k8s-sync")
+    lines = process.log_path.read_text(errors="replace").splitlines() if process else []
+    near = []
+    for line in lines:
+        if "ingress_reloaded" not in line:
+            continue
+        try:
+            at = datetime.fromisoformat(json.loads(line)["timestamp"].replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            continue
+        if any(abs((at - t).total_seconds()) <= window_s for t in times):
+            near.append(f"k8s-sync: {line[:300]}")
+    return near or ["no ingress reload within 3 s of them"]

@@ -119,10 +119,12 @@ class DeliveryRepository(Repository[Delivery]):
             update(Delivery).where(Delivery.id == delivery_id).values(leased_until=None)
         )
 
-    async def delivered(self, delivery_id: int, now: datetime) -> None:
+    async def delivered_all(self, delivery_ids: Sequence[int], now: datetime) -> None:
+        if not delivery_ids:
+            return
         await self.session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id)
+            .where(Delivery.id.in_(list(delivery_ids)))
             .values(
                 state="delivered",
                 delivered_at=now,

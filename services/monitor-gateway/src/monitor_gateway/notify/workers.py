@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections import Counter
@@ -172,12 +173,15 @@ class Deliverer:
         self._busy: Counter[uuid.UUID] = Counter()  # subscription → sends in flight
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # outcomes not written yet: (delivery, attempts it had, error or None)
+        self._results: list[tuple[int, int, str | None]] = []
 
     async def run(self) -> None:
         backoff = Backoff(cap_s=5.0)
         try:
             while True:
                 try:
+                    await self._record()
                     await self._claim_and_start()
                     backoff.reset()
                 except Exception as exc:
@@ -195,6 +199,8 @@ class Deliverer:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):  # what was sent, written down if possible
+                await self._record()
             await self._senders.close()
 
     async def _claim_and_start(self) -> None:
@@ -233,33 +239,47 @@ class Deliverer:
             await DeliveryRepository(session).release(delivery.id)
 
     async def _send(self, delivery: Delivery, subscription: Subscription) -> None:
+        """One attempt; its outcome is written with the others of this round (`_record`)."""
         try:
             error = await self._attempt(delivery, subscription)
-            async with session_scope(self._sessionmaker) as session:
-                repository = DeliveryRepository(session)
-                if error is None:
-                    await repository.delivered(delivery.id, self._now())
-                    return
-                attempts = delivery.attempts + 1
-                retry_at = None
-                if attempts < self._max_attempts:
-                    wait = min(self._backoff_max_s, self._backoff_s * 2 ** (attempts - 1))
-                    retry_at = self._now() + timedelta(seconds=wait * random.uniform(0.8, 1.2))
-                await repository.failed(delivery.id, error, retry_at=retry_at)
+            self._results.append((delivery.id, delivery.attempts, error))
+            if error is not None:
                 log.info(
                     "notify_delivery_failed",
                     delivery=delivery.id,
                     subscription=str(subscription.id),
-                    attempts=attempts,
-                    dead=retry_at is None,
+                    attempts=delivery.attempts + 1,
                     error=error,
                 )
-        except Exception as exc:  # the database away: the lease runs out and it is sent again
-            log.warning("notify_delivery_unrecorded", delivery=delivery.id, error=repr(exc))
         finally:
             self._busy[subscription.id] -= 1
             if self._busy[subscription.id] <= 0:
                 del self._busy[subscription.id]
+
+    async def _record(self) -> None:
+        """The outcomes of the sends that finished, in one transaction: delivered, again
+        later (backoff with jitter), or dead after `max_attempts`. Written before anything
+        new is claimed; if the database is away they wait here (a row whose lease runs out
+        meanwhile may be sent again: at least once, `Flotilla-Delivery` tells the receiver)."""
+        if not self._results:
+            return
+        done, self._results = self._results, []
+        try:
+            async with session_scope(self._sessionmaker) as session:
+                repository = DeliveryRepository(session)
+                now = self._now()
+                await repository.delivered_all([d for d, _, e in done if e is None], now)
+                for delivery_id, attempts, error in done:
+                    if error is None:
+                        continue
+                    retry_at = None
+                    if attempts + 1 < self._max_attempts:
+                        wait = min(self._backoff_max_s, self._backoff_s * 2**attempts)
+                        retry_at = now + timedelta(seconds=wait * random.uniform(0.8, 1.2))
+                    await repository.failed(delivery_id, error, retry_at=retry_at)
+        except BaseException:
+            self._results = done + self._results
+            raise
 
     async def _attempt(self, delivery: Delivery, subscription: Subscription) -> str | None:
         """None when delivered, else why not."""
