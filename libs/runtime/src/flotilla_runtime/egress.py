@@ -21,6 +21,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -74,6 +75,18 @@ class Egress:
     def of(cls, networks: Iterable[str], *, dev_mode: bool) -> Egress:
         allowed = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
         return cls(allowed or (LOOPBACK if dev_mode else ()))
+
+    async def check_url(self, url: str) -> None:
+        """`check` of an http(s) URL's host and port (80 or 443 when it names none); a URL
+        that names no host, or not a valid port, is refused."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise EgressRefused(f"{url!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise EgressRefused(f"{url!r} is not an http(s) URL with a host")
+        await self.check(parts.hostname, port)
 
     async def check(self, host: str, port: int) -> None:
         """Raise EgressRefused or EgressUnresolved unless every address of `host` may be

@@ -4,7 +4,6 @@ slow — and an SMTP server (aiosmtpd) that keeps the mail it accepts."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from flotilla_devstack.procs import free_port
+
 
 @dataclass(frozen=True)
 class Received:
@@ -20,12 +21,6 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float  # time.monotonic()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Server(ThreadingHTTPServer):

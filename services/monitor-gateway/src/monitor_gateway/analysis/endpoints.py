@@ -209,13 +209,7 @@ async def _hook(hook: Webhook, body: MeasureIn, cluster: str, egress: Egress) ->
     (the sample is inconclusive). Redirects are not followed; an address the egress policy
     refuses (loopback, link-local, metadata, unless allowed) is a 422 naming it."""
     try:
-        url = httpx.URL(hook.url)
-    except (httpx.InvalidURL, ValueError) as exc:
-        raise Unprocessable(f"webhook url: {exc}") from None
-    if not url.host:
-        raise Unprocessable("webhook url: no host")
-    try:
-        await egress.check(url.host, url.port or (443 if url.scheme == "https" else 80))
+        await egress.check_url(hook.url)
     except EgressRefused as exc:
         raise Unprocessable(
             f"webhook {exc}: not allowed (MONITOR_GATEWAY_ALLOWED_WEBHOOK_NETWORKS lists "
@@ -231,7 +225,7 @@ async def _hook(hook: Webhook, body: MeasureIn, cluster: str, egress: Egress) ->
     }
     try:
         async with httpx.AsyncClient(timeout=hook.timeout_s, follow_redirects=False) as http:
-            r = await http.post(url, json=payload)
+            r = await http.post(hook.url, json=payload)
     except httpx.InvalidURL as exc:
         raise Unprocessable(f"webhook url: {exc}") from None
     except httpx.HTTPError as exc:

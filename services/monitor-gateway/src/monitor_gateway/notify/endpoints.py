@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
@@ -13,7 +14,7 @@ from flotilla_runtime.audit import audited
 from flotilla_runtime.auth import Developer, Principal, Viewer
 from flotilla_runtime.crypto import CredentialCipher
 from flotilla_runtime.db import SessionDep
-from flotilla_runtime.egress import EgressRefused, EgressUnresolved
+from flotilla_runtime.egress import Egress, EgressRefused, EgressUnresolved
 from flotilla_runtime.errors import (
     PROBLEM_RESPONSES,
     Conflict,
@@ -74,13 +75,10 @@ async def _may_manage(who: Principal, scope_kind: str, scope: str, teams: AppTea
         raise Forbidden("only admins subscribe to a whole environment")
 
 
-async def _checked_url(url: str, egress: Any) -> None:
-    from httpx import URL, InvalidURL
-
+async def _checked_url(url: str, egress: Egress) -> None:
     try:
-        parts = URL(url)
-        await egress.check(parts.host, parts.port or (443 if parts.scheme == "https" else 80))
-    except (EgressRefused, InvalidURL) as exc:
+        await egress.check_url(url)
+    except EgressRefused as exc:
         raise Unprocessable(
             f"destination refused: {exc}",
             errors=[{"loc": "body.destination.url", "msg": str(exc), "type": "egress_refused"}],
@@ -127,9 +125,7 @@ async def create_subscription(
             shown["url"] = destination.url
             secret = destination.secret.get_secret_value().encode()
         else:  # slack: the URL holds the token
-            from httpx import URL
-
-            shown["host"] = URL(destination.url).host
+            shown["host"] = urlsplit(destination.url).hostname
             secret = destination.url.encode()
     row = Subscription(
         id=uuid.uuid4(),

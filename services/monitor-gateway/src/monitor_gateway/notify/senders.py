@@ -143,14 +143,14 @@ class Senders:
         await self._http.aclose()
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
-        parts = httpx.URL(url)
-        await self._egress.check(parts.host, parts.port or (443 if parts.scheme == "https" else 80))
+        await self._egress.check_url(url)
+        host = urlsplit(url).hostname
         try:
             answer = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            raise SendFailed(f"{parts.host}: {type(exc).__name__}: {exc}") from None
+            raise SendFailed(f"{host}: {type(exc).__name__}: {exc}") from None
         if not 200 <= answer.status_code < 300:
-            raise SendFailed(f"{parts.host} answered {answer.status_code}: {answer.text[:200]}")
+            raise SendFailed(f"{host} answered {answer.status_code}: {answer.text[:200]}")
 
     async def webhook(
         self, url: str, secret: str, delivery_id: int, message: dict[str, Any]
