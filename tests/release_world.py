@@ -25,7 +25,7 @@ import release_api.main as release_main
 from cluster_registry.settings import Settings as RegistrySettings
 from flotilla_contracts.enums import Role
 from flotilla_devstack.haproxy import HAProxyProcess, count_answers
-from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.kubesim import ClusterSet, KubesimProcess
 from flotilla_devstack.pytest_plugin import fresh_database
 from flotilla_runtime.app import Resources
 from flotilla_runtime.auth import mint_token
@@ -59,7 +59,7 @@ RELEASE_TOKEN = mint_token(AUTH, subject="release-api", service=True)
 
 @dataclass
 class World:
-    kubesim: KubesimProcess
+    kubesim: ClusterSet  # kubesim, or real clusters (tests/test_realk8s.py)
     haproxy: HAProxyProcess
     haproxy_b: HAProxyProcess
     registry: httpx.AsyncClient
@@ -102,7 +102,7 @@ def processes_fixture(
 
 @pytest.fixture(name="world")
 async def world_fixture(
-    processes: tuple[KubesimProcess, HAProxyProcess, HAProxyProcess],
+    processes: tuple[ClusterSet, HAProxyProcess, HAProxyProcess],
     postgres_url: str,
     kafka_bootstrap: str,
 ) -> AsyncIterator[World]:

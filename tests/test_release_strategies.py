@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 from collections import Counter
 
 import httpx
@@ -119,13 +118,9 @@ async def test_blue_green_gray_and_operations(world: World) -> None:
     assert (await http.post(f"{p1}/resume", headers=DEV)).status_code == 200
     assert (await finished(http, p1))["phase"] == "succeeded"
 
-    outage = world.kubesim.clusters["rel-b"]
     p2 = await start_release(http, "canary", "canary/app:5", timeout_s=40)
     await until_any(http, p2, "waiting-ready")
-    context = ssl.create_default_context(cafile=outage.ca_file)
-    async with httpx.AsyncClient(verify=context) as admin:
-        r = await admin.post(f"{outage.url}/_kubesim/outage", json={"mode": "503", "seconds": 3})
-        assert r.status_code == 200, r.text
+    await world.kubesim.api_outage("rel-b", 3)
     await world.restart_release_api()  # mid-rollout, while rel-b's API is down
     http = world.release
     survived = await finished(http, p2, timeout_s=60)

@@ -1032,6 +1032,7 @@ export interface components {
          *           "role": "developer",
          *           "teams": []
          *         },
+         *         "pod_security": "restricted",
          *         "release": {
          *           "role": "developer",
          *           "teams": []
@@ -1118,6 +1119,11 @@ export interface components {
             freeze_windows: components["schemas"]["FreezeWindow"][];
             /** @description the checks every wave of a release is judged by while it soaks (an app's spec or the release may name others; none: no analysis) */
             analysis?: components["schemas"]["AnalysisTemplate"] | null;
+            /**
+             * @description the Pod Security level the environment's namespaces enforce (their pod-security.kubernetes.io labels); a release of an app whose pods are below it is refused
+             * @default restricted
+             */
+            pod_security: components["schemas"]["PodSecurityLevel"];
         };
         /** EnvironmentRef */
         EnvironmentRef: {
@@ -1386,6 +1392,13 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * PodSecurityLevel
+         * @description A Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/),
+         *     from the most open to the strictest.
+         * @enum {string}
+         */
+        PodSecurityLevel: "privileged" | "baseline" | "restricted";
         /**
          * ReleasePlan
          * @description Waves in order, and the failure policy (see the module's documentation).
@@ -3049,7 +3062,8 @@ export interface operations {
                      *           },
                      *           "default_plan": null,
                      *           "freeze_windows": [],
-                     *           "analysis": null
+                     *           "analysis": null,
+                     *           "pod_security": "restricted"
                      *         },
                      *         "revision": 1,
                      *         "created_at": "2026-12-05T09:30:00Z"
@@ -3261,7 +3275,8 @@ export interface operations {
                      *         },
                      *         "default_plan": null,
                      *         "freeze_windows": [],
-                     *         "analysis": null
+                     *         "analysis": null,
+                     *         "pod_security": "restricted"
                      *       },
                      *       "revision": 1,
                      *       "created_at": "2026-12-05T09:30:00Z"
@@ -3469,7 +3484,8 @@ export interface operations {
                      *         },
                      *         "default_plan": null,
                      *         "freeze_windows": [],
-                     *         "analysis": null
+                     *         "analysis": null,
+                     *         "pod_security": "restricted"
                      *       },
                      *       "revision": 1,
                      *       "created_at": "2026-12-05T09:30:00Z"
@@ -3837,7 +3853,8 @@ export interface operations {
                      *         },
                      *         "default_plan": null,
                      *         "freeze_windows": [],
-                     *         "analysis": null
+                     *         "analysis": null,
+                     *         "pod_security": "restricted"
                      *       },
                      *       "revision": 1,
                      *       "created_at": "2026-12-05T09:30:00Z"
@@ -4056,7 +4073,8 @@ export interface operations {
                      *         },
                      *         "default_plan": null,
                      *         "freeze_windows": [],
-                     *         "analysis": null
+                     *         "analysis": null,
+                     *         "pod_security": "restricted"
                      *       },
                      *       "revision": 1,
                      *       "created_at": "2026-12-05T09:30:00Z"

@@ -750,6 +750,7 @@ export interface components {
             } | null;
             health_check?: components["schemas"]["HealthCheck"] | null;
             lifecycle?: components["schemas"]["Lifecycle"] | null;
+            security?: components["schemas"]["Security"] | null;
             /** Sidecars */
             sidecars?: components["schemas"]["Sidecar"][] | null;
             /** Env */
@@ -801,10 +802,7 @@ export interface components {
          *         },
          *         "lifecycle": {
          *           "drain_extra_s": 0,
-         *           "offline": "/opt/flotilla/bin/offline",
-         *           "online": "/opt/flotilla/bin/online",
-         *           "preload": "/opt/flotilla/bin/preload",
-         *           "stop": "/opt/flotilla/bin/stop"
+         *           "image_commands": []
          *         },
          *         "pod_annotations": {},
          *         "port": 8000,
@@ -821,6 +819,9 @@ export interface components {
          *             "cpu": "250m",
          *             "memory": "256Mi"
          *           }
+         *         },
+         *         "security": {
+         *           "run_as_root": false
          *         },
          *         "sidecars": []
          *       },
@@ -880,6 +881,7 @@ export interface components {
             };
             health_check?: components["schemas"]["HealthCheck"];
             lifecycle?: components["schemas"]["Lifecycle"];
+            security?: components["schemas"]["Security"];
             /** Sidecars */
             sidecars?: components["schemas"]["Sidecar"][];
             /** Env */
@@ -935,6 +937,7 @@ export interface components {
             } | null;
             health_check?: components["schemas"]["HealthCheck"] | null;
             lifecycle?: components["schemas"]["Lifecycle"] | null;
+            security?: components["schemas"]["Security"] | null;
             /** Sidecars */
             sidecars?: components["schemas"]["Sidecar"][] | null;
             /** Env */
@@ -1528,29 +1531,31 @@ export interface components {
         };
         /**
          * Lifecycle
-         * @description postStart: preload → health check → online. preStop: offline → drain wait → stop.
+         * @description Hooks: none of the app's own unless named (see release_api.apps.podrun).
          */
         Lifecycle: {
             /**
-             * Preload
-             * @default /opt/flotilla/bin/preload
+             * Image Commands
+             * @description the programs the app's image provides that its hooks run; a hook whose program is not listed is refused
+             * @example [
+             *       "/app/bin/warm-cache"
+             *     ]
              */
-            preload: string | null;
+            image_commands?: string[];
             /**
-             * Online
-             * @default /opt/flotilla/bin/online
+             * Post Start
+             * @description run by the kubelet right after the container starts (exec, no shell); the pod is not Ready until it ends, and a failure restarts the container
+             * @example [
+             *       "/app/bin/warm-cache",
+             *       "--quick"
+             *     ]
              */
-            online: string | null;
+            post_start?: string[] | null;
             /**
-             * Offline
-             * @default /opt/flotilla/bin/offline
+             * Pre Stop
+             * @description run before SIGTERM instead of the drain sleep; it gets FLOTILLA_DRAIN_SECONDS and must wait that long itself
              */
-            offline: string | null;
-            /**
-             * Stop
-             * @default /opt/flotilla/bin/stop
-             */
-            stop: string | null;
+            pre_stop?: string[] | null;
             /**
              * Drain Extra S
              * @description added to the measured ingress propagation in preStop
@@ -2018,6 +2023,23 @@ export interface components {
              */
             cluster?: string | null;
         };
+        /**
+         * Security
+         * @description How the app's containers run (Pod Security "restricted" unless said otherwise).
+         */
+        Security: {
+            /**
+             * Run As Root
+             * @description the image must run as root (the pod is then Pod Security baseline)
+             * @default false
+             */
+            run_as_root: boolean;
+            /**
+             * Reason
+             * @description why, required with run_as_root
+             */
+            reason?: string | null;
+        };
         /** Sidecar */
         Sidecar: {
             /** Name */
@@ -2338,11 +2360,14 @@ export interface operations {
                      *               "failure_threshold": 3
                      *             },
                      *             "lifecycle": {
-                     *               "preload": "/opt/flotilla/bin/preload",
-                     *               "online": "/opt/flotilla/bin/online",
-                     *               "offline": "/opt/flotilla/bin/offline",
-                     *               "stop": "/opt/flotilla/bin/stop",
+                     *               "image_commands": [],
+                     *               "post_start": null,
+                     *               "pre_stop": null,
                      *               "drain_extra_s": 0
+                     *             },
+                     *             "security": {
+                     *               "run_as_root": false,
+                     *               "reason": null
                      *             },
                      *             "sidecars": [],
                      *             "env": [],
@@ -2559,11 +2584,14 @@ export interface operations {
                      *           "failure_threshold": 3
                      *         },
                      *         "lifecycle": {
-                     *           "preload": "/opt/flotilla/bin/preload",
-                     *           "online": "/opt/flotilla/bin/online",
-                     *           "offline": "/opt/flotilla/bin/offline",
-                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "image_commands": [],
+                     *           "post_start": null,
+                     *           "pre_stop": null,
                      *           "drain_extra_s": 0
+                     *         },
+                     *         "security": {
+                     *           "run_as_root": false,
+                     *           "reason": null
                      *         },
                      *         "sidecars": [],
                      *         "env": [],
@@ -2774,11 +2802,14 @@ export interface operations {
                      *           "failure_threshold": 3
                      *         },
                      *         "lifecycle": {
-                     *           "preload": "/opt/flotilla/bin/preload",
-                     *           "online": "/opt/flotilla/bin/online",
-                     *           "offline": "/opt/flotilla/bin/offline",
-                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "image_commands": [],
+                     *           "post_start": null,
+                     *           "pre_stop": null,
                      *           "drain_extra_s": 0
+                     *         },
+                     *         "security": {
+                     *           "run_as_root": false,
+                     *           "reason": null
                      *         },
                      *         "sidecars": [],
                      *         "env": [],
@@ -2987,11 +3018,14 @@ export interface operations {
                      *           "failure_threshold": 3
                      *         },
                      *         "lifecycle": {
-                     *           "preload": "/opt/flotilla/bin/preload",
-                     *           "online": "/opt/flotilla/bin/online",
-                     *           "offline": "/opt/flotilla/bin/offline",
-                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "image_commands": [],
+                     *           "post_start": null,
+                     *           "pre_stop": null,
                      *           "drain_extra_s": 0
+                     *         },
+                     *         "security": {
+                     *           "run_as_root": false,
+                     *           "reason": null
                      *         },
                      *         "sidecars": [],
                      *         "env": [],
@@ -3209,11 +3243,14 @@ export interface operations {
                      *           "failure_threshold": 3
                      *         },
                      *         "lifecycle": {
-                     *           "preload": "/opt/flotilla/bin/preload",
-                     *           "online": "/opt/flotilla/bin/online",
-                     *           "offline": "/opt/flotilla/bin/offline",
-                     *           "stop": "/opt/flotilla/bin/stop",
+                     *           "image_commands": [],
+                     *           "post_start": null,
+                     *           "pre_stop": null,
                      *           "drain_extra_s": 0
+                     *         },
+                     *         "security": {
+                     *           "run_as_root": false,
+                     *           "reason": null
                      *         },
                      *         "sidecars": [],
                      *         "env": [],

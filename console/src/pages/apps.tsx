@@ -173,6 +173,7 @@ const EDITABLE = [
   "replicas",
   "health_check",
   "lifecycle",
+  "security",
   "sidecars",
   "env",
   "config_refs",

@@ -92,8 +92,8 @@ def test_rendering_rules_that_matter() -> None:
     env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
     assert env["JAVA_TOOL_OPTIONS"] == "-Xss512k -XX:ActiveProcessorCount=3"  # ceil(2.5)
     assert deployment["spec"]["selector"]["matchLabels"]["flotilla.io/isolated"] == "false"
-    pre_stop = pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][-1]
-    assert "sleep 3" in pre_stop  # ceil(drain 3.0 s)
+    # no program the app did not name: the native sleep drains, nothing runs at start
+    assert pod["containers"][0]["lifecycle"] == {"preStop": {"sleep": {"seconds": 3}}}
     debug = render(*CASES["python-debug"]())["deployment"]
     container = debug["spec"]["template"]["spec"]["containers"][0]
     assert not {"readinessProbe", "livenessProbe", "lifecycle"} & set(container)
@@ -128,3 +128,65 @@ def test_app_yaml_and_spec_errors_are_clear() -> None:
         spec_of(AppType.PYTHON, replicas={"prod": -1})
     assert image_tag("registry:5000/shop/api:1.4.2") == "1.4.2"
     assert image_tag("shop/api") == "latest"
+
+
+def test_hooks_run_only_programs_the_app_declares() -> None:
+    """The old defaults called /opt/flotilla/bin/* and wget, which no image had: on a real
+    kubelet the failed postStart killed every container. Hooks are now the app's own."""
+    spec = spec_of(
+        AppType.PYTHON,
+        lifecycle={
+            "image_commands": ["/app/bin/warm", "/app/bin/leave"],
+            "post_start": ["/app/bin/warm", "--quick"],
+            "pre_stop": ["/app/bin/leave"],
+        },
+    )
+    container = render(spec, target(AppType.PYTHON))["deployment"]["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert container["lifecycle"] == {
+        "postStart": {"exec": {"command": ["/app/bin/warm", "--quick"]}},
+        "preStop": {"exec": {"command": ["/app/bin/leave"]}},
+    }
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["FLOTILLA_DRAIN_SECONDS"] == "3"  # the app's own preStop waits this long
+    with pytest.raises(ValueError, match="post_start runs '/app/bin/warm', which image_commands"):
+        spec_of(AppType.PYTHON, lifecycle={"post_start": ["/app/bin/warm"]})
+    # an API server older than 1.30 has no sleep action: no preStop at all, never a program
+    old = render(spec_of(AppType.PYTHON), target(AppType.PYTHON, sleep_hook=False))
+    assert "lifecycle" not in old["deployment"]["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_specs_of_the_shell_snippet_kind_are_still_read() -> None:
+    stored = {"preload": "/opt/flotilla/bin/preload", "online": "/opt/flotilla/bin/online"}
+    stored |= {"offline": "curl -X POST localhost/offline", "stop": "/opt/flotilla/bin/stop"}
+    spec = spec_of(AppType.PYTHON, lifecycle=stored)
+    assert spec.lifecycle.post_start is None  # only defaults: nothing to run
+    assert spec.lifecycle.pre_stop == [
+        "/bin/sh",
+        "-c",
+        'curl -X POST localhost/offline; sleep "$FLOTILLA_DRAIN_SECONDS"',
+    ]
+    assert spec.lifecycle.image_commands == ["/bin/sh"]
+    assert spec_of(AppType.PYTHON, lifecycle=dict.fromkeys(stored)).lifecycle.pre_stop is None
+
+
+def test_pods_meet_pod_security_restricted_unless_the_app_runs_as_root() -> None:
+    pod = render(*CASES["java-sidecars"]())["deployment"]["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    for container in pod["containers"] + pod["initContainers"]:
+        assert container["securityContext"] == {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "runAsNonRoot": True,
+        }
+    with pytest.raises(ValueError, match="run_as_root needs a reason"):
+        spec_of(AppType.PYTHON, security={"run_as_root": True})
+    root = spec_of(AppType.PYTHON, security={"run_as_root": True, "reason": "binds port 80"})
+    assert root.security.level == "baseline"
+    pod = render(root, target(AppType.PYTHON))["deployment"]["spec"]["template"]["spec"]
+    assert "runAsNonRoot" not in pod["securityContext"]
+    assert "runAsNonRoot" not in pod["containers"][0]["securityContext"]

@@ -130,6 +130,18 @@ async def test_invalid_objects_are_422(api: client.ApiClient, namespace: str) ->
     with pytest.raises(ApiException) as upper:
         await client.CoreV1Api(api).create_namespaced_config_map(namespace, configmap("Bad_Name"))
     assert upper.value.status == 422
+    # as a real API server: no loopback (nor link-local) address in an EndpointSlice
+    discovery = client.DiscoveryV1Api(api)
+    for address in ("127.0.0.5", "169.254.169.254"):
+        slice_: Any = {
+            "metadata": {"name": "by-hand"},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [address]}],
+        }
+        with pytest.raises(ApiException) as loopback:
+            await discovery.create_namespaced_endpoint_slice(namespace, slice_)
+        assert loopback.value.status == 422, address
+        assert "may not be in the" in body_text(loopback.value)
 
 
 async def test_four_patch_content_types(api: client.ApiClient, namespace: str) -> None:

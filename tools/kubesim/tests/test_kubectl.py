@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -47,12 +48,13 @@ class Kubectl:
 def kubectl(cluster: SimulatedCluster) -> Iterator[Kubectl]:
     namespace = f"k-{uuid.uuid4().hex[:8]}"
     k = Kubectl(cluster, namespace)
-    # `kubectl create namespace` would send protobuf; kubesim speaks JSON (apply does too).
-    k(
-        "apply",
-        "-f",
-        "-",
-        stdin=f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {namespace}}}\n",
+    # kubectl sends this one as protobuf (kubesim.protobuf)
+    subprocess.run(
+        [KUBECTL or "kubectl", "create", "namespace", namespace],
+        env=k.env,
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
     yield k
     k("delete", "namespace", namespace, "--wait=false")
@@ -187,3 +189,60 @@ def test_label_cordon_logs_and_delete_pod(kubectl: Kubectl, tmp_path: Path) -> N
         kubectl("uncordon", node)
         kubectl("label", "node", node, f"pool-{kubectl.namespace}-")
     assert not kubectl.json("get", "node", node)["spec"].get("unschedulable")
+
+
+def test_get_all_top_and_events_as_on_a_real_server(kubectl: Kubectl, tmp_path: Path) -> None:
+    """Issue 21's habits: `get all` (the "all" category in discovery), `top` (metrics.k8s.io)
+    and `get events` with the server's columns."""
+    manifest = tmp_path / "shop.yaml"
+    manifest.write_text(MANIFEST)
+    kubectl("apply", "-f", str(manifest))
+    kubectl("rollout", "status", "deploy/shop", "--timeout=30s")
+    everything = kubectl("get", "all", "-o", "name").split()
+    kinds = {name.split("/")[0] for name in everything}
+    assert kinds == {"pod", "service", "deployment.apps", "replicaset.apps"}, everything
+    top = kubectl("top", "pods").splitlines()
+    assert top[0].split() == ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+    assert len(top) == 3
+    assert all(row.split()[1:] == ["50m", "64Mi"] for row in top[1:])  # the defaults
+    nodes = kubectl("top", "nodes").splitlines()
+    assert nodes[0].split()[:3] == ["NAME", "CPU(cores)", "CPU(%)"]
+    events = kubectl("get", "events").splitlines()
+    assert events[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert any("ScalingReplicaSet" in row and "deployment/shop" in row for row in events)
+
+
+def test_imperative_creates_send_protobuf_and_work(kubectl: Kubectl) -> None:
+    """`kubectl create <kind>` sends protobuf (issue 21: they were 415s); what they create is
+    what the same command creates on a real server, read back as JSON."""
+    kubectl("create", "deployment", "web", "--image=web:1", "--replicas=2", "--port=8080")
+    kubectl("create", "configmap", "cfg", "--from-literal=mode=fast")
+    kubectl("create", "secret", "generic", "pw", "--from-literal=password=s3cret")
+    kubectl("create", "service", "clusterip", "web", "--tcp=80:8080")
+    kubectl("create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=1")
+    kubectl("rollout", "status", "deploy/web", "--timeout=30s")
+    kubectl("scale", "deployment", "web", "--replicas=0")
+    deployment = kubectl.json("get", "deploy", "web")
+    assert deployment["spec"]["replicas"] == 0  # a zero that means something is kept
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "web:1"
+    assert container["ports"] == [{"containerPort": 8080, "protocol": "TCP"}]
+    assert "paused" not in deployment["spec"]
+    assert kubectl.json("get", "configmap", "cfg")["data"] == {"mode": "fast"}
+    secret = kubectl.json("get", "secret", "pw")
+    assert secret["data"] == {"password": "czNjcmV0"}  # base64, as bytes are in JSON
+    service = kubectl.json("get", "service", "web")
+    assert service["spec"]["ports"][0]["port"] == 80
+    assert service["spec"]["ports"][0]["targetPort"] == 8080  # an IntOrString's int
+    pdb = kubectl.json("get", "pdb", "web")
+    assert pdb["spec"]["minAvailable"] == 1
+    assert pdb["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+
+
+def test_the_protobuf_field_table_is_the_published_one() -> None:
+    """kubesim/protofields.json is what the published generated.proto files say (regenerate:
+    `uv run python -m kubesim.protobuf`; needs Go, which fetches the modules)."""
+    check = subprocess.run(
+        [sys.executable, "-m", "kubesim.protobuf", "--check"], capture_output=True, timeout=300
+    )
+    assert check.returncode == 0, check.stderr.decode()

@@ -39,3 +39,22 @@ ISOLATED_BY: Final = "flotilla.io/isolated-by"
 ISOLATED_AT: Final = "flotilla.io/isolated-at"
 
 ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)
+
+# Pod Security admission's labels on a namespace (Kubernetes reads them; cluster-registry writes
+# them from the environment's policy.pod_security):
+# https://kubernetes.io/docs/concepts/security/pod-security-admission/
+POD_SECURITY_ENFORCE: Final = "pod-security.kubernetes.io/enforce"
+POD_SECURITY_ENFORCE_VERSION: Final = "pod-security.kubernetes.io/enforce-version"
+POD_SECURITY_WARN: Final = "pod-security.kubernetes.io/warn"
+POD_SECURITY_AUDIT: Final = "pod-security.kubernetes.io/audit"
+
+
+def pod_security(level: str) -> dict[str, str]:
+    """A namespace's labels enforcing `level`, warning and auditing what "restricted" would
+    refuse (so the step up shows before it is taken)."""
+    return {
+        POD_SECURITY_ENFORCE: level,
+        POD_SECURITY_ENFORCE_VERSION: "latest",
+        POD_SECURITY_WARN: "restricted",
+        POD_SECURITY_AUDIT: "restricted",
+    }

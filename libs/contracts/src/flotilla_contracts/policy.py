@@ -20,6 +20,10 @@ release cannot approve it, admins included — the point of a second person is t
 different one. The defaults allow what Flotilla allowed before policies existed: developers
 of the app's team do everything, nothing is held.
 
+`pod_security` is the Pod Security Standards level every namespace of the environment enforces
+(default "restricted"): cluster-registry labels the namespaces with it, and release-api refuses
+a release whose pods would not be admitted (an app that runs as root is "baseline").
+
 An environment also says how releases walk its clusters when they name no plan
 (`default_plan`) and when they may not move at all (`freeze_windows`): flotilla_contracts.plans.
 """
@@ -47,6 +51,21 @@ class PolicyAction(StrEnum):
     CONTROL = "control"  # promote, pause, resume, abort a running release
     ISOLATE = "isolate"  # detach a pod for a post-mortem, delete an isolated pod
     APPROVE = "approve"  # approve or reject a release held for approval
+
+
+class PodSecurityLevel(StrEnum):
+    """A Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/),
+    from the most open to the strictest."""
+
+    PRIVILEGED = "privileged"
+    BASELINE = "baseline"
+    RESTRICTED = "restricted"
+
+    @staticmethod
+    def admits(enforced: PodSecurityLevel | str, pods: PodSecurityLevel | str) -> bool:
+        """Whether a namespace enforcing `enforced` admits pods that meet `pods`."""
+        order = list(PodSecurityLevel)
+        return order.index(PodSecurityLevel(pods)) >= order.index(PodSecurityLevel(enforced))
 
 
 Team = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)]
@@ -131,6 +150,12 @@ class EnvironmentPolicy(BaseModel):
         None,
         description="the checks every wave of a release is judged by while it soaks (an app's "
         "spec or the release may name others; none: no analysis)",
+    )
+    pod_security: PodSecurityLevel = Field(
+        PodSecurityLevel.RESTRICTED,
+        description="the Pod Security level the environment's namespaces enforce (their "
+        "pod-security.kubernetes.io labels); a release of an app whose pods are below it is "
+        "refused",
     )
 
     @model_validator(mode="after")

@@ -86,6 +86,15 @@ class Registry:
         return connection
 
 
+def server_minor(major: str, minor: str) -> tuple[int, int]:
+    """(1, 34) of /version's major "1" and minor "34" (or "34+", as some providers write it)."""
+    digits = "".join(c for c in minor if c.isdigit())
+    try:
+        return int(major), int(digits)
+    except ValueError:
+        return 0, 0
+
+
 class Clusters:
     """ApiClients per cluster, from the registry's connections. A connection is re-read from
     the registry at most every `refresh_s` (rollout steps run every half second; a rotated
@@ -97,6 +106,7 @@ class Clusters:
         self._refresh_s = refresh_s
         self._clients: dict[str, tuple[ClusterConnection, client.ApiClient]] = {}
         self._checked: dict[str, float] = {}
+        self._sleep_hook: dict[str, tuple[client.ApiClient, bool]] = {}
 
     async def api(self, cluster: str) -> client.ApiClient:
         known = self._clients.get(cluster)
@@ -121,6 +131,18 @@ class Clusters:
         api = await api_client(connection)
         self._clients[cluster] = (connection, api)
         return api
+
+    async def sleep_hook(self, cluster: str) -> bool:
+        """Whether the cluster's API server takes the preStop `sleep` action (Kubernetes 1.30
+        and later; release_api.apps.podrun). Asked once per connection."""
+        api = await self.api(cluster)
+        known = self._sleep_hook.get(cluster)
+        if known is not None and known[0] is api:
+            return known[1]
+        info = await client.VersionApi(api).get_code()
+        supported = server_minor(info.major, info.minor) >= (1, 30)
+        self._sleep_hook[cluster] = (api, supported)
+        return supported
 
     async def close(self) -> None:
         for _, api in self._clients.values():

@@ -34,6 +34,14 @@ class PolicyForbids(Forbidden):
     title = "The environment's policy does not allow this"
 
 
+class PodSecurityUnfit(FlotillaError):
+    """The app's pods would not pass the Pod Security level the environment enforces."""
+
+    status = 422
+    type_ = "pod-security-unfit"
+    title = "The app's pods do not meet the environment's Pod Security level"
+
+
 class InvalidState(FlotillaError):
     status = 409
     type_ = "invalid-state"

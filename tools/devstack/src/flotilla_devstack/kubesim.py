@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import ssl
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+import httpx
 import yaml
 
 from flotilla_contracts import ClusterConnection
@@ -35,6 +38,22 @@ class SimulatedCluster:
     def token(self) -> str:
         doc = yaml.safe_load(self.kubeconfig.read_text())
         return str(doc["users"][0]["user"]["token"])
+
+
+class ClusterSet(Protocol):
+    """Clusters a test world registers: kubesim's, or real ones (flotilla_devstack.realk8s)."""
+
+    @property
+    def clusters(self) -> dict[str, SimulatedCluster]: ...
+
+    async def stall_rollouts(self, cluster: str, image: str, namespace: str) -> None:
+        """From now on, new pods of `image` in `namespace` of `cluster` never get ready."""
+
+    async def unstall_rollouts(self, cluster: str, namespace: str) -> None:
+        """Undo stall_rollouts."""
+
+    async def api_outage(self, cluster: str, seconds: float) -> None:
+        """`cluster`'s API server stops answering for `seconds` (returns at once)."""
 
 
 class KubesimProcess:
@@ -100,6 +119,22 @@ class KubesimProcess:
 
     def running(self) -> bool:
         return self._proc is not None and self._proc.running()
+
+    async def _admin(self, cluster: str, method: str, path: str, body: object = None) -> None:
+        sim = self.clusters[cluster]
+        context = ssl.create_default_context(cafile=sim.ca_file)
+        async with httpx.AsyncClient(verify=context) as http:
+            r = await http.request(method, f"{sim.url}/_kubesim/{path}", json=body)
+            r.raise_for_status()
+
+    async def stall_rollouts(self, cluster: str, image: str, namespace: str) -> None:
+        await self._admin(cluster, "POST", "faults", {"image": image, "fault": "NeverReady"})
+
+    async def unstall_rollouts(self, cluster: str, namespace: str) -> None:
+        await self._admin(cluster, "DELETE", "faults")
+
+    async def api_outage(self, cluster: str, seconds: float) -> None:
+        await self._admin(cluster, "POST", "outage", {"mode": "503", "seconds": seconds})
 
     def stop(self) -> int | None:
         """Stop it; returns its exit code."""

@@ -149,6 +149,16 @@ def _clear_http_faults(cluster: SimCluster, parts: list[str], body: Obj) -> None
     cluster.knobs.http_faults.clear()
 
 
+def _image_commands(cluster: SimCluster, parts: list[str], body: Obj) -> None:
+    """`{"image": "shop:*", "programs": ["/app/bin/warm"]}`: what that image contains beside a
+    shell (an empty list forgets it); exec hooks running anything else fail."""
+    programs = [str(p) for p in body["programs"]]
+    if programs:
+        cluster.knobs.image_commands[str(body["image"])] = programs
+    else:
+        cluster.knobs.image_commands.pop(str(body["image"]), None)
+
+
 def _add_node(cluster: SimCluster, parts: list[str], body: Obj) -> None:
     shape = NodeShape(**body["shape"]) if "shape" in body else None
     cluster.add_node(body["name"], labels=body.get("labels"), shape=shape)
@@ -182,6 +192,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "faults"): _clear_faults,
     ("POST", "http-faults"): _http_fault,
     ("DELETE", "http-faults"): _clear_http_faults,
+    ("POST", "image-commands"): _image_commands,
     ("POST", "nodes"): _add_node,
     ("DELETE", "nodes/*"): _remove_node,
     ("POST", "nodes/*/ready"): _node_ready,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from aiohttp import web
 
-from kubesim import openapi, tables, watch
+from kubesim import metricsapi, openapi, protobuf, tables, watch
 from kubesim.objects import apply_defaults, validate
 from kubesim.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from kubesim.resources import (
@@ -137,6 +137,8 @@ class ClusterAPI:
             return web.json_response(api_versions())
         if path == "/apis":
             return web.json_response(api_group_list())
+        if path.startswith(metricsapi.PREFIX) and request.method == "GET":
+            return web.json_response(metricsapi.answer(self.store, path))
         if path.startswith("/openapi/"):
             doc = openapi.document(path)
             if doc is None:
@@ -254,7 +256,7 @@ class ClusterAPI:
         apply_defaults(
             rt, obj, cluster_ip=self.cluster.allocate_cluster_ip() if rt.kind == "Service" else None
         )
-        validate(rt, obj)
+        validate(rt, obj, client=True)
         if dry_run:
             return obj
         return self.store.create(rt, obj)
@@ -273,7 +275,7 @@ class ClusterAPI:
         if rt.namespaced:
             meta["namespace"] = route.namespace
         merged = self._keep_other_half(rt, current, obj, route.sub)
-        validate(rt, merged)
+        validate(rt, merged, client=True)
         if dry_run:
             return merged
         return self.store.replace(rt, merged)
@@ -323,7 +325,7 @@ class ClusterAPI:
         if not sent_rv:
             meta["resourceVersion"] = current["metadata"]["resourceVersion"]
         merged = self._keep_other_half(rt, current, patched, route.sub)
-        validate(rt, merged)
+        validate(rt, merged, client=True)
         if q.get("dryRun") == "All":
             return merged, False
         return self.store.replace(rt, merged), False
@@ -416,15 +418,20 @@ def _verb(request: web.Request, route: Route) -> str:
 async def _body(request: web.Request) -> Any:
     if not request.can_read_body:
         return None
-    if "protobuf" in request.content_type or "cbor" in request.content_type:
+    if "cbor" in request.content_type:
         raise ApiError(
             415,
             "UnsupportedMediaType",
-            f"kubesim accepts JSON and YAML bodies, not {request.content_type}",
+            f"kubesim accepts JSON, YAML and protobuf bodies, not {request.content_type}",
         )
     raw = await request.read()
     if not raw:
         return None
+    if request.content_type == protobuf.CONTENT_TYPE:
+        try:
+            return protobuf.decode(raw)
+        except (protobuf.ProtobufError, ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"the protobuf request body is not valid: {exc}") from exc
     try:
         if request.content_type == "application/apply-patch+yaml":
             return yaml.safe_load(raw)

@@ -26,7 +26,7 @@ from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController, budget_numbers, pods_of
 from kubesim.controllers.endpoints import EndpointsController
 from kubesim.controllers.kubelet import Kubelet
-from kubesim.controllers.podspec import PREFIX
+from kubesim.controllers.podspec import PREFIX, missing_hook_program
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.knobs import OUTAGE_MODES, Knobs
 from kubesim.kubeconfig import KUBERNETES_VERSION
@@ -54,7 +54,7 @@ class Cluster:
         self.name = config.name
         self.token = config.token or secrets.token_urlsafe(24)
         self.store = Store()
-        self.knobs = Knobs(image_faults=dict(config.image_faults))
+        self.knobs = Knobs.of(config)
         self.api = ClusterAPI(self)
         self.port = config.port
         self._runner: web.AppRunner | None = None
@@ -346,6 +346,8 @@ class Cluster:
             fault = self.knobs.fault_for_image(c.get("image", ""))
             if fault:
                 return fault
+        if missing_hook_program(pod, "postStart", self.knobs.programs) is not None:
+            return "FailedPostStartHook"
         return None
 
     def record_event(self, obj: Obj, reason: str, message: str, *, type_: str = "Normal") -> None:

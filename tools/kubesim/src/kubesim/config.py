@@ -22,6 +22,8 @@ class ClusterConfig:
     port: int = 0
     token: str = ""
     image_faults: dict[str, str] = field(default_factory=dict)
+    # image (or prefix*) → programs it contains beside a shell (what exec hooks may run)
+    image_commands: dict[str, list[str]] = field(default_factory=dict)
     pod_listeners: bool = False  # each running pod serves HTTP on its IP
     kafka_bootstrap: str | None = None  # ship pod logs (Filebeat format) to Kafka
     log_topic: str = "flotilla.logs.v1"

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kubesim.config import ClusterConfig
+
 OutageMode = Literal["refuse", "503", "hang"]
 OUTAGE_MODES: tuple[str, ...] = ("refuse", "503", "hang")
 POD_FAULTS: tuple[str, ...] = (
@@ -17,6 +19,10 @@ POD_FAULTS: tuple[str, ...] = (
     "SlowStart",
     "CrashLater",
 )
+
+
+# Every simulated image has a POSIX shell, as the base images apps are built on do.
+BASE_PROGRAMS: tuple[str, ...] = ("/bin/sh", "sh")
 
 
 @dataclass
@@ -61,6 +67,16 @@ class Knobs:
     # image (or prefix*) or "version=<label value>" → how its pods answer HTTP
     http_faults: dict[str, HttpFault] = field(default_factory=dict)
     bookmark_interval_s: float = 5.0
+    # image (or prefix*) → the programs it contains beside a shell (exec hooks: podspec)
+    image_commands: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: ClusterConfig) -> Knobs:
+        """A cluster's knobs as its configuration starts them."""
+        return cls(
+            image_faults=dict(config.image_faults),
+            image_commands={k: list(v) for k, v in config.image_commands.items()},
+        )
 
     def outage(self) -> OutageMode | None:
         if self.outage_mode and time.monotonic() < self.outage_until:
@@ -83,6 +99,15 @@ class Knobs:
             if pattern.endswith("*") and image.startswith(pattern[:-1]):
                 return fault
         return None
+
+    def programs(self, image: str) -> frozenset[str]:
+        """What an exec hook may run in a container of `image`: a shell, and what the image
+        was declared to contain."""
+        found = set(BASE_PROGRAMS)
+        for pattern, programs in self.image_commands.items():
+            if pattern == image or (pattern.endswith("*") and image.startswith(pattern[:-1])):
+                found.update(programs)
+        return frozenset(found)
 
     def http_fault(self, image: str, version: str) -> HttpFault | None:
         """The HTTP fault a pod of this image and version has now (looked up per request, so a
@@ -108,5 +133,6 @@ class Knobs:
             "watch_max_s": self.watch_max_s,
             "watch_drop_after_s": self.watch_drop_after_s,
             "image_faults": self.image_faults,
+            "image_commands": self.image_commands,
             "http_faults": {k: vars(v) for k, v in self.http_faults.items()},
         }

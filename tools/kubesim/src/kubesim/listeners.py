@@ -14,19 +14,27 @@ import functools
 import json
 import logging
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from kubesim.knobs import Knobs
 from kubesim.store import Obj
-
-if TYPE_CHECKING:
-    from kubesim.protocols import SimCluster
 
 log = logging.getLogger("kubesim")
 VERSION_LABEL = "app.kubernetes.io/version"
 
 
+class PodHost(Protocol):
+    """What the listeners need of a cluster: a simulated one, or a real one's companion
+    (flotilla_devstack.realk8s.podnet)."""
+
+    name: str
+    knobs: Knobs
+
+    def pod_ip(self, pod: Obj) -> str: ...
+
+
 class PodListeners:
-    def __init__(self, cluster: SimCluster) -> None:
+    def __init__(self, cluster: PodHost) -> None:
         self.cluster = cluster
         self._servers: dict[str, list[asyncio.Server]] = {}  # pod uid → servers
         self._connections: dict[str, set[asyncio.StreamWriter]] = {}  # pod uid → open ones

@@ -12,6 +12,7 @@ Ctrl-C. A scenario file (YAML):
       nodes: 3
       node: {cpu: "8", memory: 32Gi, pods: 110}
       image_faults: {"shop/checkout:bad": CrashLoopBackOff}
+      image_commands: {"shop/checkout:*": [/app/bin/warm]}   # what exec hooks may run
     - name: uk8s
 """
 
@@ -53,6 +54,10 @@ def configs_from_args(args: argparse.Namespace) -> list[ClusterConfig]:
                 port=args.base_port + index if args.base_port else int(entry.get("port", 0)),
                 token=str(entry.get("token", "")),
                 image_faults=dict(entry.get("image_faults") or {}),
+                image_commands={
+                    str(k): [str(p) for p in v]
+                    for k, v in (entry.get("image_commands") or {}).items()
+                },
                 pod_listeners=bool(entry.get("pod_listeners", args.pod_listeners)),
                 kafka_bootstrap=entry.get("kafka_bootstrap", args.kafka_bootstrap),
                 log_topic=str(entry.get("log_topic", args.log_topic)),

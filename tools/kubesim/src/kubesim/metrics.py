@@ -67,7 +67,7 @@ def _float(value: float) -> str:
     return repr(float(value))
 
 
-def _rate(pod: Obj, name: str) -> float:
+def rate(pod: Obj, name: str) -> float:
     raw = (pod["metadata"].get("annotations") or {}).get(PREFIX + name)
     try:
         return float(raw) if raw is not None else DEFAULTS[name]
@@ -185,21 +185,21 @@ def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: S
         families["container_cpu_usage_seconds_total"].append(
             _labels({**cad, "cpu": "total"})
             + " "
-            + _float(round(alive * _rate(pod, "cpu-cores"), 6))
+            + _float(round(alive * rate(pod, "cpu-cores"), 6))
         )
         families["container_memory_working_set_bytes"].append(
-            _labels(cad) + " " + _float(_rate(pod, "memory-bytes"))
+            _labels(cad) + " " + _float(rate(pod, "memory-bytes"))
         )
         limit = quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
         families["container_spec_memory_limit_bytes"].append(_labels(cad) + " " + _float(limit))
-        for family, rate in (
+        for family, per_s in (
             ("container_fs_reads_bytes_total", "fs-read-bps"),
             ("container_fs_writes_bytes_total", "fs-write-bps"),
         ):
             families[family].append(
                 _labels({**cad, "device": "/dev/vda"})
                 + " "
-                + _float(round(alive * _rate(pod, rate)))
+                + _float(round(alive * rate(pod, per_s)))
             )
     if phase == "Running" and started is not None:
         alive = max(0.0, now - started)
@@ -212,12 +212,12 @@ def _pod_series(families: dict[str, list[str]], pod: Obj, now: float, cluster: S
             "pod": name,
             "interface": "eth0",
         }
-        for family, rate in (
+        for family, per_s in (
             ("container_network_receive_bytes_total", "net-rx-bps"),
             ("container_network_transmit_bytes_total", "net-tx-bps"),
         ):
             families[family].append(
-                _labels(sandbox) + " " + _float(round(alive * _rate(pod, rate)))
+                _labels(sandbox) + " " + _float(round(alive * rate(pod, per_s)))
             )
 
 

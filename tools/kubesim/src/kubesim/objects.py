@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -68,7 +69,38 @@ def _containers(spec: Any, where: str) -> list[tuple[str, str]]:
     return problems
 
 
-def validate(rt: ResourceType, obj: Obj) -> None:
+def _endpoint_addresses(obj: Obj) -> list[tuple[str, str]]:
+    """A real API server refuses EndpointSlice addresses that are loopback, link-local,
+    multicast or unspecified (k8s.io/kubernetes pkg/apis/discovery/validation, through
+    ValidateEndpointIP). Found by the conformance lane: kubesim accepted them."""
+    problems = []
+    for i, endpoint in enumerate(obj.get("endpoints") or []):
+        for j, address in enumerate(endpoint.get("addresses") or []):
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError:
+                continue  # an FQDN slice; not served by kubesim's controllers either
+            if ip.is_loopback:
+                why = "may not be in the loopback range (127.0.0.0/8, ::1/128)"
+            elif ip.is_link_local:
+                why = "may not be in the link-local range (169.254.0.0/16, fe80::/10)"
+            elif ip.is_multicast:
+                why = "may not be in the multicast range (224.0.0.0/4, ff00::/8)"
+            elif ip.is_unspecified:
+                why = "may not be unspecified (0.0.0.0, ::)"
+            else:
+                continue
+            problems.append(
+                (f"endpoints[{i}].addresses[{j}]", f"Invalid value: {address!r}: {why}")
+            )
+    return problems
+
+
+def validate(rt: ResourceType, obj: Obj, *, client: bool = False) -> None:
+    """Refuse what the API server refuses. `client`: a write through the API; kubesim's own
+    controllers write their pods' loopback IPs into EndpointSlices, which a real server (and
+    kubesim, from a client) refuses: its pods listen on 127.0.0.0/8 so that no route is needed
+    (the conformance lane on real servers routes 198.18.0.0/15 to the loopback device)."""
     meta = obj.get("metadata") or {}
     name = meta.get("name", "")
     causes: list[tuple[str, str]] = []
@@ -95,6 +127,8 @@ def validate(rt: ResourceType, obj: Obj) -> None:
         replicas = spec.get("replicas", 1)
         if not isinstance(replicas, int) or replicas < 0:
             causes.append(("spec.replicas", "must be greater than or equal to 0"))
+    elif rt.kind == "EndpointSlice" and client:
+        causes += _endpoint_addresses(obj)
     elif rt.kind == "Service":
         for i, port in enumerate((spec or {}).get("ports") or []):
             if not isinstance(port.get("port"), int) or not 0 < port["port"] < 65536:
@@ -114,12 +148,14 @@ def apply_defaults(rt: ResourceType, obj: Obj, *, cluster_ip: str | None = None)
         for c in spec.get("containers", []):
             c.setdefault("imagePullPolicy", "IfNotPresent")
             c.setdefault("terminationMessagePath", "/dev/termination-log")
+        _default_ports(spec)
         obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
     elif rt.kind == "Deployment":
         assert spec is not None
         spec.setdefault("replicas", 1)
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
+        _default_ports((spec.get("template") or {}).get("spec") or {})
         strategy = spec.setdefault("strategy", {"type": "RollingUpdate"})
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
             strategy["type"] = "RollingUpdate"
@@ -152,6 +188,13 @@ def apply_defaults(rt: ResourceType, obj: Obj, *, cluster_ip: str | None = None)
             "status",
             {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0},
         )
+
+
+def _default_ports(pod_spec: Obj) -> None:
+    """A container port's protocol is TCP unless given, as the API server defaults it."""
+    for c in [*(pod_spec.get("containers") or []), *(pod_spec.get("initContainers") or [])]:
+        for port in c.get("ports") or []:
+            port.setdefault("protocol", "TCP")
 
 
 _NO_SPEC = {"ConfigMap", "Secret", "Endpoints", "EndpointSlice", "Event"}

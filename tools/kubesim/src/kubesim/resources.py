@@ -18,6 +18,7 @@ class ResourceType:
     namespaced: bool
     short_names: tuple[str, ...] = ()
     subresources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # `kubectl get all` asks discovery which are "all"
     generation: bool = False  # spec writes bump metadata.generation
 
     @property
@@ -38,15 +39,18 @@ class ResourceType:
         }
         if self.short_names:
             doc["shortNames"] = list(self.short_names)
+        if self.categories:
+            doc["categories"] = list(self.categories)
         return doc
 
 
 R = ResourceType
+ALL = ("all",)  # the kinds a real server puts in the "all" category that kubesim serves
 RESOURCES: tuple[ResourceType, ...] = (
     R("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",), ("status",)),
     R("", "v1", "nodes", "node", "Node", False, ("no",), ("status",)),
-    R("", "v1", "pods", "pod", "Pod", True, ("po",), ("status", "log", "eviction")),
-    R("", "v1", "services", "service", "Service", True, ("svc",), ("status",)),
+    R("", "v1", "pods", "pod", "Pod", True, ("po",), ("status", "log", "eviction"), ALL),
+    R("", "v1", "services", "service", "Service", True, ("svc",), ("status",), ALL),
     R("", "v1", "endpoints", "endpoints", "Endpoints", True, ("ep",)),
     R("", "v1", "events", "event", "Event", True, ("ev",)),
     R("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",)),
@@ -60,6 +64,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         True,
         ("deploy",),
         ("status", "scale"),
+        ALL,
         generation=True,
     ),
     R(
@@ -71,6 +76,7 @@ RESOURCES: tuple[ResourceType, ...] = (
         True,
         ("rs",),
         ("status", "scale"),
+        ALL,
         generation=True,
     ),
     R("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", True),
@@ -115,7 +121,14 @@ def api_group_list() -> dict[str, Any]:
         versions = sorted({r.version for r in RESOURCES if r.group == group})
         gv = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
         groups.append({"name": group, "versions": gv, "preferredVersion": gv[0]})
+    groups.append(metrics_group())
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def metrics_group() -> dict[str, Any]:
+    """metrics.k8s.io, served by kubesim.metricsapi (`kubectl top`)."""
+    version = {"groupVersion": "metrics.k8s.io/v1beta1", "version": "v1beta1"}
+    return {"name": "metrics.k8s.io", "versions": [version], "preferredVersion": version}
 
 
 def api_resource_list(group_version: str) -> dict[str, Any] | None:

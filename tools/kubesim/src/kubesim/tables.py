@@ -12,7 +12,10 @@ Column = tuple[str, str, Callable[[Obj], Any], int]  # name, type, cell, priorit
 
 
 def _age(obj: Obj) -> str:
-    created = obj["metadata"].get("creationTimestamp")
+    return _since(obj["metadata"].get("creationTimestamp"))
+
+
+def _since(created: str | None) -> str:
     if not created:
         return "<unknown>"
     seconds = int(
@@ -63,9 +66,26 @@ def _ports(svc: Obj) -> str:
     return ",".join(f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in ports) or "<none>"
 
 
+def _involved(event: Obj) -> str:
+    involved = event.get("involvedObject") or {}
+    return f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}"
+
+
 NAME: Column = ("Name", "string", lambda o: o["metadata"]["name"], 0)
 AGE: Column = ("Age", "string", _age, 0)
 COLUMNS: dict[str, list[Column]] = {
+    # as the API server prints events (pkg/printers/internalversion: printEvent)
+    "Event": [
+        ("Last Seen", "string", lambda e: _since(e.get("lastTimestamp")), 0),
+        ("Type", "string", lambda e: e.get("type", ""), 0),
+        ("Reason", "string", lambda e: e.get("reason", ""), 0),
+        ("Object", "string", _involved, 0),
+        ("Message", "string", lambda e: e.get("message", ""), 0),
+        ("Source", "string", lambda e: (e.get("source") or {}).get("component", ""), 1),
+        ("First Seen", "string", lambda e: _since(e.get("firstTimestamp")), 1),
+        ("Count", "integer", lambda e: e.get("count", 1), 1),
+        ("Name", "string", lambda e: e["metadata"]["name"], 1),
+    ],
     "Pod": [
         NAME,
         ("Ready", "string", _pod_ready, 0),

@@ -89,6 +89,7 @@ async def set_policy(
     request: Request,
     response: Response,
     session: SessionDep,
+    cipher: CipherDep,
     principal: Admin,
     if_match: IfMatch = None,
 ) -> EnvironmentOut:
@@ -96,7 +97,7 @@ async def set_policy(
         before = await service.get(session, name)
         detail["before"] = service.policy_of(before).model_dump(mode="json")
         detail["after"] = policy.model_dump(mode="json")
-        env = await service.set_policy(session, name, policy, if_match)
+        env = await service.set_policy(session, cipher, name, policy, if_match)
     response.headers["ETag"] = service.etag(env)
     return await service.render(session, env)
 

@@ -18,7 +18,7 @@ from cluster_registry.errors import (
     StaleRevision,
 )
 from cluster_registry.kubeops import connected, ensure_namespace
-from cluster_registry.models import Environment, EnvironmentCluster
+from cluster_registry.models import Cluster, Environment, EnvironmentCluster
 from flotilla_contracts import labels, plans
 from flotilla_contracts.cdevents import EnvironmentChange, environment_event
 from flotilla_contracts.events import EnvironmentChangedV1
@@ -60,18 +60,36 @@ async def get(session: AsyncSession, name: str) -> Environment:
     return env
 
 
-async def _place(
-    session: AsyncSession, cipher: CredentialCipher, env: str, placement: Placement
-) -> None:
+async def _ensure_namespace(
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    env: str,
+    placement: Placement,
+    policy: EnvironmentPolicy,
+) -> Cluster:
+    """The namespace exists in the cluster with Flotilla's labels and the policy's Pod Security
+    level (an unreachable cluster is a 503: nothing is recorded)."""
     cluster = await clusters.get(session, placement.cluster)
     namespace_labels = {
         labels.MANAGED_BY: labels.MANAGED_BY_VALUE,
         labels.ENV: env,
         labels.CLUSTER: cluster.name,
         labels.IDC: cluster.idc,
+        **labels.pod_security(policy.pod_security.value),
     }
     async with connected(clusters.unseal(cipher, cluster)) as api:
         await ensure_namespace(api, placement.namespace, namespace_labels)
+    return cluster
+
+
+async def _place(
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    env: str,
+    placement: Placement,
+    policy: EnvironmentPolicy,
+) -> None:
+    cluster = await _ensure_namespace(session, cipher, env, placement, policy)
     await EnvironmentRepository(session).unplace(env, cluster.id)
     session.add(
         EnvironmentCluster(environment=env, cluster_id=cluster.id, namespace=placement.namespace)
@@ -118,7 +136,7 @@ async def create(
     except IntegrityError:
         raise EnvironmentExists(f"environment {data.name!r} exists already") from None
     for placement in data.clusters:
-        await _place(session, cipher, data.name, placement)
+        await _place(session, cipher, data.name, placement, data.policy)
     await check_policy(session, data.policy, data.name)
     await _changed(session, env, "created")
     return env
@@ -128,7 +146,8 @@ async def place(
     session: AsyncSession, cipher: CredentialCipher, env: str, cluster: str, namespace: str
 ) -> Environment:
     environment = await get(session, env)
-    await _place(session, cipher, env, Placement(cluster=cluster, namespace=namespace))
+    placement = Placement(cluster=cluster, namespace=namespace)
+    await _place(session, cipher, env, placement, policy_of(environment))
     await _changed(session, environment, "mapped")
     return environment
 
@@ -160,15 +179,25 @@ async def check_policy(session: AsyncSession, policy: EnvironmentPolicy, env: st
 
 
 async def set_policy(
-    session: AsyncSession, name: str, policy: EnvironmentPolicy, if_match: str | None
+    session: AsyncSession,
+    cipher: CredentialCipher,
+    name: str,
+    policy: EnvironmentPolicy,
+    if_match: str | None,
 ) -> Environment:
-    """Replace the environment's policy (a new revision); 412 when If-Match names another."""
+    """Replace the environment's policy (a new revision); 412 when If-Match names another.
+    A new Pod Security level is written onto every namespace first (a cluster that cannot be
+    reached is a 503 and the policy stays as it was)."""
     env = await EnvironmentRepository(session).find_for_update(name)
     if env is None:
         raise EnvironmentNotFound(f"no environment named {name!r}")
     if if_match is not None and if_match.strip() not in (etag(env), f'"{env.revision}"'):
         raise StaleRevision(f"environment {name!r} is at revision {env.revision}")
     await check_policy(session, policy, name)
+    if policy.pod_security != policy_of(env).pod_security:
+        for cluster, namespace in (await _placements(session, name)).items():
+            placement = Placement(cluster=cluster, namespace=namespace)
+            await _ensure_namespace(session, cipher, name, placement, policy)
     env.policy = policy.model_dump(mode="json")
     env.revision += 1
     await session.flush()

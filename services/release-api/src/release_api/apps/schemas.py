@@ -36,6 +36,7 @@ from flotilla_contracts.hostnames import hostname_problem
 from flotilla_contracts.names import NAME_MAX, NAME_PATTERN
 from flotilla_runtime.kube import quantity
 from flotilla_runtime.params import JSON_INTEGER, JsonInt
+from release_api.apps.podrun import Lifecycle, Security
 
 PORT_BY_TYPE: dict[AppType, int] = {
     AppType.JAVA: 8080,
@@ -194,23 +195,6 @@ class HealthCheck(BaseModel):
     failure_threshold: JsonInt = Field(3, ge=1, le=30)
 
 
-Script = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[^\n\x00]+$")]
-
-
-class Lifecycle(BaseModel):
-    """postStart: preload → health check → online. preStop: offline → drain wait → stop."""
-
-    model_config = Strict
-
-    preload: Script | None = "/opt/flotilla/bin/preload"
-    online: Script | None = "/opt/flotilla/bin/online"
-    offline: Script | None = "/opt/flotilla/bin/offline"
-    stop: Script | None = "/opt/flotilla/bin/stop"
-    drain_extra_s: JsonInt = Field(
-        0, ge=0, le=300, description="added to the measured ingress propagation in preStop"
-    )
-
-
 class EnvVar(BaseModel):
     model_config = Strict
 
@@ -251,6 +235,7 @@ class AppSpec(BaseModel):
     )
     health_check: HealthCheck = Field(default_factory=HealthCheck)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    security: Security = Field(default_factory=Security)
     sidecars: list[Sidecar] = Field(default_factory=list, max_length=8)
     env: list[EnvVar] = Field(default_factory=list, max_length=128)
     config_refs: list[ConfigRef] = Field(default_factory=list, max_length=16)
@@ -334,6 +319,7 @@ class _AppFields(BaseModel):
     replicas: dict[EnvName, Replicas] | None = None
     health_check: HealthCheck | None = None
     lifecycle: Lifecycle | None = None
+    security: Security | None = None
     sidecars: list[Sidecar] | None = None
     env: list[EnvVar] | None = None
     config_refs: list[ConfigRef] | None = None

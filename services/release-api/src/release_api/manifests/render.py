@@ -11,9 +11,12 @@ Per (app, env, cluster, stage) one Deployment and one Service, both carrying eve
   hostnames the app declares for the environment (annotation `flotilla.io/hosts`): k8s-sync
   builds the ingress's routes from these Services, so a release is what changes a route.
 - Rolling updates never take capacity away first: maxUnavailable 0, maxSurge 25 %.
-- preStop runs offline, then sleeps for the ingress to stop sending (the measured propagation
-  plus a margin), then stop; terminationGracePeriodSeconds leaves room for all of it.
-- postStart runs preload, waits for the health check to answer, then online.
+- Hooks run no program the app did not name (release_api.apps.podrun): preStop is the native
+  `sleep` for the ingress to stop sending (the measured propagation plus a margin), or the
+  app's own command; postStart only when the app names one; terminationGracePeriodSeconds
+  leaves room for the drain.
+- Every container runs as Pod Security "restricted" asks, unless the app runs as root
+  (`security`), then "baseline".
 - Sidecars are native sidecars: init containers with `restartPolicy: Always`, in their order.
 - Java: `-XX:ActiveProcessorCount` from the CPU limit, so the JVM sizes its pools to the limit
   and not to the node's cores.
@@ -24,13 +27,13 @@ Per (app, env, cluster, stage) one Deployment and one Service, both carrying eve
 from __future__ import annotations
 
 import math
-import shlex
 from dataclasses import dataclass
 from typing import Any
 
 from flotilla_contracts import labels
 from flotilla_contracts.enums import AppType, Stage
 from flotilla_runtime.kube import quantity
+from release_api.apps.podrun import container_context, pod_context
 from release_api.apps.schemas import AppSpec
 
 STOP_MARGIN_S = 10
@@ -54,6 +57,7 @@ class Target:
     debug: bool = False
     drain_s: float = 3.0  # measured ingress propagation + margin, from release-api's settings
     weight: int | None = None  # HAProxy weight of this stage's pods (gray)
+    sleep_hook: bool = True  # the API server knows preStop `sleep` (Kubernetes >= 1.30)
 
 
 def object_name(app: str, stage: Stage) -> str:
@@ -135,11 +139,13 @@ def deployment(spec: AppSpec, target: Target) -> dict[str, Any]:
             **({"ports": [{"containerPort": p} for p in sidecar.ports]} if sidecar.ports else {}),
             **({"env": [e.model_dump() for e in sidecar.env]} if sidecar.env else {}),
             **_resources(sidecar.resources.model_dump(exclude_none=True)),
+            "securityContext": container_context(spec.security),
         }
         for sidecar in sorted(spec.sidecars, key=lambda s: (s.order, s.name))
     ]
     pod_spec: dict[str, Any] = {
         "terminationGracePeriodSeconds": drain + STOP_MARGIN_S + 20,
+        "securityContext": pod_context(spec.security),
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,
@@ -185,6 +191,8 @@ def _main_container(spec: AppSpec, target: Target, drain: int) -> dict[str, Any]
         {"name": "FLOTILLA_CLUSTER", "value": target.cluster},
         {"name": "FLOTILLA_STAGE", "value": target.stage.value},
     ]
+    if spec.lifecycle.pre_stop and not target.debug:
+        env.append({"name": "FLOTILLA_DRAIN_SECONDS", "value": str(drain)})
     cpu_limit = spec.resources.limits.cpu
     if target.app_type == AppType.JAVA and cpu_limit:
         cpus = max(1, math.ceil(quantity(cpu_limit)))
@@ -201,6 +209,7 @@ def _main_container(spec: AppSpec, target: Target, drain: int) -> dict[str, Any]
         "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
         "env": env,
         **_resources(spec.resources.model_dump(exclude_none=True)),
+        "securityContext": container_context(spec.security),
     }
     if spec.config_refs:
         container["envFrom"] = [
@@ -223,23 +232,24 @@ def _main_container(spec: AppSpec, target: Target, drain: int) -> dict[str, Any]
         "initialDelaySeconds": check.initial_delay_s + 30,
         "failureThreshold": check.failure_threshold + 2,
     }
-    lifecycle = spec.lifecycle
-    health_url = f"http://127.0.0.1:{check.port or spec.port}{check.path}"
-    start_steps = [
-        *([lifecycle.preload] if lifecycle.preload else []),
-        f"until wget -q -O /dev/null {shlex.quote(health_url)}; do sleep 1; done",
-        *([lifecycle.online] if lifecycle.online else []),
-    ]
-    stop_steps = [
-        *([lifecycle.offline] if lifecycle.offline else []),
-        f"sleep {drain}",
-        *([lifecycle.stop] if lifecycle.stop else []),
-    ]
-    container["lifecycle"] = {
-        "postStart": {"exec": {"command": ["/bin/sh", "-c", " && ".join(start_steps)]}},
-        "preStop": {"exec": {"command": ["/bin/sh", "-c", "; ".join(stop_steps)]}},
-    }
+    hooks = _hooks(spec, target, drain)
+    if hooks:
+        container["lifecycle"] = hooks
     return container
+
+
+def _hooks(spec: AppSpec, target: Target, drain: int) -> dict[str, Any]:
+    """The app's own hooks when its spec names them; otherwise only the native drain sleep
+    (release_api.apps.podrun says why)."""
+    lifecycle = spec.lifecycle
+    hooks: dict[str, Any] = {}
+    if lifecycle.post_start:
+        hooks["postStart"] = {"exec": {"command": list(lifecycle.post_start)}}
+    if lifecycle.pre_stop:
+        hooks["preStop"] = {"exec": {"command": list(lifecycle.pre_stop)}}
+    elif target.sleep_hook:
+        hooks["preStop"] = {"sleep": {"seconds": drain}}
+    return hooks
 
 
 def _resources(resources: dict[str, dict[str, str]]) -> dict[str, Any]:

@@ -26,13 +26,20 @@ from flotilla_contracts.events import (
     ReleaseResumedV1,
     ReleaseWaitingApprovalV1,
 )
-from flotilla_contracts.policy import EnvironmentPolicy, PolicyAction
+from flotilla_contracts.policy import EnvironmentPolicy, PodSecurityLevel, PolicyAction
 from flotilla_runtime.auth import Principal
 from flotilla_runtime.errors import Conflict, NotFound
 from release_api import kubeops, policy
 from release_api.apps import service as apps
+from release_api.apps.podrun import Security
 from release_api.clients import Clusters, Registry, Target
-from release_api.errors import ActiveRelease, IdempotencyMismatch, InvalidState, PolicyForbids
+from release_api.errors import (
+    ActiveRelease,
+    IdempotencyMismatch,
+    InvalidState,
+    PodSecurityUnfit,
+    PolicyForbids,
+)
 from release_api.manifests.render import object_name
 from release_api.models import Release, Rollout
 from release_api.plans.create import plan_for
@@ -75,6 +82,20 @@ async def _replay(
     return existing
 
 
+def _fits_pod_security(spec: dict[str, Any], target: Target) -> None:
+    """The namespace admits only pods of its level (cluster-registry labels it with the policy's
+    `pod_security`): a root app in a "restricted" environment would have every pod refused."""
+    level = Security.model_validate(spec.get("security") or {}).level
+    enforced = target.policy.pod_security
+    if PodSecurityLevel.admits(enforced, level):
+        return
+    raise PodSecurityUnfit(
+        f"{target.env} enforces Pod Security {enforced!r} and this app's pods are {level!r} "
+        "(security.run_as_root): an admin may set the environment's policy.pod_security to "
+        f"{level!r}"
+    )
+
+
 async def create(
     session: AsyncSession,
     principal: Principal,
@@ -113,6 +134,7 @@ async def create(
         app_analysis=(spec_override or app.spec).get("analysis"),
     )
     spec = spec_override or app.spec
+    _fits_pod_security(spec, target)
     replicas = data.options.replicas
     if replicas is None:
         per_env: Any = spec.get("replicas") or {}

@@ -28,6 +28,7 @@ read. The runner (release_api.workers.rollouts) decides when a step runs.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -208,7 +209,9 @@ class RolloutSteps:
             progress = {"live": live, "idle": idle}
             rollout.progress = with_changes(rollout.progress, progress)
         stage = machine.stage_of(release, rollout)
-        manifests = render(spec, target_of(release, rollout, app_type, self._drain_s, stage))
+        target = target_of(release, rollout, app_type, self._drain_s, stage)
+        target = replace(target, sleep_hook=await self._clusters.sleep_hook(rollout.cluster))
+        manifests = render(spec, target)
         name = object_name(release.app, stage)
         previous = rollout.previous
         if stage == Stage.STABLE and previous is None:

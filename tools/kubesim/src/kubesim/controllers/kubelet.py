@@ -7,6 +7,10 @@ where a simulation needs more (fractional seconds, faults):
   kubesim.flotilla.io/post-start-seconds    postStart duration (exec/http hooks)
   kubesim.flotilla.io/pre-stop-seconds      preStop duration (exec/http hooks)
   kubesim.flotilla.io/shutdown-seconds      time the app takes to exit after SIGTERM
+Exec hooks run "declared or not": every image has a shell, and the programs the
+image_commands knob (or a scenario's image_commands) says it contains; a postStart hook that
+runs anything else fails as on a real kubelet (FailedPostStartHook, the container restarts
+into CrashLoopBackOff), a preStop one is recorded (FailedPreStopHook) and SIGTERM follows.
   kubesim.flotilla.io/fault                 CrashLoopBackOff | ImagePullBackOff | ErrImagePull |
                                             OOMKilled | NeverReady | SlowStart | CrashLater
 CrashLater: the container becomes ready as usual, then dies `crash_later_s` (a knob) after it
@@ -26,6 +30,7 @@ from kubesim.controllers.podspec import (
     container_status,
     hook_seconds,
     host_ip,
+    missing_hook_program,
     node_ready,
     pod_requests,
     quantity,
@@ -39,6 +44,10 @@ from kubesim.store import Obj, now_iso
 
 POD = resource("Pod")
 NODE = resource("Node")
+# A postStart exec hook whose program the image lacks fails; the kubelet kills the container
+# and restarts it, again and again (kubesim.knobs.Knobs.image_commands, podspec.hook_programs).
+HOOK_FAILED = "FailedPostStartHook"
+CRASHING = ("CrashLoopBackOff", "OOMKilled", HOOK_FAILED)
 START_DELAY_S = 0.05  # scheduled → image present → container running
 CRASH_AFTER_S = 0.5  # how long a crashing container runs before it dies
 BACKOFF_BASE_S = 0.5
@@ -134,7 +143,7 @@ class Kubelet(Controller):
                 + hook_seconds(pod, "postStart", "post-start-seconds")
                 + ready_after(pod)
             )
-            if fault in ("CrashLoopBackOff", "OOMKilled"):
+            if fault in CRASHING:
                 run.next_crash_at = run.running_at + CRASH_AFTER_S
             elif fault == "CrashLater":
                 run.next_crash_at = run.ready_at + self.cluster.knobs.crash_later_s
@@ -236,6 +245,8 @@ class Kubelet(Controller):
             run.restart_at = now + backoff
             run.next_crash_at = None
             self._crash_looping(key, pod, run, fault, just_died=True)
+            if fault == HOOK_FAILED:
+                self._hook_failed(pod, "postStart")
             self.cluster.record_event(
                 pod, "BackOff", "Back-off restarting failed container", type_="Warning"
             )
@@ -248,7 +259,7 @@ class Kubelet(Controller):
             and fault != "NeverReady"
             and node_ready(node)
             and run.crashes == 0
-            and fault not in ("CrashLoopBackOff", "OOMKilled")
+            and fault not in CRASHING
         )
         node_ip = host_ip(node)
         first_start = (pod.get("status") or {}).get("phase") != "Running"
@@ -375,6 +386,22 @@ class Kubelet(Controller):
             )
         self.enqueue_after(key, run.restart_at - now)
 
+    def _hook_failed(self, pod: Obj, hook: str) -> bool:
+        """Record an exec hook whose program the image lacks, as a kubelet does; True if so."""
+        missing = missing_hook_program(pod, hook, self.cluster.knobs.programs)
+        if missing is None:
+            return False
+        container, program = missing
+        reason = "FailedPostStartHook" if hook == "postStart" else "FailedPreStopHook"
+        self.cluster.record_event(
+            pod,
+            reason,
+            f'{hook} hook for Container "{container}" failed: exec: "{program}": '
+            "executable file not found in $PATH (the image does not contain it)",
+            type_="Warning",
+        )
+        return True
+
     # --- termination ------------------------------------------------------------------------
 
     def _terminate(self, key: Key, pod: Obj, run: PodRun, now: float) -> None:
@@ -388,6 +415,8 @@ class Kubelet(Controller):
             )
             started = (pod.get("status") or {}).get("phase") == "Running"
             pre_stop = hook_seconds(pod, "preStop", "pre-stop-seconds") if started else 0.0
+            if started and self._hook_failed(pod, "preStop"):
+                pre_stop = 0.0  # the kubelet records the failure and goes on to SIGTERM
             shutdown = annotation_seconds(pod, "shutdown-seconds") or 0.0
             run.terminate_at = now
             run.gone_at = now + min(grace, pre_stop + shutdown) if started else now

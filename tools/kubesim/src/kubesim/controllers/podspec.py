@@ -34,6 +34,45 @@ def hook_seconds(pod: Obj, hook: str, annotation: str) -> float:
     return longest
 
 
+SHELL_WORDS = frozenset(
+    {"if", "then", "else", "fi", "until", "while", "do", "done", "exec", "true", "false", ":"}
+    | {"echo", "exit", "cd", "export", "test", "[", "!", "set", "trap", "wait", "read"}
+)
+
+
+def hook_programs(command: list[str]) -> list[str]:
+    """The programs an exec hook runs: its argv[0], and for `sh -c SCRIPT` each simple command's
+    first word that is not a shell keyword or builtin (a sketch of a shell, enough to see that
+    `/opt/x/preload && until wget ...` needs `/opt/x/preload` and `wget`)."""
+    if not command:
+        return []
+    programs = [command[0]]
+    if command[0] in ("/bin/sh", "sh", "/bin/bash", "bash") and "-c" in command[1:-1]:
+        script = command[command.index("-c") + 1]
+        for separator in ("&&", "||", ";", "|", "\n"):
+            script = script.replace(separator, "\n")
+        for part in script.split("\n"):
+            words = [w for w in part.split() if "=" not in w or w.startswith(("/", "."))]
+            words = [w for w in words if w not in SHELL_WORDS]
+            if words and not words[0].startswith("$"):
+                programs.append(words[0])
+    return programs
+
+
+def missing_hook_program(pod: Obj, hook: str, programs: Any) -> tuple[str, str] | None:
+    """(container, program) of the first exec `hook` that runs a program its container's image
+    does not have (`programs(image)` → what it has), as a kubelet finds when the exec fails."""
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        command = (((c.get("lifecycle") or {}).get(hook) or {}).get("exec") or {}).get("command")
+        if not command:
+            continue
+        have = programs(c.get("image", ""))
+        for program in hook_programs(list(command)):
+            if program not in have and program.rsplit("/", 1)[-1] not in have:
+                return c["name"], program
+    return None
+
+
 def ready_after(pod: Obj) -> float:
     explicit = annotation_seconds(pod, "ready-after-seconds")
     if explicit is not None:
