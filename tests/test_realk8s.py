@@ -24,6 +24,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.realk8s import RealClusters
+from flotilla_runtime.informer import Informer
 from flotilla_runtime.kube import api_client
 
 from .release_world import (  # noqa: F401 (fixtures)
@@ -306,3 +307,87 @@ async def test_nodes_tag_cordon_and_drain_with_a_pdb_on_a_real_server(world: Wor
         assert (await core.read_node(node)).spec.unschedulable is True
         r = await registry.post(f"/v1/clusters/rel-b/nodes/{node}/uncordon", headers=ADMIN)
         assert r.status_code == 204, r.text
+
+
+class _Cache:
+    """An informer's handler that keeps what a consumer keeps."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    async def replace(self, objects: list[Any], resource_version: str) -> None:
+        self.names = {o["metadata"]["name"] for o in objects}
+
+    async def apply(self, event_type: str, obj: Any) -> None:
+        name = obj["metadata"]["name"]
+        if event_type == "DELETED":
+            self.names.discard(name)
+        else:
+            self.names.add(name)
+
+
+async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
+    """kube-apiserver restarted with etcd compacted meanwhile: the informer's version is gone
+    (etcd's own 410, configmaps having no watch cache here), it lists again and misses nothing;
+    k8s-sync's informers, which saw the same restart, still follow the app's pods."""
+    clusters = real(world)
+    http = world.release
+    assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
+    r = await http.post(
+        f"/v1/apps/{APP}/releases",
+        headers=DEV,
+        json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
+    )
+    assert (await finished(http, r.headers["Location"]))["phase"] == "succeeded"
+    async with await api_client(clusters.admin["rel-a"].connection()) as api:
+        core = client.CoreV1Api(api)
+        cache = _Cache()
+        informer = Informer(
+            "realk8s-test",
+            core.list_namespaced_config_map,
+            world.namespace,
+            handler=cache,
+            max_backoff_s=0.5,
+        )
+        task = asyncio.create_task(informer.run())
+        try:
+            x: Any = {"metadata": {"name": "x"}}
+            await core.create_namespaced_config_map(world.namespace, x)
+            await _until(lambda: "x" in cache.names, "the informer to see x")
+            assert informer.health.relists == 1
+            await asyncio.to_thread(clusters.restart_api_server, "rel-a", compact_between=True)
+            y: Any = {"metadata": {"name": "y"}}
+            await core.create_namespaced_config_map(world.namespace, y)
+            await _until(
+                lambda: informer.health.relists >= 2 and "y" in cache.names,
+                lambda: f"a relist after the 410 that finds y: {informer.health}, {cache.names}",
+            )
+            assert cache.names >= {"x", "y"}
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    r = await http.put(
+        f"/v1/apps/{APP}/envs/{ENV}/scale", headers=DEV, json={"replicas": 3, "cluster": "rel-a"}
+    )
+    assert r.status_code == 200, r.text
+
+    async def served_in_rel_a() -> int:
+        body = (await world.sync.get(f"/v1/sync/apps/{APP}/{ENV}", headers=ADMIN)).json()
+        return min(
+            len([s for s in on["applied"] if s["state"] == "ready" and s["cluster"] == "rel-a"])
+            for on in body["instances"]
+        )
+
+    for _ in range(150):
+        if await served_in_rel_a() == 3:
+            break
+        await asyncio.sleep(0.2)
+    assert await served_in_rel_a() == 3
+
+
+async def _until(check: Any, what: Any, timeout_s: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+        await asyncio.sleep(0.05)

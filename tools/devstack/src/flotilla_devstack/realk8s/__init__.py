@@ -128,6 +128,10 @@ class ControlPlane:
     nodes: int
     processes: list[ManagedProcess]
     cluster: SimulatedCluster | None = None
+    etcd_url: str = ""
+
+    def process(self, name: str) -> ManagedProcess:
+        return next(p for p in self.processes if p.name == f"{self.name}/{name}")
 
     def _proc(self, name: str, argv: Sequence[str]) -> ManagedProcess:
         proc = ManagedProcess(f"{self.name}/{name}", argv, log_path=self.directory / f"{name}.log")
@@ -158,6 +162,7 @@ class ControlPlane:
             ],
         )
         etcd.wait_port("127.0.0.1", etcd_client, timeout)
+        self.etcd_url = f"http://127.0.0.1:{etcd_client}"
         api = self._proc(
             "kube-apiserver",
             [
@@ -176,6 +181,9 @@ class ControlPlane:
                 f"--service-account-signing-key-file={pki.sa_private}",
                 "--service-cluster-ip-range=10.96.0.0/16",
                 "--etcd-compaction-interval=30s",
+                # ConfigMaps straight from etcd (no watch cache): a watch from a compacted
+                # version gets etcd's own 410, which the informer test makes happen
+                "--watch-cache-sizes=configmaps#0",
                 "--profiling=false",
                 "--v=0",
             ],
@@ -252,6 +260,28 @@ class ControlPlane:
         self.processes.clear()
 
 
+def compact(etcd_url: str) -> int:
+    """Compact etcd to its current revision (through its JSON gateway); returns it. A key
+    outside Kubernetes' prefix is written first, so the revision is newer than any a client
+    holds even when nothing else wrote since (without it the test's own version survived)."""
+    import json
+    import urllib.request
+
+    def post(path: str, body: dict[str, object]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{etcd_url}{path}", data=json.dumps(body).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            loaded: dict[str, Any] = json.load(answer)
+            return loaded
+
+    bump: dict[str, object] = {"key": base64.b64encode(b"/flotilla-test/bump").decode()}
+    bump["value"] = "MQ=="
+    revision = int(post("/v3/kv/put", bump)["header"]["revision"])
+    post("/v3/kv/compaction", {"revision": revision, "physical": True})
+    return revision
+
+
 def _healthy(url: str, ca_file: Path, token: str) -> bool:
     import ssl
     import urllib.request
@@ -320,6 +350,20 @@ class RealClusters:
     async def unstall_rollouts(self, cluster: str, namespace: str) -> None:
         async with await api_client(self.admin[cluster].connection()) as api:
             await client.CoreV1Api(api).delete_namespaced_resource_quota(self.QUOTA, namespace)
+
+    def restart_api_server(self, cluster: str, *, compact_between: bool = False) -> None:
+        """Stop kube-apiserver (every watch ends), optionally compact etcd to its current
+        revision meanwhile (every version a client holds is then gone), start it again."""
+        plane = next(p for p in self.planes if p.name == cluster)
+        api = plane.process("kube-apiserver")
+        api.stop()
+        if compact_between:
+            compact(plane.etcd_url)
+        api.start()
+        admin = plane.cluster
+        assert admin is not None
+        token = admin.token
+        api.wait_until(lambda: _healthy(admin.url, admin.ca_file, token), 90, "/readyz")
 
     async def api_outage(self, cluster: str, seconds: float) -> None:
         """kube-apiserver stopped (SIGSTOP) for `seconds`: connections hang, as a server that
