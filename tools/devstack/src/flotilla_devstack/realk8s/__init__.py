@@ -53,7 +53,9 @@ def pod_range(index: int) -> str:
 
 
 def route_pod_network() -> bool:
-    """Route POD_NETWORK to the loopback device (True if this call added the route)."""
+    """Route POD_NETWORK to the loopback device (True if this call added the route). The route
+    stays when the clusters stop: another run on the machine may be using it, and it only makes
+    a range no network uses local (`ip route del local 198.18.0.0/15 dev lo` removes it)."""
     shown = subprocess.run(
         ["ip", "route", "show", "table", "local", POD_NETWORK],
         capture_output=True,
@@ -75,12 +77,6 @@ def route_pod_network() -> bool:
             "as root, or add the route once with sudo"
         )
     return True
-
-
-def unroute_pod_network() -> None:
-    subprocess.run(
-        ["ip", "route", "del", "local", POD_NETWORK, "dev", "lo"], capture_output=True, check=False
-    )
 
 
 def build(timeout: float = 3600.0) -> Path:
@@ -307,11 +303,10 @@ class RealClusters:
         self.admin: dict[str, SimulatedCluster] = {}  # system:masters
         self.clusters: dict[str, SimulatedCluster] = {}  # the `flotilla` ServiceAccount
         self._podnet: ManagedProcess | None = None
-        self._routed = False
 
     def start(self) -> None:
         bin_dir = build()
-        self._routed = route_pod_network()
+        route_pod_network()
         try:
             for index, name in enumerate(self.names):
                 plane = ControlPlane(name, index, self.directory / name, bin_dir, self.nodes, [])
@@ -388,6 +383,3 @@ class RealClusters:
         for plane in reversed(self.planes):
             plane.stop()
         self.planes.clear()
-        if self._routed:
-            unroute_pod_network()
-            self._routed = False
