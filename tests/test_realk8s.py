@@ -4,7 +4,8 @@ Three real control planes (etcd, kube-apiserver, kube-controller-manager, kube-s
 v1.34, kwok's simulated nodes; flotilla_devstack.realk8s) stand where kubesim stands in
 tests/release_world.py, registered with a token of the `flotilla` ServiceAccount bound by
 deploy/target-cluster/rbac.yaml and nothing else. The scenarios of tests/test_release_e2e.py run
-here unchanged (imported below, so their assertions are the same ones): a brand-new app routed
+here unchanged (imported below, so their assertions are the same ones), with those of
+tests/test_release_strategies.py and tests/test_alerts.py: a brand-new app routed
 by the ingress, a rolling release everywhere with traffic through HAProxy and 0 failed requests,
 one cluster failing alone and put back, scale, isolation, debug mode, history, CDEvents. The
 tests of this module add what only a real server judges: Pod Security admission of the rendered
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -37,6 +39,11 @@ from .release_world import (  # noqa: F401 (fixtures)
     World,
     finished,
     world_fixture,
+)
+from .test_alerts import (  # noqa: F401 (the same scenarios, on a real cluster)
+    monitor,
+    test_each_rule_fires_within_5_s_once_and_resolves,
+    test_orphans_are_reported_and_isolated_pods_are_not,
 )
 from .test_release_e2e import (  # noqa: F401 (the same scenarios, on real clusters)
     test_a_brand_new_app_is_routed_by_host_and_header_on_both_instances,
@@ -73,6 +80,17 @@ def real_processes(
         b.stop()
         a.stop()
         clusters.stop()
+
+
+@pytest.fixture(scope="module", name="kubesim")
+def chaos_is_rel_c(
+    processes: tuple[RealClusters, HAProxyProcess, HAProxyProcess],
+) -> SimpleNamespace:
+    """tests/test_alerts.py's cluster "chaos" is rel-c here, as its admin (those tests create
+    namespaces and deployments of their own). A pod's fault annotation means the same as on
+    kubesim: flotilla_devstack.realk8s.faults reports what a kubelet would."""
+    clusters, _, _ = processes
+    return SimpleNamespace(clusters={"chaos": clusters.admin["rel-c"]})
 
 
 def real(world: World) -> RealClusters:

@@ -40,6 +40,7 @@ from kubernetes_asyncio import client
 from flotilla_devstack.kubesim import SimulatedCluster
 from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_open
 from flotilla_devstack.realk8s import certs
+from flotilla_devstack.realk8s.faults import ANNOTATION as FAULT_ANNOTATION
 from flotilla_runtime.kube import api_client
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[3] / "realk8s" / "build.sh"
@@ -128,6 +129,29 @@ class ControlPlane:
 
     def process(self, name: str) -> ManagedProcess:
         return next(p for p in self.processes if p.name == f"{self.name}/{name}")
+
+    @property
+    def stages(self) -> Path:
+        """kwok's Stage files, beside the binaries (build.sh copies them from kwok's module)."""
+        return self.bin.parent / "stages"
+
+    def _stages(self) -> list[Path]:
+        """kwok's stages, its pod-ready one leaving out pods with a fault (faults.py plays
+        their kubelet)."""
+        out = []
+        for path in sorted(self.stages.glob("*.yaml")):
+            stage = yaml.safe_load(path.read_text())
+            if stage["metadata"]["name"] == "pod-ready":
+                stage["spec"]["selector"]["matchExpressions"].append(
+                    {
+                        "key": f'.metadata.annotations["{FAULT_ANNOTATION}"]',
+                        "operator": "DoesNotExist",
+                    }
+                )
+                path = self.directory / path.name
+                path.write_text(yaml.safe_dump(stage))
+            out.append(path)
+        return out
 
     def _proc(self, name: str, argv: Sequence[str]) -> ManagedProcess:
         proc = ManagedProcess(f"{self.name}/{name}", argv, log_path=self.directory / f"{name}.log")
@@ -223,10 +247,7 @@ class ControlPlane:
                 "--manage-all-nodes=true",
                 f"--cidr={pod_range(self.index)}",
                 "--node-ip=127.0.0.1",
-                *(
-                    f"--config={stage}"
-                    for stage in sorted((self.bin.parent / "stages").glob("*.yaml"))
-                ),
+                *(f"--config={stage}" for stage in self._stages()),
             ],
         )
         self.cluster = SimulatedCluster(self.name, url, admin_path, pki.ca_cert)

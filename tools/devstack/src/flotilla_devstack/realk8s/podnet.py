@@ -20,6 +20,7 @@ from typing import Any
 from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from flotilla_devstack.realk8s.faults import FaultyPods
 from kubesim.knobs import Knobs
 from kubesim.listeners import PodListeners
 
@@ -57,6 +58,7 @@ class ClusterPods:
         self._ips: dict[str, str] = {}  # uid → IP
         self._serving: set[str] = set()
         self._stopping: dict[str, asyncio.Task[None]] = {}
+        self.faulty = FaultyPods(api)
 
     def pod_ip(self, pod: dict[str, Any]) -> str:
         return self._ips[pod["metadata"]["uid"]]
@@ -83,6 +85,7 @@ class ClusterPods:
     def seen(self, kind: str, pod: dict[str, Any]) -> None:
         meta, status = pod["metadata"], pod.get("status") or {}
         uid = meta["uid"]
+        self.faulty.seen(kind, pod)
         if kind == "DELETED":
             self._stop(uid, pod, at_once=uid not in self._stopping)
             return
