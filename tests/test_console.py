@@ -144,13 +144,14 @@ async def test_a_release_from_sign_in_to_rollback(
     await page.get_by_role("heading", name="web").wait_for()
 
     # first release (rolling), then blue-green promoted by hand
-    await page.get_by_label("Image").fill("web/app:1.0")
+    # exact: the spec editor's label holds its JSON text, whose keys include "image_commands"
+    await page.get_by_label("Image", exact=True).fill("web/app:1.0")
     await page.get_by_role("button", name="Release", exact=True).click()
     await page.locator("h1 .phase-succeeded").wait_for(timeout=60_000)
     await page.get_by_role("link", name="Applications").click()
     await page.get_by_role("heading", name="Applications").wait_for()
     await page.get_by_role("link", name="web", exact=True).click()
-    await page.get_by_label("Image").fill("web/app:2.0")
+    await page.get_by_label("Image", exact=True).fill("web/app:2.0")
     await page.get_by_label("Strategy").select_option("blue-green")
     await page.get_by_label("promote by hand").check()
     await page.get_by_role("button", name="Release", exact=True).click()
@@ -186,7 +187,7 @@ async def test_a_release_from_sign_in_to_rollback(
     await page.get_by_role("link", name="Applications").click()
     await page.get_by_role("heading", name="Applications").wait_for()
     await page.get_by_role("link", name="web", exact=True).click()
-    await page.get_by_label("Image").fill("web/app:3.0")
+    await page.get_by_label("Image", exact=True).fill("web/app:3.0")
     await page.get_by_role("button", name="Release", exact=True).click()
     await page.locator("h1 .phase-partially-failed").wait_for(timeout=120_000)
     error = cluster_item(page, "idc-b-1").locator(".cluster-error")

@@ -43,6 +43,7 @@ from .release_world import (  # noqa: F401 (fixtures)
 from .test_alerts import (  # noqa: F401 (the same scenarios, on a real cluster)
     monitor,
     test_each_rule_fires_within_5_s_once_and_resolves,
+    test_only_the_apps_team_changes_its_alerts,
     test_orphans_are_reported_and_isolated_pods_are_not,
 )
 from .test_release_e2e import (  # noqa: F401 (the same scenarios, on real clusters)
