@@ -38,6 +38,7 @@ from .release_world import (  # noqa: F401 (fixtures)
     ENV,
     World,
     finished,
+    start_release,
     world_fixture,
 )
 from .test_alerts import (  # noqa: F401 (the same scenarios, on a real cluster)
@@ -118,13 +119,7 @@ async def test_rendered_pods_pass_pod_security_restricted_on_a_real_server(world
 
     http = world.release
     assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
-    r = await http.post(
-        f"/v1/apps/{APP}/releases",
-        headers=DEV,
-        json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
-    )
-    assert r.status_code == 202, r.text
-    done = await finished(http, r.headers["Location"])
+    done = await finished(http, await start_release(http, APP, "shop/app:1", timeout_s=30))
     assert done["phase"] == "succeeded", done
     async with await api_client(real(world).admin["rel-b"].connection()) as api:
         pods = await client.CoreV1Api(api).list_namespaced_pod(
@@ -155,13 +150,8 @@ async def test_rendered_pods_pass_pod_security_restricted_on_a_real_server(world
     async with await api_client(real(world).admin["rel-c"].connection()) as api:
         ns = await client.CoreV1Api(api).read_namespace(world.namespace)
         assert ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
-    r = await http.post(
-        "/v1/apps/rooted/releases",
-        headers=DEV,
-        json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
-    )
-    assert r.status_code == 202, r.text
-    assert (await finished(http, r.headers["Location"]))["phase"] == "succeeded"
+    rooted_release = await start_release(http, "rooted", "shop/app:1", timeout_s=30)
+    assert (await finished(http, rooted_release))["phase"] == "succeeded"
 
 
 def can_i(world: World, cluster: str, verb: str, resource: str) -> bool:
@@ -212,12 +202,8 @@ async def test_the_shipped_rbac_is_all_flotilla_has_and_all_it_needs(world: Worl
 
     http = world.release
     assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
-    r = await http.post(
-        f"/v1/apps/{APP}/releases",
-        headers=DEV,
-        json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
-    )
-    assert (await finished(http, r.headers["Location"]))["phase"] == "succeeded"
+    first = await start_release(http, APP, "shop/app:1", timeout_s=30)
+    assert (await finished(http, first))["phase"] == "succeeded"
     # take `deployments/scale` away in rel-b: scaling there fails, and says why
     async with await api_client(real(world).admin["rel-b"].connection()) as api:
         rbac = client.RbacAuthorizationV1Api(api)
@@ -352,12 +338,8 @@ async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
     clusters = real(world)
     http = world.release
     assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
-    r = await http.post(
-        f"/v1/apps/{APP}/releases",
-        headers=DEV,
-        json={"image": "shop/app:1", "env": ENV, "options": {"timeout_s": 30}},
-    )
-    assert (await finished(http, r.headers["Location"]))["phase"] == "succeeded"
+    first = await start_release(http, APP, "shop/app:1", timeout_s=30)
+    assert (await finished(http, first))["phase"] == "succeeded"
     async with await api_client(clusters.admin["rel-a"].connection()) as api:
         core = client.CoreV1Api(api)
         cache = _Cache()

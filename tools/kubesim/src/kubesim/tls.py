@@ -44,7 +44,8 @@ class Certificates:
         return ssl.create_default_context(cadata=self.ca_pem.decode())
 
 
-def generate(days: int = 30) -> Certificates:
+def generate(days: int = 30, *, ips: tuple[str, ...] = ("127.0.0.1",)) -> Certificates:
+    """A CA and a server certificate it signed for localhost, `kubernetes` and `ips`."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubesim-ca")])
@@ -87,7 +88,7 @@ def generate(days: int = 30) -> Certificates:
                 [
                     x509.DNSName("localhost"),
                     x509.DNSName("kubernetes"),
-                    x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
+                    *(x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips),
                 ]
             ),
             critical=False,

@@ -42,6 +42,7 @@ from flotilla_devstack.procs import ManagedProcess, StartError, free_port, port_
 from flotilla_devstack.realk8s import certs
 from flotilla_devstack.realk8s.faults import ANNOTATION as FAULT_ANNOTATION
 from flotilla_runtime.kube import api_client
+from kubesim import kubeconfig
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[3] / "realk8s" / "build.sh"
 RBAC = Path(__file__).resolve().parents[5] / "deploy" / "target-cluster" / "rbac.yaml"
@@ -95,23 +96,14 @@ def build(timeout: float = 3600.0) -> Path:
     return Path(done.stdout.strip().splitlines()[-1])
 
 
-def kubeconfig(name: str, url: str, ca_pem: bytes, token: str) -> dict[str, object]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": name,
-                "cluster": {
-                    "server": url,
-                    "certificate-authority-data": base64.b64encode(ca_pem).decode(),
-                },
-            }
-        ],
-        "users": [{"name": name, "user": {"token": token}}],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
-        "current-context": name,
-    }
+def _kubeconfig(
+    directory: Path, user: str, cluster: str, url: str, ca_pem: bytes, token: str
+) -> Path:
+    """`<directory>/<user>.kubeconfig` for the cluster (kubesim's kubeconfig layout)."""
+    ca_data = base64.b64encode(ca_pem).decode()
+    return kubeconfig.write(
+        directory, user, kubeconfig.kubeconfig(cluster, url=url, ca_data=ca_data, token=token)
+    )
 
 
 @dataclass
@@ -210,8 +202,7 @@ class ControlPlane:
         )
         url = f"https://127.0.0.1:{api_port}"
         api.wait_until(lambda: port_open("127.0.0.1", api_port), timeout, "kube-apiserver")
-        admin_path = d / "admin.kubeconfig"
-        admin_path.write_text(yaml.safe_dump(kubeconfig(self.name, url, pki.ca_pem, admin_token)))
+        admin_path = _kubeconfig(d, "admin", self.name, url, pki.ca_pem, admin_token)
         api.wait_until(lambda: _healthy(url, pki.ca_cert, admin_token), timeout, "/readyz")
         self._proc(
             "kube-controller-manager",
@@ -266,9 +257,8 @@ class ControlPlane:
             text=True,
             check=True,
         ).stdout.strip()
-        path = self.directory / "flotilla.kubeconfig"
         ca = self.cluster.ca_file.read_bytes()
-        path.write_text(yaml.safe_dump(kubeconfig(self.name, self.cluster.url, ca, token)))
+        path = _kubeconfig(self.directory, "flotilla", self.name, self.cluster.url, ca, token)
         return SimulatedCluster(self.name, self.cluster.url, path, self.cluster.ca_file)
 
     def stop(self) -> None:
@@ -349,6 +339,9 @@ class RealClusters:
 
     QUOTA = "flotilla-test-stall"
 
+    def _plane(self, cluster: str) -> ControlPlane:
+        return next(p for p in self.planes if p.name == cluster)
+
     async def stall_rollouts(self, cluster: str, image: str, namespace: str) -> None:
         """A ResourceQuota admitting no more pods than the namespace has: a new ReplicaSet gets
         none, so the rollout never progresses (as in a cluster out of quota). Every image, not
@@ -370,7 +363,7 @@ class RealClusters:
     def restart_api_server(self, cluster: str, *, compact_between: bool = False) -> None:
         """Stop kube-apiserver (every watch ends), optionally compact etcd to its current
         revision meanwhile (every version a client holds is then gone), start it again."""
-        plane = next(p for p in self.planes if p.name == cluster)
+        plane = self._plane(cluster)
         api = plane.process("kube-apiserver")
         api.stop()
         if compact_between:
@@ -384,8 +377,8 @@ class RealClusters:
     async def api_outage(self, cluster: str, seconds: float) -> None:
         """kube-apiserver stopped (SIGSTOP) for `seconds`: connections hang, as a server that
         is overloaded or partitioned away; SIGCONT after."""
-        plane = next(p for p in self.planes if p.name == cluster)
-        pid = next(p.pid for p in plane.processes if p.name.endswith("/kube-apiserver"))
+        plane = self._plane(cluster)
+        pid = plane.process("kube-apiserver").pid
         assert pid is not None
         os.kill(pid, signal.SIGSTOP)
         asyncio.get_running_loop().call_later(seconds, os.kill, pid, signal.SIGCONT)

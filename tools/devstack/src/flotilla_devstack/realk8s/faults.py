@@ -21,8 +21,10 @@ from typing import Any
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
+from kubesim.controllers.podspec import PREFIX
+
 log = logging.getLogger("podnet")
-ANNOTATION = "kubesim.flotilla.io/fault"
+ANNOTATION = PREFIX + "fault"  # kubesim.flotilla.io/fault, as kubesim reads it
 FAULTS = ("CrashLoopBackOff", "OOMKilled", "ImagePullBackOff", "NeverReady")
 RESTART_EVERY_S = 1.0
 

@@ -21,6 +21,7 @@ from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.client.exceptions import ApiException
 
 from flotilla_devstack.realk8s.faults import FaultyPods
+from kubesim.controllers.podspec import hook_seconds
 from kubesim.knobs import Knobs
 from kubesim.listeners import PodListeners
 
@@ -150,15 +151,10 @@ class ClusterPods:
 
 
 def pre_stop_seconds(pod: dict[str, Any]) -> float:
-    """How long the application serves after deletion: its preStop `sleep`, within its grace."""
+    """How long the application serves after deletion: its preStop, as kubesim's kubelet times
+    it (the `sleep` hook, or kubesim's pre-stop-seconds annotation), within its grace."""
     grace = float((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
-    longest = 0.0
-    for c in (pod.get("spec") or {}).get("containers") or []:
-        sleep = (((c.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get(
-            "seconds"
-        )
-        longest = max(longest, float(sleep or 0))
-    return min(grace, longest)
+    return min(grace, hook_seconds(pod, "preStop", "pre-stop-seconds"))
 
 
 async def main_async(clusters: list[tuple[str, str]], nodes: int) -> None:
