@@ -9,15 +9,12 @@ order; every write accepted during the fault is in the audit log and every refus
 nothing; the API answered 200 or a 503 problem with Retry-After, never a 500; no process exited
 but the ones the fault killed; each phase change happened once.
 
-The stack is shared by the faults of this module (each on an app of its own): starting it is a
-third of the time a fault takes.
+The stack (conftest.py) is shared by the faults (each on an app of its own).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,19 +22,6 @@ from flotilla_devstack import faults, handover
 from flotilla_devstack.stack import KUBESIM_CLUSTERS
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path
-) -> Iterator[faults.FaultWorld]:
-    started = faults.FaultWorld.start(
-        tmp_path_factory.mktemp("faults"), cache_dir=flotilla_cache_dir
-    )
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 @pytest.mark.parametrize("name", faults.FAULT_NAMES)

@@ -158,11 +158,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Block until every ingress instance that is up serves exactly these pods
+         * Block until every ingress instance that serves traffic serves exactly these pods
          * @description **Access:** role viewer or stronger, or any Flotilla service token.
          *
          *     A backend still being created (its reload pending) is waited for, within the timeout;
-         *     an instance that is down is not waited for (it is repaired in full when it returns).
+         *     an instance that is down is not waited for (it serves nothing, and is repaired in full when
+         *     it returns), but one that is blocked is: it still serves, from what it had, so until its
+         *     runtime API takes changes again it may send requests to pods the caller is about to stop.
          *     HAProxy is read at most every 100 ms per backend however many wait (status/reads.py).
          */
         post: operations["waitForIngress"];
@@ -359,6 +361,12 @@ export interface components {
              * @description the instance's runtime API answers
              */
             up: boolean;
+            /**
+             * Serving
+             * @description it serves traffic: up, or blocked (running while its runtime API fails, so it serves what it had); an instance that serves is waited for
+             * @default true
+             */
+            serving: boolean;
             /**
              * Configured
              * @description its running configuration has the backend

@@ -15,7 +15,8 @@ import pytest
 
 from flotilla_devstack.haproxy import HAProxyProcess
 from flotilla_devstack.procs import free_port
-from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyRuntime
+from flotilla_devstack.socketcut import SocketCutter
+from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyError, HAProxyRuntime
 from k8s_sync.ingress.instance import IngressInstance
 from k8s_sync.ingress.master import parse_show_proc
 
@@ -256,3 +257,29 @@ async def test_a_pipeline_bigger_than_the_socket_buffer_completes(
     replies = await asyncio.wait_for(runtime.execute(commands), 60)
     assert len(replies) == 20_000
     assert all(r.startswith(("IP changed from", "no need to change")) for r in replies)
+
+
+async def test_a_runtime_api_that_never_answers_times_out(
+    haproxy: HAProxyProcess, tmp_path: Path
+) -> None:
+    """A socket that accepts and never answers — on a new connection (its prompt) as on one
+    in use — is an error within the timeout, not a wait for ever: the instance's loop and its
+    runtime lock would be held by it (tests/faults/test_ingress_gate.py found the first)."""
+    cutter = SocketCutter(tmp_path / "stalled.sock", haproxy.socket)
+    cutter.start()
+    runtime = HAProxyRuntime(str(cutter.listen), timeout_s=1.0)
+    try:
+        assert "Pid" in await runtime.info()
+        for fresh in (False, True):
+            if fresh:
+                await runtime.close()
+            cutter.stall(True)
+            started = time.monotonic()
+            with pytest.raises(HAProxyError, match="timed out"):
+                await runtime.info()
+            assert time.monotonic() - started < 2.5
+            cutter.stall(False)
+            assert "Pid" in await runtime.info()  # and it works again once answered
+    finally:
+        await runtime.close()
+        cutter.stop()

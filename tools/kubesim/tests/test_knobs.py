@@ -7,8 +7,10 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client.exceptions import ApiException
@@ -16,7 +18,7 @@ from kubernetes_asyncio.client.exceptions import ApiException
 from flotilla_devstack.kubesim import SimulatedCluster
 
 from .conftest import admin, api_client
-from .workloads import deployment, until, wait_rolled_out
+from .workloads import deployment, service, until, wait_rolled_out
 
 
 @pytest.fixture
@@ -227,3 +229,42 @@ async def test_node_not_ready_add_and_remove(
         return len(pods) == 2 and all(not p.spec.node_name for p in pods)
 
     await until(rescheduling_blocked, what="replacement pods with nowhere to go")
+
+
+async def test_a_stopped_endpoints_controller_leaves_slices_as_they_were(
+    chaos: SimulatedCluster, chaos_api: client.ApiClient, chaos_ns: str
+) -> None:
+    """The Service's selector moves to other pods while the endpoints controller is stopped:
+    its EndpointSlices keep the old pods until it runs again, then catch up."""
+    apps, core = client.AppsV1Api(chaos_api), client.CoreV1Api(chaos_api)
+    discovery = client.DiscoveryV1Api(chaos_api)
+    for name in ("old", "new"):
+        await apps.create_namespaced_deployment(chaos_ns, deployment(name, replicas=1))
+        await wait_rolled_out(apps, name, chaos_ns)
+    web: Any = {**service("old"), "metadata": {"name": "web"}}
+    await core.create_namespaced_service(chaos_ns, web)
+
+    async def sliced() -> set[str]:
+        slices = await discovery.list_namespaced_endpoint_slice(
+            chaos_ns, label_selector="kubernetes.io/service-name=web"
+        )
+        return {e.target_ref.name.split("-")[0] for s in slices.items for e in s.endpoints or []}
+
+    async def only_old() -> bool:
+        return await sliced() == {"old"}
+
+    async def only_new() -> bool:
+        return await sliced() == {"new"}
+
+    await until(only_old, what="the old pod in the slice")
+    described = await admin(chaos, "POST", "controllers", name="endpoints", running=False)
+    assert described["knobs"]["stopped_controllers"] == ["endpoints"]
+    await core.patch_namespaced_service("web", chaos_ns, {"spec": {"selector": {"app": "new"}}})
+    await asyncio.sleep(1.0)
+    assert await only_old()  # nothing moved while it was stopped
+    await admin(chaos, "POST", "controllers", name="endpoints", running=True)
+    await until(only_new, what="the slice following the new selector")
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        await admin(chaos, "POST", "controllers", name="scheduler", running=False)
+    assert refused.value.response.status_code == 400
+    assert "unknown controller" in refused.value.response.text

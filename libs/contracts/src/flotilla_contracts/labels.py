@@ -37,6 +37,10 @@ DEBUG: Final = "flotilla.io/debug"
 # monitor-gateway's alerts leave a pod alone from that time.
 ISOLATED_BY: Final = "flotilla.io/isolated-by"
 ISOLATED_AT: Final = "flotilla.io/isolated-at"
+# Annotation on a Deployment release-api paused because the ingress did not follow its pods
+# (release_api.rollouts.hold): why. The pause and its reason are one write, so whoever looks
+# next knows the pause is the hold's to lift, whatever the database recorded meanwhile.
+HELD: Final = "flotilla.io/held"
 
 ALL: Final = (NAME, VERSION, MANAGED_BY, APP, ENV, CLUSTER, IDC, STAGE, ISOLATED)
 

@@ -232,6 +232,26 @@ async def set_paused(api: client.ApiClient, namespace: str, name: str, paused: b
             raise
 
 
+def held(deployment: Obj) -> bool:
+    """Paused by the ingress hold (not by an operator's pause of the release)."""
+    annotations = (deployment.get("metadata") or {}).get("annotations") or {}
+    return labels.HELD in annotations
+
+
+async def set_held(api: client.ApiClient, namespace: str, name: str, why: str | None) -> None:
+    """Pause the Deployment and say why (the hold), or unpause it and drop the reason — in one
+    patch, so the two never disagree."""
+    body: Any = {
+        "metadata": {"annotations": {labels.HELD: why[:500] if why else None}},
+        "spec": {"paused": why is not None},
+    }
+    try:
+        await client.AppsV1Api(api).patch_namespaced_deployment(name, namespace, body)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
 async def scale_if_present(api: client.ApiClient, namespace: str, name: str, replicas: int) -> None:
     try:
         await scale(api, namespace, name, replicas)

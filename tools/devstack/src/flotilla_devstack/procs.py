@@ -167,6 +167,12 @@ class ManagedProcess:
             self.proc.wait(10)
         self._wait_group_gone()
 
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP the whole group (True) or SIGCONT it (False): a process that hangs with its
+        sockets open — connections are accepted by the kernel and never answered."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def stop(self, timeout: float = 15.0, sig: int = signal.SIGTERM) -> None:
         """Signal the process group (SIGTERM by default), wait, then SIGKILL what is left."""
         if self.proc is None:

@@ -9,6 +9,11 @@ its first line plus half of the next, and both sides of that connection are clos
 has run the first command, sees a truncated second one, and the sender gets no reply to the
 rest.
 
+`stall(True)` makes the socket hang instead: connections are still accepted, but what the
+sender writes is swallowed (HAProxy never sees it) and nothing comes back, as when HAProxy's
+runtime API stops answering while its data plane goes on serving; `stall(False)` lets new
+writes through again (the swallowed ones are gone: a stalled API ran nothing).
+
 It runs on a thread of its own with its own event loop, so it keeps forwarding while the
 caller's loop is busy (or blocked in a synchronous fixture).
 """
@@ -28,6 +33,8 @@ class SocketCutter:
         self.cuts = 0
         self.connections = 0
         self._armed = 0  # batches still to cut
+        self._stalled = False
+        self.swallowed = 0  # writes swallowed while stalled
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -67,6 +74,11 @@ class SocketCutter:
         """Cut the next `cuts` batches (0: none any more)."""
         with self._lock:
             self._armed = cuts
+
+    def stall(self, on: bool) -> None:
+        """Swallow every write from now on (True), or forward them again (False)."""
+        with self._lock:
+            self._stalled = on
 
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()
@@ -118,10 +130,15 @@ class SocketCutter:
         cut: bool,
     ) -> None:
         while data := await reader.read(65536):
-            armed = False
-            if cut and data.count(b"\n") >= 2:
+            armed = stalled = False
+            if cut:
                 with self._lock:
-                    armed, self._armed = self._armed > 0, max(0, self._armed - 1)
+                    stalled = self._stalled
+                    if not stalled and data.count(b"\n") >= 2:
+                        armed, self._armed = self._armed > 0, max(0, self._armed - 1)
+            if stalled:
+                self.swallowed += 1
+                continue
             if armed:
                 first = data.index(b"\n") + 1
                 second = data.index(b"\n", first) + 1

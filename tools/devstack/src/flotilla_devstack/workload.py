@@ -38,35 +38,50 @@ class Releases:
     """An app's releases to `prod`, driven through release-api's API as a user does."""
 
     def __init__(
-        self, http: httpx.AsyncClient, app: str, options: Mapping[str, Any] | None = None
+        self,
+        http: httpx.AsyncClient,
+        app: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        strategy: str = "rolling",
     ) -> None:
         self.http = http
         self.app = app
         self.options = {"timeout_s": 120, **(options or {})}
+        self.strategy = strategy
 
     async def create_app(self) -> None:
         r = await self.http.post("/v1/apps", json=app_spec(self.app))
         assert r.status_code == 201, r.text
 
-    async def start(self, version: str) -> str:
-        """A release of `<app>/app:<version>`; its location."""
+    async def start(self, version: str, *, strategy: str | None = None, **options: Any) -> str:
+        """A release of `<app>/app:<version>` (this object's strategy and options, unless
+        given); its location."""
         r = await self.http.post(
             f"/v1/apps/{self.app}/releases",
-            json={"image": f"{self.app}/app:{version}", "env": "prod", "options": self.options},
+            json={
+                "image": f"{self.app}/app:{version}",
+                "env": "prod",
+                "strategy": strategy or self.strategy,
+                "options": {**self.options, **options},
+            },
         )
         assert r.status_code == 202, r.text
         return str(r.headers["Location"])
 
-    async def until_phase(self, location: str, phase: str, timeout_s: float = 60) -> None:
-        """Until a cluster of the release is in `phase`."""
+    async def until_phase(
+        self, location: str, phase: str, timeout_s: float = 60, *, every: bool = False
+    ) -> dict[str, Any]:
+        """Until a cluster of the release (`every`: each cluster) is in `phase`; its body."""
         deadline = time.monotonic() + timeout_s
         body: dict[str, Any] = {}
         while time.monotonic() < deadline:
             body = (await self.http.get(location)).json()
-            if any(c["phase"] == phase for c in body["clusters"]):
-                return
+            if (all if every else any)(c["phase"] == phase for c in body["clusters"]):
+                return body
             await asyncio.sleep(0.1)
-        raise AssertionError(f"no cluster reached {phase} within {timeout_s} s: {body}")
+        which = "not every" if every else "no"
+        raise AssertionError(f"{which} cluster reached {phase} within {timeout_s} s: {body}")
 
     async def until_finished(self, location: str, timeout_s: float = 120) -> dict[str, Any]:
         """The release once it ended (its body); answers other than 200 are waited out."""

@@ -15,6 +15,9 @@ Every route answers the cluster's description afterwards. Routes, by method and 
 - `POST http-faults` `{image | version, error_ratio, latency_s}` / `DELETE http-faults` — pods
   of an image or version answer a share of their HTTP requests with 500, and later (a bad
   version on purpose: what automated analysis must catch);
+- `POST controllers` `{name, running}` — a controller (`deployment`, `replicaset`,
+  `endpoints`, `disruption`, `kubelet`) stopped, its work queued until it runs again (a
+  kube-controller-manager whose loop for it is stuck);
 - `POST nodes` `{name, labels?, shape?}`, `DELETE nodes/<name>`, `POST nodes/<name>/ready`
   `{ready}` — nodes added, removed (their pods gone), made (not) ready;
 - `POST reset` — knobs and faults back to defaults.
@@ -37,6 +40,7 @@ POD = resource("Pod")
 NODE = resource("Node")
 
 Route = Callable[[SimCluster, list[str], Obj], Awaitable[None] | None]
+CONTROLLERS = frozenset({"deployment", "replicaset", "endpoints", "disruption", "kubelet"})
 
 
 async def handle(cluster: SimCluster, request: web.Request) -> web.Response:
@@ -159,6 +163,16 @@ def _image_commands(cluster: SimCluster, parts: list[str], body: Obj) -> None:
         cluster.knobs.image_commands.pop(str(body["image"]), None)
 
 
+def _controllers(cluster: SimCluster, parts: list[str], body: Obj) -> None:
+    name = str(body["name"])
+    if name not in CONTROLLERS:
+        raise ValueError(f"unknown controller {name!r}; one of {sorted(CONTROLLERS)}")
+    if body.get("running", True):
+        cluster.knobs.stopped_controllers.discard(name)
+    else:
+        cluster.knobs.stopped_controllers.add(name)
+
+
 def _add_node(cluster: SimCluster, parts: list[str], body: Obj) -> None:
     shape = NodeShape(**body["shape"]) if "shape" in body else None
     cluster.add_node(body["name"], labels=body.get("labels"), shape=shape)
@@ -193,6 +207,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "http-faults"): _http_fault,
     ("DELETE", "http-faults"): _clear_http_faults,
     ("POST", "image-commands"): _image_commands,
+    ("POST", "controllers"): _controllers,
     ("POST", "nodes"): _add_node,
     ("DELETE", "nodes/*"): _remove_node,
     ("POST", "nodes/*/ready"): _node_ready,

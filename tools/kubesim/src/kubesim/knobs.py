@@ -69,6 +69,9 @@ class Knobs:
     bookmark_interval_s: float = 5.0
     # image (or prefix*) → the programs it contains beside a shell (exec hooks: podspec)
     image_commands: dict[str, list[str]] = field(default_factory=dict)
+    # controllers that take no work (kube-controller-manager's loop for them stuck): their
+    # queue keeps filling, and they catch up when started again
+    stopped_controllers: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, config: ClusterConfig) -> Knobs:
@@ -135,4 +138,5 @@ class Knobs:
             "image_faults": self.image_faults,
             "image_commands": self.image_commands,
             "http_faults": {k: vars(v) for k, v in self.http_faults.items()},
+            "stopped_controllers": sorted(self.stopped_controllers),
         }

@@ -92,9 +92,13 @@ class HAProxyRuntime:
         else:
             host, _, port = self.address.rpartition(":")
             reader, writer = await asyncio.open_connection(host, int(port), limit=REPLY_LIMIT)
-        writer.write(b"prompt\n")
-        await writer.drain()
-        await reader.readuntil(b"> ")
+        try:
+            writer.write(b"prompt\n")
+            await writer.drain()
+            await reader.readuntil(b"> ")
+        except BaseException:  # a timeout, too: the connection is not kept
+            writer.close()
+            raise
         self._reader, self._writer = reader, writer
 
     async def close(self) -> None:
@@ -125,12 +129,19 @@ class HAProxyRuntime:
             for attempt in (1, 2):
                 try:
                     if self._writer is None:
-                        await self._connect()
+                        # bounded too: a socket that accepts and never answers (HAProxy's
+                        # CLI stalled) would hold this instance's loop, and its lock, for good
+                        async with asyncio.timeout(self.timeout_s):
+                            await self._connect()
                     replies: list[str] = []
                     for chunk in _chunks(commands):
                         async with asyncio.timeout(self.timeout_s + 0.001 * len(chunk)):
                             replies += await self._roundtrip(chunk)
                     return replies
+                except TimeoutError as exc:  # first: TimeoutError is an OSError
+                    # not sent again: a batch that timed out may have run, in part or whole
+                    await self.close()
+                    raise HAProxyError(f"runtime API at {self.address} timed out") from exc
                 except (
                     ConnectionError,
                     OSError,
@@ -140,9 +151,6 @@ class HAProxyRuntime:
                     await self.close()
                     if attempt == 2:
                         raise HAProxyError(f"runtime API at {self.address}: {exc!r}") from exc
-                except TimeoutError as exc:
-                    await self.close()
-                    raise HAProxyError(f"runtime API at {self.address} timed out") from exc
         raise AssertionError("unreachable")
 
     async def _roundtrip(self, commands: Sequence[str]) -> list[str]:

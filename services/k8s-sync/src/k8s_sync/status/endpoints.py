@@ -123,9 +123,12 @@ async def _on_instance(
     by_key = {(e.address, e.port): e for e in desired}
     if not instance.up:
         why = f"instance down: {instance.last_error}" if instance.last_error else "instance down"
+        if instance.blocked:
+            why = f"instance blocked (it serves what it had): {instance.blocked}"
         return InstanceAppStatus(
             ingress=instance.ingress,
             up=False,
+            serving=instance.blocked is not None,
             configured=False,
             pending=why,
             applied=[],
@@ -185,7 +188,7 @@ async def app_sync_status(
     instances = await asyncio.gather(
         *(_on_instance(reads, i, backend, desired) for i in engine.instances)
     )
-    up = [i for i in instances if i.up]
+    serving = [i for i in instances if i.serving]
     return AppSyncStatus(
         app=app,
         env=env,
@@ -194,7 +197,7 @@ async def app_sync_status(
         route_errors=routes.errors.get(backend, []),
         desired=[_server(e) for e in desired if e.desired_state],
         instances=list(instances),
-        in_sync=bool(up) and all(i.in_sync for i in up),
+        in_sync=bool(serving) and all(i.in_sync for i in serving),
         last_error=next(
             (i.failures[backend] for i in engine.instances if backend in i.failures), None
         ),
@@ -225,7 +228,7 @@ def _serving(status: InstanceAppStatus, cluster: str) -> set[str]:
 @router.post(
     "/sync/apps/{app}/{env}/wait",
     operation_id="waitForIngress",
-    summary="Block until every ingress instance that is up serves exactly these pods",
+    summary="Block until every ingress instance that serves traffic serves exactly these pods",
     responses={
         409: {"description": "The route cannot be rendered (invalid app or env name)"},
         429: {"description": "The caller (or this replica) holds as many waits as it may"},
@@ -242,7 +245,9 @@ async def wait(
     who: Viewer,
 ) -> AppSyncStatus:
     """A backend still being created (its reload pending) is waited for, within the timeout;
-    an instance that is down is not waited for (it is repaired in full when it returns).
+    an instance that is down is not waited for (it serves nothing, and is repaired in full when
+    it returns), but one that is blocked is: it still serves, from what it had, so until its
+    runtime API takes changes again it may send requests to pods the caller is about to stop.
     HAProxy is read at most every 100 ms per backend however many wait (status/reads.py)."""
     with waits.hold(who.subject):
         return await _wait(engine, reads, app, env, data)
@@ -262,8 +267,8 @@ async def _wait(
                 f"{backend}: {'; '.join(routes.errors[backend])}", backend=backend
             )
         status = await app_sync_status(engine, reads, app, env)
-        up = [i for i in status.instances if i.up]
-        if up and all(i.configured and _serving(i, data.cluster) == want for i in up):
+        serving = [i for i in status.instances if i.serving]
+        if serving and all(i.configured and _serving(i, data.cluster) == want for i in serving):
             return status
         if loop.time() >= deadline:
             raise WaitTimedOut(

@@ -56,6 +56,11 @@ class ServerOut(BaseModel):
 class InstanceAppStatus(BaseModel):
     ingress: str
     up: bool = Field(description="the instance's runtime API answers")
+    serving: bool = Field(
+        default=True,
+        description="it serves traffic: up, or blocked (running while its runtime API fails, "
+        "so it serves what it had); an instance that serves is waited for",
+    )
     configured: bool = Field(description="its running configuration has the backend")
     pending: str | None = Field(description="why it does not serve the desired state yet")
     applied: list[ServerOut] = Field(description="read back from this instance now")

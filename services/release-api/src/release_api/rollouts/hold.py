@@ -6,10 +6,18 @@ whether the ingress follows the app's pods in this cluster (`IngressSync.not_fol
 not — k8s-sync unreachable, not watching the cluster, failing to apply the app's backend — the
 rollout is held: not applied yet, or its Deployment paused, with `held` in its progress and an
 `io.flotilla.rollout.held` event; it goes on (unpaused, another event) once the ingress
-follows again. An old pod is stopped only after the ingress moved off it (its preStop sleep
-is that time), which needs k8s-sync: without the hold, a Deployment that kept replacing pods
-while k8s-sync was down (tests/faults: both replicas killed for 10 s) left the ingress sending
-to stopped pods — 930 of 2,865 requests failed. Held time counts toward the deadline.
+follows again. Held time counts toward the deadline.
+
+Why: an old pod is stopped only after the ingress moved off it (its preStop sleep is that
+time), which needs k8s-sync. Without the hold, a Deployment that kept replacing pods while
+k8s-sync was down (tests/faults: both replicas killed for 10 s) left the ingress sending to
+stopped pods — 930 of 2,865 requests failed.
+
+The pause and its reason (annotation `flotilla.io/held`) are one patch of the Deployment, and
+the pause is lifted from what the Deployment says. When it was lifted from the database's
+record instead, a pause whose record was lost (the database restarted between the two writes,
+or two replicas stepped one rollout after a leadership change) stayed until the cluster's
+deadline put it back (tests/faults, database-restarted, seen once in CI).
 """
 
 from __future__ import annotations
@@ -46,16 +54,23 @@ class IngressHold:
         api: client.ApiClient,
         name: str,
         *,
-        pause: bool,
+        deployment: kubeops.Obj | None = None,
     ) -> bool:
-        """Hold the rollout while the ingress does not follow this cluster (pausing the
-        Deployment when `pause`), or let it go on; True while held."""
+        """Hold the rollout while the ingress does not follow this cluster, or let it go on;
+        True while held. `deployment`: the Deployment as just read, while it rolls out — it is
+        paused while held, with the reason in an annotation in the same patch, and unpaused
+        from what it says (not from the database's record, which a database outage or a
+        replica that stopped leading can leave behind the Deployment)."""
         why = await self._ingress.not_following(release.app, release.env, rollout.cluster)
+        if deployment is not None:
+            paused = bool((deployment.get("spec") or {}).get("paused"))
+            if why is not None and not (paused and kubeops.held(deployment)):
+                await kubeops.set_held(api, rollout.namespace, name, why)
+            elif why is None and kubeops.held(deployment):
+                await kubeops.set_held(api, rollout.namespace, name, None)
         was = RolloutProgress.of(rollout.progress).held
         if (why is None) == (was is None):
             return why is not None
-        if pause or was is not None:
-            await kubeops.set_paused(api, rollout.namespace, name, why is not None)
         log.warning("rollout_held" if why else "rollout_unheld", cluster=rollout.cluster, why=why)
         async with session_scope(self._sessionmaker) as session:
             await ReleaseRepository(session).lock(release.id)  # first: releases.events

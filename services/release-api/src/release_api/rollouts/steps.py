@@ -220,7 +220,7 @@ class RolloutSteps:
             if current is not None and carries.get(labels.RELEASE) != str(release.id):
                 previous = kubeops.rollback_target(current)
         if stage == Stage.STABLE and previous is not None:
-            if await self._hold.check(release, rollout, api, name, pause=False):
+            if await self._hold.check(release, rollout, api, name):
                 return False  # nothing replaced yet: applied once the ingress follows
         if stage == Stage.GRAY:
             await kubeops.apply_service(api, manifests["service"])
@@ -253,8 +253,8 @@ class RolloutSteps:
         status = kubeops.rollout_status(deployment, rollout.generation or 1)
         if status.failed:
             raise StepFailed(status.failed)
-        if stage == Stage.STABLE and not status.done:
-            if await self._hold.check(release, rollout, api, name, pause=True):
+        if stage == Stage.STABLE and (not status.done or kubeops.held(deployment)):
+            if await self._hold.check(release, rollout, api, name, deployment=deployment):
                 return False
         if [status.updated, status.ready] != progress_of(rollout).seen:
             await self._progress(release, rollout, status)

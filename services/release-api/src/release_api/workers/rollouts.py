@@ -79,7 +79,7 @@ class RolloutRunner:
                 if self._draining.is_set():
                     await self._hand_over()
                     await asyncio.Event().wait()  # until the lifespan cancels the workers
-                if self._is_leader is None or self._is_leader():
+                if self._leading():
                     try:
                         await self._plans.advance()
                         await self._start_unfinished()
@@ -110,6 +110,9 @@ class RolloutRunner:
         if self._step_down is not None:
             self._step_down()
 
+    def _leading(self) -> bool:
+        return self._is_leader is None or self._is_leader()
+
     async def _nap(self, seconds: float) -> None:
         """Sleep, or less when draining begins."""
         with contextlib.suppress(TimeoutError):
@@ -126,9 +129,12 @@ class RolloutRunner:
                     )
 
     async def _drive(self, rollout_id: int) -> None:
-        """Step one rollout until it is finished, paused or its release is not running."""
+        """Step one rollout until it is finished, paused or its release is not running, or
+        this replica stops leading: the step under way ends, and the replica that leads now
+        picks the rollout up (two replicas stepping one rollout would race on its
+        Deployment's pause and on its phase)."""
         try:
-            while not self._draining.is_set():
+            while not self._draining.is_set() and self._leading():
                 try:
                     release, rollout, app_type = await self._steps.load(rollout_id)
                 except Exception as exc:

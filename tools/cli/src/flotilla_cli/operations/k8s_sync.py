@@ -34,7 +34,7 @@ class K8sSync:
         return self.transport.call("k8s-sync", "GET", f"/v1/sync/apps/{_q(app)}/{_q(env)}")
 
     def wait_for_ingress(self, *, app: str, env: str, body: Any) -> Any:
-        """POST /v1/sync/apps/{app}/{env}/wait: Block until every ingress instance that is up serves exactly these pods"""
+        """POST /v1/sync/apps/{app}/{env}/wait: Block until every ingress instance that serves traffic serves exactly these pods"""
         return self.transport.call(
             "k8s-sync", "POST", f"/v1/sync/apps/{_q(app)}/{_q(env)}/wait", body=body
         )

@@ -50,6 +50,9 @@ class Controller:
     async def run(self) -> None:
         while True:
             key = await self._queue.get()
+            # admin `controllers`: a knob (reset with the others), looked at as they all are
+            while self.name in self.cluster.knobs.stopped_controllers:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)  # what changes meanwhile merges into the queue
             self._queued.discard(key)
             try:
                 self.reconcile(key)
