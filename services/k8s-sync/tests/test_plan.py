@@ -240,3 +240,97 @@ def test_read_back_reports_what_did_not_take() -> None:
     assert unapplied(plan, took) == []
     lost = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.3", state="ready"), slot(3)]
     assert unapplied(plan, lost) == ["s3", "s2", "s1"]
+
+
+# --- what mutation testing found unpinned (./flotilla mutate planner; tests/mutation.toml) ---
+
+
+def test_an_empty_plan_says_so() -> None:
+    assert plan_backend(BACKEND, [ep("a", "10.0.0.1")], [slot(1, "10.0.0.1", state="ready")]).empty
+    assert not plan_backend(BACKEND, [ep("a", "10.0.0.1")], [slot(1)]).empty
+
+
+def test_a_backend_with_nothing_ready_may_be_emptied() -> None:
+    """The never-empty guard counts slots that serve now (ready), not draining or free ones:
+    letting a drained slot go leaves nothing worse than before."""
+    actual = [slot(1, "10.0.0.1", state="drain"), slot(2)]
+    plan = plan_backend(BACKEND, [], actual)
+    assert plan.refused is None
+    assert plan.freed == ["s1"]
+
+
+def test_draining_every_endpoint_is_emptying_the_backend() -> None:
+    """Every wanted endpoint terminating (to be drained) leaves nothing ready: refused."""
+    actual = [slot(1, "10.0.0.1", state="ready")]
+    going = [ep("a", "10.0.0.1", ready=False, serving=True, terminating=True)]
+    assert plan_backend(BACKEND, going, actual).refused is not None
+    assert plan_backend(BACKEND, going, actual, allow_empty=True).drained == ["s1"]
+
+
+def test_a_stale_cluster_serving_keeps_the_backend_from_counting_as_emptied() -> None:
+    """Only a stale cluster's pod serves, and nothing else is wanted: nothing is left empty
+    (the stale pod goes on serving), so the plan is not refused — and touches nothing."""
+    actual = [slot(1, "10.0.1.1", state="ready")]
+    plan = plan_backend(BACKEND, [], actual, stale=frozenset({("10.0.1.1", 8080)}))
+    assert plan.refused is None
+    assert plan.empty
+
+
+def test_a_draining_slot_whose_pod_is_ready_again_serves_again() -> None:
+    plan = plan_backend(BACKEND, [ep("a", "10.0.0.1")], [slot(1, "10.0.0.1", state="drain")])
+    assert plan.commands == [f"set server {BACKEND}/s1 state ready"]
+    assert plan.drained == []
+
+
+def test_a_weight_raised_is_set_too() -> None:
+    served = [slot(1, "10.0.0.1", state="ready", weight=10)]
+    plan = plan_backend(BACKEND, [ep("a", "10.0.0.1", weight=100)], served)
+    assert plan.commands == [f"set server {BACKEND}/s1 weight 100"]
+    assert plan.reweighted == {"s1": 100}
+    assert plan.drained == []
+
+
+def test_a_draining_slot_gets_no_weight_and_is_listed_as_drained() -> None:
+    plan = plan_backend(
+        BACKEND,
+        [
+            ep("a", "10.0.0.1"),
+            ep("b", "10.0.0.2", ready=False, serving=True, terminating=True, weight=50),
+        ],
+        [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="ready")],
+    )
+    assert plan.commands == [f"set server {BACKEND}/s2 state drain"]
+    assert plan.drained == ["s2"]
+    assert plan.reweighted == {}
+
+
+def test_a_drained_slot_without_a_session_count_is_idle() -> None:
+    """No sessions reported for a slot (HAProxy lists none): it is idle, and freed."""
+    draining = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="drain")]
+    plan = plan_backend(BACKEND, [ep("a", "10.0.0.1")], draining)
+    assert plan.freed == ["s2"]
+
+
+def test_read_back_checks_each_thing_a_batch_did() -> None:
+    filled = plan_backend(BACKEND, [ep("a", "10.0.0.5")], [slot(1)])
+    assert filled.filled == {"s1": ("10.0.0.5", 8080)}
+    assert unapplied(filled, [slot(1, "10.0.0.5", state="ready")]) == []
+    assert unapplied(filled, [slot(1, "10.0.0.5", state="maint")]) == ["s1"]  # not in service
+    assert unapplied(filled, [slot(1, "10.0.0.4", state="ready")]) == ["s1"]  # another address
+    assert unapplied(filled, [slot(1, "10.0.0.6", state="ready")]) == ["s1"]
+    assert unapplied(filled, [slot(1, "10.0.0.5", state="ready", port=8081)]) == ["s1"]
+    assert unapplied(filled, []) == ["s1"]  # the slot is gone
+
+    draining = [slot(1, "10.0.0.1", state="ready"), slot(2, "10.0.0.2", state="drain")]
+    freed = plan_backend(BACKEND, [ep("a", "10.0.0.1")], draining)
+    assert freed.freed == ["s2"]
+    kept = [slot(1, "10.0.0.1", state="ready")]
+    assert unapplied(freed, [*kept, slot(2, "10.0.0.2", state="maint")]) == []
+    assert unapplied(freed, [*kept, slot(2, "10.0.0.2", state="drain")]) == ["s2"]
+    assert unapplied(freed, [*kept, slot(2, "10.0.0.2", state="ready")]) == ["s2"]
+    assert unapplied(freed, kept) == []  # a slot no longer listed is not reported
+
+    before = [slot(1, "10.0.0.1", state="ready", weight=10)]
+    raised = plan_backend(BACKEND, [ep("a", "10.0.0.1", weight=100)], before)
+    assert unapplied(raised, [slot(1, "10.0.0.1", state="ready", weight=100)]) == []
+    assert unapplied(raised, [slot(1, "10.0.0.1", state="ready", weight=10)]) == ["s1"]
