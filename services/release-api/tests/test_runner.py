@@ -17,6 +17,7 @@ class CountingSteps:
 
     def __init__(self) -> None:
         self.steps = 0
+        self.stepping = asyncio.Event()  # set at the second step
 
     async def load(self, rollout_id: int) -> tuple[Release, Rollout, str]:
         release = Release(id=uuid.uuid4(), app="web", env="prod", phase="running", options={})
@@ -25,6 +26,8 @@ class CountingSteps:
 
     async def step(self, *args: Any) -> bool:
         self.steps += 1
+        if self.steps >= 2:
+            self.stepping.set()
         return False
 
 
@@ -43,8 +46,7 @@ async def test_a_replica_that_stops_leading_stops_stepping_its_rollouts() -> Non
     steps = CountingSteps()
     runner._steps = cast(Any, steps)
     runner._tasks[7] = task = asyncio.create_task(runner._drive(7))
-    while steps.steps < 2:
-        await asyncio.sleep(0.05)
+    await asyncio.wait_for(steps.stepping.wait(), timeout=5)
     leading = False
     await asyncio.wait_for(task, timeout=3)  # IDLE_SLEEP_S is 0.5 s between looks
     assert 7 not in runner._tasks
