@@ -117,7 +117,8 @@ async def promote_while_stuck(
     ) as http:
         releases = Releases(http, app, {"timeout_s": timeout_s}, strategy="blue-green")
         await releases.create_app()
-        await releases.until_finished(await releases.start("1", strategy="rolling"))
+        first = await releases.until_finished(await releases.start("1", strategy="rolling"))
+        assert first["phase"] == "succeeded", first
         location = await releases.start("2", promote="manual", scale_down_delay_s=0)
         await releases.until_phase(location, "waiting-promote", every=True)
         run = GateRun(

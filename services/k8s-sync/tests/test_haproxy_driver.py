@@ -18,7 +18,8 @@ from flotilla_devstack.procs import free_port
 from flotilla_devstack.socketcut import SocketCutter
 from k8s_sync.ingress.haproxy import HAProxyCommandError, HAProxyError, HAProxyRuntime
 from k8s_sync.ingress.instance import IngressInstance
-from k8s_sync.ingress.master import parse_show_proc
+from k8s_sync.ingress.master import MasterCLI, parse_show_proc
+from k8s_sync.settings import IngressInstanceSettings
 
 from .ingress_helpers import StaticDesired, instance_for
 
@@ -282,4 +283,36 @@ async def test_a_runtime_api_that_never_answers_times_out(
             assert "Pid" in await runtime.info()  # and it works again once answered
     finally:
         await runtime.close()
+        cutter.stop()
+
+
+async def test_a_follower_is_blocked_only_while_the_runtime_api_fails(
+    haproxy: HAProxyProcess, tmp_path: Path
+) -> None:
+    """A follower (it applies nothing) finds HAProxy blocked — its master answers, its
+    runtime API does not — and unblocked once the runtime API answers again: release-api
+    asks every k8s-sync replica whether the ingress follows, followers too."""
+    cutter = SocketCutter(tmp_path / "stalled.sock", haproxy.socket)
+    cutter.start()
+    settings = IngressInstanceSettings.model_validate(haproxy.ingress_settings())
+    follower = IngressInstance(
+        haproxy.name,
+        settings.paths(),
+        runtime=HAProxyRuntime(str(cutter.listen), timeout_s=1.0),
+        master=MasterCLI(str(haproxy.master_socket)),
+        is_leader=lambda: False,
+    )
+    try:
+        await follower._check(time.monotonic(), write=False)
+        assert (follower.up, follower.blocked) == (True, None)
+        cutter.stall(True)
+        await follower._check(time.monotonic(), write=False)
+        assert follower.up is False
+        assert follower.blocked is not None
+        assert "timed out" in follower.blocked
+        cutter.stall(False)
+        await follower._check(time.monotonic(), write=False)
+        assert [follower.up, follower.blocked] == [True, None]
+    finally:
+        await follower.runtime.close()
         cutter.stop()

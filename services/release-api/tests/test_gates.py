@@ -32,7 +32,8 @@ def release(
         id=uuid.uuid4(),
         app="web",
         env="prod",
-        strategy=strategy,
+        # a string built at run time, as the database gives it (not the interned literal)
+        strategy="".join(list(strategy)),
         phase=phase,
         plan=state.model_dump(mode="json") if state is not None else None,
     )
@@ -75,6 +76,7 @@ def test_a_rollout_of_a_wave_the_plan_does_not_have_is_not_held() -> None:
     state = plan(SOAK, waves=2)
     assert holds_old_colour(release(state), rollout(wave=1))
     assert not holds_old_colour(release(state), rollout(wave=2))
+    assert not holds_old_colour(release(state), rollout(wave=3))
 
 
 def test_a_gray_step_under_analysis_is_decided_by_its_verdict() -> None:

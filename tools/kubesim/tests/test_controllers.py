@@ -234,6 +234,16 @@ async def test_pause_and_progress_deadline(api: client.ApiClient, namespace: str
     await asyncio.sleep(0.5)
     replica_sets = (await apps.list_namespaced_replica_set(namespace)).items
     assert len(replica_sets) == 1  # paused: no new ReplicaSet
+    # ... but it scales, as a real one does (the deployment controller's sync())
+    await apps.patch_namespaced_deployment("pz", namespace, {"spec": {"replicas": 0}})
+
+    async def scaled_to(n: int) -> bool:
+        (rs,) = (await apps.list_namespaced_replica_set(namespace)).items
+        return bool(rs.spec.replicas == n)
+
+    await until(lambda: scaled_to(0), what="the paused Deployment scaled to 0")
+    await apps.patch_namespaced_deployment("pz", namespace, {"spec": {"replicas": 2}})
+    await until(lambda: scaled_to(2), what="the paused Deployment scaled to 2")
     await apps.patch_namespaced_deployment("pz", namespace, {"spec": {"paused": False}})
     await wait_rolled_out(apps, "pz", namespace)
 

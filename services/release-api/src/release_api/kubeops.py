@@ -252,6 +252,13 @@ async def set_held(api: client.ApiClient, namespace: str, name: str, why: str | 
             raise
 
 
+async def lift_hold(api: client.ApiClient, namespace: str, name: str) -> None:
+    """Unpause the Deployment if the ingress hold paused it (a rollout that ends there)."""
+    current = await read_deployment(api, namespace, name)
+    if current is not None and held(current):
+        await set_held(api, namespace, name, None)
+
+
 async def scale_if_present(api: client.ApiClient, namespace: str, name: str, replicas: int) -> None:
     try:
         await scale(api, namespace, name, replicas)

@@ -33,7 +33,9 @@ table names must fail.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -104,6 +106,7 @@ class Outcome:
     equivalent: int = 0
     survivors: list[dict[str, Any]] = field(default_factory=list)
     stale: list[Equivalent] = field(default_factory=list)  # listed, but no such survivor
+    annotations: int = 0  # of the equivalent: surviving mutants of a type annotation
     seconds: float = 0.0
 
     @property
@@ -116,6 +119,7 @@ class Outcome:
             "target": self.target,
             "mutants": self.mutants,
             "equivalent": self.equivalent,
+            "annotations": self.annotations,
             "killed": self.killed,
             "timeouts": self.timeouts,
             "survived": len(self.survivors),
@@ -310,6 +314,9 @@ def run_target(target: Target, copy: Path, env: dict[str, str]) -> Outcome:
             if equivalent is not None:
                 outcome.equivalent += 1
                 used.add(equivalent)
+            elif _in_annotation(copy / mutation.module_path, mutation.start_pos):
+                outcome.equivalent += 1
+                outcome.annotations += 1
             else:
                 outcome.survivors.append(survivor)
     outcome.stale = [e for e in target.equivalents if e not in used]
@@ -339,6 +346,43 @@ def _exec_with_progress(
 def _done(session: Path) -> int:
     with contextlib.closing(sqlite3.connect(session)) as db:
         return int(db.execute("SELECT count(*) FROM work_results").fetchone()[0])
+
+
+@functools.cache
+def _annotations(path: Path) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """Where the type annotations of a module are, if the module never evaluates them (it
+    starts with `from __future__ import annotations`): (line, column) spans."""
+    tree = ast.parse(path.read_text())
+    lazy = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "__future__"
+        and any(a.name == "annotations" for a in node.names)
+        for node in tree.body
+    )
+    if not lazy:
+        return ()
+    spans = []
+    for node in ast.walk(tree):
+        found: list[ast.expr | None] = []
+        if isinstance(node, ast.arg):
+            found.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            found.append(node.annotation)
+        for expr in found:
+            if expr is not None and expr.end_lineno is not None and expr.end_col_offset is not None:
+                spans.append(
+                    ((expr.lineno, expr.col_offset), (expr.end_lineno, expr.end_col_offset))
+                )
+    return tuple(spans)
+
+
+def _in_annotation(path: Path, start: tuple[int, int]) -> bool:
+    """A mutant inside an annotation that is never evaluated cannot change behaviour — but
+    one that survived only: pydantic and dataclasses read some annotations, and a mutant
+    there is killed by the tests (counted as killed, never here)."""
+    return any(first <= tuple(start) < last for first, last in _annotations(path))
 
 
 def _line(path: Path, number: int) -> str:
@@ -418,7 +462,8 @@ def report(outcome: Outcome) -> None:
     s = outcome.summary()
     say(
         f"{outcome.target}: score {s['score']} % — {s['killed']} killed ({s['timeouts']} by "
-        f"timeout), {s['survived']} survived, {s['equivalent']} equivalent, of {s['mutants']}; "
+        f"timeout), {s['survived']} survived, {s['equivalent']} equivalent ({s['annotations']} "
+        f"of them in annotations never evaluated), of {s['mutants']}; "
         f"{s['seconds']} s"
     )
     for stale in outcome.stale:

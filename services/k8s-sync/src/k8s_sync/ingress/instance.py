@@ -229,6 +229,11 @@ class IngressInstance:
             SLOTS.labels(self.ingress, "used").set(used)
             SLOTS.labels(self.ingress, "free").set(total - used)
         if not write:
+            # A follower applies nothing, so no pass of its own would clear `blocked`: its
+            # runtime API answering again is all it can know. (Before, a follower stayed
+            # blocked for good after one stall, and its `following` answer held every
+            # rollout until its deadline: tests/faults/test_ingress_gate.py found it.)
+            self._unblocked()
             return
         if restarted:
             log.info("ingress_read_back", ingress=self.ingress, pid=pid)
@@ -293,6 +298,11 @@ class IngressInstance:
                 log.warning("ingress_blocked", ingress=self.ingress, error=str(exc)[:300])
             self.blocked = f"changes do not reach it while it serves: {exc}"[:500]
         self._down(str(exc))
+
+    def _unblocked(self) -> None:
+        if self.blocked is not None:
+            log.info("ingress_unblocked", ingress=self.ingress)
+        self.blocked = None
 
     def _down(self, error: str) -> None:
         if self.up:
@@ -442,9 +452,7 @@ class IngressInstance:
         except HAProxyError as exc:  # unreachable or stalled: the instance, not a backend
             await self._runtime_failed(exc)
         else:
-            if self.blocked is not None:
-                log.info("ingress_unblocked", ingress=self.ingress)
-            self.blocked = None
+            self._unblocked()
         if self.backends.short_changed:
             self.backends.short_changed = False
             self._layout_dirty = True

@@ -52,11 +52,12 @@ async def put_back(api: client.ApiClient, release: Release, rollout: Rollout) ->
     if release.strategy == Strategy.GRAY.value:
         await kubeops.remove_stage(api, rollout.namespace, release.app, Stage.GRAY)
         put = progress.step == "gray"
-    if rollout.previous:
-        await kubeops.restore_deployment(
-            api, rollout.namespace, object_name(release.app, Stage.STABLE), rollout.previous
-        )
+    stable = object_name(release.app, Stage.STABLE)
+    if rollout.previous:  # restored as it was: unpaused, whatever the hold had done
+        await kubeops.restore_deployment(api, rollout.namespace, stable, rollout.previous)
         put = True
+    else:  # nothing to go back to (a first release): at least not left paused by the hold
+        await kubeops.lift_hold(api, rollout.namespace, stable)
     return put
 
 

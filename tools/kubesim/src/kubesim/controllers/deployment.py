@@ -94,7 +94,28 @@ class DeploymentController(Controller):
             else:
                 self._rolling(d, new_rs, old_rs)
             self._cleanup(d, old_rs)
+        else:
+            self._scale_paused(d, new_rs, old_rs)
         self._update_status(key, d, new_rs, old_rs, paused)
+
+    def _scale_paused(self, d: Obj, new_rs: Obj | None, old_rs: list[Obj]) -> None:
+        """A paused Deployment does not roll, but it scales, as the real controller's sync()
+        does: its ReplicaSets with pods in proportion to what they have, the newest taking
+        what rounding leaves (none has pods: the newest gets them all)."""
+        want = int(d["spec"].get("replicas", 1))
+        newest = sorted(
+            [rs for rs in (new_rs, *old_rs) if rs is not None],
+            key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)),
+            reverse=True,
+        )
+        active = [rs for rs in newest if int(rs["spec"].get("replicas", 0)) > 0] or newest[:1]
+        have = sum(int(rs["spec"].get("replicas", 0)) for rs in active)
+        if not active or have == want:
+            return
+        shares = [int(rs["spec"].get("replicas", 0)) * want // max(1, have) for rs in active]
+        shares[0] += want - sum(shares)
+        for rs, share in zip(active, shares, strict=True):
+            self._scale(d, rs, share)
 
     def _ensure_new_rs(self, d: Obj, new_rs: Obj | None, all_rs: list[Obj]) -> Obj:
         ns = d["metadata"]["namespace"]
