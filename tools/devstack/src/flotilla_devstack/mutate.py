@@ -188,7 +188,10 @@ def check_removals(removals: list[Removal], copy: Path, env: dict[str, str]) -> 
             f"{'ok' if failed else 'NOT PROVEN'}: {removal.guarantee} — without it "
             f"{removal.test} {verdict} ({time.monotonic() - started:.0f} s)"
         )
-        if not failed:
+        if failed:  # what failed, as evidence: the first assertion pytest printed
+            said = [ln for ln in result.stdout.splitlines() if ln.startswith("E ")][:2]
+            say("    " + "\n    ".join(ln[:300] for ln in said))
+        else:
             unproven.append(removal.guarantee)
             say(result.stdout[-2000:])
     return unproven
@@ -327,13 +330,13 @@ def run_target(target: Target, copy: Path, env: dict[str, str]) -> Outcome:
 def _exec_with_progress(
     name: str, config: Path, session: Path, total: int, *, cwd: Path, env: dict[str, str]
 ) -> None:
-    """`cosmic-ray exec`, saying every 30 s how many mutants are done (long work shows it)."""
+    """`cosmic-ray exec`, saying every minute how many mutants are done (long work shows it)."""
     tool = Path(sys.executable).with_name("cosmic-ray")
     process = subprocess.Popen([str(tool), "exec", str(config), str(session)], cwd=cwd, env=env)
     started = time.monotonic()
     while True:
         try:
-            process.wait(30)
+            process.wait(60)
             break
         except subprocess.TimeoutExpired:
             done = _done(session)
