@@ -7,6 +7,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import asyncpg
+import pytest
+from aiokafka.errors import KafkaError
 from sqlalchemy import event, func, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -159,4 +161,54 @@ async def test_a_database_failure_after_the_ack_sends_nothing_twice(
     ids = Counter(e.id for e in events)
     assert len(ids) == 12
     assert max(ids.values()) == 1, f"published twice: {[i for i, n in ids.items() if n > 1]}"
+    assert await relay.pending_count() == 0
+
+
+class RefusingProducer:
+    """The broker's side of one round, as the relay sees it: it acknowledges the records of
+    some keys and fails the others (a batch that expired, a partition leader that went)."""
+
+    def __init__(self, refuse_keys: set[bytes]) -> None:
+        self.refuse = refuse_keys
+        self.sent: list[bytes | None] = []
+
+    async def send(self, topic: str, *, value: bytes, key: bytes | None, headers: Any) -> Any:
+        self.sent.append(key)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if key in self.refuse:
+            future.set_exception(TimeoutError("batch expired (test)"))
+        else:
+            future.set_result(None)
+        return future
+
+
+async def test_an_event_the_broker_did_not_acknowledge_stays_to_be_sent(
+    make_database: MakeDatabase, kafka_settings: KafkaSettings, topic: str
+) -> None:
+    """Only what the broker acknowledged is marked sent: the rest stays pending, with its
+    error, and goes in a later round (the broker's acknowledgement is the only proof of
+    delivery; the fault suite's broker outages never get as far as a failed one)."""
+    engine = await make_database("outbox_refused")
+    await write_events(engine, topic, entities=2, per_entity=3)  # keys e0, e1
+    relay = OutboxRelay(engine, kafka_settings, client_id="relay-refused")
+    relay._producer = RefusingProducer({b"e1"})
+    with pytest.raises(KafkaError, match="3 of 6 events not acknowledged"):
+        await relay.publish_pending()
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT key, sent_at IS NOT NULL, last_error FROM flotilla_outbox ORDER BY id")
+            )
+        ).all()
+    assert [(key, sent) for key, sent, _ in rows] == [
+        ("e0", True),
+        ("e1", False),
+        ("e0", True),
+        ("e1", False),
+        ("e0", True),
+        ("e1", False),
+    ]
+    assert all("batch expired" in (error or "") for key, _, error in rows if key == "e1")
+    relay._producer = RefusingProducer(set())
+    assert await relay.publish_pending() == 3  # the three left, in a later round
     assert await relay.pending_count() == 0
