@@ -12,13 +12,20 @@ from typing import Any, cast
 
 import pytest
 from kubernetes_asyncio import client
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+import release_api.main as release_main
 from flotilla_contracts import labels
+from flotilla_contracts.events import RolloutHeldV1
 from flotilla_devstack.kubesim import KubesimProcess
+from flotilla_devstack.pytest_plugin import fresh_database
+from flotilla_runtime.db import create_sessionmaker, session_scope
 from flotilla_runtime.kube import api_client
+from flotilla_runtime.migrations import upgrade_async
 from release_api import kubeops
 from release_api.clients import IngressSync
-from release_api.models import Release, Rollout
+from release_api.models import App, Release, ReleaseEvent, Rollout
 from release_api.rollouts.hold import IngressHold
 
 pytestmark = pytest.mark.integration
@@ -94,3 +101,100 @@ async def test_a_pause_whose_record_was_lost_is_lifted(api: client.ApiClient) ->
         assert (await deployment())["spec"]["paused"] is True
     finally:
         await core.delete_namespace(ns)
+
+
+async def test_holding_and_letting_go_are_recorded_once_each(
+    api: client.ApiClient, postgres_url: str
+) -> None:
+    """With the database there: the rollout's progress says why it is held, one
+    io.flotilla.rollout.held event says so (and one when it goes on), and asking again while
+    nothing changed records nothing more."""
+    url = await fresh_database(postgres_url, f"hold_{uuid.uuid4().hex[:8]}")
+    await upgrade_async(url, release_main.MIGRATIONS)
+    engine = create_async_engine(url)
+    sessionmaker = create_sessionmaker(engine)
+    ns = f"hold-{uuid.uuid4().hex[:6]}"
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    namespace: Any = {"metadata": {"name": ns}}
+    await core.create_namespace(namespace)
+    web: Any = {
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "app", "image": "web:1"}]},
+            },
+        },
+    }
+    await apps.create_namespaced_deployment(ns, web)
+    release_id = uuid.uuid4()
+    async with session_scope(sessionmaker) as session:
+        session.add(App(name="web", team="shop", type="python", spec={}))
+        await session.flush()
+        session.add(
+            Release(
+                id=release_id,
+                app="web",
+                env="prod",
+                image="web:2",
+                strategy="rolling",
+                spec={},
+                app_version=1,
+                phase="running",
+                requested_by="ada",
+            )
+        )
+        await session.flush()
+        session.add(Rollout(id=1, release_id=release_id, cluster="idc-a", namespace=ns, replicas=1))
+    following = Following()
+    hold = IngressHold(sessionmaker, cast(IngressSync, following))
+
+    async def step() -> tuple[bool, Rollout]:
+        async with session_scope(sessionmaker) as session:
+            release = await session.get(Release, release_id)
+            rollout = await session.get(Rollout, 1)
+        assert release is not None
+        assert rollout is not None
+        found = await kubeops.read_deployment(api, ns, "web")
+        held = await hold.check(release, rollout, api, "web", deployment=found)
+        return held, rollout
+
+    async def recorded() -> list[tuple[bool, str | None]]:
+        async with session_scope(sessionmaker) as session:
+            rows = (
+                await session.execute(
+                    select(ReleaseEvent.data)
+                    .where(ReleaseEvent.type == RolloutHeldV1.event_type)
+                    .order_by(ReleaseEvent.id)
+                )
+            ).scalars()
+            return [(d["held"], d["reason"]) for d in rows]
+
+    try:
+        following.why = "k8s-sync unreachable"
+        held, rollout = await step()
+        assert held is True
+        assert rollout.progress == {"held": "k8s-sync unreachable"}  # the caller's copy too
+        held, _ = await step()  # still not following: nothing new
+        assert held is True
+        assert await recorded() == [(True, "k8s-sync unreachable")]
+        following.why = None
+        held, rollout = await step()
+        assert held is False
+        assert rollout.progress == {}  # the reason gone
+        held, _ = await step()
+        assert held is False
+        assert await recorded() == [(True, "k8s-sync unreachable"), (False, None)]
+        async with session_scope(sessionmaker) as session:
+            stored = await session.get(Rollout, 1)
+            assert stored is not None
+            assert stored.progress == {}
+        # a reason longer than an event carries is cut to 2,000 characters
+        following.why = "x" * 2500
+        await step()
+        assert (await recorded())[-1] == (True, "x" * 2000)
+    finally:
+        await core.delete_namespace(ns)
+        await engine.dispose()
