@@ -14,10 +14,12 @@ from flotilla_contracts.enums import Role
 from flotilla_runtime.auth import (
     Authenticator,
     Principal,
+    access_of,
     bearer_token,
     mint_token,
     reader_or_none,
     require_role,
+    require_service,
 )
 from flotilla_runtime.errors import Forbidden, Unauthenticated
 from flotilla_runtime.settings import AuthSettings
@@ -161,3 +163,12 @@ def test_the_access_each_role_check_documents() -> None:
     )
     assert getattr(require_role(Role.DEVELOPER), "access", None) == "role developer or stronger"
     assert getattr(require_role(Role.ADMIN), "access", None) == "role admin or stronger"
+
+
+def test_the_access_each_service_check_documents() -> None:
+    assert access_of(require_service()) == "a service token"
+    assert access_of(require_service("k8s-sync", "release-api")) == (
+        "a service token of k8s-sync, release-api"
+    )
+    assert access_of(require_role(Role.ADMIN)) == "role admin or stronger"
+    assert access_of(object()) is None  # a dependency that says nothing
