@@ -1,5 +1,9 @@
-"""The fault world (flotilla_devstack.faults.FaultWorld), started once for the modules of this
-directory: starting it is a third of the time a fault takes."""
+"""The fault world (flotilla_devstack.faults.FaultWorld), one per module of this directory,
+shared by that module's tests (starting it is a third of the time a fault takes).
+
+Module scope, not package: this directory is not a package, and a "package"-scoped fixture
+here lived until the end of the session — the whole stack idling under every later test, which
+made a timing-sensitive analysis test (tests/test_analysis.py) fail in CI."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pytest
 from flotilla_devstack import faults
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def world(
     tmp_path_factory: pytest.TempPathFactory, flotilla_cache_dir: Path
 ) -> Iterator[faults.FaultWorld]:
