@@ -51,24 +51,29 @@ async def api(kubesim: KubesimProcess) -> AsyncIterator[client.ApiClient]:
         yield c
 
 
-async def test_a_pause_whose_record_was_lost_is_lifted(api: client.ApiClient) -> None:
+async def web_deployment(api: client.ApiClient) -> str:
+    """A namespace of its own with one Deployment `web` (1 replica); the namespace."""
     ns = f"hold-{uuid.uuid4().hex[:6]}"
-    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
     namespace: Any = {"metadata": {"name": ns}}
-    await core.create_namespace(namespace)
-    labels_ = {"app": "web"}
+    await client.CoreV1Api(api).create_namespace(namespace)
     web: Any = {
         "metadata": {"name": "web"},
         "spec": {
             "replicas": 1,
-            "selector": {"matchLabels": labels_},
+            "selector": {"matchLabels": {"app": "web"}},
             "template": {
-                "metadata": {"labels": labels_},
+                "metadata": {"labels": {"app": "web"}},
                 "spec": {"containers": [{"name": "app", "image": "web:1"}]},
             },
         },
     }
-    await apps.create_namespaced_deployment(ns, web)
+    await client.AppsV1Api(api).create_namespaced_deployment(ns, web)
+    return ns
+
+
+async def test_a_pause_whose_record_was_lost_is_lifted(api: client.ApiClient) -> None:
+    ns = await web_deployment(api)
+    core = client.CoreV1Api(api)
     following = Following()
     hold = IngressHold(cast(Any, database_away), cast(IngressSync, following))
     release = Release(id=uuid.uuid4(), app="web", env="prod")
@@ -113,22 +118,8 @@ async def test_holding_and_letting_go_are_recorded_once_each(
     await upgrade_async(url, release_main.MIGRATIONS)
     engine = create_async_engine(url)
     sessionmaker = create_sessionmaker(engine)
-    ns = f"hold-{uuid.uuid4().hex[:6]}"
-    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    namespace: Any = {"metadata": {"name": ns}}
-    await core.create_namespace(namespace)
-    web: Any = {
-        "metadata": {"name": "web"},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "app", "image": "web:1"}]},
-            },
-        },
-    }
-    await apps.create_namespaced_deployment(ns, web)
+    ns = await web_deployment(api)
+    core = client.CoreV1Api(api)
     release_id = uuid.uuid4()
     async with session_scope(sessionmaker) as session:
         session.add(App(name="web", team="shop", type="python", spec={}))

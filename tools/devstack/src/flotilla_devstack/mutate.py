@@ -258,9 +258,11 @@ def services(needs: set[str], state: Path, cache: Path) -> Iterator[dict[str, st
         yield env
 
 
+COSMIC_RAY = str(Path(sys.executable).with_name("cosmic-ray"))
+
+
 def _cosmic_ray(*args: str | Path, cwd: Path, env: dict[str, str]) -> None:
-    tool = Path(sys.executable).with_name("cosmic-ray")
-    subprocess.run([str(tool), *map(str, args)], cwd=cwd, env=env, check=True)
+    subprocess.run([COSMIC_RAY, *map(str, args)], cwd=cwd, env=env, check=True)
 
 
 def run_target(target: Target, copy: Path, env: dict[str, str]) -> Outcome:
@@ -331,8 +333,7 @@ def _exec_with_progress(
     name: str, config: Path, session: Path, total: int, *, cwd: Path, env: dict[str, str]
 ) -> None:
     """`cosmic-ray exec`, saying every minute how many mutants are done (long work shows it)."""
-    tool = Path(sys.executable).with_name("cosmic-ray")
-    process = subprocess.Popen([str(tool), "exec", str(config), str(session)], cwd=cwd, env=env)
+    process = subprocess.Popen([COSMIC_RAY, "exec", str(config), str(session)], cwd=cwd, env=env)
     started = time.monotonic()
     while True:
         try:
