@@ -93,15 +93,7 @@ class Fleet:
             await asyncio.sleep(0.1)
 
     async def events(self, location: str) -> list[dict[str, Any]]:
-        """The release's events in order (its stream, read to its end: it has ended)."""
-        text = (await self.http.get(f"{location}/events", timeout=30)).text
-        out, kind = [], ""
-        for line in text.splitlines():
-            if line.startswith("event: "):
-                kind = line[7:]
-            elif line.startswith("data: "):
-                out.append({"type": kind, **json.loads(line[6:])})
-        return out
+        return await release_events(self.http, location)
 
     async def images(self) -> dict[str, str]:
         """The image each cluster's Deployment runs now."""
@@ -128,6 +120,20 @@ class Fleet:
         async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=sim.ca_file)) as c:
             r = await c.post(f"{sim.url}/_kubesim/{knob}", json=body)
             r.raise_for_status()
+
+
+async def release_events(
+    http: httpx.AsyncClient, location: str, headers: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """A release's events in order (its stream, read to its end: the release has ended)."""
+    text = (await http.get(f"{location}/events", headers=headers, timeout=30)).text
+    out, kind = [], ""
+    for line in text.splitlines():
+        if line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            out.append({"type": kind, **json.loads(line[6:])})
+    return out
 
 
 def phases(events: list[dict[str, Any]]) -> list[tuple[str, str]]:

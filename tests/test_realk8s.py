@@ -7,9 +7,11 @@ deploy/target-cluster/rbac.yaml and nothing else. The scenarios of tests/test_re
 here unchanged (imported below, so their assertions are the same ones), with those of
 tests/test_release_strategies.py and tests/test_alerts.py: a brand-new app routed
 by the ingress, a rolling release everywhere with traffic through HAProxy and 0 failed requests,
-one cluster failing alone and put back, scale, isolation, debug mode, history, CDEvents. The
-tests of this module add what only a real server judges: Pod Security admission of the rendered
-pods, the namespaces' labels, and that the shipped RBAC is what the calls need.
+one cluster failing alone and put back, scale, isolation, debug mode, history, CDEvents, a
+registry outage. The tests of this module add fleet waves on the three clusters and what only a
+real server judges: Pod Security admission of the rendered pods, the namespaces' labels, that
+the shipped RBAC is what the calls need, node operations against a PodDisruptionBudget, and a
+real 410.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from flotilla_devstack.realk8s import RealClusters
 from flotilla_runtime.informer import Informer
 from flotilla_runtime.kube import api_client
 
+from .fleet_world import first_index, release_events
 from .release_world import (  # noqa: F401 (fixtures)
     ADMIN,
     APP,
@@ -38,7 +41,9 @@ from .release_world import (  # noqa: F401 (fixtures)
     ENV,
     World,
     finished,
+    images,
     start_release,
+    traffic,
     world_fixture,
 )
 from .test_alerts import (  # noqa: F401 (the same scenarios, on a real cluster)
@@ -53,14 +58,10 @@ from .test_release_e2e import (  # noqa: F401 (the same scenarios, on real clust
     test_cdevents_tell_other_cd_tools_what_changed,
     test_release_rolls_out_everywhere_then_one_cluster_fails_alone,
 )
-from .test_release_strategies import (  # noqa: F401 (the same scenario, on real clusters)
+from .test_release_strategies import (  # noqa: F401 (the same scenarios, on real clusters)
+    test_a_rollout_rides_out_a_registry_outage,
     test_blue_green_gray_and_operations,
 )
-
-# Not run here, with the reason: test_a_rollout_rides_out_a_registry_outage needs pods that take
-# 2.5 s to get ready (a kubesim annotation); kwok's pod-ready stage makes them ready at once, so
-# the release ends before the registry goes away. It tests release-api without the registry,
-# not the cluster.
 
 pytestmark = [pytest.mark.realk8s, pytest.mark.e2e]
 
@@ -224,6 +225,75 @@ async def test_the_shipped_rbac_is_all_flotilla_has_and_all_it_needs(world: Worl
             assert "403" in outcome["clusters"]["rel-b"] or "forbidden" in str(outcome).lower()
         finally:
             await rbac.patch_cluster_role("flotilla:release-api", {"rules": role.rules})
+
+
+async def test_fleet_waves_canary_approval_then_an_idc_one_cluster_at_a_time(world: World) -> None:
+    """Fleet waves on real clusters: the canary (rel-a) soaks and waits for a second person's
+    approval while idc-b runs the old version; idc-b then goes one cluster at a time, and rel-c,
+    where no new pod is admitted (a ResourceQuota), is put back alone within a failure budget of
+    one. Not one request fails through HAProxy meanwhile."""
+    http = world.release
+    assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
+    assert (await finished(http, await start_release(http, APP, "shop/app:1")))["phase"] == (
+        "succeeded"
+    )
+    await world.kubesim.stall_rollouts("rel-c", "shop/app:2", world.namespace)
+    stop = asyncio.Event()
+    load = asyncio.create_task(traffic(world.haproxy, stop))
+    plan = {
+        "waves": [
+            {"name": "canary", "clusters": ["rel-a"], "soak_s": 2, "gate": "approval"},
+            {"name": "idc-b", "idc": "idc-b", "max_parallel": 1},
+        ],
+        "failure": {"on_failure": "continue", "budget": 1},
+    }
+    r = await http.post(
+        f"/v1/apps/{APP}/releases",
+        headers=DEV,
+        json={"image": "shop/app:2", "env": ENV, "plan": plan, "options": {"timeout_s": 10}},
+    )
+    assert r.status_code == 202, r.text
+    location = r.headers["Location"]
+    for _ in range(300):
+        held = (await http.get(location, headers=DEV)).json()
+        if held["phase"] == "waiting-approval":
+            break
+        await asyncio.sleep(0.1)
+    assert held["phase"] == "waiting-approval", held
+    assert {c["cluster"]: c["phase"] for c in held["clusters"]} == {
+        "rel-a": "succeeded",
+        "rel-b": "pending",
+        "rel-c": "pending",
+    }
+    assert await images(world) == {
+        "rel-a": "shop/app:2",
+        "rel-b": "shop/app:1",
+        "rel-c": "shop/app:1",
+    }
+    refused = await http.post(f"{location}/approve", headers=DEV, json={"comment": "mine"})
+    assert refused.status_code == 403, refused.text  # four eyes: not the requester
+    approved = await http.post(f"{location}/approve", headers=ADMIN, json={"comment": "good"})
+    assert approved.status_code == 200, approved.text
+    done = await finished(http, location)
+    stop.set()
+    seen = await load
+    await world.kubesim.unstall_rollouts("rel-c", world.namespace)
+    assert done["phase"] == "partially-failed", done
+    assert {c["cluster"]: c["phase"] for c in done["clusters"]} == {
+        "rel-a": "succeeded",
+        "rel-b": "succeeded",
+        "rel-c": "rolled-back",
+    }
+    assert await images(world) == {
+        "rel-a": "shop/app:2",
+        "rel-b": "shop/app:2",
+        "rel-c": "shop/app:1",
+    }
+    events = await release_events(http, location, DEV)
+    # max_parallel 1: rel-c starts once rel-b is done
+    assert first_index(events, "rel-c", "applying") > first_index(events, "rel-b", "succeeded")
+    assert seen["ok"] > 100, seen
+    assert set(seen) == {"ok"}, f"failed requests during the release: {seen}"
 
 
 async def test_nodes_tag_cordon_and_drain_with_a_pdb_on_a_real_server(world: World) -> None:

@@ -43,6 +43,31 @@ from flotilla_devstack.realk8s import certs
 from flotilla_devstack.realk8s.faults import ANNOTATION as FAULT_ANNOTATION
 from flotilla_runtime.kube import api_client
 from kubesim import kubeconfig
+from kubesim.controllers.podspec import PREFIX
+
+# How long a pod takes to get ready, as kubesim's kubelet reckons it
+# (kubesim.controllers.podspec.ready_after): the pod's `kubesim.flotilla.io/ready-after-seconds`,
+# else its containers' longest readinessProbe.initialDelaySeconds (a kubelet runs no readiness
+# probe before it). kwok's Stage delay takes a jq expression whose string result it parses with
+# Go's time.ParseDuration (sigs.k8s.io/kwok v0.8.0, pkg/utils/lifecycle/value_duration_from.go),
+# hence the "s".
+READY_AFTER = (
+    f'(.metadata.annotations["{PREFIX}ready-after-seconds"]'
+    " // ([.spec.containers[].readinessProbe.initialDelaySeconds // 0] | max | tostring))"
+    ' + "s"'
+)
+# How long a deleted pod stays Terminating before kwok removes it, as kubesim's kubelet times
+# it (kubesim.controllers.podspec.hook_seconds): the `kubesim.flotilla.io/pre-stop-seconds`
+# annotation, else the longest preStop `sleep`, within the pod's grace period. Without it kwok
+# removes a deleted pod at once: the EndpointSlice never shows it terminating (the ingress's
+# drain is never exercised) and kwok hands its address to a new pod while the old one still
+# serves.
+STOPPED_AFTER = (
+    f'[(.metadata.annotations["{PREFIX}pre-stop-seconds"]'
+    " // ([.spec.containers[].lifecycle.preStop.sleep.seconds // 0] | max) | tonumber),"
+    " (.spec.terminationGracePeriodSeconds // 30)] | min | tostring"
+    ' + "s"'
+)
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[3] / "realk8s" / "build.sh"
 RBAC = Path(__file__).resolve().parents[5] / "deploy" / "target-cluster" / "rbac.yaml"
@@ -128,8 +153,10 @@ class ControlPlane:
         return self.bin.parent / "stages"
 
     def _stages(self) -> list[Path]:
-        """kwok's stages, its pod-ready one leaving out pods with a fault (faults.py plays
-        their kubelet)."""
+        """kwok's stages, timed as kubesim's kubelet times a pod: pod-ready leaves out pods with
+        a fault (faults.py plays their kubelet) and waits READY_AFTER; pod-delete, which ends a
+        deleted pod, waits STOPPED_AFTER, so the pod stays Terminating (and its EndpointSlice
+        entry terminating and serving, which the ingress drains) while its preStop runs."""
         out = []
         for path in sorted(self.stages.glob("*.yaml")):
             stage = yaml.safe_load(path.read_text())
@@ -140,8 +167,14 @@ class ControlPlane:
                         "operator": "DoesNotExist",
                     }
                 )
-                path = self.directory / path.name
-                path.write_text(yaml.safe_dump(stage))
+                stage["spec"]["delay"] = {"durationFrom": {"jq": {"expression": READY_AFTER}}}
+            elif stage["metadata"]["name"] == "pod-delete":
+                stage["spec"]["delay"] = {"durationFrom": {"jq": {"expression": STOPPED_AFTER}}}
+            else:
+                out.append(path)
+                continue
+            path = self.directory / path.name
+            path.write_text(yaml.safe_dump(stage))
             out.append(path)
         return out
 
@@ -303,6 +336,23 @@ def _healthy(url: str, ca_file: Path, token: str) -> bool:
         return False
 
 
+def _first_address(cluster: SimulatedCluster) -> None:
+    """One pod made ready alone, then deleted, before any other: kwok (v0.8.0,
+    pkg/kwok/controllers/pod_controller.go `ipPool`) creates its pool of pod addresses on first
+    use by a load and a store that are not one atomic step, so two pods made ready at the same
+    moment each create a pool and both get its first address. The lane saw it: two pods of one
+    Deployment on 198.18.32.1, of which the ingress can hold one. Afterwards the pool exists and
+    hands out addresses under its lock."""
+    kubectl = ["kubectl", f"--kubeconfig={cluster.kubeconfig}", "-n", "default"]
+    pod = "flotilla-first-address"
+    run = [*kubectl, "run", pod, "--image=registry.k8s.io/pause:3.10", "--restart=Never"]
+    subprocess.run(run, capture_output=True, check=True)
+    ready = [*kubectl, "wait", "--for=condition=Ready", f"pod/{pod}", "--timeout=60s"]
+    subprocess.run(ready, capture_output=True, check=True)
+    delete = [*kubectl, "delete", "pod", pod, "--wait=false"]
+    subprocess.run(delete, capture_output=True, check=True)
+
+
 class RealClusters:
     """N real clusters with simulated nodes, and the pods' HTTP companion (podnet)."""
 
@@ -333,6 +383,8 @@ class RealClusters:
             )
             self._podnet.start()
             self._podnet.wait_until(self._podnet_ready, 120, "nodes Ready and podnet watching")
+            for cluster in self.admin.values():
+                _first_address(cluster)
         except BaseException:
             self.stop()
             raise
