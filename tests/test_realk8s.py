@@ -9,7 +9,8 @@ tests/test_release_strategies.py and tests/test_alerts.py: a brand-new app route
 by the ingress, a rolling release everywhere with traffic through HAProxy and 0 failed requests,
 one cluster failing alone and put back, scale, isolation, debug mode, history, CDEvents, a
 registry outage. The tests of this module add fleet waves on the three clusters and what only a
-real server judges: Pod Security admission of the rendered pods, the namespaces' labels, that
+real server judges: a deleted pod drained while its preStop runs, Pod Security admission of the
+rendered pods, the namespaces' labels, that
 the shipped RBAC is what the calls need, node operations against a PodDisruptionBudget, and a
 real 410.
 """
@@ -294,6 +295,44 @@ async def test_fleet_waves_canary_approval_then_an_idc_one_cluster_at_a_time(wor
     assert first_index(events, "rel-c", "applying") > first_index(events, "rel-b", "succeeded")
     assert seen["ok"] > 100, seen
     assert set(seen) == {"ok"}, f"failed requests during the release: {seen}"
+
+
+async def test_a_deleted_pod_is_drained_while_its_prestop_runs(world: World) -> None:
+    """A pod scaled away stays Terminating on a real server while its preStop `sleep` runs (kwok
+    timed as a kubelet): its EndpointSlice entry turns terminating, and k8s-sync drains its slot
+    on both ingress instances (no new requests, in-flight ones finish) before it is gone. Not one
+    request fails meanwhile."""
+    http = world.release
+    assert (await http.post("/v1/apps", headers=DEV, json=APP_BODY)).status_code == 201
+    assert (await finished(http, await start_release(http, APP, "shop/app:1")))["phase"] == (
+        "succeeded"
+    )
+    stop = asyncio.Event()
+    load = asyncio.create_task(traffic(world.haproxy, stop))
+    r = await http.put(
+        f"/v1/apps/{APP}/envs/{ENV}/scale", headers=DEV, json={"replicas": 1, "cluster": "rel-a"}
+    )
+    assert r.status_code == 200, r.text
+    drained: set[tuple[str, str]] = set()  # (ingress, pod) seen draining
+    states: list[tuple[str, str, str]] = []  # (ingress, pod, state) of rel-a's slots now
+    for _ in range(600):
+        body = (await world.sync.get(f"/v1/sync/apps/{APP}/{ENV}", headers=ADMIN)).json()
+        states = [
+            (on["ingress"], s["pod"], s["state"])
+            for on in body["instances"]
+            for s in on["applied"]
+            if s["cluster"] == "rel-a"
+        ]
+        drained |= {(ingress, pod) for ingress, pod, state in states if state == "drain"}
+        if drained and [state for _, _, state in states] == ["ready", "ready"]:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    seen = await load
+    assert {ingress for ingress, _ in drained} == {"ingress-a", "ingress-b"}, (drained, states)
+    assert len({pod for _, pod in drained}) == 1, drained
+    assert [state for _, _, state in states] == ["ready", "ready"], states
+    assert set(seen) == {"ok"}, f"failed requests while a pod drained: {seen}"
 
 
 async def test_nodes_tag_cordon_and_drain_with_a_pdb_on_a_real_server(world: World) -> None:
