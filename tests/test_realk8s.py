@@ -19,20 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from kubernetes_asyncio import client
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from flotilla_devstack.haproxy import HAProxyProcess
-from flotilla_devstack.realk8s import RealClusters
 from flotilla_runtime.informer import Informer
 from flotilla_runtime.kube import api_client
 
 from .fleet_world import first_index, release_events
+from .realk8s_world import (  # noqa: F401 (fixtures)
+    Cache,
+    can_i,
+    chaos_is_rel_c,
+    real,
+    real_processes,
+    until,
+)
 from .release_world import (  # noqa: F401 (fixtures)
     ADMIN,
     APP,
@@ -65,41 +69,6 @@ from .test_release_strategies import (  # noqa: F401 (the same scenarios, on rea
 )
 
 pytestmark = [pytest.mark.realk8s, pytest.mark.e2e]
-
-
-@pytest.fixture(scope="module", name="processes")
-def real_processes(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[RealClusters, HAProxyProcess, HAProxyProcess]]:
-    tmp = tmp_path_factory.mktemp("realk8s")
-    clusters = RealClusters(tmp / "clusters", clusters=tuple(CLUSTERS))
-    a = HAProxyProcess(tmp / "ingress-a", name="ingress-a")
-    b = HAProxyProcess(tmp / "ingress-b", name="ingress-b")
-    clusters.start()
-    try:
-        a.start()
-        b.start()
-        yield clusters, a, b
-    finally:
-        b.stop()
-        a.stop()
-        clusters.stop()
-
-
-@pytest.fixture(scope="module", name="kubesim")
-def chaos_is_rel_c(
-    processes: tuple[RealClusters, HAProxyProcess, HAProxyProcess],
-) -> SimpleNamespace:
-    """tests/test_alerts.py's cluster "chaos" is rel-c here, as its admin (those tests create
-    namespaces and deployments of their own). A pod's fault annotation means the same as on
-    kubesim: flotilla_devstack.realk8s.faults reports what a kubelet would."""
-    clusters, _, _ = processes
-    return SimpleNamespace(clusters={"chaos": clusters.admin["rel-c"]})
-
-
-def real(world: World) -> RealClusters:
-    assert isinstance(world.kubesim, RealClusters)
-    return world.kubesim
 
 
 async def test_rendered_pods_pass_pod_security_restricted_on_a_real_server(world: World) -> None:
@@ -154,27 +123,6 @@ async def test_rendered_pods_pass_pod_security_restricted_on_a_real_server(world
         assert ns.metadata.labels["pod-security.kubernetes.io/enforce"] == "baseline"
     rooted_release = await start_release(http, "rooted", "shop/app:1", timeout_s=30)
     assert (await finished(http, rooted_release))["phase"] == "succeeded"
-
-
-def can_i(world: World, cluster: str, verb: str, resource: str) -> bool:
-    """`kubectl auth can-i` as the account Flotilla was registered with."""
-    resource, _, subresource = resource.partition("/")
-    done = subprocess.run(
-        [
-            "kubectl",
-            f"--kubeconfig={real(world).clusters[cluster].kubeconfig}",
-            "auth",
-            "can-i",
-            verb,
-            resource,
-            *([f"--subresource={subresource}"] if subresource else []),
-            "--all-namespaces",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() == "yes"
 
 
 async def test_the_shipped_rbac_is_all_flotilla_has_and_all_it_needs(world: World) -> None:
@@ -423,23 +371,6 @@ async def test_nodes_tag_cordon_and_drain_with_a_pdb_on_a_real_server(world: Wor
         assert r.status_code == 204, r.text
 
 
-class _Cache:
-    """An informer's handler that keeps what a consumer keeps."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    async def replace(self, objects: list[Any], resource_version: str) -> None:
-        self.names = {o["metadata"]["name"] for o in objects}
-
-    async def apply(self, event_type: str, obj: Any) -> None:
-        name = obj["metadata"]["name"]
-        if event_type == "DELETED":
-            self.names.discard(name)
-        else:
-            self.names.add(name)
-
-
 async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
     """kube-apiserver restarted with etcd compacted meanwhile: the informer's version is gone
     (etcd's own 410, configmaps having no watch cache here), it lists again and misses nothing;
@@ -451,7 +382,7 @@ async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
     assert (await finished(http, first))["phase"] == "succeeded"
     async with await api_client(clusters.admin["rel-a"].connection()) as api:
         core = client.CoreV1Api(api)
-        cache = _Cache()
+        cache = Cache()
         informer = Informer(
             "realk8s-test",
             core.list_namespaced_config_map,
@@ -463,12 +394,12 @@ async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
         try:
             x: Any = {"metadata": {"name": "x"}}
             await core.create_namespaced_config_map(world.namespace, x)
-            await _until(lambda: "x" in cache.names, "the informer to see x")
+            await until(lambda: "x" in cache.names, "the informer to see x")
             assert informer.health.relists == 1
             await asyncio.to_thread(clusters.restart_api_server, "rel-a", compact_between=True)
             y: Any = {"metadata": {"name": "y"}}
             await core.create_namespaced_config_map(world.namespace, y)
-            await _until(
+            await until(
                 lambda: informer.health.relists >= 2 and "y" in cache.names,
                 lambda: f"a relist after the 410 that finds y: {informer.health}, {cache.names}",
             )
@@ -493,11 +424,3 @@ async def test_informers_miss_nothing_after_a_real_410(world: World) -> None:
             break
         await asyncio.sleep(0.2)
     assert await served_in_rel_a() == 3
-
-
-async def _until(check: Any, what: Any, timeout_s: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what() if callable(what) else what}")
-        await asyncio.sleep(0.05)

@@ -212,3 +212,37 @@ async def test_an_event_the_broker_did_not_acknowledge_stays_to_be_sent(
     relay._producer = RefusingProducer(set())
     assert await relay.publish_pending() == 3  # the three left, in a later round
     assert await relay.pending_count() == 0
+
+
+class ClaimThenLoseTheSession(OutboxRelay):
+    """A relay whose database session ends just after its claim, as every session does when
+    PostgreSQL stops: the rows' locks go with it, and another relay may claim them at once."""
+
+    async def _claim(self, session: AsyncSession) -> list[Any]:
+        rows = await super()._claim(session)
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with self._engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return rows
+
+
+async def test_a_claim_whose_session_ended_sends_nothing(
+    make_database: MakeDatabase, kafka_settings: KafkaSettings, topic: str
+) -> None:
+    """Rows whose claim was lost with its session are not sent by that relay: another one may
+    already have them (the fault suite's PostgreSQL stop once had both replicas publish the
+    same event). They stay pending and go once, in a later round."""
+    engine = await make_database("outbox_lost_claim")
+    await write_events(engine, topic, entities=2, per_entity=2)
+    relay = ClaimThenLoseTheSession(engine, kafka_settings, client_id="relay-lost")
+    producer = RefusingProducer(set())
+    relay._producer = producer
+    with pytest.raises(sa_exc.DBAPIError):
+        await relay.publish_pending()
+    assert producer.sent == []
+    assert relay._acked == set()
+    again = OutboxRelay(engine, kafka_settings, client_id="relay-again")
+    again._producer = producer
+    assert await again.publish_pending() == 4
+    assert len(producer.sent) == 4
+    assert await again.pending_count() == 0

@@ -16,11 +16,17 @@ mid-round), the relay keeps the acked ids in memory and marks them first thing w
 database answers, retrying every fifth of a second. Every other relay met the same outage, and
 after one it lets `settle_s` pass before it claims anything, so the owner marks its rows before
 anyone could send them again (tests/faults: a PostgreSQL restart under two replicas re-sent
-two events before this). The producer is kept through a database outage and through the
-broker's (an idempotent producer retries its unacknowledged batches with their sequence
-numbers, which the broker deduplicates); a new one is made only after a broker error it gave
-up on. What remains is a relay process that dies between the ack and the commit: its rows are
-sent again, and consumers absorb that by deduplicating on the event id.
+two events before this). While PostgreSQL stops, every session ends at nearly the same moment:
+a relay whose session ended frees its rows, and another relay whose end is still pending could
+claim them in that instant and send them a second time. A round therefore checks, by one round
+trip after its claim, that its session is still there before it sends anything.
+
+The producer is kept through a database outage and through the broker's (an idempotent
+producer retries its unacknowledged batches with their sequence numbers, which the broker
+deduplicates); a new one is made only after a broker error it gave up on. What remains is a
+relay process that dies between the ack and the commit, or whose connection alone is cut while
+the database runs on (its rows are freed only when PostgreSQL notices): its rows are sent
+again, and consumers absorb that by deduplicating on the event id.
 
 Writers of events for one key must hold that entity's row lock when they add the event (they do
 when they change the entity), so id order equals commit order for a key.
@@ -229,6 +235,11 @@ class OutboxRelay:
             rows = await self._claim(session)
             if not rows:
                 return 0
+            # Still holding the claim? A stopping PostgreSQL ends every session at once: another
+            # relay's session may end first and free these rows while this one's end is only
+            # pending. Sent now, they would go twice (both relays acked them, neither marked
+            # them: tests/faults saw it once). This round trip meets the pending end instead.
+            await session.execute(text("SELECT 1"))
             futures = [
                 await producer.send(
                     row["topic"],
