@@ -235,11 +235,7 @@ class OutboxRelay:
             rows = await self._claim(session)
             if not rows:
                 return 0
-            # Still holding the claim? A stopping PostgreSQL ends every session at once: another
-            # relay's session may end first and free these rows while this one's end is only
-            # pending. Sent now, they would go twice (both relays acked them, neither marked
-            # them: tests/faults saw it once). This round trip meets the pending end instead.
-            await session.execute(text("SELECT 1"))
+            await session.execute(text("SELECT 1"))  # still holding the claim ("Sent once")
             futures = [
                 await producer.send(
                     row["topic"],
